@@ -1,0 +1,210 @@
+// wascap claims: the signed JWT that names an actor or a provider, who issued it, what it
+// may call (caps) and which bytes it belongs to (hash / target hashes). protocol.md §5.
+
+import { randomBytes } from 'node:crypto';
+import { z } from 'zod';
+import { ClaimsError } from './errors.ts';
+import { decodeAndVerifyJwt, nowSeconds, signJwt } from './jwt.ts';
+import { isPublicKey, type KeyKind, type KeyPair } from './keys.ts';
+import { extractClaimsToken, moduleHash, wasmKind, type WasmKind } from './wasm.ts';
+
+/** The claims revision written by this library; tokens from 2022 carry none. */
+export const WASCAP_REVISION = 3;
+
+const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
+
+export const ActorMetadataSchema = z.looseObject({
+  name: optional(z.string()),
+  hash: z.string().regex(/^[0-9A-Fa-f]{64}$/, 'a module hash is 64 hex digits'),
+  tags: optional(z.array(z.string())),
+  caps: optional(z.array(z.string())),
+  rev: optional(z.number().int()),
+  ver: optional(z.string()),
+  call_alias: optional(z.string()),
+  prov: optional(z.boolean()),
+});
+export type ActorMetadata = z.infer<typeof ActorMetadataSchema>;
+
+export const ProviderMetadataSchema = z.looseObject({
+  name: optional(z.string()),
+  capid: z.string().min(1),
+  vendor: z.string(),
+  rev: optional(z.number().int()),
+  ver: optional(z.string()),
+  target_hashes: z.record(z.string(), z.string()),
+  config_schema: z.unknown().optional(),
+});
+export type ProviderMetadata = z.infer<typeof ProviderMetadataSchema>;
+
+const ClaimsBaseSchema = z.looseObject({
+  jti: z.string(),
+  iat: z.number(),
+  iss: z.string(),
+  sub: z.string(),
+  exp: optional(z.number()),
+  nbf: optional(z.number()),
+  wascap_revision: optional(z.number().int()),
+});
+
+export interface Claims<T> {
+  jti: string;
+  iat: number;
+  iss: string;
+  sub: string;
+  exp?: number | undefined;
+  nbf?: number | undefined;
+  wascap_revision?: number | undefined;
+  wascap: T;
+}
+export type ActorClaims = Claims<ActorMetadata>;
+export type ProviderClaims = Claims<ProviderMetadata>;
+
+export interface SignOptions {
+  /** The account (A…) that issues the token. */
+  issuer: KeyPair;
+  /** The module (M…) or service (V…) the token is about. */
+  subject: KeyPair;
+  /** Seconds since the epoch after which the token is no longer valid. */
+  expiresAt?: number | undefined;
+  /** Seconds since the epoch before which the token is not yet valid. */
+  notBefore?: number | undefined;
+}
+
+const JTI_ALPHABET = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789';
+
+/** A 22-character random id, the length of the nuids wascap writes. */
+export function newJti(): string {
+  return Array.from(randomBytes(22), (b) => JTI_ALPHABET[b % JTI_ALPHABET.length]).join('');
+}
+
+function signClaims<T extends object>(wascap: T, subjectKind: KeyKind, options: SignOptions): string {
+  if (options.issuer.kind !== 'account') {
+    throw new ClaimsError('CLAIMS_WRONG_ISSUER', `claims are issued by an account key (A…), not a ${options.issuer.kind} key`);
+  }
+  if (options.subject.kind !== subjectKind) {
+    throw new ClaimsError(
+      'CLAIMS_WRONG_SUBJECT',
+      `these claims are about a ${subjectKind} key, not a ${options.subject.kind} key`,
+    );
+  }
+  const payload: Record<string, unknown> = {
+    jti: newJti(),
+    iat: nowSeconds(),
+    iss: options.issuer.publicKey,
+    sub: options.subject.publicKey,
+  };
+  if (options.expiresAt !== undefined) payload.exp = options.expiresAt;
+  if (options.notBefore !== undefined) payload.nbf = options.notBefore;
+  payload.wascap = wascap;
+  payload.wascap_revision = WASCAP_REVISION;
+  return signJwt(payload, options.issuer);
+}
+
+function withoutUndefined<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+}
+
+/** Signs actor claims for the given module hash (compute it with `moduleHash`). */
+export function signActorClaims(metadata: ActorMetadata, options: SignOptions): string {
+  return signClaims(withoutUndefined({ ...metadata, prov: metadata.prov ?? false }), 'module', options);
+}
+
+/** Signs provider claims; `target_hashes` maps each archive target to its binary's hash. */
+export function signProviderClaims(metadata: ProviderMetadata, options: SignOptions): string {
+  return signClaims(withoutUndefined(metadata), 'service', options);
+}
+
+export interface VerifyOptions {
+  /** Seconds since the epoch to check `exp`/`nbf` against; now by default. */
+  now?: number;
+}
+
+function describeTime(seconds: number): string {
+  return new Date(seconds * 1000).toISOString();
+}
+
+function verifyToken<T>(
+  token: string,
+  metadataSchema: z.ZodType<T>,
+  subjectKind: KeyKind,
+  options: VerifyOptions,
+): Claims<T> {
+  const decoded = decodeAndVerifyJwt(token);
+  if (!decoded.ok) {
+    const code = decoded.problem === 'signature' ? 'CLAIMS_BAD_SIGNATURE' : 'CLAIMS_MALFORMED';
+    throw new ClaimsError(code, `invalid claims token: ${decoded.message}`);
+  }
+  const base = ClaimsBaseSchema.safeParse(decoded.payload);
+  if (!base.success) {
+    throw new ClaimsError('CLAIMS_MALFORMED', `invalid claims token: ${z.prettifyError(base.error).replaceAll('\n', '; ')}`);
+  }
+  const metadata = metadataSchema.safeParse(decoded.payload.wascap);
+  if (!metadata.success) {
+    throw new ClaimsError(
+      'CLAIMS_MALFORMED',
+      `the token is not ${subjectKind === 'module' ? 'actor' : 'provider'} claims: ${z.prettifyError(metadata.error).replaceAll('\n', '; ')}`,
+    );
+  }
+  const claims: Claims<T> = { ...base.data, wascap: metadata.data };
+  if (!isPublicKey(claims.iss, 'account')) {
+    throw new ClaimsError('CLAIMS_WRONG_ISSUER', `claims must be issued by an account key (A…), not ${claims.iss}`);
+  }
+  if (!isPublicKey(claims.sub, subjectKind)) {
+    throw new ClaimsError(
+      'CLAIMS_WRONG_SUBJECT',
+      `the claims subject ${claims.sub} is not a ${subjectKind} key (${subjectKind === 'module' ? 'M' : 'V'}…)`,
+    );
+  }
+  const now = options.now ?? nowSeconds();
+  if (claims.exp !== undefined && now >= claims.exp) {
+    throw new ClaimsError('CLAIMS_EXPIRED', `claims token expired at ${describeTime(claims.exp)}`);
+  }
+  if (claims.nbf !== undefined && now < claims.nbf) {
+    throw new ClaimsError('CLAIMS_NOT_YET_VALID', `claims token is not valid before ${describeTime(claims.nbf)}`);
+  }
+  return claims;
+}
+
+/** Decodes and verifies actor claims: header, signature, issuer and subject kinds, `exp`, `nbf`. */
+export function verifyActorClaims(token: string, options: VerifyOptions = {}): ActorClaims {
+  return verifyToken(token, ActorMetadataSchema, 'module', options);
+}
+
+/** Decodes and verifies provider claims: header, signature, issuer and subject kinds, `exp`, `nbf`. */
+export function verifyProviderClaims(token: string, options: VerifyOptions = {}): ProviderClaims {
+  return verifyToken(token, ProviderMetadataSchema, 'service', options);
+}
+
+/** What `verifySignedWasm` learnt about a module or component and its claims. */
+export interface VerifiedWasm {
+  kind: WasmKind;
+  token: string;
+  claims: ActorClaims;
+  /** The hash of the bytes as given (without their claims section). */
+  hash: string;
+  /**
+   * True when the bytes match `wascap.hash`. A mismatch is fatal for tokens with a
+   * wascap revision; 2022 tokens (no revision) hashed a re-serialisation of the module,
+   * so for them — as in wascap 0.11 — a mismatch is reported here but not enforced.
+   */
+  hashMatches: boolean;
+}
+
+/** Extracts the embedded claims of a module or component and verifies token and hash. */
+export function verifySignedWasm(bytes: Uint8Array, options: VerifyOptions = {}): VerifiedWasm {
+  const kind = wasmKind(bytes);
+  const token = extractClaimsToken(bytes);
+  if (token === undefined) {
+    throw new ClaimsError('CLAIMS_MISSING', `no claims found in this ${kind}: it is not signed (wash claims sign)`);
+  }
+  const claims = verifyActorClaims(token, options);
+  const hash = moduleHash(bytes);
+  const hashMatches = hash === claims.wascap.hash.toUpperCase();
+  if (!hashMatches && claims.wascap_revision !== undefined) {
+    throw new ClaimsError(
+      'CLAIMS_HASH_MISMATCH',
+      `the ${kind} has been changed since it was signed: its hash is ${hash}, the claims say ${claims.wascap.hash}`,
+    );
+  }
+  return { kind, token, claims, hash, hashMatches };
+}

@@ -1,0 +1,22 @@
+#!/usr/bin/env node
+// wash — the wasmcloud-ts command line. Each command group lives in commands/{group}.ts and
+// registers itself here; output and errors go through output.ts.
+
+import { Command } from 'commander';
+import { registerClaimsCommands } from './commands/claims.ts';
+import { registerKeysCommands } from './commands/keys.ts';
+import { registerParCommands } from './commands/par.ts';
+
+export function buildProgram(): Command {
+  const program = new Command('wash')
+    .description('wasmcloud-ts shell: keys, claims, provider archives and the lattice control interface')
+    .option('-o, --output <kind>', 'output kind: text or json', 'text')
+    .showHelpAfterError()
+    .configureOutput({ outputError: (text, write) => write(`error: ${text.replace(/^error: /, '')}`) });
+  registerKeysCommands(program);
+  registerClaimsCommands(program);
+  registerParCommands(program);
+  return program;
+}
+
+await buildProgram().parseAsync(process.argv);
