@@ -6,7 +6,7 @@ import { z } from 'zod';
 import { ClaimsError } from './errors.ts';
 import { decodeAndVerifyJwt, nowSeconds, signJwt } from './jwt.ts';
 import { isPublicKey, type KeyKind, type KeyPair } from './keys.ts';
-import { extractClaimsToken, moduleHash, wasmKind, type WasmKind } from './wasm.ts';
+import { extractClaimsToken, moduleHash, type WasmKind, wasmKind } from './wasm.ts';
 
 /** The claims revision written by this library; tokens from 2022 carry none. */
 export const WASCAP_REVISION = 3;
@@ -24,6 +24,8 @@ export const ActorMetadataSchema = z.looseObject({
   prov: optional(z.boolean()),
 });
 export type ActorMetadata = z.infer<typeof ActorMetadataSchema>;
+/** What a signer supplies: the optional fields may be left out. */
+export type ActorMetadataInput = z.input<typeof ActorMetadataSchema>;
 
 export const ProviderMetadataSchema = z.looseObject({
   name: optional(z.string()),
@@ -35,6 +37,7 @@ export const ProviderMetadataSchema = z.looseObject({
   config_schema: z.unknown().optional(),
 });
 export type ProviderMetadata = z.infer<typeof ProviderMetadataSchema>;
+export type ProviderMetadataInput = z.input<typeof ProviderMetadataSchema>;
 
 const ClaimsBaseSchema = z.looseObject({
   jti: z.string(),
@@ -79,7 +82,10 @@ export function newJti(): string {
 
 function signClaims<T extends object>(wascap: T, subjectKind: KeyKind, options: SignOptions): string {
   if (options.issuer.kind !== 'account') {
-    throw new ClaimsError('CLAIMS_WRONG_ISSUER', `claims are issued by an account key (A…), not a ${options.issuer.kind} key`);
+    throw new ClaimsError(
+      'CLAIMS_WRONG_ISSUER',
+      `claims are issued by an account key (A…), not a ${options.issuer.kind} key`,
+    );
   }
   if (options.subject.kind !== subjectKind) {
     throw new ClaimsError(
@@ -100,18 +106,19 @@ function signClaims<T extends object>(wascap: T, subjectKind: KeyKind, options: 
   return signJwt(payload, options.issuer);
 }
 
-function withoutUndefined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
+/** Drops absent optional fields, as wascap's serde `skip_serializing_if` does. */
+function withoutAbsent<T extends object>(value: T): T {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined && v !== null)) as T;
 }
 
 /** Signs actor claims for the given module hash (compute it with `moduleHash`). */
-export function signActorClaims(metadata: ActorMetadata, options: SignOptions): string {
-  return signClaims(withoutUndefined({ ...metadata, prov: metadata.prov ?? false }), 'module', options);
+export function signActorClaims(metadata: ActorMetadataInput, options: SignOptions): string {
+  return signClaims(withoutAbsent({ ...metadata, prov: metadata.prov ?? false }), 'module', options);
 }
 
 /** Signs provider claims; `target_hashes` maps each archive target to its binary's hash. */
-export function signProviderClaims(metadata: ProviderMetadata, options: SignOptions): string {
-  return signClaims(withoutUndefined(metadata), 'service', options);
+export function signProviderClaims(metadata: ProviderMetadataInput, options: SignOptions): string {
+  return signClaims(withoutAbsent(metadata), 'service', options);
 }
 
 export interface VerifyOptions {
@@ -136,7 +143,10 @@ function verifyToken<T>(
   }
   const base = ClaimsBaseSchema.safeParse(decoded.payload);
   if (!base.success) {
-    throw new ClaimsError('CLAIMS_MALFORMED', `invalid claims token: ${z.prettifyError(base.error).replaceAll('\n', '; ')}`);
+    throw new ClaimsError(
+      'CLAIMS_MALFORMED',
+      `invalid claims token: ${z.prettifyError(base.error).replaceAll('\n', '; ')}`,
+    );
   }
   const metadata = metadataSchema.safeParse(decoded.payload.wascap);
   if (!metadata.success) {
@@ -147,7 +157,10 @@ function verifyToken<T>(
   }
   const claims: Claims<T> = { ...base.data, wascap: metadata.data };
   if (!isPublicKey(claims.iss, 'account')) {
-    throw new ClaimsError('CLAIMS_WRONG_ISSUER', `claims must be issued by an account key (A…), not ${claims.iss}`);
+    throw new ClaimsError(
+      'CLAIMS_WRONG_ISSUER',
+      `claims must be issued by an account key (A…), not ${claims.iss}`,
+    );
   }
   if (!isPublicKey(claims.sub, subjectKind)) {
     throw new ClaimsError(
@@ -160,7 +173,10 @@ function verifyToken<T>(
     throw new ClaimsError('CLAIMS_EXPIRED', `claims token expired at ${describeTime(claims.exp)}`);
   }
   if (claims.nbf !== undefined && now < claims.nbf) {
-    throw new ClaimsError('CLAIMS_NOT_YET_VALID', `claims token is not valid before ${describeTime(claims.nbf)}`);
+    throw new ClaimsError(
+      'CLAIMS_NOT_YET_VALID',
+      `claims token is not valid before ${describeTime(claims.nbf)}`,
+    );
   }
   return claims;
 }
@@ -195,7 +211,10 @@ export function verifySignedWasm(bytes: Uint8Array, options: VerifyOptions = {})
   const kind = wasmKind(bytes);
   const token = extractClaimsToken(bytes);
   if (token === undefined) {
-    throw new ClaimsError('CLAIMS_MISSING', `no claims found in this ${kind}: it is not signed (wash claims sign)`);
+    throw new ClaimsError(
+      'CLAIMS_MISSING',
+      `no claims found in this ${kind}: it is not signed (wash claims sign)`,
+    );
   }
   const claims = verifyActorClaims(token, options);
   const hash = moduleHash(bytes);

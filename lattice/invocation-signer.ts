@@ -3,8 +3,8 @@
 // One signer per process: the key object is built once, ids come from cheap sources.
 
 import { randomBytes, randomUUID } from 'node:crypto';
-import { signJwt } from './jwt.ts';
 import { entityUrl, type Invocation, invocationHash, targetUrl, type WasmCloudEntity } from './invocation.ts';
+import { signJwt } from './jwt.ts';
 import type { KeyPair } from './keys.ts';
 
 export interface InvocationRequest {
@@ -40,7 +40,8 @@ export class InvocationSigner {
    * @param hostId what goes in `host_id`: the host's N… key, or for providers `HostData.host_id`
    */
   constructor(clusterKey: KeyPair, hostId: string) {
-    if (clusterKey.kind !== 'cluster') throw new TypeError(`invocations are signed with a cluster key, not a ${clusterKey.kind} key`);
+    if (clusterKey.kind !== 'cluster')
+      throw new TypeError(`invocations are signed with a cluster key, not a ${clusterKey.kind} key`);
     this.#clusterKey = clusterKey;
     this.#hostId = hostId;
   }

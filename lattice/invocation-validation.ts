@@ -3,8 +3,8 @@
 // Callers de-chunk first: the hash is checked over the full `msg`.
 
 import { LatticeError } from './errors.ts';
-import { decodeAndVerifyJwt, nowSeconds } from './jwt.ts';
 import { entityUrl, type Invocation, invocationHash, isActorEntity, targetUrl } from './invocation.ts';
+import { decodeAndVerifyJwt, nowSeconds } from './jwt.ts';
 
 /** Base of every rejection; `code` says which check failed. */
 export class InvocationRejectedError extends LatticeError {}
@@ -52,7 +52,8 @@ function metadataOf(payload: Record<string, unknown>): InvocationMetadata | unde
   const wascap = payload.wascap;
   if (typeof wascap !== 'object' || wascap === null) return undefined;
   const { target_url, origin_url, hash } = wascap as Record<string, unknown>;
-  if (typeof target_url !== 'string' || typeof origin_url !== 'string' || typeof hash !== 'string') return undefined;
+  if (typeof target_url !== 'string' || typeof origin_url !== 'string' || typeof hash !== 'string')
+    return undefined;
   return { target_url, origin_url, hash };
 }
 
@@ -61,7 +62,8 @@ export function validateInvocation(invocation: Invocation, options: ValidationOp
   // 1. Three segments, Ed25519 header, signature by `iss`.
   const token = decodeAndVerifyJwt(invocation.encoded_claims);
   if (!token.ok) {
-    const Rejection = token.problem === 'signature' ? InvocationSignatureError : InvocationTokenMalformedError;
+    const Rejection =
+      token.problem === 'signature' ? InvocationSignatureError : InvocationTokenMalformedError;
     throw new Rejection(
       token.problem === 'signature' ? 'INVOCATION_BAD_SIGNATURE' : 'INVOCATION_TOKEN_MALFORMED',
       `invocation ${invocation.id} rejected: ${token.message}`,
@@ -72,16 +74,25 @@ export function validateInvocation(invocation: Invocation, options: ValidationOp
   // 2. Time window.
   const now = options.now ?? nowSeconds();
   if (typeof payload.exp === 'number' && now >= payload.exp) {
-    throw new InvocationExpiredError('INVOCATION_EXPIRED', `invocation ${invocation.id} rejected: its token has expired`);
+    throw new InvocationExpiredError(
+      'INVOCATION_EXPIRED',
+      `invocation ${invocation.id} rejected: its token has expired`,
+    );
   }
   if (typeof payload.nbf === 'number' && now < payload.nbf) {
-    throw new InvocationNotYetValidError('INVOCATION_NOT_YET_VALID', `invocation ${invocation.id} rejected: its token is not valid yet`);
+    throw new InvocationNotYetValidError(
+      'INVOCATION_NOT_YET_VALID',
+      `invocation ${invocation.id} rejected: its token is not valid yet`,
+    );
   }
 
   // 3. Metadata and hash.
   const metadata = metadataOf(payload);
   if (!metadata) {
-    throw new InvocationMissingMetadataError('INVOCATION_NO_METADATA', `invocation ${invocation.id} rejected: its token has no wascap metadata`);
+    throw new InvocationMissingMetadataError(
+      'INVOCATION_NO_METADATA',
+      `invocation ${invocation.id} rejected: its token has no wascap metadata`,
+    );
   }
   const originUrl = entityUrl(invocation.origin);
   const target = targetUrl(invocation.target, invocation.operation);
@@ -94,7 +105,10 @@ export function validateInvocation(invocation: Invocation, options: ValidationOp
 
   // 4. host_id sane (leniently, as the OTP host sets it to the cluster key) and a trusted issuer.
   if (!invocation.host_id.startsWith('N') && invocation.host_id.length !== 56) {
-    throw new InvocationBadHostIdError('INVOCATION_BAD_HOST_ID', `invocation ${invocation.id} rejected: host_id "${invocation.host_id}" is not a host key`);
+    throw new InvocationBadHostIdError(
+      'INVOCATION_BAD_HOST_ID',
+      `invocation ${invocation.id} rejected: host_id "${invocation.host_id}" is not a host key`,
+    );
   }
   if (!options.clusterIssuers.has(issuer)) {
     throw new InvocationUnknownIssuerError(

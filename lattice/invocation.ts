@@ -3,7 +3,7 @@
 // Field names and order are those of wasmbus-rpc 0.10 (snake_case, except `traceContext`).
 
 import { createHash } from 'node:crypto';
-import { decodeWith, MsgpackWriter, type MsgpackReader } from './msgpack.ts';
+import { decodeWith, type MsgpackReader, MsgpackWriter } from './msgpack.ts';
 
 /** An actor (public_key only) or a provider (public_key, link_name, contract_id). */
 export interface WasmCloudEntity {
@@ -59,8 +59,19 @@ export function targetUrl(target: WasmCloudEntity, operation: string): string {
 }
 
 /** HEXUPPER(SHA-256(origin_url ‖ target_url ‖ operation ‖ msg)). */
-export function invocationHash(originUrl: string, targetUrlText: string, operation: string, msg: Uint8Array): string {
-  return createHash('sha256').update(originUrl).update(targetUrlText).update(operation).update(msg).digest('hex').toUpperCase();
+export function invocationHash(
+  originUrl: string,
+  targetUrlText: string,
+  operation: string,
+  msg: Uint8Array,
+): string {
+  return createHash('sha256')
+    .update(originUrl)
+    .update(targetUrlText)
+    .update(operation)
+    .update(msg)
+    .digest('hex')
+    .toUpperCase();
 }
 
 // ---- encoding ----
@@ -187,6 +198,9 @@ export function decodeInvocationResponse(bytes: Uint8Array): InvocationResponse 
 }
 
 /** True when the payload travels through the object store: `content_length` exceeds the inline `msg`. */
-export function isChunked(message: { msg: Uint8Array; content_length?: number | bigint | undefined }): boolean {
+export function isChunked(message: {
+  msg: Uint8Array;
+  content_length?: number | bigint | undefined;
+}): boolean {
   return message.content_length !== undefined && BigInt(message.content_length) > BigInt(message.msg.length);
 }

@@ -52,9 +52,11 @@ export function decodeAndVerifyJwt(token: string): DecodedJwt {
     return { ok: false, problem: 'header', message: 'the JWT header is not {"typ":"jwt","alg":"Ed25519"}' };
   }
   const payload = parseSegment(payloadPart);
-  if (!isObject(payload)) return { ok: false, problem: 'payload', message: 'the JWT payload is not a JSON object' };
+  if (!isObject(payload))
+    return { ok: false, problem: 'payload', message: 'the JWT payload is not a JSON object' };
   const issuer = payload.iss;
-  if (typeof issuer !== 'string') return { ok: false, problem: 'issuer', message: 'the JWT has no issuer (iss)' };
+  if (typeof issuer !== 'string')
+    return { ok: false, problem: 'issuer', message: 'the JWT has no issuer (iss)' };
   if (!BASE64URL.test(signaturePart)) {
     return { ok: false, problem: 'signature', message: 'the JWT signature is not base64url' };
   }
@@ -69,7 +71,11 @@ export function decodeAndVerifyJwt(token: string): DecodedJwt {
     throw error;
   }
   if (!valid) {
-    return { ok: false, problem: 'signature', message: `the JWT signature does not verify against ${issuer}` };
+    return {
+      ok: false,
+      problem: 'signature',
+      message: `the JWT signature does not verify against ${issuer}`,
+    };
   }
   return { ok: true, payload, issuer };
 }

@@ -5,7 +5,7 @@
 // CRC-16/XMODEM (little-endian), base32 without padding. Signing and verifying use
 // node:crypto KeyObjects cached per key: tweetnacl is ~250× slower on these machines.
 
-import { createPrivateKey, createPublicKey, randomBytes, sign, verify, type KeyObject } from 'node:crypto';
+import { createPrivateKey, createPublicKey, type KeyObject, randomBytes, sign, verify } from 'node:crypto';
 import { KeyError } from './errors.ts';
 
 export type KeyKind = 'account' | 'cluster' | 'module' | 'server' | 'operator' | 'user' | 'service' | 'curve';
@@ -108,7 +108,8 @@ function withChecksum(body: Uint8Array): string {
 
 function checkedBody(text: string, what: string): Uint8Array {
   const raw = base32Decode(text);
-  if (!raw || raw.length < 3) throw new KeyError('KEY_INVALID_ENCODING', `${what} is not valid base32 nkey text`);
+  if (!raw || raw.length < 3)
+    throw new KeyError('KEY_INVALID_ENCODING', `${what} is not valid base32 nkey text`);
   const body = raw.subarray(0, raw.length - 2);
   const expected = raw[raw.length - 2]! | (raw[raw.length - 1]! << 8);
   if (crc16(body) !== expected) throw new KeyError('KEY_BAD_CHECKSUM', `${what} has a bad checksum`);
@@ -119,7 +120,8 @@ function checkedBody(text: string, what: string): Uint8Array {
 
 /** Encodes 32 raw Ed25519 public-key bytes as a key of the given kind (A…, M…, V…, …). */
 export function encodePublicKey(kind: KeyKind, raw: Uint8Array): string {
-  if (raw.length !== 32) throw new KeyError('KEY_INVALID_LENGTH', `a public key has 32 bytes, not ${raw.length}`);
+  if (raw.length !== 32)
+    throw new KeyError('KEY_INVALID_LENGTH', `a public key has 32 bytes, not ${raw.length}`);
   const body = new Uint8Array(33);
   body[0] = PREFIX_BYTE[kind];
   body.set(raw, 1);
@@ -166,15 +168,22 @@ export function decodePublicKey(text: string, ...expected: KeyKind[]): DecodedKe
 /** Decodes an S… seed into its kind and 32 raw seed bytes. */
 export function decodeSeed(text: string, ...expected: KeyKind[]): DecodedKey {
   if (typeof text !== 'string' || text.length !== ENCODED_SEED_LENGTH || text[0] !== 'S') {
-    throw new KeyError('KEY_INVALID_ENCODING', `expected a ${ENCODED_SEED_LENGTH}-character seed starting with S`);
+    throw new KeyError(
+      'KEY_INVALID_ENCODING',
+      `expected a ${ENCODED_SEED_LENGTH}-character seed starting with S`,
+    );
   }
   const body = checkedBody(text, 'seed');
-  if ((body[0]! & 0xf8) !== SEED_PREFIX_BYTE) throw new KeyError('KEY_INVALID_PREFIX', 'seed has an invalid prefix');
+  if ((body[0]! & 0xf8) !== SEED_PREFIX_BYTE)
+    throw new KeyError('KEY_INVALID_PREFIX', 'seed has an invalid prefix');
   const prefix = ((body[0]! & 7) << 5) | ((body[1]! & 0xf8) >> 3);
   const kind = KIND_BY_PREFIX.get(prefix);
   if (!kind) throw new KeyError('KEY_INVALID_PREFIX', 'seed has an unknown key-type prefix');
   if (expected.length > 0 && !expected.includes(kind)) {
-    throw new KeyError('KEY_WRONG_KIND', `the seed is for a ${kind} key; expected ${describeExpected(expected)}`);
+    throw new KeyError(
+      'KEY_WRONG_KIND',
+      `the seed is for a ${kind} key; expected ${describeExpected(expected)}`,
+    );
   }
   return { kind, raw: body.slice(2) };
 }

@@ -188,7 +188,10 @@ export class MsgpackReader {
   #need(count: number): number {
     const at = this.#offset;
     if (at + count > this.#bytes.length) {
-      throw new DecodeError('MSGPACK_TRUNCATED', `msgpack is truncated: needs ${at + count - this.#bytes.length} more bytes at offset ${at}`);
+      throw new DecodeError(
+        'MSGPACK_TRUNCATED',
+        `msgpack is truncated: needs ${at + count - this.#bytes.length} more bytes at offset ${at}`,
+      );
     }
     this.#offset += count;
     return at;
@@ -269,7 +272,10 @@ export class MsgpackReader {
       if ((marker & 0xf0) === 0x90 || marker === 0xdc || marker === 0xdd) {
         this.#offset--;
         const items = this.value();
-        if (Array.isArray(items) && items.every((b) => typeof b === 'number' && b >= 0 && b < 256 && Number.isInteger(b))) {
+        if (
+          Array.isArray(items) &&
+          items.every((b) => typeof b === 'number' && b >= 0 && b < 256 && Number.isInteger(b))
+        ) {
           return Uint8Array.from(items as number[]);
         }
       }
@@ -283,7 +289,10 @@ export class MsgpackReader {
   uintOrNil(): number | bigint | undefined {
     const value = this.value();
     if (value === null) return undefined;
-    if ((typeof value === 'number' && Number.isInteger(value) && value >= 0) || (typeof value === 'bigint' && value >= 0n)) {
+    if (
+      (typeof value === 'number' && Number.isInteger(value) && value >= 0) ||
+      (typeof value === 'bigint' && value >= 0n)
+    ) {
       return value;
     }
     throw new DecodeError('MSGPACK_TYPE', `expected an unsigned integer, found ${typeof value}`);
@@ -292,13 +301,15 @@ export class MsgpackReader {
   boolOrNil(): boolean | undefined {
     const value = this.value();
     if (value === null) return undefined;
-    if (typeof value !== 'boolean') throw new DecodeError('MSGPACK_TYPE', `expected a boolean, found ${typeof value}`);
+    if (typeof value !== 'boolean')
+      throw new DecodeError('MSGPACK_TYPE', `expected a boolean, found ${typeof value}`);
     return value;
   }
 
   /** Any value, decoded generically (strings as UTF-8, bin as views). */
   value(depth = 0): MsgpackValue {
-    if (depth > MAX_DEPTH) throw new DecodeError('MSGPACK_TOO_DEEP', `msgpack nests deeper than ${MAX_DEPTH} levels`);
+    if (depth > MAX_DEPTH)
+      throw new DecodeError('MSGPACK_TOO_DEEP', `msgpack nests deeper than ${MAX_DEPTH} levels`);
     const marker = this.#u8();
     if (marker < 0x80) return marker;
     if (marker >= 0xe0) return marker - 0x100;
@@ -314,7 +325,8 @@ export class MsgpackReader {
     }
     if ((marker & 0xf0) === 0x90 || marker === 0xdc || marker === 0xdd) {
       const size = marker === 0xdc ? this.#u16() : marker === 0xdd ? this.#u32() : marker & 0x0f;
-      if (size > this.#bytes.length - this.#offset) throw new DecodeError('MSGPACK_TRUNCATED', 'msgpack array is longer than the message');
+      if (size > this.#bytes.length - this.#offset)
+        throw new DecodeError('MSGPACK_TRUNCATED', 'msgpack array is longer than the message');
       const items: MsgpackValue[] = [];
       for (let i = 0; i < size; i++) items.push(this.value(depth + 1));
       return items;
@@ -373,7 +385,10 @@ export class MsgpackReader {
         return null;
       }
       default:
-        throw new DecodeError('MSGPACK_INVALID', `invalid msgpack marker 0x${marker.toString(16)} at offset ${this.#offset - 1}`);
+        throw new DecodeError(
+          'MSGPACK_INVALID',
+          `invalid msgpack marker 0x${marker.toString(16)} at offset ${this.#offset - 1}`,
+        );
     }
   }
 
@@ -390,7 +405,9 @@ export class MsgpackReader {
 }
 
 function safeInteger(value: bigint): number | bigint {
-  return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER) ? Number(value) : value;
+  return value <= BigInt(Number.MAX_SAFE_INTEGER) && value >= BigInt(Number.MIN_SAFE_INTEGER)
+    ? Number(value)
+    : value;
 }
 
 function describeMarker(marker: number): string {
@@ -410,10 +427,12 @@ export function decodeWith<T>(bytes: Uint8Array, what: string, read: (reader: Ms
   try {
     const reader = new MsgpackReader(bytes);
     const value = read(reader);
-    if (!reader.done) throw new DecodeError('MSGPACK_TRAILING', 'there are bytes after the end of the message');
+    if (!reader.done)
+      throw new DecodeError('MSGPACK_TRAILING', 'there are bytes after the end of the message');
     return value;
   } catch (error) {
-    if (error instanceof DecodeError) throw new DecodeError(error.code, `invalid ${what}: ${error.message}`, { cause: error });
+    if (error instanceof DecodeError)
+      throw new DecodeError(error.code, `invalid ${what}: ${error.message}`, { cause: error });
     throw error;
   }
 }

@@ -29,14 +29,19 @@ export function wasmKind(bytes: Uint8Array): WasmKind {
   if (bytes.length < HEADER_LENGTH || MAGIC.some((b, i) => bytes[i] !== b)) {
     throw new WasmFormatError(
       'WASM_NOT_WASM',
-      bytes.length < 4 ? `not WebAssembly: only ${bytes.length} bytes` : 'not WebAssembly: the file does not start with \\0asm',
+      bytes.length < 4
+        ? `not WebAssembly: only ${bytes.length} bytes`
+        : 'not WebAssembly: the file does not start with \\0asm',
     );
   }
   const version = bytes[4]! | (bytes[5]! << 8);
   const layer = bytes[6]! | (bytes[7]! << 8);
   if (version === 1 && layer === 0) return 'module';
   if (layer === 1) return 'component';
-  throw new WasmFormatError('WASM_UNSUPPORTED_VERSION', `unsupported WebAssembly version ${version}, layer ${layer}`);
+  throw new WasmFormatError(
+    'WASM_UNSUPPORTED_VERSION',
+    `unsupported WebAssembly version ${version}, layer ${layer}`,
+  );
 }
 
 function readU32Leb(bytes: Uint8Array, offset: number): { value: number; next: number } {
@@ -44,12 +49,16 @@ function readU32Leb(bytes: Uint8Array, offset: number): { value: number; next: n
   let shift = 0;
   for (let i = 0; i < 5; i++) {
     const byte = bytes[offset + i];
-    if (byte === undefined) throw new WasmFormatError('WASM_TRUNCATED', `truncated WebAssembly: cut off at byte ${offset + i}`);
+    if (byte === undefined)
+      throw new WasmFormatError('WASM_TRUNCATED', `truncated WebAssembly: cut off at byte ${offset + i}`);
     value += (byte & 0x7f) * 2 ** shift;
     if ((byte & 0x80) === 0) return { value, next: offset + i + 1 };
     shift += 7;
   }
-  throw new WasmFormatError('WASM_MALFORMED', `malformed WebAssembly: a length at byte ${offset} is too long`);
+  throw new WasmFormatError(
+    'WASM_MALFORMED',
+    `malformed WebAssembly: a length at byte ${offset} is too long`,
+  );
 }
 
 /** Walks every top-level section, checking each lies inside the file. Throws WasmFormatError otherwise. */
@@ -73,12 +82,18 @@ export function wasmSections(bytes: Uint8Array): { kind: WasmKind; sections: Was
     if (id === 0) {
       const nameLength = readU32Leb(bytes, size.next);
       if (nameLength.next + nameLength.value > end) {
-        throw new WasmFormatError('WASM_MALFORMED', `malformed WebAssembly: custom section at byte ${start} has a bad name`);
+        throw new WasmFormatError(
+          'WASM_MALFORMED',
+          `malformed WebAssembly: custom section at byte ${start} has a bad name`,
+        );
       }
       try {
         section.name = decoder.decode(bytes.subarray(nameLength.next, nameLength.next + nameLength.value));
       } catch {
-        throw new WasmFormatError('WASM_MALFORMED', `malformed WebAssembly: custom section name at byte ${start} is not UTF-8`);
+        throw new WasmFormatError(
+          'WASM_MALFORMED',
+          `malformed WebAssembly: custom section name at byte ${start} is not UTF-8`,
+        );
       }
     }
     sections.push(section);

@@ -5,7 +5,7 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import { KeyPair, type KeyKind } from '../lattice/keys.ts';
+import { type KeyKind, KeyPair } from '../lattice/keys.ts';
 import { WashError, warn } from './output.ts';
 
 export function keysDirectory(explicit?: string): string {
@@ -48,7 +48,9 @@ export function resolveKeyPair(source: KeySource): KeyPair {
     try {
       return KeyPair.fromSeed(readFileSync(path, 'utf8'), source.kind);
     } catch (error) {
-      throw new WashError(`the key file ${path} does not hold a ${source.kind} seed: ${(error as Error).message}`);
+      throw new WashError(
+        `the key file ${path} does not hold a ${source.kind} seed: ${(error as Error).message}`,
+      );
     }
   }
   if (source.disableKeygen) {

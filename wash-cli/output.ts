@@ -35,7 +35,10 @@ function messageOf(error: unknown): string {
 }
 
 /** Prints the result in the chosen form, or the error and exits 1. */
-export async function runAction(command: Command, action: () => Promise<CommandResult> | CommandResult): Promise<void> {
+export async function runAction(
+  command: Command,
+  action: () => Promise<CommandResult> | CommandResult,
+): Promise<void> {
   let kind: OutputKind = 'text';
   try {
     kind = outputKindOf(command);

@@ -40,13 +40,20 @@ export async function inspectFile(file: string): Promise<Inspected> {
   if (WASM_MAGIC.every((b, i) => bytes[i] === b)) return { ...verifySignedWasm(bytes) };
   if (looksLikeArchive(bytes)) {
     const archive = await readProviderArchive(bytes);
-    return { kind: 'provider archive', token: archive.token, claims: archive.claims, targets: [...archive.targets.keys()] };
+    return {
+      kind: 'provider archive',
+      token: archive.token,
+      claims: archive.claims,
+      targets: [...archive.targets.keys()],
+    };
   }
   const text = bytes.toString('utf8').trim();
   if (/^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+$/.test(text)) {
     return { kind: 'token', token: text, claims: verifyBareToken(text) };
   }
-  throw new WashError(`${file} is not a WebAssembly module or component, a provider archive, or a claims token`);
+  throw new WashError(
+    `${file} is not a WebAssembly module or component, a provider archive, or a claims token`,
+  );
 }
 
 const FRIENDLY_CAPS: Record<string, string> = {
@@ -91,7 +98,8 @@ export function describeClaims(inspected: Inspected): CommandResult {
     issued_at: describeTime(claims.iat, 'unknown'),
   };
   if (isProviderClaims(claims)) {
-    const targets = inspected.kind === 'provider archive' ? inspected.targets : Object.keys(claims.wascap.target_hashes);
+    const targets =
+      inspected.kind === 'provider archive' ? inspected.targets : Object.keys(claims.wascap.target_hashes);
     const meta = claims.wascap;
     const rows: [string, string][] = [
       ['Account', claims.iss],
@@ -146,7 +154,8 @@ export function describeClaims(inspected: Inspected): CommandResult {
       capabilities: caps,
       tags,
       hash: meta.hash,
-      hash_matches: inspected.kind === 'module' || inspected.kind === 'component' ? inspected.hashMatches : null,
+      hash_matches:
+        inspected.kind === 'module' || inspected.kind === 'component' ? inspected.hashMatches : null,
     },
     text: [
       `${meta.name ?? 'Unnamed'} - ${inspected.kind === 'component' ? 'Component' : 'Module'}`,

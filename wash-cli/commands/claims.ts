@@ -16,9 +16,9 @@ import { describeClaims, inspectFile } from './claims-inspect.ts';
 const CAPABILITY_FLAGS = [
   ['keyvalue', '-k, --keyvalue', 'wasmcloud:keyvalue', 'key-value store'],
   ['msg', '-g, --msg', 'wasmcloud:messaging', 'messaging'],
-  ['httpServer', '-q, --http_server', 'wasmcloud:httpserver', 'HTTP server'],
-  ['httpClient', '-h, --http_client', 'wasmcloud:httpclient', 'HTTP client'],
-  ['blobStore', '-f, --blob_store', 'wasmcloud:blobstore', 'blob store'],
+  ['http_server', '-q, --http_server', 'wasmcloud:httpserver', 'HTTP server'],
+  ['http_client', '-h, --http_client', 'wasmcloud:httpclient', 'HTTP client'],
+  ['blob_store', '-f, --blob_store', 'wasmcloud:blobstore', 'blob store'],
   ['logging', '-l, --logging', 'wasmcloud:builtin:logging', 'built-in logging'],
   ['events', '-e, --events', 'wasmcloud:eventstreams', 'event streams'],
   ['extras', '-z, --extras', 'wasmcloud:builtin:numbergen', 'built-in number generator (extras)'],
@@ -105,7 +105,14 @@ async function sign(source: string, options: SignOptions) {
   const destination = options.destination ?? defaultDestination(source);
   await writeFile(destination, embedClaims(bytes, token));
   return {
-    json: { result: 'success', destination, capabilities: caps, kind, module: subject.publicKey, account: issuer.publicKey },
+    json: {
+      result: 'success',
+      destination,
+      capabilities: caps,
+      kind,
+      module: subject.publicKey,
+      account: issuer.publicKey,
+    },
     text: `Successfully signed ${destination} (${kind}, ${subject.publicKey}) with capabilities: ${caps.length > 0 ? caps.join(',') : '(none)'}`,
   };
 }
@@ -120,9 +127,14 @@ export function registerClaimsCommands(program: Command): void {
     .helpOption('--help', 'show help (-h is --http_client, as in wash 0.1x)')
     .requiredOption('-n, --name <name>', 'a human-readable name for the actor')
     .option('-d, --destination <file>', 'where to write the signed file (default: {source stem}_s.wasm)');
-  for (const [, flags, contract, what] of CAPABILITY_FLAGS) signCommand.option(flags, `${what} (${contract})`);
+  for (const [, flags, contract, what] of CAPABILITY_FLAGS)
+    signCommand.option(flags, `${what} (${contract})`);
   signCommand
-    .option('-c, --cap <contract>', 'a custom capability contract, e.g. cosmonic:kubernetes_applier (repeatable)', collect)
+    .option(
+      '-c, --cap <contract>',
+      'a custom capability contract, e.g. cosmonic:kubernetes_applier (repeatable)',
+      collect,
+    )
     .option('-t, --tag <tag>', 'a tag (repeatable)', collect)
     .option('-p, --prov', 'the module is a capability provider, not an actor')
     .option('-r, --rev <n>', 'revision number')
@@ -134,11 +146,15 @@ export function registerClaimsCommands(program: Command): void {
     .option('-b, --nbf <days>', 'the token is not valid until this many days from now')
     .option('--directory <dir>', 'where keys are kept ($WASH_KEYS, default ~/.wash/keys)')
     .option('--disable-keygen', 'fail instead of generating keys that are not found')
-    .action(async (source: string, options: SignOptions, command: Command) => runAction(command, () => sign(source, options)));
+    .action(async (source: string, options: SignOptions, command: Command) =>
+      runAction(command, () => sign(source, options)),
+    );
 
   claims
     .command('inspect')
-    .description('show and verify the claims of a module, component, provider archive (.par[.gz]) or token (.jwt)')
+    .description(
+      'show and verify the claims of a module, component, provider archive (.par[.gz]) or token (.jwt)',
+    )
     .argument('<file>', 'the file to inspect')
     .option('--jwt-only', 'print only the raw token')
     .action(async (file: string, options: { jwtOnly?: boolean }, command: Command) =>
@@ -149,4 +165,3 @@ export function registerClaimsCommands(program: Command): void {
       }),
     );
 }
-

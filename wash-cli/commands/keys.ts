@@ -1,7 +1,7 @@
 // `wash keys gen <kind>`: a new key pair (public key and seed).
 
 import type { Command } from 'commander';
-import { KeyPair, type KeyKind } from '../../lattice/keys.ts';
+import { type KeyKind, KeyPair } from '../../lattice/keys.ts';
 import { runAction, WashError } from '../output.ts';
 
 const KINDS: readonly KeyKind[] = ['account', 'module', 'service', 'server', 'cluster', 'operator', 'user'];
