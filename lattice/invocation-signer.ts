@@ -4,7 +4,7 @@
 
 import { randomBytes, randomUUID } from 'node:crypto';
 import { entityUrl, type Invocation, invocationHash, targetUrl, type WasmCloudEntity } from './invocation.ts';
-import { signJwt } from './jwt.ts';
+import { signJwtPayload } from './jwt.ts';
 import type { KeyPair } from './keys.ts';
 
 export interface InvocationRequest {
@@ -55,24 +55,19 @@ export class InvocationSigner {
     const id = randomUUID();
     const originUrl = entityUrl(request.origin);
     const target = targetUrl(request.target, request.operation);
-    const payload = {
-      jti: this.#jti.next(),
-      iat: Math.floor(Date.now() / 1000),
-      iss: this.#clusterKey.publicKey,
-      sub: id,
-      wascap: {
-        target_url: target,
-        origin_url: originUrl,
-        hash: invocationHash(originUrl, target, request.operation, request.msg),
-      },
-    };
+    const hash = invocationHash(originUrl, target, request.operation, request.msg);
+    // The claims JSON of wascap's Claims<Invocation>, written directly: this runs per request.
+    const payload =
+      `{"jti":"${this.#jti.next()}","iat":${Math.floor(Date.now() / 1000)},"iss":"${this.#clusterKey.publicKey}",` +
+      `"sub":"${id}","wascap":{"target_url":${JSON.stringify(target)},"origin_url":${JSON.stringify(originUrl)},` +
+      `"hash":"${hash}"}}`;
     const invocation: Invocation = {
       origin: request.origin,
       target: request.target,
       operation: request.operation,
       msg: request.msg,
       id,
-      encoded_claims: signJwt(payload, this.#clusterKey),
+      encoded_claims: signJwtPayload(payload, this.#clusterKey),
       host_id: this.#hostId,
     };
     if (request.content_length !== undefined) invocation.content_length = request.content_length;

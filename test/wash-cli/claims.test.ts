@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KeyPair } from '../../lattice/keys.ts';
 import { CLAIMS_FIXTURES, claimsFixtures } from '../helpers/fixtures.ts';
-import { runWash } from '../helpers/wash.ts';
+import { expectOneLineError, runWash } from '../helpers/wash.ts';
 import { ANSWER_MODULE, EMPTY_COMPONENT, runAnswer } from '../helpers/wasm-fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'wash-claims-'));
@@ -40,7 +40,7 @@ describe('wash claims sign + inspect', () => {
         '-t',
         'demo',
       ],
-      env,
+      { env },
     );
     expect(signed.stderr).toContain(`No account key found at ${join(dir, 'keys', 'tester_account.nk')}`);
     expect(signed.stderr).toContain(`No module key found at ${join(dir, 'keys', 'answer_module.nk')}`);
@@ -48,7 +48,7 @@ describe('wash claims sign + inspect', () => {
     expect(signed.stdout).toContain(`Successfully signed ${join(dir, 'answer_s.wasm')}`);
     expect(runAnswer(readFileSync(join(dir, 'answer_s.wasm')))).toBe(42);
 
-    const inspected = await runWash(['claims', 'inspect', join(dir, 'answer_s.wasm'), '-o', 'json'], env);
+    const inspected = await runWash(['claims', 'inspect', join(dir, 'answer_s.wasm'), '-o', 'json'], { env });
     expect(inspected.code).toBe(0);
     const json = JSON.parse(inspected.stdout);
     const moduleKey = KeyPair.fromSeed(readFileSync(join(dir, 'keys', 'answer_module.nk'), 'utf8')).publicKey;
@@ -73,10 +73,10 @@ describe('wash claims sign + inspect', () => {
     // Signing again reuses the same keys: same subject, no new-key notes.
     const again = await runWash(
       ['claims', 'sign', source, '-n', 'Answer', '-d', join(dir, 'again.wasm')],
-      env,
+      { env },
     );
     expect(again.stderr).not.toContain('No module key');
-    const text = await runWash(['claims', 'inspect', join(dir, 'again.wasm')], env);
+    const text = await runWash(['claims', 'inspect', join(dir, 'again.wasm')], { env });
     expect(text.stdout).toContain(`Module       ${moduleKey}`);
     expect(text.stdout).toContain('Verified: signature, validity period and module hash.');
   });
@@ -100,7 +100,7 @@ describe('wash claims sign + inspect', () => {
         '-o',
         'json',
       ],
-      env,
+      { env },
     );
     expect(signed.code).toBe(0);
     expect(JSON.parse(signed.stdout)).toMatchObject({
@@ -108,7 +108,7 @@ describe('wash claims sign + inspect', () => {
       kind: 'component',
       account: account.publicKey,
     });
-    const inspected = await runWash(['claims', 'inspect', join(dir, 'comp_s.wasm')], env);
+    const inspected = await runWash(['claims', 'inspect', join(dir, 'comp_s.wasm')], { env });
     expect(inspected.stdout).toMatch(/^Comp - Component/);
     expect(inspected.stdout).toContain(account.publicKey);
   });
@@ -132,7 +132,7 @@ describe('wash claims sign + inspect', () => {
 
   it('refuses tampered, unsigned, expired, not-yet-valid and non-wasm files with one line and exit 1', async () => {
     const source = file('t.wasm', ANSWER_MODULE);
-    await runWash(['claims', 'sign', source, '-n', 'T', '-d', join(dir, 't_s.wasm')], env);
+    await runWash(['claims', 'sign', source, '-n', 'T', '-d', join(dir, 't_s.wasm')], { env });
     const tampered = readFileSync(join(dir, 't_s.wasm'));
     tampered[ANSWER_MODULE.length - 1]! ^= 0x40;
     const cases: Array<[string, RegExp]> = [
@@ -144,20 +144,16 @@ describe('wash claims sign + inspect', () => {
     ];
     const expired = await runWash(
       ['claims', 'sign', source, '-n', 'T', '-x', '0', '-d', join(dir, 'expired.wasm')],
-      env,
+      { env },
     );
     expect(expired.code).toBe(0);
     cases.push([join(dir, 'expired.wasm'), /claims token expired at/]);
-    await runWash(['claims', 'sign', source, '-n', 'T', '-b', '2', '-d', join(dir, 'later.wasm')], env);
+    await runWash(['claims', 'sign', source, '-n', 'T', '-b', '2', '-d', join(dir, 'later.wasm')], { env });
     cases.push([join(dir, 'later.wasm'), /not valid before/]);
     for (const [path, message] of cases) {
-      const result = await runWash(['claims', 'inspect', path], env);
-      expect(result.code, path).toBe(1);
-      expect(result.stderr, path).toMatch(message);
-      expect(result.stderr.trim().split('\n'), path).toHaveLength(1);
-      expect(result.stderr).not.toMatch(/\n\s+at /); // no stack trace
+      expectOneLineError(await runWash(['claims', 'inspect', path], { env }), message);
     }
-    const json = await runWash(['claims', 'inspect', join(dir, 'tampered.wasm'), '-o', 'json'], env);
+    const json = await runWash(['claims', 'inspect', join(dir, 'tampered.wasm'), '-o', 'json'], { env });
     expect(JSON.parse(json.stderr)).toMatchObject({
       success: false,
       error: expect.stringMatching(/changed since it was signed/),
@@ -165,17 +161,17 @@ describe('wash claims sign + inspect', () => {
   });
 
   it('explains bad arguments', async () => {
-    const noName = await runWash(['claims', 'sign', join(dir, 'x.wasm')], env);
+    const noName = await runWash(['claims', 'sign', join(dir, 'x.wasm')], { env });
     expect(noName.code).toBe(1);
     expect(noName.stderr).toMatch(/required option '-n, --name <name>'/);
     const badRev = await runWash(
       ['claims', 'sign', file('r.wasm', ANSWER_MODULE), '-n', 'R', '-r', 'two'],
-      env,
+      { env },
     );
     expect(badRev.stderr).toMatch(/--rev takes a whole number, not "two"/);
     const badSeed = await runWash(
       ['claims', 'sign', file('s.wasm', ANSWER_MODULE), '-n', 'S', '-i', KeyPair.create('module').seed],
-      env,
+      { env },
     );
     expect(badSeed.stderr).toMatch(/not a account seed|expected account/);
   });

@@ -1,56 +1,24 @@
 // Runs the real `wash par` CLI as a child process, with its keys in a temp dir (never ~/.wash).
 
-import { execFile } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { KeyPair } from '../../lattice/keys.ts';
 import { JS_PROVIDER_TARGET, nativeTarget } from '../../lattice/provider-archive.ts';
-
-const execFileAsync = promisify(execFile);
-const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-// Node 24 from the repo: vitest's own process.execPath may be another Node.
-const NODE = join(ROOT, 'node_modules', '.bin', 'node');
-const WASH = join(ROOT, 'wash-cli', 'main.ts');
-
-interface Run {
-  code: number;
-  stdout: string;
-  stderr: string;
-}
+import { expectOneLineError, runWash, type WashRun } from '../helpers/wash.ts';
 
 let dir: string;
 let keysDir: string;
 
-async function wash(...args: string[]): Promise<Run> {
-  const env = { ...process.env, WASH_KEYS: keysDir, HOME: dir, USER: 'tester' };
-  try {
-    const { stdout, stderr } = await execFileAsync(NODE, [WASH, ...args], { cwd: dir, env });
-    return { code: 0, stdout, stderr };
-  } catch (error) {
-    const failed = error as { code?: unknown; stdout?: string; stderr?: string };
-    if (typeof failed.code !== 'number') throw error;
-    return { code: failed.code, stdout: failed.stdout ?? '', stderr: failed.stderr ?? '' };
-  }
-}
-
-/** Checks a failure is one readable line on stderr, not a stack trace. */
-function expectOneLineError(run: Run, pattern: RegExp): void {
-  expect(run.code).toBe(1);
-  const lines = run.stderr.trim().split('\n');
-  expect(lines).toHaveLength(1);
-  expect(lines[0]).toMatch(/^error: /);
-  expect(lines[0]).toMatch(pattern);
-  expect(run.stderr).not.toMatch(/\n\s+at /);
+function wash(...args: string[]): Promise<WashRun> {
+  return runWash(args, { env: { WASH_KEYS: keysDir, HOME: dir, USER: 'tester' }, cwd: dir });
 }
 
 const BUNDLE = 'export default async function main() { return "hello"; }\n';
 
-async function createJsArchive(...extra: string[]): Promise<Run> {
+async function createJsArchive(...extra: string[]): Promise<WashRun> {
   await writeFile(join(dir, 'provider.mjs'), BUNDLE);
   return wash(
     'par',

@@ -1,0 +1,46 @@
+// A small benchmark harness: each case runs in rounds after a warm-up, and the median round
+// gives µs per operation. Machines here are shared and noisy, so every figure is printed
+// beside a baseline measured in the same run, as a ratio.
+
+export interface Measurement {
+  name: string;
+  /** Median microseconds per operation across rounds. */
+  microseconds: number;
+  operationsPerSecond: number;
+}
+
+export interface MeasureOptions {
+  rounds?: number;
+  iterationsPerRound?: number;
+}
+
+export function measure(name: string, operation: () => unknown, options: MeasureOptions = {}): Measurement {
+  const rounds = options.rounds ?? 15;
+  const iterations = options.iterationsPerRound ?? 200;
+  for (let i = 0; i < iterations * 2; i++) operation(); // warm-up: JIT and caches
+  const perOperation: number[] = [];
+  for (let round = 0; round < rounds; round++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) operation();
+    perOperation.push(Number(process.hrtime.bigint() - start) / 1000 / iterations);
+  }
+  perOperation.sort((a, b) => a - b);
+  const microseconds = perOperation[Math.floor(rounds / 2)]!;
+  return { name, microseconds, operationsPerSecond: 1e6 / microseconds };
+}
+
+/** Prints rows of `ours` beside their baselines: µs/op, ops/s, and ours ÷ baseline in time. */
+export function printComparison(title: string, rows: ReadonlyArray<{ ours: Measurement; baseline: Measurement }>): void {
+  console.log(`\n${title}`);
+  const header = ['case', 'µs/op', 'ops/s', 'baseline', 'µs/op', 'ratio (time)'];
+  const lines = rows.map(({ ours, baseline }) => [
+    ours.name,
+    ours.microseconds.toFixed(1),
+    Math.round(ours.operationsPerSecond).toLocaleString('en'),
+    baseline.name,
+    baseline.microseconds.toFixed(1),
+    `${(ours.microseconds / baseline.microseconds).toFixed(2)}×`,
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  for (const line of [header, ...lines]) console.log(line.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+}
