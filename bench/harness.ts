@@ -30,7 +30,10 @@ export function measure(name: string, operation: () => unknown, options: Measure
 }
 
 /** Prints rows of `ours` beside their baselines: µs/op, ops/s, and ours ÷ baseline in time. */
-export function printComparison(title: string, rows: ReadonlyArray<{ ours: Measurement; baseline: Measurement }>): void {
+export function printComparison(
+  title: string,
+  rows: ReadonlyArray<{ ours: Measurement; baseline: Measurement }>,
+): void {
   console.log(`\n${title}`);
   const header = ['case', 'µs/op', 'ops/s', 'baseline', 'µs/op', 'ratio (time)'];
   const lines = rows.map(({ ours, baseline }) => [
@@ -42,5 +45,6 @@ export function printComparison(title: string, rows: ReadonlyArray<{ ours: Measu
     `${(ours.microseconds / baseline.microseconds).toFixed(2)}×`,
   ]);
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
-  for (const line of [header, ...lines]) console.log(line.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+  for (const line of [header, ...lines])
+    console.log(line.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
 }

@@ -27,12 +27,16 @@ export function runInvocationBench(): void {
   const rawSignature = sign(null, signingInput, raw.privateKey);
 
   const rawSign = measure('raw Ed25519 sign', () => sign(null, signingInput, raw.privateKey));
-  const rawVerify = measure('raw Ed25519 verify', () => verify(null, signingInput, raw.publicKey, rawSignature));
+  const rawVerify = measure('raw Ed25519 verify', () =>
+    verify(null, signingInput, raw.publicKey, rawSignature),
+  );
   const rawBoth = measure('raw sign + verify', () => {
     verify(null, signingInput, raw.publicKey, sign(null, signingInput, raw.privateKey));
   });
   const encodeSign = measure('encode + sign', () => encodeInvocation(signer.sign(request)));
-  const decodeVerify = measure('decode + verify', () => validateInvocation(decodeInvocation(encoded), trusted));
+  const decodeVerify = measure('decode + verify', () =>
+    validateInvocation(decodeInvocation(encoded), trusted),
+  );
   const roundTrip = measure('encode+sign+decode+verify', () =>
     validateInvocation(decodeInvocation(encodeInvocation(signer.sign(request))), trusted),
   );

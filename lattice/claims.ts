@@ -4,6 +4,7 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { ClaimsError } from './errors.ts';
+import { optionalField } from './json-message.ts';
 import { decodeAndVerifyJwt, nowSeconds, signJwt } from './jwt.ts';
 import { isPublicKey, type KeyKind, type KeyPair } from './keys.ts';
 import { extractClaimsToken, moduleHash, type WasmKind, wasmKind } from './wasm.ts';
@@ -11,28 +12,26 @@ import { extractClaimsToken, moduleHash, type WasmKind, wasmKind } from './wasm.
 /** The claims revision written by this library; tokens from 2022 carry none. */
 export const WASCAP_REVISION = 3;
 
-const optional = <T extends z.ZodType>(schema: T) => schema.nullish().transform((v) => v ?? undefined);
-
 export const ActorMetadataSchema = z.looseObject({
-  name: optional(z.string()),
+  name: optionalField(z.string()),
   hash: z.string().regex(/^[0-9A-Fa-f]{64}$/, 'a module hash is 64 hex digits'),
-  tags: optional(z.array(z.string())),
-  caps: optional(z.array(z.string())),
-  rev: optional(z.number().int()),
-  ver: optional(z.string()),
-  call_alias: optional(z.string()),
-  prov: optional(z.boolean()),
+  tags: optionalField(z.array(z.string())),
+  caps: optionalField(z.array(z.string())),
+  rev: optionalField(z.number().int()),
+  ver: optionalField(z.string()),
+  call_alias: optionalField(z.string()),
+  prov: optionalField(z.boolean()),
 });
 export type ActorMetadata = z.infer<typeof ActorMetadataSchema>;
 /** What a signer supplies: the optional fields may be left out. */
 export type ActorMetadataInput = z.input<typeof ActorMetadataSchema>;
 
 export const ProviderMetadataSchema = z.looseObject({
-  name: optional(z.string()),
+  name: optionalField(z.string()),
   capid: z.string().min(1),
   vendor: z.string(),
-  rev: optional(z.number().int()),
-  ver: optional(z.string()),
+  rev: optionalField(z.number().int()),
+  ver: optionalField(z.string()),
   target_hashes: z.record(z.string(), z.string()),
   config_schema: z.unknown().optional(),
 });
@@ -44,9 +43,9 @@ const ClaimsBaseSchema = z.looseObject({
   iat: z.number(),
   iss: z.string(),
   sub: z.string(),
-  exp: optional(z.number()),
-  nbf: optional(z.number()),
-  wascap_revision: optional(z.number().int()),
+  exp: optionalField(z.number()),
+  nbf: optionalField(z.number()),
+  wascap_revision: optionalField(z.number().int()),
 });
 
 export interface Claims<T> {

@@ -79,6 +79,8 @@ function base32Decode(text: string): Uint8Array | undefined {
       bits -= 8;
     }
   }
+  // The unused low bits of the last character must be zero: one key, one spelling.
+  if ((buffer & ((1 << bits) - 1)) !== 0) return undefined;
   return out;
 }
 

@@ -14,12 +14,10 @@ import {
   providerEntity,
   targetUrl,
 } from '../../lattice/invocation.ts';
+import { ACTOR, PROVIDER } from '../helpers/keys.ts';
 
 // An independent msgpack codec, to check our bytes decode elsewhere and to build odd inputs.
 const msgpackr = new Packr({ useRecords: false, mapsAsObjects: true });
-
-const ACTOR = 'MBCFOPM6JW2APJLXJD3Z5O4CN7CPYJ2B4FTKLJUR5YR5MITIU7HD3WD5';
-const PROVIDER = 'VAG3QITQQ2ODAOWB5TTQSDJ53XK3SHBEIFNK4AYJ5RKAX2UNSCAPHA5M';
 
 function fixstr(text: string): number[] {
   const bytes = [...Buffer.from(text)];

@@ -78,7 +78,13 @@ describe('keys', () => {
       expect.objectContaining({ code: 'KEY_WRONG_KIND' }),
     );
     expect(() => KeyPair.fromSeed(KeyPair.create('account').publicKey)).toThrow(/seed starting with S/);
-    expect(() => KeyPair.fromSeed(`${seed.slice(0, 57)}${seed[57] === 'A' ? 'B' : 'A'}`)).toThrow(KeyError);
+    expect(() =>
+      KeyPair.fromSeed(`${seed.slice(0, 30)}${seed[30] === 'A' ? 'B' : 'A'}${seed.slice(31)}`),
+    ).toThrow(expect.objectContaining({ code: 'KEY_BAD_CHECKSUM' }));
+    // The last character carries two unused bits; setting one is refused, not silently ignored.
+    const lastValue = 'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'.indexOf(seed[57]!);
+    const padded = `${seed.slice(0, 57)}${'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[lastValue | 1]}`;
+    expect(() => KeyPair.fromSeed(padded)).toThrow(KeyError);
     expect(KeyPair.fromSeed(`  ${seed}\n`).seed).toBe(seed);
   });
 });

@@ -71,10 +71,9 @@ describe('wash claims sign + inspect', () => {
     });
 
     // Signing again reuses the same keys: same subject, no new-key notes.
-    const again = await runWash(
-      ['claims', 'sign', source, '-n', 'Answer', '-d', join(dir, 'again.wasm')],
-      { env },
-    );
+    const again = await runWash(['claims', 'sign', source, '-n', 'Answer', '-d', join(dir, 'again.wasm')], {
+      env,
+    });
     expect(again.stderr).not.toContain('No module key');
     const text = await runWash(['claims', 'inspect', join(dir, 'again.wasm')], { env });
     expect(text.stdout).toContain(`Module       ${moduleKey}`);
@@ -164,10 +163,9 @@ describe('wash claims sign + inspect', () => {
     const noName = await runWash(['claims', 'sign', join(dir, 'x.wasm')], { env });
     expect(noName.code).toBe(1);
     expect(noName.stderr).toMatch(/required option '-n, --name <name>'/);
-    const badRev = await runWash(
-      ['claims', 'sign', file('r.wasm', ANSWER_MODULE), '-n', 'R', '-r', 'two'],
-      { env },
-    );
+    const badRev = await runWash(['claims', 'sign', file('r.wasm', ANSWER_MODULE), '-n', 'R', '-r', 'two'], {
+      env,
+    });
     expect(badRev.stderr).toMatch(/--rev takes a whole number, not "two"/);
     const badSeed = await runWash(
       ['claims', 'sign', file('s.wasm', ANSWER_MODULE), '-n', 'S', '-i', KeyPair.create('module').seed],

@@ -1,0 +1,261 @@
+// The 2022 control interface (protocol.md §1.4, §14): zod schemas and types of every request a host
+// answers on `wasmbus.ctl.{lattice}.*` and of every reply. Decoding lives in json-message.ts.
+//
+// Parsing is lenient where 2022 peers were: unknown fields are kept, optional fields may be absent
+// or `null`. It is strict where a value ends up in a subject, a key or the host's own decisions.
+
+import { z } from 'zod';
+import {
+  actorKeySchema,
+  fieldWithDefault,
+  hostKeySchema,
+  nonEmptyStringSchema,
+  nonNegativeIntSchema,
+  optionalField,
+  providerKeySchema,
+  stringMapField,
+} from './json-message.ts';
+import { linkDefinitionSchema, linkDefinitionShape, linkNameSchema } from './link-definition.ts';
+
+// ---- numbers ----
+
+// CIC 0.21 carries counts as u16.
+const MAX_COUNT = 65_535;
+const instanceCount = (minimum: number) =>
+  z.number().int().min(minimum, `must be at least ${minimum}`).max(MAX_COUNT, `must be at most ${MAX_COUNT}`);
+
+// ---- acks ----
+
+/** The early reply to every command: `{"accepted": true, "error": ""}`. */
+export const ctlAckSchema = z
+  .looseObject({ accepted: z.boolean(), error: fieldWithDefault(z.string(), () => '') })
+  .describe('ack');
+export type CtlAck = z.output<typeof ctlAckSchema>;
+
+export function ack(): CtlAck {
+  return { accepted: true, error: '' };
+}
+
+export function nack(error: string): CtlAck {
+  return { accepted: false, error };
+}
+
+// ---- queries and their replies ----
+
+/** A host's answer to `ping.hosts`. `cluster_issuers` is one comma-joined string, not a list. */
+export const hostPingReplySchema = z
+  .looseObject({
+    id: hostKeySchema,
+    uptime_seconds: nonNegativeIntSchema,
+    labels: stringMapField(),
+    friendly_name: optionalField(z.string()),
+    uptime_human: optionalField(z.string()),
+    version: optionalField(z.string()),
+    cluster_issuers: optionalField(z.string()),
+    js_domain: optionalField(z.string()),
+    ctl_host: optionalField(z.string()),
+    prov_rpc_host: optionalField(z.string()),
+    rpc_host: optionalField(z.string()),
+    lattice_prefix: optionalField(z.string()),
+    issuer: optionalField(z.string()), // OTP ≥ 0.60: the host's cluster key
+  })
+  .describe('ping reply');
+export type HostPingReply = z.output<typeof hostPingReplySchema>;
+
+export const actorInstanceSchema = z.looseObject({
+  instance_id: z.string(),
+  revision: z.number().int(),
+  annotations: stringMapField(),
+});
+export type ActorInstance = z.output<typeof actorInstanceSchema>;
+
+export const actorDescriptionSchema = z.looseObject({
+  id: nonEmptyStringSchema,
+  image_ref: optionalField(z.string()),
+  name: optionalField(z.string()),
+  instances: z.array(actorInstanceSchema),
+});
+export type ActorDescription = z.output<typeof actorDescriptionSchema>;
+
+export const providerDescriptionSchema = z.looseObject({
+  id: nonEmptyStringSchema,
+  link_name: linkNameSchema,
+  revision: z.number().int(),
+  image_ref: optionalField(z.string()),
+  name: optionalField(z.string()),
+  contract_id: optionalField(z.string()), // OTP ≥ 0.60
+  instance_id: optionalField(z.string()),
+  annotations: stringMapField(),
+});
+export type ProviderDescription = z.output<typeof providerDescriptionSchema>;
+
+/** The reply to `get.{host}.inv`. wash fails to decode it without `labels`, `actors` and `providers`. */
+export const hostInventorySchema = z
+  .looseObject({
+    host_id: hostKeySchema,
+    labels: z.record(z.string(), z.string()),
+    actors: z.array(actorDescriptionSchema),
+    providers: z.array(providerDescriptionSchema),
+    friendly_name: optionalField(z.string()),
+  })
+  .describe('host inventory');
+export type HostInventory = z.output<typeof hostInventorySchema>;
+
+/** The reply to `get.claims`: one string-to-string map per actor or provider (caps and tags comma-joined). */
+export const claimsListSchema = z
+  .looseObject({ claims: z.array(z.record(z.string(), z.string())) })
+  .describe('claims list');
+export type ClaimsList = z.output<typeof claimsListSchema>;
+
+/** The reply to `get.links`. */
+export const linksListSchema = z.looseObject({ links: z.array(linkDefinitionSchema) }).describe('links list');
+export type LinksList = z.output<typeof linksListSchema>;
+
+// ---- link definitions ----
+
+/** `linkdefs.put`: a link definition whose actor and provider are given by public key. */
+export const linkPutRequestSchema = z
+  .looseObject({ ...linkDefinitionShape, actor_id: actorKeySchema, provider_id: providerKeySchema })
+  .describe('link-put request');
+export type LinkPutRequest = z.output<typeof linkPutRequestSchema>;
+
+/** `linkdefs.del`: the link's identity (actor, contract, link name). CIC 0.21 also sends `provider_id`. */
+export const linkDelRequestSchema = z
+  .looseObject({
+    actor_id: actorKeySchema,
+    contract_id: nonEmptyStringSchema,
+    link_name: linkNameSchema,
+    provider_id: optionalField(z.string()),
+  })
+  .describe('link-del request');
+export type LinkDelRequest = z.output<typeof linkDelRequestSchema>;
+
+// ---- host commands (`cmd.{host}.*`) ----
+// `*_ref` fields take a public key, an OCI reference or a file path, so they are only checked to be
+// non-empty strings; the host resolves them.
+
+/** `cmd.{host}.la` */
+export const launchActorRequestSchema = z
+  .looseObject({
+    actor_ref: nonEmptyStringSchema,
+    count: fieldWithDefault(instanceCount(1), () => 1),
+    annotations: stringMapField(),
+    host_id: optionalField(z.string()),
+  })
+  .describe('launch-actor request');
+export type LaunchActorRequest = z.output<typeof launchActorRequestSchema>;
+
+/** `cmd.{host}.sa`; a count of 0 stops every instance. */
+export const stopActorRequestSchema = z
+  .looseObject({
+    actor_ref: nonEmptyStringSchema,
+    count: instanceCount(0),
+    annotations: stringMapField(),
+    host_id: optionalField(z.string()),
+  })
+  .describe('stop-actor request');
+export type StopActorRequest = z.output<typeof stopActorRequestSchema>;
+
+/** `cmd.{host}.scale` */
+export const scaleActorRequestSchema = z
+  .looseObject({
+    actor_id: actorKeySchema,
+    actor_ref: nonEmptyStringSchema,
+    count: instanceCount(0),
+    annotations: stringMapField(),
+    host_id: optionalField(z.string()),
+  })
+  .describe('scale-actor request');
+export type ScaleActorRequest = z.output<typeof scaleActorRequestSchema>;
+
+/** `cmd.{host}.upd`: live update; the new module must carry the same actor key. */
+export const updateActorRequestSchema = z
+  .looseObject({
+    actor_id: actorKeySchema,
+    new_actor_ref: nonEmptyStringSchema,
+    annotations: stringMapField(),
+    host_id: optionalField(z.string()),
+  })
+  .describe('update-actor request');
+export type UpdateActorRequest = z.output<typeof updateActorRequestSchema>;
+
+/** `cmd.{host}.lp`; `configuration` is an opaque string handed to the provider (often base64 JSON). */
+export const launchProviderRequestSchema = z
+  .looseObject({
+    provider_ref: nonEmptyStringSchema,
+    link_name: linkNameSchema,
+    configuration: optionalField(z.string()),
+    annotations: stringMapField(),
+    host_id: optionalField(z.string()),
+  })
+  .describe('launch-provider request');
+export type LaunchProviderRequest = z.output<typeof launchProviderRequestSchema>;
+
+/** `cmd.{host}.sp` */
+export const stopProviderRequestSchema = z
+  .looseObject({
+    provider_ref: nonEmptyStringSchema,
+    link_name: linkNameSchema,
+    contract_id: optionalField(z.string()),
+    annotations: stringMapField(),
+    host_id: optionalField(z.string()),
+  })
+  .describe('stop-provider request');
+export type StopProviderRequest = z.output<typeof stopProviderRequestSchema>;
+
+/** `cmd.{host}.stop`; OTP ignores `timeout` (milliseconds). */
+export const stopHostRequestSchema = z
+  .looseObject({
+    host_id: optionalField(z.string()),
+    timeout: optionalField(nonNegativeIntSchema),
+  })
+  .describe('stop-host request');
+export type StopHostRequest = z.output<typeof stopHostRequestSchema>;
+
+// ---- registries ----
+
+export const registryCredentialSchema = z.looseObject({
+  username: optionalField(z.string()),
+  password: optionalField(z.string()),
+  token: optionalField(z.string()),
+  registryType: optionalField(z.string()), // "oci" or "bindle"
+});
+export type RegistryCredential = z.output<typeof registryCredentialSchema>;
+
+/** `registries.put`: credentials keyed by registry server (or `bindle://server`). */
+export const registriesPutRequestSchema = z
+  .record(z.string().min(1, 'a registry name must not be empty'), registryCredentialSchema)
+  .describe('registries-put request');
+export type RegistriesPutRequest = z.output<typeof registriesPutRequestSchema>;
+
+// ---- auctions ----
+// A host bids only when its labels are a superset of `constraints`; others stay silent.
+
+export const actorAuctionRequestSchema = z
+  .looseObject({ actor_ref: nonEmptyStringSchema, constraints: stringMapField() })
+  .describe('actor auction request');
+export type ActorAuctionRequest = z.output<typeof actorAuctionRequestSchema>;
+
+export const actorAuctionReplySchema = z
+  .looseObject({ actor_ref: nonEmptyStringSchema, constraints: stringMapField(), host_id: hostKeySchema })
+  .describe('actor auction reply');
+export type ActorAuctionReply = z.output<typeof actorAuctionReplySchema>;
+
+export const providerAuctionRequestSchema = z
+  .looseObject({
+    provider_ref: nonEmptyStringSchema,
+    link_name: linkNameSchema,
+    constraints: stringMapField(),
+  })
+  .describe('provider auction request');
+export type ProviderAuctionRequest = z.output<typeof providerAuctionRequestSchema>;
+
+export const providerAuctionReplySchema = z
+  .looseObject({
+    provider_ref: nonEmptyStringSchema,
+    link_name: linkNameSchema,
+    constraints: stringMapField(),
+    host_id: hostKeySchema,
+  })
+  .describe('provider auction reply');
+export type ProviderAuctionReply = z.output<typeof providerAuctionReplySchema>;
