@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KeyPair } from '../../lattice/keys.ts';
+import { createProviderArchive, JS_PROVIDER_TARGET } from '../../lattice/provider-archive.ts';
 import { CLAIMS_FIXTURES, claimsFixtures } from '../helpers/fixtures.ts';
 import { expectOneLineError, runWash } from '../helpers/wash.ts';
 import { ANSWER_MODULE, EMPTY_COMPONENT, runAnswer } from '../helpers/wasm-fixtures.ts';
@@ -172,6 +173,43 @@ describe('wash claims sign + inspect', () => {
       { env },
     );
     expect(badSeed.stderr).toMatch(/not a account seed|expected account/);
+  });
+});
+
+describe('wash claims inspect on provider archives', () => {
+  it('shows and verifies the claims of a PAR, and refuses one with a tampered binary', async () => {
+    const { bytes } = await createProviderArchive({
+      metadata: {
+        name: 'HTTP Server',
+        capid: 'wasmcloud:httpserver',
+        vendor: 'wasmcloud-ts',
+        ver: '0.1.0',
+        rev: 2,
+      },
+      binaries: new Map([[JS_PROVIDER_TARGET, Buffer.from('export {};')]]),
+      issuer: KeyPair.create('account'),
+      subject: KeyPair.create('service'),
+      compress: true,
+    });
+    const result = await runWash(['claims', 'inspect', file('http.par.gz', bytes), '-o', 'json'], { env });
+    expect(result.code).toBe(0);
+    expect(JSON.parse(result.stdout)).toMatchObject({
+      kind: 'provider archive',
+      valid: true,
+      name: 'HTTP Server',
+      capability_contract_id: 'wasmcloud:httpserver',
+      vendor: 'wasmcloud-ts',
+      targets: [JS_PROVIDER_TARGET],
+    });
+    const { bytes: plain } = await createProviderArchive({
+      metadata: { capid: 'wasmcloud:httpserver', vendor: 'v' },
+      binaries: new Map([[JS_PROVIDER_TARGET, Buffer.from('export const a = 1;')]]),
+      issuer: KeyPair.create('account'),
+      subject: KeyPair.create('service'),
+    });
+    const tampered = Buffer.from(plain);
+    tampered[tampered.indexOf('a = 1')] = 'b'.charCodeAt(0);
+    expectOneLineError(await runWash(['claims', 'inspect', file('bad.par', tampered)], { env }), /js-node/);
   });
 });
 
