@@ -44,7 +44,8 @@ export function wasmKind(bytes: Uint8Array): WasmKind {
   );
 }
 
-function readU32Leb(bytes: Uint8Array, offset: number): { value: number; next: number } {
+/** Reads an unsigned LEB128 u32 at `offset`: its value and the offset after it. */
+export function readU32Leb(bytes: Uint8Array, offset: number): { value: number; next: number } {
   let value = 0;
   let shift = 0;
   for (let i = 0; i < 5; i++) {
@@ -141,7 +142,8 @@ export function moduleHash(bytes: Uint8Array): string {
   return createHash('sha256').update(stripClaims(bytes)).digest('hex').toUpperCase();
 }
 
-function encodeU32Leb(value: number): number[] {
+/** The unsigned LEB128 bytes of `value`. */
+export function encodeU32Leb(value: number): number[] {
   const out: number[] = [];
   let rest = value;
   do {

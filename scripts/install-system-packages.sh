@@ -1,11 +1,16 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs beyond npm, when they are missing:
-# nats-server (the lattice's transport, used by `wash up` and the tests).
+# nats-server (the lattice's transport, used by `wash up` and the tests), and clang-14 with
+# lld and wasi-libc (to build the example actors written in C).
 # Run by `npm install` (postinstall). Needs root and apt-get; otherwise it says what to install.
 set -euo pipefail
 
 packages=()
 command -v nats-server >/dev/null 2>&1 || packages+=(nats-server)
+command -v clang-14 >/dev/null 2>&1 || packages+=(clang-14)
+command -v wasm-ld-14 >/dev/null 2>&1 || packages+=(lld-14)
+[ -d /usr/include/wasm32-wasi ] || packages+=(wasi-libc)
+ls /usr/lib/llvm-14/lib/clang/14*/lib/wasi/libclang_rt.builtins-wasm32.a >/dev/null 2>&1 || packages+=(libclang-rt-14-dev-wasm32)
 
 [ ${#packages[@]} -eq 0 ] && exit 0
 

@@ -1,0 +1,67 @@
+// Everything an actor instance can reach outside its sandbox, in one place: each call out
+// goes through `callOut`, which runs built-ins in place, refuses contracts the actor's
+// claims do not list (before anything is sent), and hands the rest to the host.
+
+import { isPublicKey } from '../../lattice/keys.ts';
+import { LOGGING_CONTRACT, NUMBERGEN_CONTRACT, runBuiltin } from './builtins.ts';
+import type { ActorLogLevel, HostCallRequest } from './types.ts';
+
+export interface ActorContext {
+  actorId: string;
+  caps: ReadonlySet<string>;
+  /** Sends a call to the host (on the main thread); rejects with the error the actor should see. */
+  hostCall: (request: HostCallRequest) => Promise<Uint8Array>;
+  log: (level: ActorLogLevel, text: string) => void;
+}
+
+const BUILTINS = new Set([LOGGING_CONTRACT, NUMBERGEN_CONTRACT]);
+
+/** A call out is refused before anything leaves the sandbox; the message is what the actor sees. */
+export class CallRefusedError extends Error {
+  override name = 'CallRefusedError';
+}
+
+/** Contract IDs hold a ':' (wasmcloud:keyvalue); call aliases use '/' (wasmcloud/ponger). */
+function isContractId(namespace: string): boolean {
+  return namespace.includes(':');
+}
+
+export function missingCapability(actorId: string, contract: string): CallRefusedError {
+  return new CallRefusedError(
+    `Invocation not authorized: actor ${actorId} is missing capability claim for ${contract}`,
+  );
+}
+
+/**
+ * One call out of an actor. `namespace` is a contract ID (a provider call through the link
+ * `linkName`), an actor key (M…) or a call alias (another actor).
+ */
+export async function callOut(
+  context: ActorContext,
+  linkName: string,
+  namespace: string,
+  operation: string,
+  payload: Uint8Array,
+): Promise<Uint8Array> {
+  const link = linkName === '' ? 'default' : linkName;
+  if (isPublicKey(namespace, 'module') || !isContractId(namespace)) {
+    return context.hostCall({
+      actorId: context.actorId,
+      target: 'actor',
+      linkName: link,
+      namespace,
+      operation,
+      payload,
+    });
+  }
+  if (!context.caps.has(namespace)) throw missingCapability(context.actorId, namespace);
+  if (BUILTINS.has(namespace)) return runBuiltin(namespace, operation, payload, context.log);
+  return context.hostCall({
+    actorId: context.actorId,
+    target: 'provider',
+    linkName: link,
+    namespace,
+    operation,
+    payload,
+  });
+}

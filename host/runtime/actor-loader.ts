@@ -1,0 +1,138 @@
+// Turns signed actor bytes into something a worker can instantiate: verify the claims,
+// cap the memory, compile once per module hash (a cache keyed by hash), and for components
+// transpile jco's glue and check that every import is one this host provides.
+
+import { transpileBytes } from '@bytecodealliance/jco-transpile';
+import { verifySignedWasm } from '../../lattice/claims.ts';
+import { LatticeError } from '../../lattice/errors.ts';
+import { asyncFunctions } from './component-instance.ts';
+import { ACTOR_CALL_INTERFACE, IMPORTED_OPERATIONS } from './contracts.ts';
+import { ActorLoadError } from './errors.ts';
+import { capMemory, MemoryCapError } from './memory-cap.ts';
+import type { LoadedActor } from './types.ts';
+import { WASI_INTERFACES } from './wasi-sandbox.ts';
+import type { ActorDefinition } from './worker-protocol.ts';
+
+/** The imports a wasmbus module may ask for (module `wasmbus`). */
+const WASMBUS_IMPORTS = new Set([
+  '__guest_request',
+  '__guest_response',
+  '__guest_error',
+  '__host_call',
+  '__host_response',
+  '__host_response_len',
+  '__host_error',
+  '__host_error_len',
+  '__console_log',
+]);
+
+/** The interfaces a component may import (without versions). */
+const COMPONENT_IMPORTS = new Set<string>([
+  ...WASI_INTERFACES,
+  ...IMPORTED_OPERATIONS.map((spec) => spec.witInterface),
+  'wasmcloud:builtin/logging',
+  'wasmcloud:builtin/numbergen',
+  ACTOR_CALL_INTERFACE,
+]);
+
+const withoutVersion = (name: string) => name.replace(/@[^@/]*$/, '');
+
+async function compileModule(bytes: Uint8Array, maxPages: number): Promise<WebAssembly.Module> {
+  try {
+    return await WebAssembly.compile(Uint8Array.from(capMemory(bytes, maxPages)));
+  } catch (error) {
+    if (error instanceof MemoryCapError) throw new ActorLoadError('ACTOR_MEMORY_CAP', error.message);
+    throw new ActorLoadError(
+      'ACTOR_INVALID_WASM',
+      `the module does not compile: ${(error as Error).message}`,
+    );
+  }
+}
+
+async function prepareModule(bytes: Uint8Array, maxPages: number): Promise<ActorDefinition> {
+  const module = await compileModule(bytes, maxPages);
+  for (const { module: from, name } of WebAssembly.Module.imports(module)) {
+    if (from !== 'wasmbus' || !WASMBUS_IMPORTS.has(name)) {
+      throw new ActorLoadError(
+        'ACTOR_UNKNOWN_IMPORT',
+        `the module imports ${from}.${name}, which the wasmbus ABI does not provide`,
+      );
+    }
+  }
+  const exports = new Set(WebAssembly.Module.exports(module).map((e) => e.name));
+  for (const required of ['__guest_call', 'memory']) {
+    if (!exports.has(required))
+      throw new ActorLoadError(
+        'ACTOR_NOT_WASMBUS',
+        `the module does not export ${required}: it is not a wasmbus actor`,
+      );
+  }
+  return { kind: 'module', module };
+}
+
+async function prepareComponent(bytes: Uint8Array, maxPages: number): Promise<ActorDefinition> {
+  const asyncMode = asyncFunctions();
+  let transpiled: Awaited<ReturnType<typeof transpileBytes>>;
+  try {
+    transpiled = await transpileBytes(bytes, {
+      name: 'actor',
+      instantiation: { tag: 'async' },
+      asyncMode: { tag: 'jspi', val: asyncMode },
+    });
+  } catch (error) {
+    throw new ActorLoadError(
+      'ACTOR_INVALID_COMPONENT',
+      `the component cannot be loaded: ${(error as Error).message}`,
+    );
+  }
+  const unknown = transpiled.imports.map(withoutVersion).filter((name) => !COMPONENT_IMPORTS.has(name));
+  if (unknown.length > 0) {
+    throw new ActorLoadError(
+      'ACTOR_UNKNOWN_IMPORT',
+      `the component imports ${unknown.join(', ')}, which this host does not provide`,
+    );
+  }
+  const coreModules: Record<string, WebAssembly.Module> = {};
+  for (const [name, file] of Object.entries(transpiled.files)) {
+    if (name.endsWith('.wasm')) coreModules[name] = await compileModule(file, maxPages);
+  }
+  const glue = transpiled.files['actor.js'];
+  if (!glue) throw new ActorLoadError('ACTOR_INVALID_COMPONENT', 'jco produced no glue for the component');
+  const exportedInterfaces = transpiled.exports
+    .map(([name]) => withoutVersion(name))
+    .filter((name) => name.includes('/'));
+  return { kind: 'component', glue: Buffer.from(glue).toString('utf8'), coreModules, exportedInterfaces };
+}
+
+export interface PreparedActor {
+  actor: LoadedActor;
+  definition: ActorDefinition;
+}
+
+/** Compiled definitions by module hash and memory cap: each module is compiled once. */
+const compiled = new Map<string, Promise<ActorDefinition>>();
+
+export async function prepareActor(bytes: Uint8Array, maxPages: number): Promise<PreparedActor> {
+  let verified: ReturnType<typeof verifySignedWasm>;
+  try {
+    verified = verifySignedWasm(bytes);
+  } catch (error) {
+    if (error instanceof LatticeError) throw new ActorLoadError(error.code, error.message, { cause: error });
+    throw error;
+  }
+  const key = `${verified.hash}/${maxPages}`;
+  let definition = compiled.get(key);
+  if (!definition) {
+    definition =
+      verified.kind === 'module' ? prepareModule(bytes, maxPages) : prepareComponent(bytes, maxPages);
+    compiled.set(key, definition);
+    definition.catch(() => compiled.delete(key)); // a failure is not cached
+  }
+  const actor: LoadedActor = {
+    id: verified.claims.sub,
+    kind: verified.kind,
+    hash: verified.hash,
+    claims: verified.claims,
+  };
+  return { actor, definition: await definition };
+}

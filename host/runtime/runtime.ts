@@ -1,0 +1,86 @@
+// The actor runtime: load signed actors (wasmbus modules and components) and invoke their
+// operations with msgpack payloads. The lattice host feeds it invocations; it never touches
+// NATS itself — every call out goes through the `hostCall` function the host supplies.
+
+import { availableParallelism } from 'node:os';
+import { prepareActor } from './actor-loader.ts';
+import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
+import { WASM_PAGE_BYTES } from './memory-cap.ts';
+import type { ActorLogEntry, LoadedActor, LoadOptions, RuntimeOptions } from './types.ts';
+import { WorkerPool } from './worker-pool.ts';
+
+export const DEFAULT_INVOCATION_TIMEOUT_MS = 2_000;
+export const DEFAULT_MAX_MEMORY_BYTES = 128 * 1024 * 1024;
+export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
+export const DEFAULT_MAX_CONCURRENCY = 8;
+
+function logToStderr(entry: ActorLogEntry): void {
+  process.stderr.write(`[${entry.actorId}] ${entry.level}: ${entry.text}\n`);
+}
+
+export class ActorRuntime {
+  readonly #pool: WorkerPool;
+  readonly #timeoutMs: number;
+  readonly #maxPages: number;
+  readonly #maxPayloadBytes: number;
+  readonly #actors = new Map<string, LoadedActor>();
+
+  constructor(options: RuntimeOptions) {
+    this.#timeoutMs = options.invocationTimeoutMs ?? DEFAULT_INVOCATION_TIMEOUT_MS;
+    this.#maxPages = Math.floor((options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES) / WASM_PAGE_BYTES);
+    this.#maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
+    this.#pool = new WorkerPool(options.workers ?? availableParallelism(), {
+      hostCall: options.hostCall,
+      log: options.log ?? logToStderr,
+    });
+  }
+
+  /** Verifies, compiles (once per module hash) and loads an actor into every worker. */
+  async load(bytes: Uint8Array, options: LoadOptions = {}): Promise<LoadedActor> {
+    const { actor, definition } = await prepareActor(bytes, this.#maxPages);
+    this.#pool.load({
+      type: 'load',
+      actorId: actor.id,
+      definition,
+      caps: actor.claims.wascap.caps ?? [],
+      maxConcurrency: options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+    });
+    this.#actors.set(actor.id, actor);
+    return actor;
+  }
+
+  unload(actorId: string): void {
+    this.#actors.delete(actorId);
+    this.#pool.unload(actorId);
+  }
+
+  get actors(): LoadedActor[] {
+    return [...this.#actors.values()];
+  }
+
+  actor(actorId: string): LoadedActor | undefined {
+    return this.#actors.get(actorId);
+  }
+
+  /** Runs `operation` on a loaded actor; rejects with an InvocationFailedError saying why. */
+  invoke(actorId: string, operation: string, payload: Uint8Array): Promise<Uint8Array> {
+    if (!this.#actors.has(actorId)) {
+      return Promise.reject(
+        new InvocationFailedError(INVOCATION_ERROR_CODES.notLoaded, `actor ${actorId} is not loaded`),
+      );
+    }
+    if (payload.length > this.#maxPayloadBytes) {
+      return Promise.reject(
+        new InvocationFailedError(
+          INVOCATION_ERROR_CODES.payloadTooLarge,
+          `a payload of ${payload.length} bytes exceeds the limit of ${this.#maxPayloadBytes} bytes`,
+        ),
+      );
+    }
+    return this.#pool.invoke(actorId, operation, payload, this.#timeoutMs);
+  }
+
+  close(): Promise<void> {
+    return this.#pool.close();
+  }
+}

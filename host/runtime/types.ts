@@ -1,0 +1,59 @@
+// The runtime's public types: what the host gives it (a host-call function, limits, a log)
+// and what it gives back (loaded actors, invocation results).
+
+import type { ActorClaims } from '../../lattice/claims.ts';
+import type { WasmKind } from '../../lattice/wasm.ts';
+
+/** An actor's call out of the sandbox, after the runtime has checked its capability claims. */
+export interface HostCallRequest {
+  /** The calling actor's public key (M…). */
+  actorId: string;
+  /** `provider`: a contract call the host routes by link; `actor`: another actor by key or call alias. */
+  target: 'provider' | 'actor';
+  /** The link name ("binding"); `default` when the actor gave none. */
+  linkName: string;
+  /** The contract ID (provider calls), or the actor key or call alias (actor calls). */
+  namespace: string;
+  operation: string;
+  payload: Uint8Array;
+}
+
+/** Supplied by the host: resolves links and sends the call. Rejecting gives the actor an error. */
+export type HostCall = (request: HostCallRequest) => Promise<Uint8Array>;
+
+export type ActorLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+/** A line an actor wrote: through wasmcloud:builtin:logging, `__console_log`, or stdout/stderr. */
+export interface ActorLogEntry {
+  actorId: string;
+  level: ActorLogLevel;
+  text: string;
+}
+
+export interface RuntimeOptions {
+  hostCall: HostCall;
+  /** Worker threads; default: one per core. */
+  workers?: number;
+  /** Per invocation, including host calls; default 2000 ms, as the 2022 RPC timeout. */
+  invocationTimeoutMs?: number;
+  /** Linear memory per instance; default 128 MiB. */
+  maxMemoryBytes?: number;
+  /** Largest invocation payload accepted; default 16 MiB. */
+  maxPayloadBytes?: number;
+  /** Where actor log lines go; default: stderr, tagged with the actor's key. */
+  log?: (entry: ActorLogEntry) => void;
+}
+
+export interface LoadOptions {
+  /** Instances of this actor that may run at once (per worker); default 8. */
+  maxConcurrency?: number;
+}
+
+/** A verified, compiled actor ready to invoke. */
+export interface LoadedActor {
+  id: string;
+  kind: WasmKind;
+  /** Upper-hex SHA-256 of the bytes without their claims: the compile cache key. */
+  hash: string;
+  claims: ActorClaims;
+}

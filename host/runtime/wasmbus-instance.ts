@@ -1,0 +1,112 @@
+// One instance of a 2022 wasmbus module, speaking the waPC-style ABI of design.md. The guest's
+// `__host_call` is synchronous to it; JSPI suspends the whole wasm stack while the host call
+// awaits the lattice, so the worker keeps serving other instances meanwhile.
+
+import { type ActorContext, callOut } from './actor-context.ts';
+
+const utf8 = new TextDecoder();
+const EMPTY = new Uint8Array(0);
+
+/** What the guest handed back from `__guest_call`. */
+export class GuestError extends Error {
+  override name = 'GuestError';
+}
+
+export class WasmbusInstance {
+  readonly #context: ActorContext;
+  readonly #memory: WebAssembly.Memory;
+  readonly #guestCall: (opLength: number, msgLength: number) => Promise<number>;
+  // The call in progress: what __guest_request copies in, and what the guest answered.
+  #operation: Uint8Array = EMPTY;
+  #message: Uint8Array = EMPTY;
+  #response: Uint8Array = EMPTY;
+  #guestError = '';
+  // The last host call's outcome, read back by __host_response / __host_error.
+  #hostResponse: Uint8Array = EMPTY;
+  #hostError: Uint8Array = EMPTY;
+
+  constructor(module: WebAssembly.Module, context: ActorContext) {
+    this.#context = context;
+    let memory: WebAssembly.Memory | undefined;
+    const bytesAt = (ptr: number, len: number) => new Uint8Array(memory!.buffer, ptr, len);
+    const text = (ptr: number, len: number) => utf8.decode(bytesAt(ptr, len));
+    const wasmbus = {
+      __guest_request: (opPtr: number, msgPtr: number) => {
+        bytesAt(opPtr, this.#operation.length).set(this.#operation);
+        bytesAt(msgPtr, this.#message.length).set(this.#message);
+      },
+      __guest_response: (ptr: number, len: number) => {
+        this.#response = bytesAt(ptr, len).slice();
+      },
+      __guest_error: (ptr: number, len: number) => {
+        this.#guestError = text(ptr, len);
+      },
+      __host_call: new WebAssembly.Suspending(
+        async (
+          bdPtr: number,
+          bdLen: number,
+          nsPtr: number,
+          nsLen: number,
+          opPtr: number,
+          opLen: number,
+          ptr: number,
+          len: number,
+        ) => {
+          const binding = text(bdPtr, bdLen);
+          const namespace = text(nsPtr, nsLen);
+          const operation = text(opPtr, opLen);
+          const payload = bytesAt(ptr, len).slice();
+          try {
+            this.#hostResponse = await callOut(this.#context, binding, namespace, operation, payload);
+            this.#hostError = EMPTY;
+            return 1;
+          } catch (error) {
+            this.#hostResponse = EMPTY;
+            this.#hostError = Buffer.from(error instanceof Error ? error.message : String(error));
+            return 0;
+          }
+        },
+      ),
+      __host_response_len: () => this.#hostResponse.length,
+      __host_response: (ptr: number) => bytesAt(ptr, this.#hostResponse.length).set(this.#hostResponse),
+      __host_error_len: () => this.#hostError.length,
+      __host_error: (ptr: number) => bytesAt(ptr, this.#hostError.length).set(this.#hostError),
+      __console_log: (ptr: number, len: number) => this.#context.log('info', text(ptr, len)),
+    };
+    const instance = new WebAssembly.Instance(module, { wasmbus } as unknown as WebAssembly.Imports);
+    const exports = instance.exports as Record<string, unknown>;
+    if (!(exports.memory instanceof WebAssembly.Memory)) throw new Error('the module exports no memory');
+    if (typeof exports.__guest_call !== 'function') throw new Error('the module exports no __guest_call');
+    memory = exports.memory;
+    this.#memory = memory;
+    this.#guestCall = WebAssembly.promising(exports.__guest_call as (op: number, msg: number) => number) as (
+      op: number,
+      msg: number,
+    ) => Promise<number>;
+    // wapc_init (or _start) runs once, before the first call.
+    const init = exports.wapc_init ?? exports._start;
+    if (typeof init === 'function') (init as () => void)();
+  }
+
+  /** Bytes of linear memory in use, for the memory report. */
+  get memoryBytes(): number {
+    return this.#memory.buffer.byteLength;
+  }
+
+  /** Runs one operation; resolves with the guest's response, rejects with GuestError or a trap. */
+  async invoke(operation: string, payload: Uint8Array): Promise<Uint8Array> {
+    this.#operation = Buffer.from(operation);
+    this.#message = payload;
+    this.#response = EMPTY;
+    this.#guestError = '';
+    try {
+      const ok = await this.#guestCall(this.#operation.length, payload.length);
+      if (ok !== 1)
+        throw new GuestError(this.#guestError || `the actor failed ${operation} without saying why`);
+      return this.#response;
+    } finally {
+      this.#operation = EMPTY;
+      this.#message = EMPTY;
+    }
+  }
+}

@@ -1,0 +1,37 @@
+// Messages between the runtime (main thread) and its worker threads. Compiled
+// WebAssembly.Modules travel in them without recompiling.
+
+import type { InvocationErrorCode } from './errors.ts';
+import type { ActorLogEntry, HostCallRequest } from './types.ts';
+
+/** A wasmbus core module, compiled with its memory cap. */
+export interface WasmbusDefinition {
+  kind: 'module';
+  module: WebAssembly.Module;
+}
+
+/** A component: jco's instantiation glue (JS source) and its compiled core modules by file name. */
+export interface ComponentDefinition {
+  kind: 'component';
+  glue: string;
+  coreModules: Record<string, WebAssembly.Module>;
+  /** The WIT interfaces the component exports, without versions (e.g. wasmcloud:httpserver/handler). */
+  exportedInterfaces: string[];
+}
+
+export type ActorDefinition = WasmbusDefinition | ComponentDefinition;
+
+export type ToWorker =
+  | { type: 'load'; actorId: string; definition: ActorDefinition; caps: string[]; maxConcurrency: number }
+  | { type: 'unload'; actorId: string }
+  | { type: 'invoke'; id: number; actorId: string; operation: string; payload: Uint8Array }
+  | { type: 'host-reply'; callId: number; ok: true; payload: Uint8Array }
+  | { type: 'host-reply'; callId: number; ok: false; error: string }
+  | { type: 'ping'; id: number };
+
+export type FromWorker =
+  | { type: 'result'; id: number; ok: true; payload: Uint8Array }
+  | { type: 'result'; id: number; ok: false; code: InvocationErrorCode; error: string }
+  | { type: 'host-call'; callId: number; request: HostCallRequest }
+  | { type: 'log'; entry: ActorLogEntry }
+  | { type: 'pong'; id: number };

@@ -1,0 +1,182 @@
+// The worker thread: holds the actors the runtime loaded, a pool of instances per actor, and
+// runs invocations. Actors never run on the host's main thread: a stuck actor can only stall
+// its worker, which the runtime then replaces. Host calls go to the main thread and back.
+
+import { parentPort } from 'node:worker_threads';
+import { DecodeError } from '../../lattice/errors.ts';
+import { type ActorContext, CallRefusedError } from './actor-context.ts';
+import { ComponentActor, type ComponentInstance, UnknownOperationError } from './component-instance.ts';
+import { PayloadShapeError } from './contracts.ts';
+import { INVOCATION_ERROR_CODES, type InvocationErrorCode } from './errors.ts';
+import type { ActorLogLevel, HostCallRequest } from './types.ts';
+import { GuestError, WasmbusInstance } from './wasmbus-instance.ts';
+import type { ActorDefinition, FromWorker, ToWorker } from './worker-protocol.ts';
+
+if (!parentPort) throw new Error('host/runtime/worker.ts runs as a worker thread');
+const port = parentPort;
+
+function send(message: FromWorker): void {
+  port.postMessage(message);
+}
+
+// ---- host calls: a promise per call, settled by the main thread's reply ----
+
+let nextCallId = 0;
+const pendingHostCalls = new Map<
+  number,
+  { resolve: (payload: Uint8Array) => void; reject: (error: Error) => void }
+>();
+
+function hostCall(request: HostCallRequest): Promise<Uint8Array> {
+  const callId = nextCallId++;
+  return new Promise((resolve, reject) => {
+    pendingHostCalls.set(callId, { resolve, reject });
+    send({ type: 'host-call', callId, request });
+  });
+}
+
+// ---- actors and their instance pools ----
+
+type Instance = WasmbusInstance | ComponentInstance;
+
+class ActorSlot {
+  readonly #create: () => Promise<Instance>;
+  readonly #maxConcurrency: number;
+  readonly #idle: Instance[] = [];
+  readonly #waiting: Array<(instance: Instance) => void> = [];
+  #live = 0;
+
+  constructor(create: () => Promise<Instance>, maxConcurrency: number) {
+    this.#create = create;
+    this.#maxConcurrency = maxConcurrency;
+  }
+
+  /** An instance for one call: an idle one, a new one under the limit, or the next one freed. */
+  async acquire(): Promise<Instance> {
+    const idle = this.#idle.pop();
+    if (idle) return idle;
+    if (this.#live < this.#maxConcurrency) {
+      this.#live++;
+      try {
+        return await this.#create();
+      } catch (error) {
+        this.#live--;
+        throw error;
+      }
+    }
+    return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  release(instance: Instance): void {
+    const next = this.#waiting.shift();
+    if (next) next(instance);
+    else this.#idle.push(instance);
+  }
+
+  /** A trapped instance may be corrupt: drop it and let the next call make a fresh one. */
+  discard(): void {
+    this.#live--;
+    const next = this.#waiting.shift();
+    if (next) this.acquire().then(next, () => undefined);
+  }
+}
+
+const actors = new Map<string, ActorSlot>();
+
+function contextFor(actorId: string, caps: string[]): ActorContext {
+  return {
+    actorId,
+    caps: new Set(caps),
+    hostCall,
+    log: (level: ActorLogLevel, text: string) => send({ type: 'log', entry: { actorId, level, text } }),
+  };
+}
+
+function load(actorId: string, definition: ActorDefinition, caps: string[], maxConcurrency: number): void {
+  const context = contextFor(actorId, caps);
+  if (definition.kind === 'module') {
+    actors.set(
+      actorId,
+      new ActorSlot(async () => new WasmbusInstance(definition.module, context), maxConcurrency),
+    );
+  } else {
+    const component = new ComponentActor(definition, context);
+    actors.set(actorId, new ActorSlot(() => component.instantiate(), maxConcurrency));
+  }
+}
+
+// ---- invocations ----
+
+function classify(error: unknown): { code: InvocationErrorCode; message: string } {
+  if (error instanceof GuestError) return { code: INVOCATION_ERROR_CODES.actorError, message: error.message };
+  if (error instanceof UnknownOperationError)
+    return { code: INVOCATION_ERROR_CODES.unknownOperation, message: error.message };
+  if (error instanceof PayloadShapeError || error instanceof DecodeError) {
+    return { code: INVOCATION_ERROR_CODES.badPayload, message: error.message };
+  }
+  if (error instanceof CallRefusedError) return { code: INVOCATION_ERROR_CODES.trap, message: error.message };
+  const message =
+    error instanceof Error
+      ? `${error.name === 'RuntimeError' ? 'wasm trap' : error.name}: ${error.message}`
+      : String(error);
+  return { code: INVOCATION_ERROR_CODES.trap, message };
+}
+
+async function invoke(id: number, actorId: string, operation: string, payload: Uint8Array): Promise<void> {
+  const slot = actors.get(actorId);
+  if (!slot) {
+    send({
+      type: 'result',
+      id,
+      ok: false,
+      code: INVOCATION_ERROR_CODES.notLoaded,
+      error: `actor ${actorId} is not loaded`,
+    });
+    return;
+  }
+  let instance: Instance | undefined;
+  try {
+    instance = await slot.acquire();
+    const reply = await instance.invoke(operation, payload);
+    slot.release(instance);
+    send({ type: 'result', id, ok: true, payload: reply });
+  } catch (error) {
+    const { code, message } = classify(error);
+    // Answered errors leave the instance sound; anything else (a trap) may not have.
+    if (
+      instance &&
+      (code === INVOCATION_ERROR_CODES.actorError ||
+        code === INVOCATION_ERROR_CODES.unknownOperation ||
+        code === INVOCATION_ERROR_CODES.badPayload)
+    ) {
+      slot.release(instance);
+    } else if (instance) {
+      slot.discard();
+    }
+    send({ type: 'result', id, ok: false, code, error: message });
+  }
+}
+
+port.on('message', (message: ToWorker) => {
+  switch (message.type) {
+    case 'load':
+      load(message.actorId, message.definition, message.caps, message.maxConcurrency);
+      break;
+    case 'unload':
+      actors.delete(message.actorId);
+      break;
+    case 'invoke':
+      void invoke(message.id, message.actorId, message.operation, message.payload);
+      break;
+    case 'host-reply': {
+      const pending = pendingHostCalls.get(message.callId);
+      pendingHostCalls.delete(message.callId);
+      if (message.ok) pending?.resolve(message.payload);
+      else pending?.reject(new Error(message.error));
+      break;
+    }
+    case 'ping':
+      send({ type: 'pong', id: message.id });
+      break;
+  }
+});
