@@ -77,7 +77,9 @@ async function prepareComponent(bytes: Uint8Array, maxPages: number): Promise<Ac
     transpiled = await transpileBytes(bytes, {
       name: 'actor',
       instantiation: { tag: 'async' },
-      asyncMode: { tag: 'jspi', val: asyncMode },
+      asyncMode: 'jspi',
+      asyncImports: asyncMode.imports,
+      asyncExports: asyncMode.exports,
     });
   } catch (error) {
     throw new ActorLoadError(

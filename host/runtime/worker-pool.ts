@@ -3,17 +3,25 @@
 // (a worker that does not answer a ping after a timeout), replaying its actors.
 
 import { Worker } from 'node:worker_threads';
+import { CallSlots, createSlotBuffer } from './call-slots.ts';
 import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
 import type { ActorLogEntry, HostCallRequest } from './types.ts';
 import type { FromWorker, ToWorker } from './worker-protocol.ts';
 
 const WORKER_ENTRY = new URL('./worker.ts', import.meta.url);
-/** How long a worker has to answer a ping after one of its calls timed out. */
+/** While a worker has calls in flight it is pinged this often, to notice when it is stuck. */
+const LIVENESS_INTERVAL_MS = 25;
+/** A worker whose ping has gone unanswered this long gets no new calls. */
+const SUSPECT_AFTER_MS = 50;
+/** How long a worker has to answer a ping after one of its calls timed out, before it is replaced. */
 const PING_GRACE_MS = 250;
 
 interface PendingCall {
+  slot: number;
   actorId: string;
   operation: string;
+  payload: Uint8Array;
+  deadline: number;
   resolve: (payload: Uint8Array) => void;
   reject: (error: InvocationFailedError) => void;
   timer: NodeJS.Timeout;
@@ -26,15 +34,24 @@ export interface PoolHooks {
 
 class WorkerHandle {
   readonly worker: Worker;
+  readonly slots: CallSlots;
   readonly calls = new Map<number, PendingCall>();
-  readonly pings = new Map<number, () => void>();
-  /** Set while a timed-out call's worker has not yet answered its ping: it gets no new calls. */
-  suspect = false;
-  constructor(worker: Worker) {
+  /** The ping sent and not yet answered, if any. Messages are handled in order, so a call
+   * posted after an unanswered ping has certainly not started. */
+  ping: { id: number; sentAt: number } | undefined;
+  constructor(worker: Worker, slots: CallSlots) {
     this.worker = worker;
+    this.slots = slots;
   }
   post(message: ToWorker): void {
     this.worker.postMessage(message);
+  }
+  get suspect(): boolean {
+    return this.ping !== undefined && Date.now() - this.ping.sentAt > SUSPECT_AFTER_MS;
+  }
+  sendPing(id: number): void {
+    this.ping = { id, sentAt: Date.now() };
+    this.post({ type: 'ping', id });
   }
 }
 
@@ -43,12 +60,20 @@ export class WorkerPool {
   readonly #workers: WorkerHandle[] = [];
   /** Every load still in force, replayed into replacement workers. */
   readonly #loads = new Map<string, Extract<ToWorker, { type: 'load' }>>();
+  readonly #liveness: NodeJS.Timeout;
   #nextId = 0;
   #closed = false;
 
   constructor(size: number, hooks: PoolHooks) {
     this.#hooks = hooks;
     for (let i = 0; i < size; i++) this.#workers.push(this.#spawn());
+    this.#liveness = setInterval(() => {
+      for (const handle of this.#workers) {
+        if (handle.calls.size > 0 && !handle.ping) handle.sendPing(this.#nextId++);
+        if (handle.suspect) this.#takeBackQueued(handle);
+      }
+    }, LIVENESS_INTERVAL_MS);
+    this.#liveness.unref();
   }
 
   get size(): number {
@@ -56,7 +81,11 @@ export class WorkerPool {
   }
 
   #spawn(): WorkerHandle {
-    const handle = new WorkerHandle(new Worker(WORKER_ENTRY));
+    const buffer = createSlotBuffer();
+    const handle = new WorkerHandle(
+      new Worker(WORKER_ENTRY, { workerData: { slots: buffer } }),
+      new CallSlots(buffer),
+    );
     handle.worker.on('message', (message: FromWorker) => this.#onMessage(handle, message));
     handle.worker.on('error', (error) => this.#replace(handle, `its worker failed: ${error.message}`));
     handle.worker.on('exit', () => {
@@ -96,20 +125,37 @@ export class WorkerPool {
         this.#hooks.log(message.entry);
         return;
       case 'pong':
-        handle.pings.get(message.id)?.();
-        handle.pings.delete(message.id);
+        if (handle.ping?.id === message.id) handle.ping = undefined;
         return;
     }
   }
 
-  /** Terminates a worker, fails what it was running, and puts a fresh one in its place. */
+  /** Moves the calls a stuck worker has not started to other workers. */
+  #takeBackQueued(handle: WorkerHandle): void {
+    if (this.#workers.every((other) => other === handle || other.suspect)) return; // nowhere better to go
+    for (const [id, call] of handle.calls) {
+      if (!handle.slots.takeBack(call.slot, id)) continue;
+      handle.calls.delete(id);
+      clearTimeout(call.timer);
+      this.#dispatch(call);
+    }
+  }
+
+  /**
+   * Terminates a worker and puts a fresh one in its place. Calls it had not started go to
+   * another worker; the others fail, as they may have run in part.
+   */
   #replace(handle: WorkerHandle, reason: string): void {
     const index = this.#workers.indexOf(handle);
     if (index < 0 || this.#closed) return;
     this.#workers[index] = this.#spawn();
     void handle.worker.terminate();
-    for (const call of handle.calls.values()) {
+    for (const [id, call] of handle.calls) {
       clearTimeout(call.timer);
+      if (handle.slots.takeBack(call.slot, id) && call.deadline > Date.now()) {
+        this.#dispatch(call);
+        continue;
+      }
       call.reject(
         new InvocationFailedError(
           INVOCATION_ERROR_CODES.workerRestarted,
@@ -122,17 +168,51 @@ export class WorkerPool {
 
   /** After a timeout: a worker that cannot answer a ping is stuck in wasm and is replaced. */
   #checkAlive(handle: WorkerHandle, actorId: string): void {
+    if (!handle.ping) handle.sendPing(this.#nextId++);
+    const ping = handle.ping;
+    setTimeout(() => {
+      if (handle.ping === ping) this.#replace(handle, `actor ${actorId} did not return`);
+    }, PING_GRACE_MS).unref();
+  }
+
+  /** The least busy worker not suspected of being stuck (any worker if all are). */
+  #pick(): WorkerHandle {
+    let best = this.#workers[0]!;
+    for (const candidate of this.#workers) {
+      const better =
+        best.suspect !== candidate.suspect ? !candidate.suspect : candidate.calls.size < best.calls.size;
+      if (better) best = candidate;
+    }
+    return best;
+  }
+
+  #dispatch(call: Omit<PendingCall, 'timer' | 'slot'>): void {
+    const handle = this.#pick();
     const id = this.#nextId++;
-    handle.suspect = true;
-    const timer = setTimeout(() => {
-      handle.pings.delete(id);
-      this.#replace(handle, `actor ${actorId} did not return`);
-    }, PING_GRACE_MS);
-    handle.pings.set(id, () => {
-      clearTimeout(timer);
-      handle.suspect = false;
+    const slot = handle.slots.reserve(id);
+    const timer = setTimeout(
+      () => {
+        handle.calls.delete(id);
+        handle.slots.takeBack(slot, id); // if it never started, it never will
+        call.reject(
+          new InvocationFailedError(
+            INVOCATION_ERROR_CODES.timeout,
+            `${call.operation} on ${call.actorId} timed out`,
+          ),
+        );
+        this.#checkAlive(handle, call.actorId);
+      },
+      Math.max(1, call.deadline - Date.now()),
+    );
+    handle.calls.set(id, { ...call, slot, timer });
+    handle.post({
+      type: 'invoke',
+      id,
+      slot,
+      actorId: call.actorId,
+      operation: call.operation,
+      payload: call.payload,
     });
-    handle.post({ type: 'ping', id });
   }
 
   load(message: Extract<ToWorker, { type: 'load' }>): void {
@@ -151,32 +231,28 @@ export class WorkerPool {
         new InvocationFailedError(INVOCATION_ERROR_CODES.closed, 'the actor runtime is closed'),
       );
     }
-    // The least busy worker takes the call; one suspected of being stuck takes none if it can be helped.
-    let handle = this.#workers[0]!;
-    for (const candidate of this.#workers) {
-      const better =
-        handle.suspect !== candidate.suspect ? !candidate.suspect : candidate.calls.size < handle.calls.size;
-      if (better) handle = candidate;
-    }
-    const id = this.#nextId++;
     return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        handle.calls.delete(id);
-        reject(
-          new InvocationFailedError(
-            INVOCATION_ERROR_CODES.timeout,
-            `${operation} on ${actorId} timed out after ${timeoutMs} ms`,
-          ),
-        );
-        this.#checkAlive(handle, actorId);
-      }, timeoutMs);
-      handle.calls.set(id, { actorId, operation, resolve, reject, timer });
-      handle.post({ type: 'invoke', id, actorId, operation, payload });
+      const timedOut = (error: InvocationFailedError) =>
+        error.code === INVOCATION_ERROR_CODES.timeout
+          ? new InvocationFailedError(
+              error.code,
+              `${operation} on ${actorId} timed out after ${timeoutMs} ms`,
+            )
+          : error;
+      this.#dispatch({
+        actorId,
+        operation,
+        payload,
+        deadline: Date.now() + timeoutMs,
+        resolve,
+        reject: (e) => reject(timedOut(e)),
+      });
     });
   }
 
   async close(): Promise<void> {
     this.#closed = true;
+    clearInterval(this.#liveness);
     for (const handle of this.#workers) {
       for (const call of handle.calls.values()) {
         clearTimeout(call.timer);

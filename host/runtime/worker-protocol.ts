@@ -24,7 +24,7 @@ export type ActorDefinition = WasmbusDefinition | ComponentDefinition;
 export type ToWorker =
   | { type: 'load'; actorId: string; definition: ActorDefinition; caps: string[]; maxConcurrency: number }
   | { type: 'unload'; actorId: string }
-  | { type: 'invoke'; id: number; actorId: string; operation: string; payload: Uint8Array }
+  | { type: 'invoke'; id: number; slot: number; actorId: string; operation: string; payload: Uint8Array }
   | { type: 'host-reply'; callId: number; ok: true; payload: Uint8Array }
   | { type: 'host-reply'; callId: number; ok: false; error: string }
   | { type: 'ping'; id: number };

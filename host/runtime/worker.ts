@@ -2,9 +2,10 @@
 // runs invocations. Actors never run on the host's main thread: a stuck actor can only stall
 // its worker, which the runtime then replaces. Host calls go to the main thread and back.
 
-import { parentPort } from 'node:worker_threads';
+import { parentPort, workerData } from 'node:worker_threads';
 import { DecodeError } from '../../lattice/errors.ts';
 import { type ActorContext, CallRefusedError } from './actor-context.ts';
+import { CallSlots } from './call-slots.ts';
 import { ComponentActor, type ComponentInstance, UnknownOperationError } from './component-instance.ts';
 import { PayloadShapeError } from './contracts.ts';
 import { INVOCATION_ERROR_CODES, type InvocationErrorCode } from './errors.ts';
@@ -14,6 +15,7 @@ import type { ActorDefinition, FromWorker, ToWorker } from './worker-protocol.ts
 
 if (!parentPort) throw new Error('host/runtime/worker.ts runs as a worker thread');
 const port = parentPort;
+const slots = new CallSlots((workerData as { slots: SharedArrayBuffer }).slots);
 
 function send(message: FromWorker): void {
   port.postMessage(message);
@@ -122,7 +124,21 @@ function classify(error: unknown): { code: InvocationErrorCode; message: string 
   return { code: INVOCATION_ERROR_CODES.trap, message };
 }
 
-async function invoke(id: number, actorId: string, operation: string, payload: Uint8Array): Promise<void> {
+async function invoke(
+  id: number,
+  slot: number,
+  actorId: string,
+  operation: string,
+  payload: Uint8Array,
+): Promise<void> {
+  try {
+    await run(id, actorId, operation, payload);
+  } finally {
+    slots.release(slot, id);
+  }
+}
+
+async function run(id: number, actorId: string, operation: string, payload: Uint8Array): Promise<void> {
   const slot = actors.get(actorId);
   if (!slot) {
     send({
@@ -166,7 +182,10 @@ port.on('message', (message: ToWorker) => {
       actors.delete(message.actorId);
       break;
     case 'invoke':
-      void invoke(message.id, message.actorId, message.operation, message.payload);
+      // A call the main thread took back (this worker was stuck) runs elsewhere: skip it.
+      if (slots.start(message.slot, message.id)) {
+        void invoke(message.id, message.slot, message.actorId, message.operation, message.payload);
+      }
       break;
     case 'host-reply': {
       const pending = pendingHostCalls.get(message.callId);

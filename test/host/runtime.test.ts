@@ -1,0 +1,443 @@
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import {
+  ActorLoadError,
+  ActorRuntime,
+  type HostCallRequest,
+  INVOCATION_ERROR_CODES,
+} from '../../host/runtime/mod.ts';
+import { decodePayload, encodePayload } from '../../lattice/payload.ts';
+import { builtActor, signForTest, unsignedActor } from '../helpers/actors.ts';
+import { misbehavingComponent } from '../helpers/wat-component.ts';
+
+const GET_ROOT = encodePayload({
+  method: 'GET',
+  path: '/',
+  queryString: '',
+  header: {},
+  body: new Uint8Array(),
+});
+
+interface HttpResponse {
+  statusCode: number;
+  header: Record<string, string[]>;
+  body: Uint8Array;
+}
+
+function httpResponse(payload: Uint8Array): HttpResponse {
+  return decodePayload(payload) as HttpResponse;
+}
+
+function bodyText(payload: Uint8Array): string {
+  return Buffer.from(httpResponse(payload).body).toString();
+}
+
+/** A host-call function that keeps a counter store and records every call. */
+function fakeHost() {
+  let counter = 0;
+  const calls: HostCallRequest[] = [];
+  const hostCall = vi.fn(async (request: HostCallRequest) => {
+    calls.push(request);
+    if (request.operation === 'KeyValue.Increment') {
+      const { value } = decodePayload(request.payload) as { value: number };
+      counter += value;
+      return encodePayload(counter);
+    }
+    if (request.target === 'actor' && request.operation === 'Test.Echo') return request.payload;
+    throw new Error(`no link for ${request.namespace}`);
+  });
+  return { hostCall, calls };
+}
+
+async function rejection(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as { code: string; message: string };
+  }
+  throw new Error('expected the promise to reject');
+}
+
+describe('a wasmbus module (C, actors/wasmbus-kvcounter)', () => {
+  const host = fakeHost();
+  const logs: string[] = [];
+  let runtime: ActorRuntime;
+  let id: string;
+
+  beforeAll(async () => {
+    runtime = new ActorRuntime({
+      hostCall: host.hostCall,
+      workers: 2,
+      log: (e) => logs.push(`${e.actorId} ${e.level} ${e.text}`),
+    });
+    ({ id } = await runtime.load(builtActor('wasmbus-kvcounter')));
+  });
+  afterAll(() => runtime.close());
+
+  it('answers a request, calling the linked key-value store through the host', async () => {
+    expect(bodyText(await runtime.invoke(id, 'HttpServer.HandleRequest', GET_ROOT))).toBe('{"counter":1}');
+    expect(bodyText(await runtime.invoke(id, 'HttpServer.HandleRequest', GET_ROOT))).toBe('{"counter":2}');
+    const call = host.calls.at(-1)!;
+    expect(call).toMatchObject({
+      actorId: id,
+      target: 'provider',
+      linkName: 'default',
+      namespace: 'wasmcloud:keyvalue',
+      operation: 'KeyValue.Increment',
+    });
+    expect(decodePayload(call.payload)).toEqual({ key: 'counter', value: 1 });
+  });
+
+  it('passes a host-call failure to the actor, which answers with its own error', async () => {
+    const failing = new ActorRuntime({
+      hostCall: async () => Promise.reject(new Error('no link for wasmcloud:keyvalue')),
+      workers: 1,
+    });
+    try {
+      const { id: actor } = await failing.load(builtActor('wasmbus-kvcounter'));
+      const error = await rejection(failing.invoke(actor, 'HttpServer.HandleRequest', GET_ROOT));
+      expect(error.code).toBe(INVOCATION_ERROR_CODES.actorError);
+      expect(error.message).toContain('kvcounter: no link for wasmcloud:keyvalue');
+    } finally {
+      await failing.close();
+    }
+  });
+
+  it('refuses a contract the claims do not list, without sending anything', async () => {
+    const { bytes, id: unprivileged } = signForTest(unsignedActor('wasmbus-kvcounter'), {
+      caps: ['wasmcloud:httpserver'],
+    });
+    await runtime.load(bytes);
+    const before = host.hostCall.mock.calls.length;
+    const error = await rejection(runtime.invoke(unprivileged, 'HttpServer.HandleRequest', GET_ROOT));
+    expect(error.code).toBe(INVOCATION_ERROR_CODES.actorError);
+    expect(error.message).toContain(`missing capability claim for wasmcloud:keyvalue`);
+    expect(host.hostCall.mock.calls.length).toBe(before);
+  });
+
+  it('calls another actor by call alias through the host (no capability needed)', async () => {
+    const reply = await runtime.invoke(id, 'Test.CallAlias', Buffer.from('ping'));
+    expect(Buffer.from(reply).toString()).toBe('ping');
+    expect(host.calls.at(-1)).toMatchObject({
+      target: 'actor',
+      namespace: 'wasmcloud-ts/other',
+      operation: 'Test.Echo',
+    });
+  });
+
+  it('logs __console_log lines tagged with the actor key', async () => {
+    await runtime.invoke(id, 'Test.Log', Buffer.from('hello from wasm'));
+    expect(logs).toContain(`${id} info hello from wasm`);
+  });
+
+  it('turns a trap into an error reply and keeps serving', async () => {
+    const error = await rejection(runtime.invoke(id, 'Test.Trap', new Uint8Array()));
+    expect(error.code).toBe(INVOCATION_ERROR_CODES.trap);
+    expect(error.message).toMatch(/unreachable/);
+    expect(Buffer.from(await runtime.invoke(id, 'Test.Echo', Buffer.from('still here'))).toString()).toBe(
+      'still here',
+    );
+  });
+
+  it('answers an unknown operation with the actor error', async () => {
+    const error = await rejection(runtime.invoke(id, 'Nope.Nothing', new Uint8Array()));
+    expect(error.code).toBe(INVOCATION_ERROR_CODES.actorError);
+    expect(error.message).toContain('unknown operation: Nope.Nothing');
+  });
+
+  it('caps each instance memory: growing past 128 MiB fails inside the guest', async () => {
+    expect(decodePayload(await runtime.invoke(id, 'Test.Grow', encodePayload(100)))).toBeGreaterThan(0);
+    expect(decodePayload(await runtime.invoke(id, 'Test.Grow', encodePayload(4000)))).toBe(-1);
+  });
+
+  it('runs many concurrent calls', async () => {
+    const replies = await Promise.all(
+      Array.from({ length: 300 }, (_, i) => runtime.invoke(id, 'Test.Echo', Buffer.from(`call ${i}`))),
+    );
+    replies.forEach((reply, i) => expect(Buffer.from(reply).toString()).toBe(`call ${i}`));
+  });
+});
+
+describe('a component in C (actors/kvcounter)', () => {
+  const host = fakeHost();
+  let runtime: ActorRuntime;
+  let id: string;
+
+  beforeAll(async () => {
+    runtime = new ActorRuntime({ hostCall: host.hostCall, workers: 2, log: () => undefined });
+    ({ id } = await runtime.load(builtActor('kvcounter')));
+  });
+  afterAll(() => runtime.close());
+
+  it('answers through the httpserver contract and calls key-value through the host', async () => {
+    const response = httpResponse(await runtime.invoke(id, 'HttpServer.HandleRequest', GET_ROOT));
+    expect(response.statusCode).toBe(200);
+    expect(response.header).toEqual({ 'content-type': ['application/json'] });
+    expect(Buffer.from(response.body).toString()).toBe('{"counter":1}');
+    expect(decodePayload(host.calls[0]!.payload)).toEqual({ key: 'counter', value: 1 });
+    expect(host.calls[0]).toMatchObject({
+      target: 'provider',
+      namespace: 'wasmcloud:keyvalue',
+      operation: 'KeyValue.Increment',
+    });
+  });
+
+  it('refuses key-value when the claims lack it; the actor reports the refusal', async () => {
+    const { bytes, id: unprivileged } = signForTest(unsignedActor('kvcounter'), {
+      caps: ['wasmcloud:httpserver', 'wasmcloud:builtin:logging'],
+    });
+    await runtime.load(bytes);
+    const before = host.hostCall.mock.calls.length;
+    const error = await rejection(runtime.invoke(unprivileged, 'HttpServer.HandleRequest', GET_ROOT));
+    expect(error.code).toBe(INVOCATION_ERROR_CODES.actorError);
+    expect(error.message).toContain('missing capability claim for wasmcloud:keyvalue');
+    expect(host.hostCall.mock.calls.length).toBe(before);
+  });
+
+  it('rejects a payload that is not an HttpRequest, naming the field', async () => {
+    const error = await rejection(
+      runtime.invoke(id, 'HttpServer.HandleRequest', encodePayload({ method: 7 })),
+    );
+    expect(error.code).toBe(INVOCATION_ERROR_CODES.badPayload);
+    expect(error.message).toMatch(/method: expected a string, got number/);
+  });
+
+  it('runs many concurrent calls, each counted once', async () => {
+    const before = host.calls.length;
+    await Promise.all(
+      Array.from({ length: 100 }, () => runtime.invoke(id, 'HttpServer.HandleRequest', GET_ROOT)),
+    );
+    expect(host.calls.length - before).toBe(100);
+  });
+});
+
+describe('a component in TypeScript (actors/echo)', () => {
+  let runtime: ActorRuntime;
+  let id: string;
+
+  beforeAll(async () => {
+    runtime = new ActorRuntime({ hostCall: fakeHost().hostCall, workers: 2 });
+    ({ id } = await runtime.load(builtActor('echo')));
+  });
+  afterAll(() => runtime.close());
+
+  it('answers GET / exactly as the 2022 echo did', async () => {
+    expect(bodyText(await runtime.invoke(id, 'HttpServer.HandleRequest', GET_ROOT))).toBe(
+      '{"body":[],"method":"GET","path":"/","query_string":""}',
+    );
+  });
+
+  it('echoes method, path, query and body', async () => {
+    const request = encodePayload({
+      method: 'POST',
+      path: '/x',
+      queryString: 'a=1',
+      header: { accept: ['*/*'] },
+      body: Uint8Array.from([1, 2, 3]),
+    });
+    expect(JSON.parse(bodyText(await runtime.invoke(id, 'HttpServer.HandleRequest', request)))).toEqual({
+      body: [1, 2, 3],
+      method: 'POST',
+      path: '/x',
+      query_string: 'a=1',
+    });
+  });
+
+  it('says plainly when asked for an operation it does not export', async () => {
+    const error = await rejection(
+      runtime.invoke(
+        id,
+        'MessageSubscriber.HandleMessage',
+        encodePayload({ subject: 's', body: new Uint8Array() }),
+      ),
+    );
+    expect(error.code).toBe(INVOCATION_ERROR_CODES.unknownOperation);
+  });
+
+  it('runs many concurrent calls', async () => {
+    const replies = await Promise.all(
+      Array.from({ length: 100 }, () => runtime.invoke(id, 'HttpServer.HandleRequest', GET_ROOT)),
+    );
+    expect(new Set(replies.map(bodyText)).size).toBe(1);
+  });
+});
+
+describe('the service-applier component (TypeScript)', () => {
+  it('applies a Service when an httpserver link is put, and deletes it when the link goes', async () => {
+    const calls: HostCallRequest[] = [];
+    const runtime = new ActorRuntime({
+      workers: 1,
+      log: () => undefined,
+      hostCall: async (request) => {
+        calls.push(request);
+        return encodePayload({ succeeded: true });
+      },
+    });
+    try {
+      const { id } = await runtime.load(builtActor('service-applier'));
+      const actorId = 'MBCFOPM6JW2APJLXJD3Z5O4CN7CPYJ2B4FTKLJUR5YR5MITIU7HD3WD5';
+      const event = (type: string) =>
+        encodePayload({
+          subject: 'wasmbus.evt.default',
+          body: Buffer.from(
+            JSON.stringify({
+              type: `com.wasmcloud.lattice.${type}`,
+              data: {
+                actor_id: actorId,
+                provider_id: 'VAG3',
+                link_name: 'default',
+                contract_id: 'wasmcloud:httpserver',
+                values: { PORT: '8081' },
+              },
+            }),
+          ),
+        });
+      await runtime.invoke(id, 'MessageSubscriber.HandleMessage', event('linkdef_set'));
+      expect(calls[0]).toMatchObject({
+        target: 'provider',
+        namespace: 'cosmonic:kubernetes_applier',
+        operation: 'KubernetesApplier.Apply',
+      });
+      const service = JSON.parse(Buffer.from(decodePayload(calls[0]!.payload) as Uint8Array).toString());
+      expect(service).toMatchObject({
+        apiVersion: 'v1',
+        kind: 'Service',
+        metadata: { name: actorId.toLowerCase() },
+      });
+      expect(service.spec.selector).toEqual({ 'wasmcloud.dev/route-to': 'true' });
+      expect(service.spec.ports[0]).toMatchObject({ port: 8081, protocol: 'TCP' });
+
+      await runtime.invoke(id, 'MessageSubscriber.HandleMessage', event('linkdef_deleted'));
+      expect(calls[1]).toMatchObject({ operation: 'KubernetesApplier.Delete' });
+      expect(decodePayload(calls[1]!.payload)).toMatchObject({
+        version: 'v1',
+        kind: 'Service',
+        name: actorId.toLowerCase(),
+      });
+    } finally {
+      await runtime.close();
+    }
+  });
+});
+
+describe('limits and misbehaving actors', () => {
+  let runtime: ActorRuntime;
+  let looper: string;
+  let echo: string;
+  let wasmbus: string;
+
+  beforeAll(async () => {
+    runtime = new ActorRuntime({
+      hostCall: fakeHost().hostCall,
+      workers: 2,
+      invocationTimeoutMs: 500,
+      maxPayloadBytes: 64 * 1024,
+    });
+    const component = signForTest(await misbehavingComponent(), { name: 'misbehave' });
+    looper = (await runtime.load(component.bytes)).id;
+    echo = (await runtime.load(builtActor('echo'))).id;
+    wasmbus = (await runtime.load(builtActor('wasmbus-kvcounter'))).id;
+  });
+  afterAll(() => runtime.close());
+
+  it('stops a looping component with a timeout while every other actor keeps answering', async () => {
+    const started = Date.now();
+    const stuck = rejection(runtime.invoke(looper, 'loop', new Uint8Array()));
+    // While one worker spins, calls keep being answered by the other.
+    const meanwhile = await Promise.all(
+      Array.from({ length: 20 }, () => runtime.invoke(echo, 'HttpServer.HandleRequest', GET_ROOT)),
+    );
+    expect(meanwhile).toHaveLength(20);
+    const error = await stuck;
+    expect(error.code).toBe(INVOCATION_ERROR_CODES.timeout);
+    expect(error.message).toMatch(/timed out after 500 ms/);
+    expect(Date.now() - started).toBeLessThan(1500);
+    // After the stuck worker is replaced, every actor answers again, the looper too.
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(Buffer.from(await runtime.invoke(looper, 'echo', Buffer.from('back'))).toString()).toBe('back');
+    expect(bodyText(await runtime.invoke(echo, 'HttpServer.HandleRequest', GET_ROOT))).toContain(
+      '"method":"GET"',
+    );
+  });
+
+  it('stops a looping wasmbus module the same way', async () => {
+    const error = await rejection(runtime.invoke(wasmbus, 'Test.Loop', new Uint8Array()));
+    expect(error.code).toBe(INVOCATION_ERROR_CODES.timeout);
+    await new Promise((resolve) => setTimeout(resolve, 400));
+    expect(Buffer.from(await runtime.invoke(wasmbus, 'Test.Echo', Buffer.from('ok'))).toString()).toBe('ok');
+  });
+
+  it("turns a component's trap and its err into error replies", async () => {
+    expect((await rejection(runtime.invoke(looper, 'trap', new Uint8Array()))).code).toBe(
+      INVOCATION_ERROR_CODES.trap,
+    );
+    const failed = await rejection(runtime.invoke(looper, 'fail', new Uint8Array()));
+    expect(failed.code).toBe(INVOCATION_ERROR_CODES.actorError);
+    expect(failed.message).toContain('failed');
+    expect(Buffer.from(await runtime.invoke(looper, 'echo', Buffer.from('fine'))).toString()).toBe('fine');
+  });
+
+  it('refuses an oversized payload before it reaches a worker', async () => {
+    const error = await rejection(
+      runtime.invoke(echo, 'HttpServer.HandleRequest', new Uint8Array(64 * 1024 + 1)),
+    );
+    expect(error.code).toBe(INVOCATION_ERROR_CODES.payloadTooLarge);
+    expect(error.message).toMatch(/65537 bytes exceeds the limit of 65536 bytes/);
+  });
+
+  it('says when an actor is not loaded', async () => {
+    expect((await rejection(runtime.invoke('MNOTLOADED', 'X', new Uint8Array()))).code).toBe(
+      INVOCATION_ERROR_CODES.notLoaded,
+    );
+  });
+});
+
+describe('bytes the runtime refuses to load', () => {
+  let runtime: ActorRuntime;
+  beforeAll(() => {
+    runtime = new ActorRuntime({ hostCall: fakeHost().hostCall, workers: 1 });
+  });
+  afterAll(() => runtime.close());
+
+  async function loadError(bytes: Uint8Array): Promise<ActorLoadError> {
+    return (await rejection(runtime.load(bytes))) as ActorLoadError;
+  }
+
+  it('refuses bytes that are not wasm', async () => {
+    const error = await loadError(Buffer.from('definitely not wasm'));
+    expect(error).toBeInstanceOf(ActorLoadError);
+    expect(error.code).toBe('WASM_NOT_WASM');
+  });
+
+  it('refuses an unsigned module and an unsigned component', async () => {
+    expect((await loadError(unsignedActor('wasmbus-kvcounter'))).message).toMatch(
+      /no claims found in this module/,
+    );
+    expect((await loadError(unsignedActor('kvcounter'))).message).toMatch(
+      /no claims found in this component/,
+    );
+  });
+
+  it('refuses a tampered actor', async () => {
+    const tampered = Uint8Array.from(builtActor('wasmbus-kvcounter'));
+    const at = unsignedActor('wasmbus-kvcounter').length - 20; // inside the code, before the claims
+    tampered[at]! ^= 0xff;
+    const error = await loadError(tampered);
+    expect(['CLAIMS_HASH_MISMATCH', 'WASM_TRUNCATED', 'WASM_MALFORMED']).toContain(error.code);
+  });
+
+  it('refuses expired and not-yet-valid claims', async () => {
+    const now = Math.floor(Date.now() / 1000);
+    expect(
+      (await loadError(signForTest(unsignedActor('kvcounter'), { expiresAt: now - 1 }).bytes)).code,
+    ).toBe('CLAIMS_EXPIRED');
+    expect(
+      (await loadError(signForTest(unsignedActor('kvcounter'), { notBefore: now + 3600 }).bytes)).code,
+    ).toBe('CLAIMS_NOT_YET_VALID');
+  });
+
+  it('refuses a signed module that is not a wasmbus actor', async () => {
+    const { ANSWER_MODULE } = await import('../helpers/wasm-fixtures.ts');
+    const error = await loadError(signForTest(ANSWER_MODULE).bytes);
+    expect(error.code).toBe('ACTOR_NOT_WASMBUS');
+  });
+});
