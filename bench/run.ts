@@ -1,6 +1,19 @@
-// `npm run bench`: every benchmark, each printing its figures beside a baseline from the same run.
+// `npm run bench`: every benchmark, each printing its figures beside a baseline from the same
+// run. `npm run bench -- invocation` (or runtime) runs one.
 
 import { runInvocationBench } from './invocation.bench.ts';
+import { runRuntimeBench } from './runtime.bench.ts';
 
+const benches: Record<string, () => void | Promise<void>> = {
+  invocation: runInvocationBench,
+  runtime: runRuntimeBench,
+};
+
+const only = process.argv.slice(2);
+const unknown = only.filter((name) => !(name in benches));
+if (unknown.length > 0) {
+  console.error(`unknown benchmark: ${unknown.join(', ')} (have: ${Object.keys(benches).join(', ')})`);
+  process.exit(2);
+}
 console.log(`node ${process.version}, ${process.arch}`);
-runInvocationBench();
+for (const [name, run] of Object.entries(benches)) if (only.length === 0 || only.includes(name)) await run();

@@ -6,7 +6,7 @@ import { Worker } from 'node:worker_threads';
 import { CallSlots, createSlotBuffer } from './call-slots.ts';
 import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
 import type { ActorLogEntry, HostCallRequest } from './types.ts';
-import type { FromWorker, ToWorker } from './worker-protocol.ts';
+import { type FromWorker, ownBytes, type ToWorker } from './worker-protocol.ts';
 
 const WORKER_ENTRY = new URL('./worker.ts', import.meta.url);
 /** While a worker has calls in flight it is pinged this often, to notice when it is stuck. */
@@ -111,7 +111,8 @@ export class WorkerPool {
       }
       case 'host-call':
         this.#hooks.hostCall(message.request).then(
-          (payload) => handle.post({ type: 'host-reply', callId: message.callId, ok: true, payload }),
+          (payload) =>
+            handle.post({ type: 'host-reply', callId: message.callId, ok: true, payload: ownBytes(payload) }),
           (error: unknown) =>
             handle.post({
               type: 'host-reply',

@@ -35,3 +35,13 @@ export type FromWorker =
   | { type: 'host-call'; callId: number; request: HostCallRequest }
   | { type: 'log'; entry: ActorLogEntry }
   | { type: 'pong'; id: number };
+
+/**
+ * The bytes of a view, in a buffer of their own. Posting a view clones its whole backing
+ * buffer (Buffer's 8 KiB pool, msgpackr's scratch space): copy small views first.
+ */
+export function ownBytes(view: Uint8Array): Uint8Array {
+  return view.byteOffset === 0 && view.byteLength === view.buffer.byteLength
+    ? view
+    : Uint8Array.prototype.slice.call(view);
+}

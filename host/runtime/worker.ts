@@ -11,7 +11,7 @@ import { PayloadShapeError } from './contracts.ts';
 import { INVOCATION_ERROR_CODES, type InvocationErrorCode } from './errors.ts';
 import type { ActorLogLevel, HostCallRequest } from './types.ts';
 import { GuestError, WasmbusInstance } from './wasmbus-instance.ts';
-import type { ActorDefinition, FromWorker, ToWorker } from './worker-protocol.ts';
+import { type ActorDefinition, type FromWorker, ownBytes, type ToWorker } from './worker-protocol.ts';
 
 if (!parentPort) throw new Error('host/runtime/worker.ts runs as a worker thread');
 const port = parentPort;
@@ -33,7 +33,7 @@ function hostCall(request: HostCallRequest): Promise<Uint8Array> {
   const callId = nextCallId++;
   return new Promise((resolve, reject) => {
     pendingHostCalls.set(callId, { resolve, reject });
-    send({ type: 'host-call', callId, request });
+    send({ type: 'host-call', callId, request: { ...request, payload: ownBytes(request.payload) } });
   });
 }
 
@@ -155,7 +155,7 @@ async function run(id: number, actorId: string, operation: string, payload: Uint
     instance = await slot.acquire();
     const reply = await instance.invoke(operation, payload);
     slot.release(instance);
-    send({ type: 'result', id, ok: true, payload: reply });
+    send({ type: 'result', id, ok: true, payload: ownBytes(reply) });
   } catch (error) {
     const { code, message } = classify(error);
     // Answered errors leave the instance sound; anything else (a trap) may not have.
