@@ -36,6 +36,7 @@ async function inputDigest(actorDir: string): Promise<string> {
   const inputs = [
     ...(await filesUnder(actorDir)),
     ...(await filesUnder(CONTRACTS_DIR)),
+    ...(await filesUnder(join(ACTORS_DIR, 'toolchains'))),
     join(ACTORS_DIR, 'build.ts'),
     join(ACTORS_DIR, 'build-context.ts'),
   ];

@@ -1,36 +1,8 @@
-// Builds the echo actor: strips the TypeScript types with Node's own stripper, then
-// componentizes the JavaScript against world.wit with every WASI feature disabled, so the
-// component imports nothing but wasmcloud:builtin/logging.
+// echo: TypeScript → component; imports nothing but wasmcloud:builtin/logging.
 
-import { readdir, readFile, writeFile } from 'node:fs/promises';
-import { stripTypeScriptTypes } from 'node:module';
-import { join } from 'node:path';
-import { componentize } from '@bytecodealliance/componentize-js';
 import type { BuildContext } from '../build-context.ts';
+import { buildTypeScriptComponent } from '../toolchains/typescript.ts';
 
-const ENTRY = 'echo.ts';
-const WORLD = 'echo';
-
-/** Relative imports of `.ts` modules, rewritten to the `.js` files written next to the entry. */
-const RELATIVE_TS_IMPORT = /(\bfrom\s*|\bimport\s*\(?\s*)(['"])(\.{1,2}\/[^'"\n]+)\.ts\2/g;
-
-/** Strips every TypeScript source of the actor into workDir; returns the entry's .js path. */
-async function stripSources(context: BuildContext): Promise<string> {
-  for (const file of await readdir(context.actorDir)) {
-    if (!file.endsWith('.ts') || file.endsWith('.d.ts') || file === 'build.ts') continue;
-    const source = await readFile(join(context.actorDir, file), 'utf8');
-    const js = stripTypeScriptTypes(source, { mode: 'strip' }).replace(RELATIVE_TS_IMPORT, '$1$2$3.js$2');
-    await writeFile(join(context.workDir, file.replace(/\.ts$/, '.js')), js);
-  }
-  return join(context.workDir, ENTRY.replace(/\.ts$/, '.js'));
-}
-
-export async function build(context: BuildContext): Promise<Uint8Array> {
-  const { component } = await componentize({
-    sourcePath: await stripSources(context),
-    witPath: context.witDir,
-    worldName: WORLD,
-    disableFeatures: ['stdio', 'random', 'clocks', 'http', 'fetch-event'],
-  });
-  return component;
+export function build(context: BuildContext): Promise<Uint8Array> {
+  return buildTypeScriptComponent(context, 'echo.ts', 'echo');
 }

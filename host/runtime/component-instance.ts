@@ -58,21 +58,24 @@ function contractImports(context: ActorContext): Record<string, object> {
       }
     };
   }
-  const requireCap = (contract: string) => {
-    if (!context.caps.has(contract)) throw missingCapability(context.actorId, contract); // a trap: no result to carry it
-  };
+  /** Runs a built-in if the claims list it; otherwise a trap, as these functions have no result to carry an error. */
+  const guarded =
+    <A extends unknown[], R>(contract: string, run: (...args: A) => R) =>
+    (...args: A): R => {
+      if (!context.caps.has(contract)) throw missingCapability(context.actorId, contract);
+      return run(...args);
+    };
   imports['wasmcloud:builtin/logging'] = {
-    writeLog: (level: unknown, text: unknown) => {
-      requireCap(LOGGING_CONTRACT);
-      context.log(logLevel(String(level)), String(text));
-    },
+    writeLog: guarded(LOGGING_CONTRACT, (level: unknown, text: unknown) =>
+      context.log(logLevel(String(level)), String(text)),
+    ),
   };
   imports['wasmcloud:builtin/numbergen'] = {
-    generateGuid: () => (requireCap(NUMBERGEN_CONTRACT), randomUUID()),
-    randomInRange: (min: unknown, max: unknown) => (
-      requireCap(NUMBERGEN_CONTRACT), randomInRange(Number(min), Number(max))
+    generateGuid: guarded(NUMBERGEN_CONTRACT, () => randomUUID()),
+    randomInRange: guarded(NUMBERGEN_CONTRACT, (min: unknown, max: unknown) =>
+      randomInRange(Number(min), Number(max)),
     ),
-    random32: () => (requireCap(NUMBERGEN_CONTRACT), random32()),
+    random32: guarded(NUMBERGEN_CONTRACT, random32),
   };
   imports[ACTOR_CALL_INTERFACE] = {
     call: async (target: unknown, operation: unknown, payload: unknown) => {
@@ -107,13 +110,11 @@ export function asyncFunctions(): { imports: string[]; exports: string[] } {
 /** A component actor in one worker: its glue, imported once, and a factory for instances. */
 export class ComponentActor {
   readonly #definition: ComponentDefinition;
-  readonly #context: ActorContext;
   readonly #imports: Record<string, object>;
   #glue: Promise<GlueModule> | undefined;
 
   constructor(definition: ComponentDefinition, context: ActorContext) {
     this.#definition = definition;
-    this.#context = context;
     this.#imports = { ...wasiImports(context.log), ...contractImports(context) };
   }
 

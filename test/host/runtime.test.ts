@@ -153,7 +153,37 @@ describe('a wasmbus module (C, actors/wasmbus-kvcounter)', () => {
     const replies = await Promise.all(
       Array.from({ length: 300 }, (_, i) => runtime.invoke(id, 'Test.Echo', Buffer.from(`call ${i}`))),
     );
-    replies.forEach((reply, i) => expect(Buffer.from(reply).toString()).toBe(`call ${i}`));
+    expect(replies.map((reply) => Buffer.from(reply).toString())).toEqual(replies.map((_, i) => `call ${i}`));
+  });
+});
+
+describe('host calls suspend only their own instance (JSPI)', () => {
+  it('keeps one worker serving while an instance awaits a slow host call', async () => {
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const runtime = new ActorRuntime({
+      workers: 1,
+      log: () => undefined,
+      hostCall: async () => {
+        await slow;
+        return encodePayload(41);
+      },
+    });
+    try {
+      const { id } = await runtime.load(builtActor('wasmbus-kvcounter'));
+      const waiting = runtime.invoke(id, 'HttpServer.HandleRequest', GET_ROOT);
+      // The same worker, the same actor (another instance), answers meanwhile.
+      const quick = await Promise.all(
+        Array.from({ length: 5 }, (_, i) => runtime.invoke(id, 'Test.Echo', Buffer.from(`q${i}`))),
+      );
+      expect(quick.map((r) => Buffer.from(r).toString())).toEqual(['q0', 'q1', 'q2', 'q3', 'q4']);
+      release();
+      expect(bodyText(await waiting)).toBe('{"counter":41}');
+    } finally {
+      await runtime.close();
+    }
   });
 });
 

@@ -1,0 +1,38 @@
+// Freestanding C → wasm32 core module with Debian's clang-14 (no libc, no WASI imports).
+// Shared by the example actors written in C.
+
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+
+const CLANG = 'clang-14';
+const MISSING_TOOLCHAIN = `install the Debian packages clang-14 and lld-14 (apt-get install clang-14 lld-14)`;
+
+// -mbulk-memory: __builtin_memcpy becomes memory.copy, so no libc memcpy is needed.
+// Only the export_name functions are exported; the linker exports memory as `memory`.
+// --stack-first: a stack overflow traps instead of overwriting static data.
+const CFLAGS = [
+  '--target=wasm32',
+  '-nostdlib',
+  '-O2',
+  '-Wall',
+  '-Werror=implicit-function-declaration',
+  '-mbulk-memory',
+  '-fvisibility=hidden',
+  '-Wl,--no-entry',
+  '-Wl,--stack-first',
+  '-Wl,-z,stack-size=16384',
+];
+
+/** Compiles one freestanding C file to a wasm32 core module (no libc, no WASI). */
+export async function compileC(source: string, output: string): Promise<Uint8Array> {
+  try {
+    await promisify(execFile)(CLANG, [...CFLAGS, '-o', output, source]);
+  } catch (error) {
+    const { code, stderr } = error as { code?: unknown; stderr?: string };
+    if (code === 'ENOENT') throw new Error(`${CLANG} not found: ${MISSING_TOOLCHAIN}`);
+    const hint = stderr?.includes('wasm-ld') ? ` (to link wasm, ${MISSING_TOOLCHAIN})` : '';
+    throw new Error(`${CLANG} failed${hint}:\n${stderr ?? String(error)}`);
+  }
+  return readFile(output);
+}
