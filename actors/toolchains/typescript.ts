@@ -22,17 +22,24 @@ async function stripSources(context: BuildContext, entry: string): Promise<strin
   return join(context.workDir, entry.replace(/\.ts$/, '.js'));
 }
 
-/** Builds the component of `entry` (an actor's .ts file; relative imports are bundled) for `world`. */
+type WasiFeature = 'stdio' | 'random' | 'clocks' | 'http' | 'fetch-event';
+const ALL_WASI_FEATURES: WasiFeature[] = ['stdio', 'random', 'clocks', 'http', 'fetch-event'];
+
+/**
+ * Builds the component of `entry` (an actor's .ts file; relative imports are bundled) for
+ * `world`. Every WASI feature is disabled unless the actor names the ones to disable.
+ */
 export async function buildTypeScriptComponent(
   context: BuildContext,
   entry: string,
   world: string,
+  disableFeatures: WasiFeature[] = ALL_WASI_FEATURES,
 ): Promise<Uint8Array> {
   const { component } = await componentize({
     sourcePath: await stripSources(context, entry),
     witPath: context.witDir,
     worldName: world,
-    disableFeatures: ['stdio', 'random', 'clocks', 'http', 'fetch-event'],
+    disableFeatures,
   });
   return component;
 }

@@ -349,6 +349,29 @@ describe('the service-applier component (TypeScript)', () => {
   });
 });
 
+describe('the WASI sandbox, through a component that uses it (actors/wasi-probe)', () => {
+  it('sends stdout and stderr to the host log tagged with the actor key; clocks and random work', async () => {
+    const logs: string[] = [];
+    const runtime = new ActorRuntime({
+      workers: 1,
+      hostCall: fakeHost().hostCall,
+      log: (e) => logs.push(`${e.actorId} ${e.level} ${e.text}`),
+    });
+    try {
+      const { id } = await runtime.load(builtActor('wasi-probe'));
+      const answer = JSON.parse(Buffer.from(await runtime.invoke(id, 'probe', new Uint8Array())).toString());
+      expect(logs).toContain(`${id} info probe says hello on stdout`);
+      expect(logs).toContain(`${id} warn probe says hello on stderr`);
+      expect(Math.abs(answer.now - Date.now())).toBeLessThan(60_000);
+      expect(answer.random).toBeGreaterThanOrEqual(0);
+      expect(answer.random).toBeLessThan(1);
+      expect(answer.monotonic).toBeGreaterThanOrEqual(0);
+    } finally {
+      await runtime.close();
+    }
+  });
+});
+
 describe('limits and misbehaving actors', () => {
   let runtime: ActorRuntime;
   let looper: string;
