@@ -29,6 +29,42 @@ export function measure(name: string, operation: () => unknown, options: Measure
   return { name, microseconds, operationsPerSecond: 1e6 / microseconds };
 }
 
+/** `measure` for an async operation run one at a time: median round, µs per operation. */
+export async function measureAsync(
+  name: string,
+  operation: () => Promise<unknown>,
+  iterations: number,
+): Promise<Measurement> {
+  for (let i = 0; i < Math.min(iterations, 200); i++) await operation();
+  const rounds: number[] = [];
+  for (let round = 0; round < 9; round++) {
+    const start = process.hrtime.bigint();
+    for (let i = 0; i < iterations; i++) await operation();
+    rounds.push(Number(process.hrtime.bigint() - start) / 1000 / iterations);
+  }
+  rounds.sort((a, b) => a - b);
+  const microseconds = rounds[4]!;
+  return { name, microseconds, operationsPerSecond: 1e6 / microseconds };
+}
+
+/** Sequential round trips timed one by one: the p50 latency in µs. */
+export async function latencyP50(
+  name: string,
+  operation: () => Promise<unknown>,
+  count = 3000,
+): Promise<Measurement> {
+  for (let i = 0; i < 300; i++) await operation();
+  const samples: number[] = [];
+  for (let i = 0; i < count; i++) {
+    const start = process.hrtime.bigint();
+    await operation();
+    samples.push(Number(process.hrtime.bigint() - start) / 1000);
+  }
+  samples.sort((a, b) => a - b);
+  const microseconds = samples[Math.floor(count / 2)]!;
+  return { name, microseconds, operationsPerSecond: 1e6 / microseconds };
+}
+
 /** Prints rows of `ours` beside their baselines: µs/op, ops/s, and ours ÷ baseline in time. */
 export function printComparison(
   title: string,

@@ -10,7 +10,7 @@ import { ComponentActor, type ComponentInstance } from '../host/runtime/componen
 import { WasmbusInstance } from '../host/runtime/wasmbus-instance.ts';
 import type { ComponentDefinition, WasmbusDefinition } from '../host/runtime/worker-protocol.ts';
 import { encodePayload } from '../lattice/payload.ts';
-import { type Measurement, measure } from './harness.ts';
+import { type Measurement, measure, measureAsync } from './harness.ts';
 
 interface Input {
   wasmbus: WasmbusDefinition;
@@ -50,24 +50,6 @@ function stubImports(module: WebAssembly.Module): WebAssembly.Imports | undefine
 /** The component's main core module: the one its glue instantiates first (the largest). */
 function mainCoreModule(definition: ComponentDefinition): WebAssembly.Module {
   return definition.coreModules['actor.core.wasm']!;
-}
-
-/** Times an async operation sequentially: median of rounds, µs per operation. */
-async function measureAsync(
-  name: string,
-  operation: () => Promise<unknown>,
-  iterations: number,
-): Promise<Measurement> {
-  for (let i = 0; i < Math.min(iterations, 200); i++) await operation();
-  const rounds: number[] = [];
-  for (let round = 0; round < 9; round++) {
-    const start = process.hrtime.bigint();
-    for (let i = 0; i < iterations; i++) await operation();
-    rounds.push(Number(process.hrtime.bigint() - start) / 1000 / iterations);
-  }
-  rounds.sort((a, b) => a - b);
-  const microseconds = rounds[4]!;
-  return { name, microseconds, operationsPerSecond: 1e6 / microseconds };
 }
 
 async function wasmbusKind(definition: WasmbusDefinition): Promise<KindResult> {

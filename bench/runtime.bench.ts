@@ -3,38 +3,17 @@
 // each beside a baseline measured in the same run (raw WebAssembly.Instance, a raw export
 // call, a bare postMessage round trip to a worker).
 
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { prepareActor } from '../host/runtime/actor-loader.ts';
 import { ActorRuntime } from '../host/runtime/mod.ts';
 import type { ComponentDefinition, WasmbusDefinition } from '../host/runtime/worker-protocol.ts';
 import { encodePayload } from '../lattice/payload.ts';
-import { signForTest } from '../test/helpers/actors.ts';
+import { builtActor, signForTest } from '../test/helpers/actors.ts';
 import { misbehavingComponent } from '../test/helpers/wat-component.ts';
-import { type Measurement, printComparison } from './harness.ts';
+import { latencyP50, type Measurement, printComparison } from './harness.ts';
 import type { KindResult } from './runtime-worker.ts';
 
-const BUILD_DIR = join(import.meta.dirname, '..', 'actors', 'build');
 const MAX_PAGES = 2048;
-
-function percentile(sorted: number[], p: number): number {
-  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
-}
-
-/** Sequential round trips: p50 in µs. */
-async function p50(name: string, operation: () => Promise<unknown>, count = 3000): Promise<Measurement> {
-  for (let i = 0; i < 300; i++) await operation();
-  const samples: number[] = [];
-  for (let i = 0; i < count; i++) {
-    const start = process.hrtime.bigint();
-    await operation();
-    samples.push(Number(process.hrtime.bigint() - start) / 1000);
-  }
-  samples.sort((a, b) => a - b);
-  const microseconds = percentile(samples, 0.5);
-  return { name, microseconds, operationsPerSecond: 1e6 / microseconds };
-}
 
 async function postMessageBaseline(): Promise<Measurement> {
   const worker = new Worker(
@@ -50,7 +29,7 @@ async function postMessageBaseline(): Promise<Measurement> {
       worker.postMessage({ type: 'invoke', id: 1, payload });
     });
   try {
-    return await p50('bare postMessage round trip', roundTrip);
+    return await latencyP50('bare postMessage round trip', roundTrip);
   } finally {
     await worker.terminate();
   }
@@ -58,8 +37,8 @@ async function postMessageBaseline(): Promise<Measurement> {
 
 export async function runRuntimeBench(): Promise<void> {
   const small = signForTest(await misbehavingComponent(), { name: 'bench-small' }).bytes;
-  const wasmbusBytes = readFileSync(join(BUILD_DIR, 'wasmbus-kvcounter_s.wasm'));
-  const jsBytes = readFileSync(join(BUILD_DIR, 'echo_s.wasm'));
+  const wasmbusBytes = builtActor('wasmbus-kvcounter');
+  const jsBytes = builtActor('echo');
   const prepared = {
     wasmbus: (await prepareActor(wasmbusBytes, MAX_PAGES)).definition as WasmbusDefinition,
     small: (await prepareActor(small, MAX_PAGES)).definition as ComponentDefinition,
@@ -112,13 +91,13 @@ export async function runRuntimeBench(): Promise<void> {
       body: new Uint8Array(),
     });
     const fromMain = {
-      small: await p50('small component: invoke from main', () =>
+      small: await latencyP50('small component: invoke from main', () =>
         runtime.invoke(ids.small, 'echo', Buffer.from('hello')),
       ),
-      wasmbus: await p50('wasmbus module: invoke from main', () =>
+      wasmbus: await latencyP50('wasmbus module: invoke from main', () =>
         runtime.invoke(ids.wasmbus, 'Test.Echo', Buffer.from('hello')),
       ),
-      js: await p50('JS component: invoke from main', () =>
+      js: await latencyP50('JS component: invoke from main', () =>
         runtime.invoke(ids.js, 'HttpServer.HandleRequest', request),
       ),
     };

@@ -33,11 +33,12 @@ export interface KeySource {
 /** The key pair a command should sign with, following wash's rules above. */
 export function resolveKeyPair(source: KeySource): KeyPair {
   if (source.given) {
-    const seed = existsSync(source.given) ? readFileSync(source.given, 'utf8').trim() : source.given.trim();
+    const isFile = existsSync(source.given);
+    const seed = isFile ? readFileSync(source.given, 'utf8').trim() : source.given.trim();
     try {
       return KeyPair.fromSeed(seed, source.kind);
     } catch (error) {
-      const what = existsSync(source.given) ? `the file ${source.given}` : 'the given seed';
+      const what = isFile ? `the file ${source.given}` : 'the given seed';
       throw new WashError(`${what} is not a ${source.kind} seed: ${(error as Error).message}`);
     }
   }
