@@ -14,6 +14,7 @@ export * from './jwt.ts';
 export * from './keys.ts';
 export * from './link-definition.ts';
 export * from './msgpack.ts';
+export * from './nats.ts';
 export * from './provider-archive.ts';
 export * from './subjects.ts';
 export * from './wasm.ts';

@@ -1,0 +1,362 @@
+// The host's settings (protocol.md §1.1): the 2022 `WASMCLOUD_*` environment variables, overridden
+// by command-line flags of the same name (`WASMCLOUD_RPC_HOST` ↔ `--rpc-host`), validated with zod.
+// A bad value stops start-up with a message naming the variable or flag it came from.
+
+import { arch, platform } from 'node:os';
+import { z } from 'zod';
+import { describeIssues } from '../lattice/json-message.ts';
+import { isPublicKey, KeyPair } from '../lattice/keys.ts';
+import type { NatsConnectionSettings } from '../lattice/nats.ts';
+import { isSubjectToken } from '../lattice/subjects.ts';
+
+/** One setting: its environment variable, its flag, and what it holds (for `--help`). */
+interface SettingSpec {
+  env: string;
+  flag: string;
+  help: string;
+}
+
+const connectionSettings = (kind: 'RPC' | 'CTL' | 'PROV_RPC', what: string): Record<string, SettingSpec> => {
+  const flagKind = kind.toLowerCase().replace('_', '-');
+  const key = kind === 'RPC' ? 'rpc' : kind === 'CTL' ? 'ctl' : 'provRpc';
+  return {
+    [`${key}Host`]: {
+      env: `WASMCLOUD_${kind}_HOST`,
+      flag: `${flagKind}-host`,
+      help: `NATS host for ${what}`,
+    },
+    [`${key}Port`]: {
+      env: `WASMCLOUD_${kind}_PORT`,
+      flag: `${flagKind}-port`,
+      help: `NATS port for ${what}`,
+    },
+    [`${key}Jwt`]: {
+      env: `WASMCLOUD_${kind}_JWT`,
+      flag: `${flagKind}-jwt`,
+      help: `NATS user JWT for ${what}`,
+    },
+    [`${key}Seed`]: {
+      env: `WASMCLOUD_${kind}_SEED`,
+      flag: `${flagKind}-seed`,
+      help: `NATS user seed for ${what}`,
+    },
+    [`${key}Credsfile`]: {
+      env: `WASMCLOUD_${kind}_CREDSFILE`,
+      flag: `${flagKind}-credsfile`,
+      help: `NATS creds file for ${what}`,
+    },
+    [`${key}Tls`]: {
+      env: `WASMCLOUD_${kind}_TLS`,
+      flag: `${flagKind}-tls`,
+      help: `use TLS for ${what} (true/false)`,
+    },
+  };
+};
+
+/** Every setting the host reads, by the name it has in `HostConfig`'s input. */
+export const HOST_SETTINGS = {
+  latticePrefix: {
+    env: 'WASMCLOUD_LATTICE_PREFIX',
+    flag: 'lattice-prefix',
+    help: 'lattice to join (default "default")',
+  },
+  ...connectionSettings('RPC', 'actor and provider RPC'),
+  ...connectionSettings('CTL', 'the control interface'),
+  ...connectionSettings('PROV_RPC', 'providers (handed to them at start-up)'),
+  tlsCaFile: { env: 'WASMCLOUD_TLS_CA_FILE', flag: 'tls-ca-file', help: 'CA certificate (PEM) for NATS TLS' },
+  rpcTimeoutMs: {
+    env: 'WASMCLOUD_RPC_TIMEOUT_MS',
+    flag: 'rpc-timeout-ms',
+    help: 'RPC timeout in ms (default 2000)',
+  },
+  clusterSeed: {
+    env: 'WASMCLOUD_CLUSTER_SEED',
+    flag: 'cluster-seed',
+    help: 'cluster seed (SC…) that signs invocations; generated when absent',
+  },
+  clusterIssuers: {
+    env: 'WASMCLOUD_CLUSTER_ISSUERS',
+    flag: 'cluster-issuers',
+    help: 'comma-separated cluster keys (C…) whose invocations are accepted',
+  },
+  hostSeed: { env: 'WASMCLOUD_HOST_SEED', flag: 'host-seed', help: 'host seed (SN…); generated when absent' },
+  jsDomain: { env: 'WASMCLOUD_JS_DOMAIN', flag: 'js-domain', help: 'JetStream domain' },
+  allowLatest: {
+    env: 'WASMCLOUD_OCI_ALLOW_LATEST',
+    flag: 'allow-latest',
+    help: 'allow OCI references tagged latest (true/false)',
+  },
+  allowedInsecure: {
+    env: 'WASMCLOUD_OCI_ALLOWED_INSECURE',
+    flag: 'allowed-insecure',
+    help: 'comma-separated registries that may be reached over plain HTTP',
+  },
+  providerShutdownDelayMs: {
+    env: 'WASMCLOUD_PROV_SHUTDOWN_DELAY_MS',
+    flag: 'provider-shutdown-delay-ms',
+    help: 'grace period before a stopping provider is killed (default 300)',
+  },
+  structuredLogging: {
+    env: 'WASMCLOUD_STRUCTURED_LOGGING_ENABLED',
+    flag: 'structured-logging',
+    help: 'log JSON lines (true/false)',
+  },
+  logLevel: {
+    env: 'WASMCLOUD_LOG_LEVEL',
+    flag: 'log-level',
+    help: 'trace, debug, info, warn or error (default info)',
+  },
+  friendlyName: {
+    env: 'WASMCLOUD_HOST_NAME',
+    flag: 'friendly-name',
+    help: 'friendly name; generated when absent',
+  },
+} as const satisfies Record<string, SettingSpec>;
+
+export type SettingName = keyof typeof HOST_SETTINGS;
+/** Raw setting values as strings, from the environment or flags. */
+export type RawSettings = Partial<Record<SettingName, string>>;
+
+export class HostConfigError extends Error {
+  override name = 'HostConfigError';
+}
+
+const booleanText = z
+  .string()
+  .transform((text) => text.trim().toLowerCase())
+  .pipe(z.enum(['true', 'false', '1', '0', 'yes', 'no'], 'expected true or false'))
+  .transform((text) => text === 'true' || text === '1' || text === 'yes');
+
+const portText = z
+  .string()
+  .regex(/^\d+$/, 'expected a port number')
+  .transform(Number)
+  .pipe(
+    z.number().int().min(1, 'expected a port from 1 to 65535').max(65_535, 'expected a port from 1 to 65535'),
+  );
+
+const millisecondsText = (minimum: number) =>
+  z
+    .string()
+    .regex(/^\d+$/, 'expected a whole number of milliseconds')
+    .transform(Number)
+    .pipe(
+      z.number().int().min(minimum, `must be at least ${minimum}`).max(3_600_000, 'must be at most 3600000'),
+    );
+
+const listText = z.string().transform((text) =>
+  text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== ''),
+);
+
+const seedText = (kind: 'cluster' | 'server', prefix: 'SC' | 'SN') =>
+  z.string().refine((seed) => {
+    try {
+      KeyPair.fromSeed(seed, kind);
+      return true;
+    } catch {
+      return false;
+    }
+  }, `expected a ${kind} seed (${prefix}…)`);
+
+const logLevelText = z
+  .string()
+  .transform((level) => level.trim().toLowerCase())
+  .pipe(z.enum(['trace', 'debug', 'info', 'warn', 'error'], 'expected trace, debug, info, warn or error'));
+
+const settingsSchema = z.object({
+  latticePrefix: z
+    .string()
+    .refine(isSubjectToken, "expected a name without '.', '*', '>' or spaces")
+    .default('default'),
+  rpcHost: z.string().min(1).default('127.0.0.1'),
+  rpcPort: portText.default(4222),
+  rpcJwt: z.string().optional(),
+  rpcSeed: z.string().optional(),
+  rpcCredsfile: z.string().optional(),
+  rpcTls: booleanText.default(false),
+  ctlHost: z.string().min(1).optional(),
+  ctlPort: portText.optional(),
+  ctlJwt: z.string().optional(),
+  ctlSeed: z.string().optional(),
+  ctlCredsfile: z.string().optional(),
+  ctlTls: booleanText.optional(),
+  provRpcHost: z.string().min(1).optional(),
+  provRpcPort: portText.optional(),
+  provRpcJwt: z.string().optional(),
+  provRpcSeed: z.string().optional(),
+  provRpcCredsfile: z.string().optional(),
+  provRpcTls: booleanText.optional(),
+  tlsCaFile: z.string().optional(),
+  rpcTimeoutMs: millisecondsText(1).default(2000),
+  clusterSeed: seedText('cluster', 'SC').optional(),
+  clusterIssuers: listText
+    .refine(
+      (keys) => keys.every((key) => isPublicKey(key, 'cluster')),
+      'expected comma-separated cluster keys (C…)',
+    )
+    .optional(),
+  hostSeed: seedText('server', 'SN').optional(),
+  jsDomain: z.string().refine(isSubjectToken, "expected a name without '.', '*', '>' or spaces").optional(),
+  allowLatest: booleanText.default(false),
+  allowedInsecure: listText.default([]),
+  providerShutdownDelayMs: millisecondsText(0).default(300),
+  structuredLogging: booleanText.default(false),
+  logLevel: logLevelText.default('info'),
+  friendlyName: z.string().min(1).optional(),
+});
+
+export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error';
+
+/** The host's validated settings, with everything generated that was not given. */
+export interface HostConfig {
+  latticePrefix: string;
+  rpc: NatsConnectionSettings;
+  ctl: NatsConnectionSettings;
+  /** What providers are told to connect to (HostData). */
+  providerRpc: NatsConnectionSettings;
+  rpcTimeoutMs: number;
+  clusterKey: KeyPair;
+  /** True when the cluster seed was made up at start (the host warns about it). */
+  clusterSeedGenerated: boolean;
+  /** Always holds the host's own cluster key (OTP did not add it: wasmcloud-otp#224). */
+  clusterIssuers: string[];
+  hostKey: KeyPair;
+  labels: Record<string, string>;
+  jsDomain: string | undefined;
+  allowLatest: boolean;
+  allowedInsecure: string[];
+  providerShutdownDelayMs: number;
+  structuredLogging: boolean;
+  logLevel: LogLevelName;
+  friendlyName: string;
+}
+
+/** Reads the settings from an environment (`process.env`) only. */
+export function settingsFromEnv(env: NodeJS.ProcessEnv): RawSettings {
+  const raw: RawSettings = {};
+  for (const [name, spec] of Object.entries(HOST_SETTINGS) as [SettingName, SettingSpec][]) {
+    const value = env[spec.env];
+    if (value !== undefined && value !== '') raw[name] = value;
+  }
+  return raw;
+}
+
+/**
+ * Host labels from `HOST_{NAME}` variables (label `{name}` lower-cased) plus the `hostcore.*` labels
+ * the 2022 host detected. Extra labels (from flags) override both.
+ */
+export function hostLabels(
+  env: NodeJS.ProcessEnv,
+  extra: Record<string, string> = {},
+): Record<string, string> {
+  const nodeArch: Record<string, string> = { x64: 'x86_64', arm64: 'aarch64', ia32: 'x86' };
+  const os = platform() === 'darwin' ? 'macos' : platform();
+  const labels: Record<string, string> = {
+    'hostcore.arch': nodeArch[arch()] ?? arch(),
+    'hostcore.os': os,
+    'hostcore.osfamily': os === 'win32' ? 'windows' : 'unix',
+  };
+  for (const [name, value] of Object.entries(env)) {
+    if (name.startsWith('HOST_') && name.length > 5 && value !== undefined)
+      labels[name.slice(5).toLowerCase()] = value;
+  }
+  return { ...labels, ...extra };
+}
+
+function connection(
+  host: string,
+  port: number,
+  auth: { jwt?: string | undefined; seed?: string | undefined; credsFile?: string | undefined },
+  tls: boolean,
+  caFile: string | undefined,
+  name: string,
+): NatsConnectionSettings {
+  const settings: NatsConnectionSettings = { url: `${host}:${port}`, name, reconnect: true };
+  if (auth.jwt) settings.jwt = auth.jwt;
+  if (auth.seed) settings.seed = auth.seed;
+  if (auth.credsFile) settings.credsFile = auth.credsFile;
+  if (tls) settings.tls = caFile ? { caFile } : true;
+  return settings;
+}
+
+const ADJECTIVES = ['bold', 'calm', 'dark', 'eager', 'fancy', 'gentle', 'misty', 'quiet', 'rapid', 'wild'];
+const NOUNS = ['wind', 'river', 'forest', 'meadow', 'sound', 'cloud', 'field', 'leaf', 'snow', 'sun'];
+
+function generatedFriendlyName(): string {
+  const pick = (words: string[]) => words[Math.floor(Math.random() * words.length)]!;
+  return `${pick(ADJECTIVES)}-${pick(NOUNS)}-${1000 + Math.floor(Math.random() * 9000)}`;
+}
+
+/**
+ * Validates raw settings (environment merged with flags) into a HostConfig. Throws a
+ * HostConfigError whose message names each bad variable, e.g.
+ * `WASMCLOUD_RPC_PORT (--rpc-port): expected a port number`.
+ */
+export function resolveHostConfig(raw: RawSettings, labels: Record<string, string>): HostConfig {
+  const parsed = settingsSchema.safeParse(raw);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => {
+      const name = issue.path[0] as SettingName | undefined;
+      const spec = name ? HOST_SETTINGS[name] : undefined;
+      const where = spec ? `${spec.env} (--${spec.flag})` : 'settings';
+      return `${where}: ${describeIssues([{ ...issue, path: [] }])}`;
+    });
+    throw new HostConfigError(`invalid host configuration: ${lines.join('; ')}`);
+  }
+  const s = parsed.data;
+  const clusterKey = s.clusterSeed ? KeyPair.fromSeed(s.clusterSeed, 'cluster') : KeyPair.create('cluster');
+  const hostKey = s.hostSeed ? KeyPair.fromSeed(s.hostSeed, 'server') : KeyPair.create('server');
+  const issuers = new Set(s.clusterIssuers ?? []);
+  issuers.add(clusterKey.publicKey);
+  const friendlyName = s.friendlyName ?? generatedFriendlyName();
+  const rpc = connection(
+    s.rpcHost,
+    s.rpcPort,
+    { jwt: s.rpcJwt, seed: s.rpcSeed, credsFile: s.rpcCredsfile },
+    s.rpcTls,
+    s.tlsCaFile,
+    `${friendlyName} rpc`,
+  );
+  const ctl = connection(
+    s.ctlHost ?? s.rpcHost,
+    s.ctlPort ?? s.rpcPort,
+    { jwt: s.ctlJwt ?? s.rpcJwt, seed: s.ctlSeed ?? s.rpcSeed, credsFile: s.ctlCredsfile ?? s.rpcCredsfile },
+    s.ctlTls ?? s.rpcTls,
+    s.tlsCaFile,
+    `${friendlyName} ctl`,
+  );
+  const providerRpc = connection(
+    s.provRpcHost ?? s.rpcHost,
+    s.provRpcPort ?? s.rpcPort,
+    {
+      jwt: s.provRpcJwt ?? s.rpcJwt,
+      seed: s.provRpcSeed ?? s.rpcSeed,
+      credsFile: s.provRpcCredsfile ?? s.rpcCredsfile,
+    },
+    s.provRpcTls ?? s.rpcTls,
+    s.tlsCaFile,
+    'provider',
+  );
+  return {
+    latticePrefix: s.latticePrefix,
+    rpc,
+    ctl,
+    providerRpc,
+    rpcTimeoutMs: s.rpcTimeoutMs,
+    clusterKey,
+    clusterSeedGenerated: s.clusterSeed === undefined,
+    clusterIssuers: [...issuers],
+    hostKey,
+    labels,
+    jsDomain: s.jsDomain,
+    allowLatest: s.allowLatest,
+    allowedInsecure: s.allowedInsecure,
+    providerShutdownDelayMs: s.providerShutdownDelayMs,
+    structuredLogging: s.structuredLogging,
+    logLevel: s.logLevel,
+    friendlyName,
+  };
+}

@@ -1,0 +1,107 @@
+// The one place the NATS client library is touched (design.md, "Layout"): connection settings as the
+// 2022 host takes them (host + port, JWT + seed, a creds file, TLS), and the client types the rest of
+// the code base talks to. Swapping the client means changing this file.
+
+import { readFile } from 'node:fs/promises';
+import {
+  type Authenticator,
+  type ConnectionOptions,
+  connect,
+  credsAuthenticator,
+  jwtAuthenticator,
+  type NatsConnection,
+  nkeyAuthenticator,
+} from 'nats';
+import { LatticeError } from './errors.ts';
+
+export type {
+  JetStreamClient,
+  JetStreamManager,
+  KV,
+  KvEntry,
+  Msg,
+  MsgHdrs,
+  NatsConnection,
+  ObjectStore,
+  Subscription,
+} from 'nats';
+export { createInbox, headers, StorageType } from 'nats';
+
+/** Raised when a NATS connection cannot be set up from the given settings. */
+export class NatsConnectError extends LatticeError {}
+
+export interface NatsTlsSettings {
+  /** PEM file of the CA that signed the server's certificate; default: the system's CAs. */
+  caFile?: string;
+  /** Client certificate and key for mutual TLS. */
+  certFile?: string;
+  keyFile?: string;
+}
+
+export interface NatsConnectionSettings {
+  /** `host:port` or a `nats://`/`tls://` URL. */
+  url: string;
+  /** A user JWT, used with `seed` (the 2022 `*_JWT` + `*_SEED` pair). */
+  jwt?: string;
+  /** A user nkey seed (S…); alone it authenticates as that nkey, with `jwt` as the JWT's owner. */
+  seed?: string;
+  /** A `.creds` file holding both a JWT and a seed. */
+  credsFile?: string;
+  /** `true` for TLS with the system's CAs, or the files to use. */
+  tls?: boolean | NatsTlsSettings;
+  /** Shown in the server's connection list (`nats-server` monitoring). */
+  name?: string;
+  /** Reconnect forever (hosts, providers); default false (one-shot clients such as wash). */
+  reconnect?: boolean;
+  /** Give up connecting after this many milliseconds; default 2000. */
+  timeoutMs?: number;
+}
+
+async function authenticatorFor(settings: NatsConnectionSettings): Promise<Authenticator | undefined> {
+  const encoder = new TextEncoder();
+  if (settings.credsFile !== undefined) {
+    let creds: Uint8Array;
+    try {
+      creds = await readFile(settings.credsFile);
+    } catch (error) {
+      throw new NatsConnectError(
+        'NATS_CREDS_UNREADABLE',
+        `cannot read NATS creds file ${settings.credsFile}: ${(error as Error).message}`,
+      );
+    }
+    return credsAuthenticator(creds);
+  }
+  if (settings.jwt !== undefined && settings.jwt !== '') {
+    if (settings.seed === undefined || settings.seed === '') {
+      throw new NatsConnectError('NATS_SEED_MISSING', 'a NATS JWT was given without the seed it belongs to');
+    }
+    return jwtAuthenticator(settings.jwt, encoder.encode(settings.seed));
+  }
+  if (settings.seed !== undefined && settings.seed !== '')
+    return nkeyAuthenticator(encoder.encode(settings.seed));
+  return undefined;
+}
+
+/** Opens a NATS connection; rejects with a NatsConnectError that names the server on failure. */
+export async function connectNats(settings: NatsConnectionSettings): Promise<NatsConnection> {
+  const options: ConnectionOptions = {
+    servers: settings.url,
+    name: settings.name,
+    timeout: settings.timeoutMs ?? 2000,
+    reconnect: settings.reconnect ?? false,
+    maxReconnectAttempts: settings.reconnect ? -1 : 0,
+  };
+  const authenticator = await authenticatorFor(settings);
+  if (authenticator) options.authenticator = authenticator;
+  if (settings.tls) {
+    options.tls = settings.tls === true ? {} : { ...settings.tls };
+  }
+  try {
+    return await connect(options);
+  } catch (error) {
+    throw new NatsConnectError(
+      'NATS_CONNECT_FAILED',
+      `cannot connect to NATS at ${settings.url}: ${(error as Error).message}`,
+    );
+  }
+}

@@ -1,0 +1,161 @@
+// Starts real `nats-server` processes on free ports for tests: one server, or a cluster of three
+// with JetStream, each in its own temporary store directory. Every process started here is stopped
+// by `stop()` (call it in afterAll), and killed when the test process exits, whatever happens.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { connectNats } from '../../lattice/nats.ts';
+
+const started = new Set<ChildProcess>();
+process.on('exit', () => {
+  for (const child of started) child.kill('SIGKILL');
+});
+
+/** A port nobody listens on right now (the OS picks it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      if (address === null || typeof address === 'string') return reject(new Error('no port'));
+      server.close(() => resolve(address.port));
+    });
+  });
+}
+
+export interface NatsServer {
+  /** `nats://127.0.0.1:{port}` */
+  url: string;
+  port: number;
+  /** Stops the process (SIGTERM, then SIGKILL after 2 s) and removes its store. */
+  stop(): Promise<void>;
+  /** Kills the process with SIGKILL, as a crash would. */
+  kill(): Promise<void>;
+}
+
+export interface NatsServerOptions {
+  jetstream?: boolean;
+  /** Server name; needed to tell cluster members apart. */
+  name?: string;
+  cluster?: { name: string; port: number; routes: number[] };
+}
+
+function waitForReady(child: ChildProcess, port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    let output = '';
+    const timer = setTimeout(() => {
+      reject(new Error(`nats-server on port ${port} did not start within 10 s:\n${output}`));
+    }, 10_000);
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      if (output.includes('Server is ready')) {
+        clearTimeout(timer);
+        child.stderr?.off('data', onData);
+        child.stderr?.resume();
+        resolve();
+      }
+    };
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`nats-server on port ${port} exited with ${code}:\n${output}`));
+    });
+  });
+}
+
+function stopChild(child: ChildProcess, signal: NodeJS.Signals): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    const force = setTimeout(() => child.kill('SIGKILL'), 2_000);
+    child.once('exit', () => {
+      clearTimeout(force);
+      started.delete(child);
+      resolve();
+    });
+    child.kill(signal);
+  });
+}
+
+/** Starts one `nats-server` (with JetStream unless told otherwise) on a free port. */
+export async function startNatsServer(options: NatsServerOptions = {}): Promise<NatsServer> {
+  const port = await freePort();
+  return launch(port, options);
+}
+
+async function launch(port: number, options: NatsServerOptions): Promise<NatsServer> {
+  const storeDir = mkdtempSync(join(tmpdir(), 'wasmcloud-ts-nats-'));
+  const args = ['-a', '127.0.0.1', '-p', String(port)];
+  if (options.jetstream ?? true) args.push('-js', '-sd', storeDir);
+  if (options.name) args.push('-n', options.name);
+  if (options.cluster) {
+    args.push(
+      '--cluster_name',
+      options.cluster.name,
+      '--cluster',
+      `nats://127.0.0.1:${options.cluster.port}`,
+    );
+    const routes = options.cluster.routes.map((route) => `nats://127.0.0.1:${route}`).join(',');
+    if (routes) args.push('--routes', routes);
+  }
+  const child = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  started.add(child);
+  await waitForReady(child, port);
+  const cleanUp = () => rmSync(storeDir, { recursive: true, force: true });
+  return {
+    url: `nats://127.0.0.1:${port}`,
+    port,
+    stop: () => stopChild(child, 'SIGTERM').then(cleanUp),
+    kill: () => stopChild(child, 'SIGKILL').then(cleanUp),
+  };
+}
+
+export interface NatsCluster {
+  servers: NatsServer[];
+  stop(): Promise<void>;
+}
+
+/** Three routed servers with JetStream (a JetStream cluster needs three for its meta group). */
+export async function startNatsCluster(size = 3): Promise<NatsCluster> {
+  const clientPorts = await Promise.all(Array.from({ length: size }, freePort));
+  const clusterPorts = await Promise.all(Array.from({ length: size }, freePort));
+  const name = `c${process.pid}`;
+  const servers = await Promise.all(
+    clientPorts.map((port, index) =>
+      launch(port, {
+        name: `${name}-n${index}`,
+        cluster: {
+          name,
+          port: clusterPorts[index]!,
+          routes: clusterPorts.filter((_, other) => other !== index),
+        },
+      }),
+    ),
+  );
+  await waitForJetStream(servers[0]!.url);
+  return { servers, stop: async () => void (await Promise.all(servers.map((server) => server.stop()))) };
+}
+
+/** A JetStream cluster answers only once its meta group has a leader; wait for that (up to 20 s). */
+async function waitForJetStream(url: string): Promise<void> {
+  const nc = await connectNats({ url });
+  try {
+    const deadline = Date.now() + 20_000;
+    for (;;) {
+      try {
+        const jsm = await nc.jetstreamManager({ timeout: 1_000 });
+        await jsm.getAccountInfo();
+        return;
+      } catch (error) {
+        if (Date.now() > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, 200));
+      }
+    }
+  } finally {
+    await nc.close();
+  }
+}
