@@ -1,0 +1,42 @@
+// Publishes lattice events (protocol.md §2) as CloudEvents on `wasmbus.evt.{lattice}`, with the host
+// key as source. Invocation events go to `wasmbus.rpcevt.{lattice}` (OTP ≥ 0.59), so the busy RPC
+// path never floods the subject every dashboard and wash follow.
+
+import { cloudEvent, type EventData, type EventName } from '../lattice/events.ts';
+import { encodeJsonMessage } from '../lattice/json-message.ts';
+import type { NatsConnection } from '../lattice/nats.ts';
+import type { LatticeSubjects } from '../lattice/subjects.ts';
+import type { Logger } from './log.ts';
+
+/** What every part of the host uses to announce something. */
+export interface EventPublisher {
+  publish<Name extends EventName>(name: Name, data: EventData<Name>): void;
+}
+
+const INVOCATION_EVENTS: ReadonlySet<EventName> = new Set(['invocation_succeeded', 'invocation_failed']);
+
+export class NatsEventPublisher implements EventPublisher {
+  readonly #nc: NatsConnection;
+  readonly #subjects: LatticeSubjects;
+  readonly #source: string;
+  readonly #log: Logger;
+
+  constructor(nc: NatsConnection, subjects: LatticeSubjects, hostId: string, log: Logger) {
+    this.#nc = nc;
+    this.#subjects = subjects;
+    this.#source = hostId;
+    this.#log = log;
+  }
+
+  publish<Name extends EventName>(name: Name, data: EventData<Name>): void {
+    const subject = INVOCATION_EVENTS.has(name)
+      ? this.#subjects.events.invocations()
+      : this.#subjects.events.subject();
+    try {
+      this.#nc.publish(subject, encodeJsonMessage(cloudEvent(name, this.#source, data)));
+    } catch (error) {
+      // A closed connection during shutdown: the event has nobody left to reach.
+      this.#log.debug(`event ${name} not published: ${(error as Error).message}`);
+    }
+  }
+}
