@@ -1,6 +1,7 @@
 // The lattice library's public API: everything the host, providers and wash need to speak the
 // wasmCloud 0.5x/0.6x protocol. Import from here rather than from the files behind it.
 
+export * from './chunking.ts';
 export * from './claims.ts';
 export * from './control.ts';
 export * from './errors.ts';

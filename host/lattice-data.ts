@@ -1,0 +1,220 @@
+// The lattice's shared state (protocol.md §4.2): link definitions, claims and OCI reference maps in
+// the JetStream KV bucket `LATTICEDATA_{lattice}`. Every host watches the whole bucket, so a host
+// that joins later knows every link and claim at once, and links outlive any host. This file is the
+// only one that reads or writes the bucket; the rest of the host asks it.
+
+import { z } from 'zod';
+import { parseJsonMessage } from '../lattice/json-message.ts';
+import { isPublicKey } from '../lattice/keys.ts';
+import {
+  type LinkDefinition,
+  type StoredLinkDefinition,
+  storedLinkDefinitionSchema,
+  withLinkId,
+} from '../lattice/link-definition.ts';
+import type { KV, KvEntry, NatsConnection } from '../lattice/nats.ts';
+import { type LatticeSubjects, parseLatticeDataKey } from '../lattice/subjects.ts';
+import type { Logger } from './log.ts';
+
+/** A claims record as `get.claims` reports it: every value a string (caps and tags comma-joined). */
+export type ClaimsRecord = Record<string, string>;
+
+const claimsRecordSchema = z.record(z.string(), z.string()).describe('claims record');
+const refmapSchema = z
+  .looseObject({ oci_url: z.string().min(1), public_key: z.string().min(1) })
+  .describe('refmap');
+
+/** What the host does when the bucket changes, whoever changed it. */
+export interface LatticeDataHooks {
+  linkSet(link: StoredLinkDefinition): void;
+  linkDeleted(link: StoredLinkDefinition): void;
+}
+
+export class LatticeData {
+  readonly #kv: KV;
+  readonly #subjects: LatticeSubjects;
+  readonly #log: Logger;
+  readonly #links = new Map<string, StoredLinkDefinition>();
+  readonly #claims = new Map<string, ClaimsRecord>();
+  readonly #refmaps = new Map<string, string>();
+  #stopWatching: (() => void) | undefined;
+
+  private constructor(kv: KV, subjects: LatticeSubjects, log: Logger) {
+    this.#kv = kv;
+    this.#subjects = subjects;
+    this.#log = log;
+  }
+
+  /**
+   * Opens (creating when missing) the bucket and resolves once every existing entry has been read,
+   * so a host never answers with a partial view of the lattice.
+   */
+  static async open(
+    nc: NatsConnection,
+    subjects: LatticeSubjects,
+    jsDomain: string | undefined,
+    log: Logger,
+    hooks: LatticeDataHooks,
+  ): Promise<LatticeData> {
+    const js = nc.jetstream(jsDomain ? { domain: jsDomain } : {});
+    const kv = await openBucket(() => js.views.kv(subjects.latticeData.bucket, { history: 1 }));
+    const data = new LatticeData(kv, subjects, log);
+    await data.#watch(hooks);
+    return data;
+  }
+
+  async #watch(hooks: LatticeDataHooks): Promise<void> {
+    let markLoaded: () => void = () => {};
+    const loaded = new Promise<void>((resolve) => {
+      markLoaded = resolve;
+    });
+    const watcher = await this.#kv.watch({ key: '>', initializedFn: () => markLoaded() });
+    this.#stopWatching = () => watcher.stop();
+    void (async () => {
+      for await (const entry of watcher) this.#apply(entry, hooks);
+    })().catch((error: unknown) => this.#log.error(`lattice data watch ended: ${(error as Error).message}`));
+    await loaded;
+  }
+
+  #apply(entry: KvEntry, hooks: LatticeDataHooks): void {
+    const key = parseLatticeDataKey(entry.key);
+    if (!key) return;
+    const deleted = entry.operation !== 'PUT';
+    try {
+      switch (key.kind) {
+        case 'linkdef': {
+          const previous = this.#links.get(key.id);
+          if (deleted) {
+            this.#links.delete(key.id);
+            if (previous) hooks.linkDeleted(previous);
+            return;
+          }
+          const parsed = parseJsonMessage(storedLinkDefinitionSchema, entry.value);
+          if (!parsed.ok) return this.#log.warn(`ignoring ${entry.key}: ${parsed.error}`);
+          this.#links.set(key.id, parsed.value);
+          hooks.linkSet(parsed.value);
+          return;
+        }
+        case 'claims': {
+          if (deleted) return void this.#claims.delete(key.publicKey);
+          const parsed = parseJsonMessage(claimsRecordSchema, entry.value);
+          if (!parsed.ok) return this.#log.warn(`ignoring ${entry.key}: ${parsed.error}`);
+          this.#claims.set(key.publicKey, parsed.value);
+          return;
+        }
+        case 'refmap': {
+          if (deleted) return void this.#refmaps.delete(key.ociRef);
+          const parsed = parseJsonMessage(refmapSchema, entry.value);
+          if (!parsed.ok) return this.#log.warn(`ignoring ${entry.key}: ${parsed.error}`);
+          this.#refmaps.set(parsed.value.oci_url, parsed.value.public_key);
+          return;
+        }
+      }
+    } catch (error) {
+      // A hook failing (e.g. a provider gone) must not end the watch for everything else.
+      this.#log.error(`applying ${entry.key} failed: ${(error as Error).message}`);
+    }
+  }
+
+  // ---- links ----
+
+  links(): StoredLinkDefinition[] {
+    return [...this.#links.values()];
+  }
+
+  /** The link an actor's call on `contractId` through `linkName` goes over, if one is defined. */
+  linkFor(actorId: string, contractId: string, linkName: string): StoredLinkDefinition | undefined {
+    for (const link of this.#links.values()) {
+      if (link.actor_id === actorId && link.contract_id === contractId && link.link_name === linkName)
+        return link;
+    }
+    return undefined;
+  }
+
+  /** Every link served by one provider instance (provider key and link name). */
+  linksForProvider(providerId: string, linkName: string): StoredLinkDefinition[] {
+    return this.links().filter((link) => link.provider_id === providerId && link.link_name === linkName);
+  }
+
+  /** Writes the link; the watch (on every host, this one included) then applies it. */
+  async putLink(link: LinkDefinition): Promise<StoredLinkDefinition> {
+    const stored = withLinkId(link);
+    const { actor_id, provider_id, link_name, contract_id, values, id } = stored;
+    const record = { id, actor_id, provider_id, link_name, contract_id, values };
+    await this.#kv.put(this.#subjects.latticeData.linkdefKey(id), JSON.stringify(record));
+    return record;
+  }
+
+  /** Deletes the link of (actor, contract, link name); undefined when there was none. */
+  async deleteLink(
+    actorId: string,
+    contractId: string,
+    linkName: string,
+  ): Promise<StoredLinkDefinition | undefined> {
+    const existing = this.linkFor(actorId, contractId, linkName);
+    if (!existing) return undefined;
+    await this.#kv.delete(this.#subjects.latticeData.linkdefKey(existing.id));
+    return existing;
+  }
+
+  // ---- claims and call aliases ----
+
+  claims(): ClaimsRecord[] {
+    return [...this.#claims.values()];
+  }
+
+  claimsFor(publicKey: string): ClaimsRecord | undefined {
+    return this.#claims.get(publicKey);
+  }
+
+  async putClaims(publicKey: string, claims: ClaimsRecord): Promise<void> {
+    this.#claims.set(publicKey, claims);
+    await this.#kv.put(this.#subjects.latticeData.claimsKey(publicKey), JSON.stringify(claims));
+  }
+
+  /** The actor key behind a call alias (from any actor's claims), if one claims it. */
+  actorByCallAlias(alias: string): string | undefined {
+    for (const [publicKey, claims] of this.#claims) {
+      if (claims.call_alias === alias && isPublicKey(publicKey, 'module')) return publicKey;
+    }
+    return undefined;
+  }
+
+  // ---- OCI reference maps ----
+
+  publicKeyForRef(ociRef: string): string | undefined {
+    return this.#refmaps.get(ociRef);
+  }
+
+  async putRefmap(ociRef: string, publicKey: string): Promise<void> {
+    this.#refmaps.set(ociRef, publicKey);
+    await this.#kv.put(
+      this.#subjects.latticeData.refmapKey(ociRef),
+      JSON.stringify({ oci_url: ociRef, public_key: publicKey }),
+    );
+  }
+
+  stop(): void {
+    this.#stopWatching?.();
+  }
+}
+
+/**
+ * Opens the bucket, retrying for a while: a freshly started JetStream cluster answers only once it
+ * has elected a leader, and two hosts starting together may race to create the bucket.
+ */
+async function openBucket(open: () => Promise<KV>): Promise<KV> {
+  const deadline = Date.now() + 15_000;
+  for (;;) {
+    try {
+      return await open();
+    } catch (error) {
+      if (Date.now() > deadline) {
+        throw new Error(
+          `cannot open the lattice data bucket (is JetStream enabled?): ${(error as Error).message}`,
+        );
+      }
+      await new Promise((resolve) => setTimeout(resolve, 250));
+    }
+  }
+}

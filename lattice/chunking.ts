@@ -1,0 +1,81 @@
+// Large invocation payloads (protocol.md §3.5): above 700 KB the bytes go to the JetStream object
+// store named after the lattice, as object `{invocationId}` (requests) or `{invocationId}-r`
+// (responses); the message then carries an empty `msg` and the real `content_length`. The receiver
+// reads the object and deletes it. Hosts and providers share this code.
+
+import type { NatsConnection, ObjectStore } from './nats.ts';
+import type { LatticeSubjects } from './subjects.ts';
+
+/** Payloads larger than this travel through the object store (rpc-rs `CHUNK_THRESHOLD_BYTES`). */
+export const CHUNK_THRESHOLD_BYTES = 700 * 1024;
+/** Above this the RPC timeout is raised to LARGE_PAYLOAD_TIMEOUT_MS (OTP's 900 KB rule). */
+export const LARGE_PAYLOAD_BYTES = 900 * 1024;
+export const LARGE_PAYLOAD_TIMEOUT_MS = 15_000;
+/** Added to the timeout of a chunked call, for the object store round trips (rpc-rs). */
+export const CHUNK_EXTRA_TIMEOUT_MS = 13_000;
+
+export class ChunkStore {
+  readonly #nc: NatsConnection;
+  readonly #subjects: LatticeSubjects;
+  readonly #jsDomain: string | undefined;
+  #store: Promise<ObjectStore> | undefined;
+
+  constructor(nc: NatsConnection, subjects: LatticeSubjects, jsDomain?: string) {
+    this.#nc = nc;
+    this.#subjects = subjects;
+    this.#jsDomain = jsDomain;
+  }
+
+  // Opened on first use: most lattices never send a payload this large.
+  #open(): Promise<ObjectStore> {
+    if (!this.#store) {
+      const js = this.#nc.jetstream(this.#jsDomain ? { domain: this.#jsDomain } : {});
+      this.#store = js.views.os(this.#subjects.chunking.bucket);
+      this.#store.catch(() => {
+        this.#store = undefined;
+      });
+    }
+    return this.#store;
+  }
+
+  async putRequest(invocationId: string, bytes: Uint8Array): Promise<void> {
+    const store = await this.#open();
+    await store.putBlob({ name: this.#subjects.chunking.requestObject(invocationId) }, bytes);
+  }
+
+  async putResponse(invocationId: string, bytes: Uint8Array): Promise<void> {
+    const store = await this.#open();
+    await store.putBlob({ name: this.#subjects.chunking.responseObject(invocationId) }, bytes);
+  }
+
+  /** Reads and deletes a request's payload; throws when it is missing or not the announced size. */
+  takeRequest(invocationId: string, contentLength: number): Promise<Uint8Array> {
+    return this.#take(this.#subjects.chunking.requestObject(invocationId), contentLength);
+  }
+
+  takeResponse(invocationId: string, contentLength: number): Promise<Uint8Array> {
+    return this.#take(this.#subjects.chunking.responseObject(invocationId), contentLength);
+  }
+
+  async #take(name: string, contentLength: number): Promise<Uint8Array> {
+    const store = await this.#open();
+    const bytes = await store.getBlob(name);
+    if (bytes === null) throw new Error(`chunked payload ${name} is missing from the object store`);
+    await store.delete(name).catch(() => undefined);
+    if (bytes.length !== contentLength) {
+      throw new Error(`chunked payload ${name} holds ${bytes.length} bytes, ${contentLength} were announced`);
+    }
+    return bytes;
+  }
+}
+
+/** The RPC timeout for a payload of this size (§3.4, §3.5). */
+export function rpcTimeoutFor(payloadBytes: number, baseTimeoutMs: number): number {
+  if (payloadBytes > CHUNK_THRESHOLD_BYTES) {
+    return (
+      Math.max(baseTimeoutMs, payloadBytes > LARGE_PAYLOAD_BYTES ? LARGE_PAYLOAD_TIMEOUT_MS : 0) +
+      CHUNK_EXTRA_TIMEOUT_MS
+    );
+  }
+  return baseTimeoutMs;
+}
