@@ -81,39 +81,41 @@ export class LatticeData {
     if (!key) return;
     const deleted = entry.operation !== 'PUT';
     try {
-      switch (key.kind) {
-        case 'linkdef': {
-          const previous = this.#links.get(key.id);
-          if (deleted) {
-            this.#links.delete(key.id);
-            if (previous) hooks.linkDeleted(previous);
-            return;
-          }
-          const parsed = parseJsonMessage(storedLinkDefinitionSchema, entry.value);
-          if (!parsed.ok) return this.#log.warn(`ignoring ${entry.key}: ${parsed.error}`);
-          this.#links.set(key.id, parsed.value);
-          hooks.linkSet(parsed.value);
-          return;
-        }
-        case 'claims': {
-          if (deleted) return void this.#claims.delete(key.publicKey);
-          const parsed = parseJsonMessage(claimsRecordSchema, entry.value);
-          if (!parsed.ok) return this.#log.warn(`ignoring ${entry.key}: ${parsed.error}`);
-          this.#claims.set(key.publicKey, parsed.value);
-          return;
-        }
-        case 'refmap': {
-          if (deleted) return void this.#refmaps.delete(key.ociRef);
-          const parsed = parseJsonMessage(refmapSchema, entry.value);
-          if (!parsed.ok) return this.#log.warn(`ignoring ${entry.key}: ${parsed.error}`);
-          this.#refmaps.set(parsed.value.oci_url, parsed.value.public_key);
-          return;
-        }
+      if (key.kind === 'linkdef') this.#applyLink(key.id, deleted ? undefined : entry, hooks);
+      else if (key.kind === 'claims') {
+        const claims = deleted ? undefined : this.#parse(claimsRecordSchema, entry);
+        if (claims) this.#claims.set(key.publicKey, claims);
+        else if (deleted) this.#claims.delete(key.publicKey);
+      } else {
+        const refmap = deleted ? undefined : this.#parse(refmapSchema, entry);
+        if (refmap) this.#refmaps.set(refmap.oci_url, refmap.public_key);
+        else if (deleted) this.#refmaps.delete(key.ociRef);
       }
     } catch (error) {
       // A hook failing (e.g. a provider gone) must not end the watch for everything else.
       this.#log.error(`applying ${entry.key} failed: ${(error as Error).message}`);
     }
+  }
+
+  #applyLink(id: string, entry: KvEntry | undefined, hooks: LatticeDataHooks): void {
+    if (entry === undefined) {
+      const previous = this.#links.get(id);
+      this.#links.delete(id);
+      if (previous) hooks.linkDeleted(previous);
+      return;
+    }
+    const link = this.#parse(storedLinkDefinitionSchema, entry);
+    if (!link) return;
+    this.#links.set(id, link);
+    hooks.linkSet(link);
+  }
+
+  /** An entry's JSON value, or undefined (logged) when someone wrote something malformed. */
+  #parse<S extends z.ZodType>(schema: S, entry: KvEntry): z.output<S> | undefined {
+    const parsed = parseJsonMessage(schema, entry.value);
+    if (parsed.ok) return parsed.value;
+    this.#log.warn(`ignoring ${entry.key}: ${parsed.error}`);
+    return undefined;
   }
 
   // ---- links ----
