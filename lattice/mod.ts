@@ -17,5 +17,6 @@ export * from './link-definition.ts';
 export * from './msgpack.ts';
 export * from './nats.ts';
 export * from './provider-archive.ts';
+export * from './rpc.ts';
 export * from './subjects.ts';
 export * from './wasm.ts';

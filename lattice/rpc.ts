@@ -1,0 +1,116 @@
+// Both ends of one wasmbus RPC (protocol.md §3): the caller sends a signed Invocation as a NATS
+// request and reads the InvocationResponse; the callee reads the Invocation (fetching a chunked
+// payload first, so the signed hash covers the real bytes) and replies. Hosts, providers and wash
+// all call through here, so timeouts, chunking and error texts are the same everywhere.
+
+import { CHUNK_THRESHOLD_BYTES, type ChunkStore, rpcTimeoutFor } from './chunking.ts';
+import { LatticeError } from './errors.ts';
+import {
+  decodeInvocation,
+  decodeInvocationResponse,
+  encodeInvocation,
+  encodeInvocationResponse,
+  type Invocation,
+  type InvocationResponse,
+  isChunked,
+} from './invocation.ts';
+import type { Msg, NatsConnection } from './nats.ts';
+
+/** The call did not get an answer: nobody serves the subject, or no reply in time. */
+export class RpcTransportError extends LatticeError {}
+
+/** The callee answered with `error` set. */
+export class RpcRemoteError extends LatticeError {}
+
+const EMPTY = new Uint8Array(0);
+
+export interface SendOptions {
+  timeoutMs: number;
+  /** Needed to send or receive payloads above the chunking threshold. */
+  chunks?: ChunkStore | undefined;
+}
+
+function describeRequestFailure(error: unknown, subject: string, timeoutMs: number): RpcTransportError {
+  const code = (error as { code?: unknown }).code;
+  if (code === '503') {
+    return new RpcTransportError('RPC_NO_RESPONDERS', `nobody is serving ${subject} (no responders)`);
+  }
+  if (code === 'TIMEOUT') {
+    return new RpcTransportError('RPC_TIMEOUT', `no reply on ${subject} within ${timeoutMs} ms`);
+  }
+  return new RpcTransportError('RPC_FAILED', `request on ${subject} failed: ${(error as Error).message}`);
+}
+
+/**
+ * Sends a signed invocation and resolves with the reply payload. Rejects with an RpcTransportError
+ * (no responders, timeout) or an RpcRemoteError carrying the callee's `error` text.
+ */
+export async function sendInvocation(
+  nc: NatsConnection,
+  subject: string,
+  invocation: Invocation,
+  options: SendOptions,
+): Promise<Uint8Array> {
+  const size = invocation.msg.length;
+  let wire = invocation;
+  if (size > CHUNK_THRESHOLD_BYTES) {
+    if (!options.chunks)
+      throw new RpcTransportError('RPC_TOO_LARGE', `a ${size}-byte payload needs the object store`);
+    await options.chunks.putRequest(invocation.id, invocation.msg);
+    wire = { ...invocation, msg: EMPTY, content_length: size };
+  }
+  const timeoutMs = rpcTimeoutFor(size, options.timeoutMs);
+  let reply: Msg;
+  try {
+    reply = await nc.request(subject, encodeInvocation(wire), { timeout: timeoutMs });
+  } catch (error) {
+    throw describeRequestFailure(error, subject, timeoutMs);
+  }
+  const response = decodeInvocationResponse(reply.data);
+  if (response.error !== undefined && response.error !== '') {
+    throw new RpcRemoteError('RPC_REMOTE_ERROR', response.error);
+  }
+  if (isChunked(response)) {
+    if (!options.chunks)
+      throw new RpcTransportError('RPC_TOO_LARGE', 'the reply was chunked and no object store is open');
+    return options.chunks.takeResponse(invocation.id, Number(response.content_length));
+  }
+  return response.msg;
+}
+
+/** Decodes an incoming invocation and, when chunked, puts the real payload back into `msg`. */
+export async function receiveInvocation(
+  bytes: Uint8Array,
+  chunks: ChunkStore | undefined,
+): Promise<Invocation> {
+  const invocation = decodeInvocation(bytes);
+  if (isChunked(invocation)) {
+    if (!chunks)
+      throw new RpcTransportError(
+        'RPC_TOO_LARGE',
+        'a chunked invocation arrived and no object store is open',
+      );
+    invocation.msg = await chunks.takeRequest(invocation.id, Number(invocation.content_length));
+  }
+  return invocation;
+}
+
+/** The bytes of a reply to `invocationId`: the payload inline, or in the object store when large. */
+export async function invocationReply(
+  invocationId: string,
+  payload: Uint8Array,
+  chunks: ChunkStore | undefined,
+): Promise<Uint8Array> {
+  const response: InvocationResponse = { msg: payload, invocation_id: invocationId };
+  if (payload.length > CHUNK_THRESHOLD_BYTES && chunks) {
+    await chunks.putResponse(invocationId, payload);
+    response.msg = EMPTY;
+    response.content_length = payload.length;
+  }
+  return encodeInvocationResponse(response);
+}
+
+/** The bytes of an error reply (`msg` empty, `error` set). */
+export function invocationErrorReply(invocationId: string, error: string): Uint8Array {
+  return encodeInvocationResponse({ msg: EMPTY, invocation_id: invocationId, error });
+}
