@@ -24,3 +24,8 @@ export class ProviderArchiveError extends LatticeError {}
 
 /** Bytes or text from outside that do not match the shape the protocol requires. */
 export class DecodeError extends LatticeError {}
+
+/** The message of anything thrown (an Error's message, else its text). */
+export function errorMessage(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
