@@ -105,3 +105,6 @@ export async function connectNats(settings: NatsConnectionSettings): Promise<Nat
     );
   }
 }
+
+/** Codes of the client's errors (a request timeout is `ErrorCode.Timeout`, no subscriber `ErrorCode.NoResponders`). */
+export { ErrorCode } from 'nats';

@@ -1,0 +1,530 @@
+// A client of the 2022 control interface (protocol.md §1.3–§1.4) and of lattice events (§2):
+// what wash ctl and the dashboard use to drive hosts. Directed calls are NATS requests with a
+// timeout; `ping.hosts` and the auctions publish with a private inbox and gather every reply until
+// their timeout (scatter/gather). Every reply is validated; a nack becomes a ControlRejectedError
+// carrying the host's own message. No printing here: callers decide how to show things.
+
+import type { z } from 'zod';
+import {
+  type ActorAuctionReply,
+  type ActorDescription,
+  actorAuctionReplySchema,
+  type ClaimsList,
+  claimsListSchema,
+  ctlAckSchema,
+  type HostInventory,
+  type HostPingReply,
+  hostInventorySchema,
+  hostPingReplySchema,
+  linksListSchema,
+  type ProviderAuctionReply,
+  providerAuctionReplySchema,
+  type RegistriesPutRequest,
+} from './control.ts';
+import { LatticeError } from './errors.ts';
+import { type CloudEvent, parseCloudEvent } from './events.ts';
+import { encodeJsonMessage, parseJsonMessage } from './json-message.ts';
+import { DEFAULT_LINK_NAME, type LinkDefinition } from './link-definition.ts';
+import { createInbox, ErrorCode, type Msg, type NatsConnection, type Subscription } from './nats.ts';
+import { type LatticeSubjects, latticeSubjects } from './subjects.ts';
+
+/** Nobody answered a control request: no subscriber, or no reply in time. */
+export class ControlNoReplyError extends LatticeError {}
+
+/** A host answered `{"accepted": false}`; `hostMessage` is its reason. */
+export class ControlRejectedError extends LatticeError {
+  readonly hostMessage: string;
+  constructor(message: string, hostMessage: string) {
+    super('CTL_REJECTED', message);
+    this.hostMessage = hostMessage;
+  }
+}
+
+/** A reply that is not what the protocol says it must be. */
+export class ControlReplyError extends LatticeError {}
+
+/** No matching lattice event arrived in time. */
+export class EventTimeoutError extends LatticeError {}
+
+export const DEFAULT_CTL_TIMEOUT_MS = 2000;
+export const DEFAULT_AUCTION_TIMEOUT_MS = 2000;
+export const DEFAULT_LATTICE_PREFIX = 'default';
+
+/** Events kept for a late `waitFor`; older ones are dropped. */
+const MAX_BUFFERED_EVENTS = 1000;
+
+export interface ControlClientOptions {
+  /** The lattice to talk to; default `default`. */
+  latticePrefix?: string | undefined;
+  /** How long a directed request waits for its reply, and `getHosts` gathers; default 2000 ms. */
+  timeoutMs?: number | undefined;
+  /** Told about each reply or event that fails validation and is skipped (a log line, say). */
+  onInvalidMessage?: ((subject: string, error: string) => void) | undefined;
+}
+
+/** A link to put; `link_name` defaults to `default` and `values` to `{}`. */
+export interface LinkToPut {
+  actor_id: string;
+  provider_id: string;
+  contract_id: string;
+  link_name?: string | undefined;
+  values?: Record<string, string> | undefined;
+}
+
+/**
+ * What `waitFor` looks for: return a value (anything but `undefined`) for the event that settles
+ * the wait, `undefined` to keep waiting.
+ */
+export type EventMatcher<T> = (event: CloudEvent) => T | undefined;
+
+interface Waiter {
+  match: EventMatcher<unknown>;
+  resolve: (value: unknown) => void;
+  reject: (error: Error) => void;
+  timer: ReturnType<typeof setTimeout>;
+}
+
+/**
+ * A subscription to `wasmbus.evt.{lattice}`. Events are buffered from the moment it is open, so a
+ * command's outcome cannot be missed when the stream is opened before the command is sent.
+ */
+export class LatticeEventStream {
+  readonly subject: string;
+  readonly #subscription: Subscription;
+  readonly #buffer: CloudEvent[] = [];
+  readonly #waiters = new Set<Waiter>();
+  readonly #listeners = new Set<(event: CloudEvent) => void>();
+  #closed = false;
+
+  constructor(nc: NatsConnection, subject: string, onInvalid?: (subject: string, error: string) => void) {
+    this.subject = subject;
+    this.#subscription = nc.subscribe(subject, {
+      callback: (error, msg) => {
+        if (error) return this.#fail(new Error(`event subscription on ${subject} failed: ${error.message}`));
+        const parsed = parseCloudEvent(msg.data);
+        if (!parsed.ok) return onInvalid?.(subject, parsed.error);
+        this.#deliver(parsed.value);
+      },
+    });
+    // The iterator ends when the connection closes; nobody would be woken otherwise.
+    void this.#subscription.closed.then(() =>
+      this.#fail(new Error(`event subscription on ${subject} closed`)),
+    );
+  }
+
+  #deliver(event: CloudEvent): void {
+    for (const listener of this.#listeners) listener(event);
+    for (const waiter of this.#waiters) {
+      const value = waiter.match(event);
+      if (value !== undefined) {
+        this.#settle(waiter);
+        waiter.resolve(value);
+        return;
+      }
+    }
+    this.#buffer.push(event);
+    if (this.#buffer.length > MAX_BUFFERED_EVENTS) this.#buffer.shift();
+  }
+
+  #settle(waiter: Waiter): void {
+    clearTimeout(waiter.timer);
+    this.#waiters.delete(waiter);
+  }
+
+  #fail(error: Error): void {
+    for (const waiter of this.#waiters) {
+      this.#settle(waiter);
+      waiter.reject(error);
+    }
+  }
+
+  /** Calls `listener` with every event from now on, until the stream is closed. */
+  onEvent(listener: (event: CloudEvent) => void): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
+  /**
+   * The value `match` gives for the first event it accepts, among the events received since the
+   * stream opened and not yet taken by an earlier wait, then among new ones. Rejects with an
+   * EventTimeoutError naming `description` (e.g. "actor_started or actor_start_failed").
+   */
+  waitFor<T>(match: EventMatcher<T>, timeoutMs: number, description = 'matching'): Promise<T> {
+    if (this.#closed) return Promise.reject(new Error(`event subscription on ${this.subject} is closed`));
+    for (const [index, event] of this.#buffer.entries()) {
+      const value = match(event);
+      if (value !== undefined) {
+        this.#buffer.splice(index, 1);
+        return Promise.resolve(value);
+      }
+    }
+    return new Promise<T>((resolve, reject) => {
+      const waiter: Waiter = {
+        match,
+        resolve: resolve as (value: unknown) => void,
+        reject,
+        timer: setTimeout(() => {
+          this.#settle(waiter);
+          reject(
+            new EventTimeoutError(
+              'EVENT_TIMEOUT',
+              `no ${description} event within ${timeoutMs} ms on ${this.subject}`,
+            ),
+          );
+        }, timeoutMs),
+      };
+      this.#waiters.add(waiter);
+    });
+  }
+
+  close(): void {
+    if (this.#closed) return;
+    this.#closed = true;
+    this.#subscription.unsubscribe();
+    this.#fail(new Error(`event subscription on ${this.subject} was closed`));
+    this.#listeners.clear();
+    this.#buffer.length = 0;
+  }
+}
+
+/** OTP 0.57 lists an actor once per running instance, each with the full instance list: keep one. */
+function dedupeActors(actors: ActorDescription[]): ActorDescription[] {
+  const byId = new Map<string, ActorDescription>();
+  for (const actor of actors) if (!byId.has(actor.id)) byId.set(actor.id, actor);
+  return [...byId.values()];
+}
+
+function noReason(text: string): string {
+  return text === '' ? 'no reason given' : text;
+}
+
+export class ControlClient {
+  readonly latticePrefix: string;
+  readonly timeoutMs: number;
+  readonly subjects: LatticeSubjects;
+  readonly #nc: NatsConnection;
+  readonly #onInvalid: ((subject: string, error: string) => void) | undefined;
+
+  constructor(nc: NatsConnection, options: ControlClientOptions = {}) {
+    this.#nc = nc;
+    this.latticePrefix = options.latticePrefix ?? DEFAULT_LATTICE_PREFIX;
+    this.subjects = latticeSubjects(this.latticePrefix);
+    this.timeoutMs = options.timeoutMs ?? DEFAULT_CTL_TIMEOUT_MS;
+    this.#onInvalid = options.onInvalidMessage;
+  }
+
+  // ---- transport ----
+
+  #noReply(error: unknown, subject: string, hostId: string | undefined): Error {
+    const code = (error as { code?: unknown }).code;
+    const lattice = `lattice "${this.latticePrefix}"`;
+    if (code === ErrorCode.NoResponders) {
+      return new ControlNoReplyError(
+        'CTL_NO_RESPONDERS',
+        hostId
+          ? `no host ${hostId} in ${lattice}: nobody is listening on ${subject}`
+          : `no host is running in ${lattice}: nobody is listening on ${subject}`,
+      );
+    }
+    if (code === ErrorCode.Timeout) {
+      return new ControlNoReplyError(
+        'CTL_TIMEOUT',
+        hostId
+          ? `no reply from host ${hostId} within ${this.timeoutMs} ms on ${subject}`
+          : `no reply within ${this.timeoutMs} ms on ${subject}`,
+      );
+    }
+    return new ControlNoReplyError(
+      'CTL_REQUEST_FAILED',
+      `request on ${subject} failed: ${(error as Error).message}`,
+    );
+  }
+
+  async #request(subject: string, body: unknown, hostId: string | undefined): Promise<Msg> {
+    const data = body === undefined ? new Uint8Array(0) : encodeJsonMessage(body);
+    try {
+      return await this.#nc.request(subject, data, { timeout: this.timeoutMs });
+    } catch (error) {
+      throw this.#noReply(error, subject, hostId);
+    }
+  }
+
+  /** A nack from whoever answered, or undefined when the bytes are not one. */
+  #nackOf(reply: Msg): string | undefined {
+    const ack = parseJsonMessage(ctlAckSchema, reply.data);
+    return ack.ok && !ack.value.accepted ? ack.value.error : undefined;
+  }
+
+  /** Sends a command and checks its ack; `what` names the request in a rejection message. */
+  async #command(subject: string, body: unknown, hostId: string | undefined, what: string): Promise<void> {
+    const reply = await this.#request(subject, body, hostId);
+    const ack = parseJsonMessage(ctlAckSchema, reply.data);
+    if (!ack.ok) throw new ControlReplyError('CTL_BAD_REPLY', `reply on ${subject}: ${ack.error}`);
+    if (!ack.value.accepted) {
+      const who = hostId ? `host ${hostId}` : 'the lattice';
+      throw new ControlRejectedError(
+        `${who} rejected the ${what}: ${noReason(ack.value.error)}`,
+        ack.value.error,
+      );
+    }
+  }
+
+  /** Sends a query and validates the reply; a nack in place of the answer is a rejection. */
+  async #query<S extends z.ZodType>(
+    subject: string,
+    schema: S,
+    hostId: string | undefined,
+    what: string,
+  ): Promise<z.output<S>> {
+    const reply = await this.#request(subject, undefined, hostId);
+    const parsed = parseJsonMessage(schema, reply.data);
+    if (parsed.ok) return parsed.value;
+    const nack = this.#nackOf(reply);
+    if (nack !== undefined) {
+      const who = hostId ? `host ${hostId}` : 'the lattice';
+      throw new ControlRejectedError(`${who} refused the ${what}: ${noReason(nack)}`, nack);
+    }
+    throw new ControlReplyError('CTL_BAD_REPLY', `reply on ${subject}: ${parsed.error}`);
+  }
+
+  /** Publishes with a private inbox and keeps every valid reply that arrives within `timeoutMs`. */
+  async #gather<S extends z.ZodType>(subject: string, body: unknown, schema: S, timeoutMs: number) {
+    const inbox = createInbox();
+    const subscription = this.#nc.subscribe(inbox);
+    const timer = setTimeout(() => subscription.unsubscribe(), timeoutMs);
+    const replies: z.output<S>[] = [];
+    try {
+      this.#nc.publish(subject, body === undefined ? new Uint8Array(0) : encodeJsonMessage(body), {
+        reply: inbox,
+      });
+      for await (const msg of subscription) {
+        const parsed = parseJsonMessage(schema, msg.data);
+        if (parsed.ok) replies.push(parsed.value);
+        else this.#onInvalid?.(subject, parsed.error);
+      }
+    } finally {
+      clearTimeout(timer);
+      subscription.unsubscribe();
+    }
+    return replies;
+  }
+
+  // ---- queries ----
+
+  /** Every host that answers `ping.hosts` within `timeoutMs` (default: the client's timeout). */
+  async getHosts(timeoutMs = this.timeoutMs): Promise<HostPingReply[]> {
+    return this.#gather(this.subjects.ctl.ping(), undefined, hostPingReplySchema, timeoutMs);
+  }
+
+  /** One host's inventory, with OTP 0.57's repeated actor entries merged. */
+  async getInventory(hostId: string): Promise<HostInventory> {
+    const subject = this.subjects.ctl.hostInventory(hostId);
+    const inventory = await this.#query(subject, hostInventorySchema, hostId, 'inventory request');
+    return { ...inventory, actors: dedupeActors(inventory.actors) };
+  }
+
+  /** The claims of every actor and provider the lattice has seen (string-to-string maps). */
+  async getClaims(): Promise<ClaimsList['claims']> {
+    const list = await this.#query(
+      this.subjects.ctl.getClaims(),
+      claimsListSchema,
+      undefined,
+      'claims query',
+    );
+    return list.claims;
+  }
+
+  async getLinks(): Promise<LinkDefinition[]> {
+    const list = await this.#query(this.subjects.ctl.getLinks(), linksListSchema, undefined, 'links query');
+    return list.links;
+  }
+
+  // ---- links ----
+
+  async putLink(link: LinkToPut): Promise<void> {
+    const body = {
+      actor_id: link.actor_id,
+      provider_id: link.provider_id,
+      contract_id: link.contract_id,
+      link_name: link.link_name ?? DEFAULT_LINK_NAME,
+      values: link.values ?? {},
+    };
+    return this.#command(this.subjects.ctl.linkPut(), body, undefined, 'link definition');
+  }
+
+  async deleteLink(actorId: string, contractId: string, linkName = DEFAULT_LINK_NAME): Promise<void> {
+    const body = { actor_id: actorId, contract_id: contractId, link_name: linkName };
+    return this.#command(this.subjects.ctl.linkDel(), body, undefined, 'link deletion');
+  }
+
+  // ---- host commands (acked at once; the outcome arrives as an event) ----
+
+  async startActor(
+    hostId: string,
+    actorRef: string,
+    count = 1,
+    annotations: Record<string, string> = {},
+  ): Promise<void> {
+    const body = { actor_ref: actorRef, count, annotations, host_id: hostId };
+    return this.#command(this.subjects.ctl.launchActor(hostId), body, hostId, `start of actor ${actorRef}`);
+  }
+
+  /** A count of 0 stops every instance. */
+  async stopActor(
+    hostId: string,
+    actorRef: string,
+    count = 1,
+    annotations: Record<string, string> = {},
+  ): Promise<void> {
+    const body = { actor_ref: actorRef, count, annotations, host_id: hostId };
+    return this.#command(this.subjects.ctl.stopActor(hostId), body, hostId, `stop of actor ${actorRef}`);
+  }
+
+  async scaleActor(
+    hostId: string,
+    actorId: string,
+    actorRef: string,
+    count: number,
+    annotations: Record<string, string> = {},
+  ): Promise<void> {
+    const body = { actor_id: actorId, actor_ref: actorRef, count, annotations, host_id: hostId };
+    return this.#command(this.subjects.ctl.scaleActor(hostId), body, hostId, `scaling of actor ${actorId}`);
+  }
+
+  async updateActor(
+    hostId: string,
+    actorId: string,
+    newActorRef: string,
+    annotations: Record<string, string> = {},
+  ): Promise<void> {
+    const body = { actor_id: actorId, new_actor_ref: newActorRef, annotations, host_id: hostId };
+    return this.#command(this.subjects.ctl.updateActor(hostId), body, hostId, `update of actor ${actorId}`);
+  }
+
+  /** `configuration` is handed to the provider as is (often JSON or base64 JSON). */
+  async startProvider(
+    hostId: string,
+    providerRef: string,
+    linkName = DEFAULT_LINK_NAME,
+    configuration?: string,
+    annotations: Record<string, string> = {},
+  ): Promise<void> {
+    const body = {
+      provider_ref: providerRef,
+      link_name: linkName,
+      ...(configuration === undefined ? {} : { configuration }),
+      annotations,
+      host_id: hostId,
+    };
+    const what = `start of provider ${providerRef}`;
+    return this.#command(this.subjects.ctl.launchProvider(hostId), body, hostId, what);
+  }
+
+  async stopProvider(
+    hostId: string,
+    providerRef: string,
+    linkName: string,
+    contractId: string,
+    annotations: Record<string, string> = {},
+  ): Promise<void> {
+    const body = {
+      provider_ref: providerRef,
+      link_name: linkName,
+      contract_id: contractId,
+      annotations,
+      host_id: hostId,
+    };
+    const what = `stop of provider ${providerRef}`;
+    return this.#command(this.subjects.ctl.stopProvider(hostId), body, hostId, what);
+  }
+
+  /** `timeoutMs` is passed on; the 2022 host ignores it. */
+  async stopHost(hostId: string, timeoutMs?: number): Promise<void> {
+    const body: Record<string, unknown> = { host_id: hostId };
+    if (timeoutMs !== undefined) body.timeout = timeoutMs;
+    return this.#command(this.subjects.ctl.stopHost(hostId), body, hostId, 'stop request');
+  }
+
+  /**
+   * Sends registry credentials to every host. CIC only publishes this; hosts ack when there is a
+   * reply subject, so this resolves with how many hosts acked within `timeoutMs`.
+   */
+  async putRegistries(credentials: RegistriesPutRequest, timeoutMs = this.timeoutMs): Promise<number> {
+    const acks = await this.#gather(this.subjects.ctl.registriesPut(), credentials, ctlAckSchema, timeoutMs);
+    const rejected = acks.find((ack) => !ack.accepted);
+    if (rejected) {
+      throw new ControlRejectedError(
+        `a host rejected the registry credentials: ${noReason(rejected.error)}`,
+        rejected.error,
+      );
+    }
+    return acks.length;
+  }
+
+  // ---- auctions (an empty list is normal: hosts that do not qualify stay silent) ----
+
+  async auctionActor(
+    actorRef: string,
+    constraints: Record<string, string> = {},
+    timeoutMs = DEFAULT_AUCTION_TIMEOUT_MS,
+  ): Promise<ActorAuctionReply[]> {
+    const body = { actor_ref: actorRef, constraints };
+    return this.#gather(this.subjects.ctl.actorAuction(), body, actorAuctionReplySchema, timeoutMs);
+  }
+
+  async auctionProvider(
+    providerRef: string,
+    linkName = DEFAULT_LINK_NAME,
+    constraints: Record<string, string> = {},
+    timeoutMs = DEFAULT_AUCTION_TIMEOUT_MS,
+  ): Promise<ProviderAuctionReply[]> {
+    const body = { provider_ref: providerRef, link_name: linkName, constraints };
+    return this.#gather(this.subjects.ctl.providerAuction(), body, providerAuctionReplySchema, timeoutMs);
+  }
+
+  // ---- events ----
+
+  /**
+   * Opens a subscription to the lattice's events and waits until the server has registered it, so
+   * a command sent afterwards cannot produce an event this stream misses. Close it when done.
+   */
+  async subscribeEvents(): Promise<LatticeEventStream> {
+    const stream = new LatticeEventStream(this.#nc, this.subjects.events.subject(), this.#onInvalid);
+    try {
+      await this.#nc.flush();
+    } catch (error) {
+      stream.close();
+      throw error;
+    }
+    return stream;
+  }
+
+  /** Waits for one event, listening from now on. */
+  async waitForEvent<T>(match: EventMatcher<T>, timeoutMs: number, description?: string): Promise<T> {
+    const stream = await this.subscribeEvents();
+    try {
+      return await stream.waitFor(match, timeoutMs, description);
+    } finally {
+      stream.close();
+    }
+  }
+
+  /**
+   * Runs `command` with the event stream already open, then waits for the event that tells its
+   * outcome: the way to send a command whose result arrives as an event (start, stop, …).
+   */
+  async commandWithOutcome<T>(
+    command: () => Promise<void>,
+    match: EventMatcher<T>,
+    timeoutMs: number,
+    description?: string,
+  ): Promise<T> {
+    const stream = await this.subscribeEvents();
+    try {
+      await command();
+      return await stream.waitFor(match, timeoutMs, description);
+    } finally {
+      stream.close();
+    }
+  }
+}
