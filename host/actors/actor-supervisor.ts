@@ -1,0 +1,299 @@
+// The actors running on this host: their instances (what the control interface counts and
+// inventories), their RPC subscription, their claims in the lattice data. Start, stop, scale and
+// live update all go through here; the runtime below does the loading and running.
+//
+// An "instance" is the 2022 host's unit of scale: `count` instances of an actor let that many of
+// its calls run at once on this host (the runtime's per-worker concurrency).
+
+import { randomUUID } from 'node:crypto';
+import type { ActorClaims } from '../../lattice/claims.ts';
+import { verifySignedWasm } from '../../lattice/claims.ts';
+import type { Subscription } from '../../lattice/nats.ts';
+import { fetchArtifact } from '../artifacts.ts';
+import type { EventPublisher } from '../events.ts';
+import type { ClaimsRecord, LatticeData } from '../lattice-data.ts';
+import type { Logger } from '../log.ts';
+import type { ActorRpcServer } from '../rpc/actor-rpc-server.ts';
+import type { ActorRuntime } from '../runtime/mod.ts';
+
+export interface ActorInstance {
+  instanceId: string;
+  annotations: Record<string, string>;
+  revision: number;
+}
+
+export interface RunningActor {
+  id: string;
+  name: string;
+  imageRef: string;
+  claims: ActorClaims;
+  revision: number;
+  instances: ActorInstance[];
+  subscription: Subscription;
+}
+
+export class ActorCommandError extends Error {
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+    this.name = 'ActorCommandError';
+  }
+}
+
+export interface ActorSupervisorContext {
+  runtime: ActorRuntime;
+  rpc: ActorRpcServer;
+  data: LatticeData;
+  events: EventPublisher;
+  log: Logger;
+}
+
+/** Revision as OTP reports it: `rev`, or the token's issue time when `rev` is missing. */
+function revisionOf(claims: ActorClaims): number {
+  return claims.wascap.rev ?? claims.iat;
+}
+
+function humanTime(seconds: number | undefined): string {
+  return seconds === undefined ? 'never' : new Date(seconds * 1000).toISOString();
+}
+
+/** The claims as `get.claims` and the KV bucket hold them: every value a string. */
+export function actorClaimsRecord(claims: ActorClaims): ClaimsRecord {
+  return {
+    call_alias: claims.wascap.call_alias ?? '',
+    iss: claims.iss,
+    name: claims.wascap.name ?? '',
+    caps: (claims.wascap.caps ?? []).join(','),
+    rev: String(claims.wascap.rev ?? ''),
+    tags: (claims.wascap.tags ?? []).join(','),
+    version: claims.wascap.ver ?? '',
+    sub: claims.sub,
+  };
+}
+
+export class ActorSupervisor {
+  readonly #context: ActorSupervisorContext;
+  readonly #actors = new Map<string, RunningActor>();
+  /** Serialises commands per actor, so a scale cannot interleave with a stop of the same actor. */
+  readonly #queues = new Map<string, Promise<unknown>>();
+
+  constructor(context: ActorSupervisorContext) {
+    this.#context = context;
+  }
+
+  running(): RunningActor[] {
+    return [...this.#actors.values()];
+  }
+
+  find(actorId: string): RunningActor | undefined {
+    return this.#actors.get(actorId);
+  }
+
+  /** The actor key a reference names: a key itself, a running actor's image ref, or a refmap. */
+  resolveKey(ref: string): string | undefined {
+    if (this.#actors.has(ref)) return ref;
+    for (const actor of this.#actors.values()) if (actor.imageRef === ref) return actor.id;
+    return this.#context.data.publicKeyForRef(ref);
+  }
+
+  #serially<T>(key: string, task: () => Promise<T>): Promise<T> {
+    const previous = this.#queues.get(key) ?? Promise.resolve();
+    const next = previous.then(task, task);
+    this.#queues.set(
+      key,
+      next.catch(() => undefined),
+    );
+    return next;
+  }
+
+  /** Fetches, verifies and runs `count` instances of the actor `ref` names (adding to any running). */
+  async start(ref: string, count: number, annotations: Record<string, string>): Promise<RunningActor> {
+    const bytes = await fetchArtifact(ref);
+    const { claims } = verifySignedWasm(bytes);
+    return this.#serially(claims.sub, async () => {
+      const existing = this.#actors.get(claims.sub);
+      const total = (existing?.instances.length ?? 0) + count;
+      const loaded = await this.#context.runtime.load(bytes, { maxConcurrency: total });
+      const actor: RunningActor = existing ?? {
+        id: loaded.id,
+        name: loaded.claims.wascap.name ?? loaded.id,
+        imageRef: ref,
+        claims: loaded.claims,
+        revision: revisionOf(loaded.claims),
+        instances: [],
+        subscription: this.#context.rpc.subscribe(loaded.id),
+      };
+      this.#actors.set(actor.id, actor);
+      const added = Array.from({ length: count }, () => ({
+        instanceId: randomUUID(),
+        annotations,
+        revision: actor.revision,
+      }));
+      actor.instances.push(...added);
+      await this.#context.data.putClaims(actor.id, actorClaimsRecord(actor.claims));
+      for (const instance of added) this.#publishStarted(actor, instance);
+      this.#context.log.info(`actor ${actor.name} (${actor.id}) started`, {
+        instances: actor.instances.length,
+      });
+      return actor;
+    });
+  }
+
+  #publishStarted(actor: RunningActor, instance: ActorInstance): void {
+    const { wascap } = actor.claims;
+    this.#context.events.publish('actor_started', {
+      public_key: actor.id,
+      image_ref: actor.imageRef,
+      api_version: 0,
+      instance_id: instance.instanceId,
+      annotations: instance.annotations,
+      claims: {
+        call_alias: wascap.call_alias ?? '',
+        caps: wascap.caps ?? [],
+        issuer: actor.claims.iss,
+        tags: wascap.tags ?? [],
+        name: wascap.name ?? '',
+        version: wascap.ver ?? '',
+        revision: actor.revision,
+        not_before_human: humanTime(actor.claims.nbf),
+        expires_human: humanTime(actor.claims.exp),
+      },
+    });
+  }
+
+  /**
+   * Stops `count` instances (0 = all) of the actor `ref` names, preferring instances whose
+   * annotations match. Returns how many stopped.
+   */
+  stop(ref: string, count: number, annotations: Record<string, string> = {}): Promise<number> {
+    const actorId = this.resolveKey(ref);
+    if (!actorId)
+      return Promise.reject(
+        new ActorCommandError('ACTOR_NOT_RUNNING', `actor ${ref} is not running on this host`),
+      );
+    return this.#serially(actorId, async () => {
+      const actor = this.#actors.get(actorId);
+      if (!actor)
+        throw new ActorCommandError('ACTOR_NOT_RUNNING', `actor ${ref} is not running on this host`);
+      const matches = (instance: ActorInstance) =>
+        Object.entries(annotations).every(([key, value]) => instance.annotations[key] === value);
+      const ordered = [...actor.instances.filter(matches), ...actor.instances.filter((i) => !matches(i))];
+      const stopping = count === 0 ? ordered : ordered.slice(0, count);
+      await this.#remove(actor, stopping);
+      return stopping.length;
+    });
+  }
+
+  async #remove(actor: RunningActor, stopping: ActorInstance[]): Promise<void> {
+    const gone = new Set(stopping.map((instance) => instance.instanceId));
+    actor.instances = actor.instances.filter((instance) => !gone.has(instance.instanceId));
+    if (actor.instances.length === 0) {
+      this.#actors.delete(actor.id);
+      // Drain: calls already delivered to this host finish; no new ones arrive.
+      await actor.subscription.drain().catch(() => undefined);
+      this.#context.runtime.unload(actor.id);
+    }
+    for (const instance of stopping) {
+      this.#context.events.publish('actor_stopped', {
+        public_key: actor.id,
+        instance_id: instance.instanceId,
+      });
+    }
+    this.#context.log.info(`actor ${actor.name} (${actor.id}) stopped ${stopping.length} instance(s)`, {
+      remaining: actor.instances.length,
+    });
+  }
+
+  /** Sets the number of instances; starts the actor from `ref` when it is not running, 0 stops it. */
+  async scale(
+    actorId: string,
+    ref: string,
+    count: number,
+    annotations: Record<string, string>,
+  ): Promise<void> {
+    const actor = this.#actors.get(actorId);
+    const current = actor?.instances.length ?? 0;
+    if (count > current) {
+      if (actor) await this.#grow(actor, count - current, annotations);
+      else {
+        const started = await this.start(ref, count, annotations);
+        if (started.id !== actorId) {
+          await this.stop(started.id, count);
+          throw new ActorCommandError(
+            'ACTOR_KEY_MISMATCH',
+            `${ref} holds actor ${started.id}, not ${actorId}`,
+          );
+        }
+      }
+    } else if (count < current) {
+      await this.stop(actorId, current - count, annotations);
+    }
+  }
+
+  #grow(actor: RunningActor, count: number, annotations: Record<string, string>): Promise<void> {
+    return this.#serially(actor.id, async () => {
+      const bytes = await fetchArtifact(actor.imageRef);
+      await this.#context.runtime.load(bytes, { maxConcurrency: actor.instances.length + count });
+      const added = Array.from({ length: count }, () => ({
+        instanceId: randomUUID(),
+        annotations,
+        revision: actor.revision,
+      }));
+      actor.instances.push(...added);
+      for (const instance of added) this.#publishStarted(actor, instance);
+    });
+  }
+
+  /**
+   * Live update: loads the module `newRef` names in place of the running one. It must carry the same
+   * actor key. Calls already running finish on the old code; new calls run the new code.
+   */
+  update(actorId: string, newRef: string): Promise<RunningActor> {
+    return this.#serially(actorId, async () => {
+      const actor = this.#actors.get(actorId);
+      if (!actor)
+        throw new ActorCommandError('ACTOR_NOT_RUNNING', `actor ${actorId} is not running on this host`);
+      try {
+        const bytes = await fetchArtifact(newRef);
+        const { claims } = verifySignedWasm(bytes);
+        if (claims.sub !== actorId) {
+          throw new ActorCommandError(
+            'ACTOR_KEY_MISMATCH',
+            `${newRef} holds actor ${claims.sub}; a live update needs the same key ${actorId}`,
+          );
+        }
+        const loaded = await this.#context.runtime.load(bytes, { maxConcurrency: actor.instances.length });
+        actor.claims = loaded.claims;
+        actor.revision = revisionOf(loaded.claims);
+        actor.imageRef = newRef;
+        actor.name = loaded.claims.wascap.name ?? actor.name;
+        for (const instance of actor.instances) instance.revision = actor.revision;
+        await this.#context.data.putClaims(actor.id, actorClaimsRecord(actor.claims));
+        for (const instance of actor.instances) {
+          this.#context.events.publish('actor_updated', {
+            public_key: actor.id,
+            revision: actor.revision,
+            instance_id: instance.instanceId,
+          });
+        }
+        return actor;
+      } catch (error) {
+        for (const instance of actor.instances) {
+          this.#context.events.publish('actor_update_failed', {
+            public_key: actor.id,
+            revision: actor.revision,
+            instance_id: instance.instanceId,
+            reason: (error as Error).message,
+          });
+        }
+        throw error;
+      }
+    });
+  }
+
+  /** Stops every actor (host shutdown). */
+  async stopAll(): Promise<void> {
+    await Promise.all(this.running().map((actor) => this.stop(actor.id, 0).catch(() => 0)));
+  }
+}

@@ -1,0 +1,78 @@
+// The control interface's NATS side (protocol.md §1.2): the subscriptions a host makes, each
+// message dispatched by subject to its handler, and the reply sent. Whatever arrives — bad JSON,
+// a wrong shape, a handler that throws — the sender gets `{"accepted":false,"error":…}` and the
+// host keeps running.
+
+import { nack } from '../../lattice/control.ts';
+import { errorMessage } from '../../lattice/errors.ts';
+import { encodeJsonMessage } from '../../lattice/json-message.ts';
+import type { Msg, NatsConnection, Subscription } from '../../lattice/nats.ts';
+import type { LatticeSubjects } from '../../lattice/subjects.ts';
+import { hostCommand } from './host-commands.ts';
+import { actorAuction, deleteLink, providerAuction, putLink, putRegistries } from './lattice-commands.ts';
+import { claimsReply, inventoryReply, linksReply, pingReply } from './queries.ts';
+import type { ControlContext } from './types.ts';
+
+type Reply = object | undefined;
+
+async function dispatch(context: ControlContext, subjects: LatticeSubjects, msg: Msg): Promise<Reply> {
+  const operation = subjects.ctl.operationOf(msg.subject);
+  if (!operation) return nack(`unknown control subject ${msg.subject}`);
+  switch (operation.kind) {
+    case 'ping_hosts':
+      setImmediate(() => context.heartbeat());
+      return pingReply(context);
+    case 'host_inventory':
+      if (operation.hostId !== context.host.hostId)
+        return nack(`this is host ${context.host.hostId}, not ${operation.hostId}`);
+      return inventoryReply(context);
+    case 'get_claims':
+      return claimsReply(context);
+    case 'get_links':
+      return linksReply(context);
+    case 'linkdefs_put':
+      return putLink(context, msg.data);
+    case 'linkdefs_del':
+      return deleteLink(context, msg.data);
+    case 'registries_put':
+      return putRegistries(context, msg.data);
+    case 'auction_actor':
+      return actorAuction(context, msg.data);
+    case 'auction_provider':
+      return providerAuction(context, msg.data);
+    case 'host_command':
+      if (operation.hostId !== context.host.hostId)
+        return nack(`this is host ${context.host.hostId}, not ${operation.hostId}`);
+      return hostCommand(context, operation.command, msg.data);
+  }
+}
+
+/** Subscribes to every control subject of §1.2; returns the subscriptions (to drain on stop). */
+export function serveControlInterface(
+  nc: NatsConnection,
+  subjects: LatticeSubjects,
+  context: ControlContext,
+): Subscription[] {
+  const { subscriptions, queueGroup } = subjects.ctl;
+  const handle = (error: Error | null, msg: Msg) => {
+    if (error) return context.log.warn(`control subscription: ${error.message}`);
+    void dispatch(context, subjects, msg)
+      .catch((failure: unknown) => {
+        context.log.error(`control request on ${msg.subject} failed: ${errorMessage(failure)}`);
+        return nack(errorMessage(failure));
+      })
+      .then((reply) => {
+        if (reply !== undefined && msg.reply) msg.respond(encodeJsonMessage(reply));
+      });
+  };
+  const hostId = context.host.hostId;
+  return [
+    nc.subscribe(subscriptions.registries(), { callback: handle }),
+    nc.subscribe(subscriptions.hostCommands(hostId), { callback: handle }),
+    nc.subscribe(subscriptions.ping(), { callback: handle }),
+    nc.subscribe(subscriptions.linkdefs(), { queue: queueGroup, callback: handle }),
+    nc.subscribe(subscriptions.get(), { queue: queueGroup, callback: handle }),
+    nc.subscribe(subscriptions.hostInventory(hostId), { callback: handle }),
+    nc.subscribe(subscriptions.auctions(), { callback: handle }),
+  ];
+}

@@ -1,0 +1,163 @@
+// The commands addressed to one host (`wasmbus.ctl.{lattice}.cmd.{hostId}.*`, protocol.md §1.4).
+// Each is validated, acknowledged at once, and carried out in the background; the outcome arrives
+// as an event (actor_started, actor_start_failed, provider_started, …). A request that can be
+// refused on the spot (nothing running under that key) gets `accepted: false` with the reason.
+
+import {
+  ack,
+  type CtlAck,
+  launchActorRequestSchema,
+  launchProviderRequestSchema,
+  nack,
+  scaleActorRequestSchema,
+  stopActorRequestSchema,
+  stopHostRequestSchema,
+  stopProviderRequestSchema,
+  updateActorRequestSchema,
+} from '../../lattice/control.ts';
+import { errorMessage } from '../../lattice/errors.ts';
+import { parseJsonMessage } from '../../lattice/json-message.ts';
+import type { HostCommand } from '../../lattice/subjects.ts';
+import { fetchArtifact } from '../artifacts.ts';
+import type { ControlContext, ProviderInfo } from './types.ts';
+
+/** Runs work after the ack has gone out; failures are reported by `onError`, never thrown. */
+function inBackground(work: () => Promise<unknown>, onError: (message: string) => void): void {
+  setImmediate(() => {
+    work().catch((error: unknown) => onError(errorMessage(error)));
+  });
+}
+
+function launchActor(context: ControlContext, body: Uint8Array): CtlAck {
+  const request = parseJsonMessage(launchActorRequestSchema, body);
+  if (!request.ok) return nack(request.error);
+  const { actor_ref, count, annotations } = request.value;
+  inBackground(
+    () => context.actors.start(actor_ref, count, annotations),
+    (error) => {
+      context.log.warn(`actor ${actor_ref} failed to start: ${error}`);
+      context.events.publish('actor_start_failed', { actor_ref, error });
+    },
+  );
+  return ack();
+}
+
+function stopActor(context: ControlContext, body: Uint8Array): CtlAck {
+  const request = parseJsonMessage(stopActorRequestSchema, body);
+  if (!request.ok) return nack(request.error);
+  const { actor_ref, count, annotations } = request.value;
+  if (!context.actors.resolveKey(actor_ref)) return nack(`actor ${actor_ref} is not running on this host`);
+  inBackground(
+    () => context.actors.stop(actor_ref, count, annotations),
+    (error) => context.log.warn(`stopping actor ${actor_ref} failed: ${error}`),
+  );
+  return ack();
+}
+
+function scaleActor(context: ControlContext, body: Uint8Array): CtlAck {
+  const request = parseJsonMessage(scaleActorRequestSchema, body);
+  if (!request.ok) return nack(request.error);
+  const { actor_id, actor_ref, count, annotations } = request.value;
+  inBackground(
+    () => context.actors.scale(actor_id, actor_ref, count, annotations),
+    (error) => {
+      context.log.warn(`scaling actor ${actor_id} failed: ${error}`);
+      context.events.publish('actor_start_failed', { actor_ref, error });
+    },
+  );
+  return ack();
+}
+
+/** OTP 0.57 runs the live update before answering and puts its outcome in the ack. */
+async function updateActor(context: ControlContext, body: Uint8Array): Promise<CtlAck> {
+  const request = parseJsonMessage(updateActorRequestSchema, body);
+  if (!request.ok) return nack(request.error);
+  const { actor_id, new_actor_ref } = request.value;
+  try {
+    await context.actors.update(actor_id, new_actor_ref);
+    return ack();
+  } catch (error) {
+    return nack(errorMessage(error));
+  }
+}
+
+function findProvider(context: ControlContext, ref: string, linkName: string): ProviderInfo | undefined {
+  return context.providers
+    .running()
+    .find((provider) => (provider.id === ref || provider.imageRef === ref) && provider.linkName === linkName);
+}
+
+function launchProvider(context: ControlContext, body: Uint8Array): CtlAck {
+  const request = parseJsonMessage(launchProviderRequestSchema, body);
+  if (!request.ok) return nack(request.error);
+  const { provider_ref, link_name, configuration, annotations } = request.value;
+  if (findProvider(context, provider_ref, link_name)) {
+    // As OTP: a second start of the same provider and link name is a no-op, not an error.
+    context.log.warn(
+      `provider ${provider_ref} (link ${link_name}) is already running; not starting it again`,
+    );
+    return ack();
+  }
+  inBackground(
+    async () => {
+      const archive = await fetchArtifact(provider_ref);
+      await context.providers.start({
+        archive,
+        imageRef: provider_ref,
+        linkName: link_name,
+        configuration,
+        annotations,
+      });
+    },
+    (error) => {
+      context.log.warn(`provider ${provider_ref} (link ${link_name}) failed to start: ${error}`);
+      context.events.publish('provider_start_failed', { provider_ref, link_name, error });
+    },
+  );
+  return ack();
+}
+
+function stopProvider(context: ControlContext, body: Uint8Array): CtlAck {
+  const request = parseJsonMessage(stopProviderRequestSchema, body);
+  if (!request.ok) return nack(request.error);
+  const { provider_ref, link_name } = request.value;
+  const provider = findProvider(context, provider_ref, link_name);
+  if (!provider) return nack(`provider ${provider_ref} (link ${link_name}) is not running on this host`);
+  inBackground(
+    () => context.providers.stop(provider.id, provider.linkName),
+    (error) => context.log.warn(`stopping provider ${provider.id} failed: ${error}`),
+  );
+  return ack();
+}
+
+/** OTP acks, then about 100 ms later stops everything; `timeout` is accepted and, as there, unused. */
+function stopHost(context: ControlContext, body: Uint8Array): CtlAck {
+  // An empty body is fine: every field is optional.
+  const request = body.length === 0 ? undefined : parseJsonMessage(stopHostRequestSchema, body);
+  if (request && !request.ok) return nack(request.error);
+  setTimeout(() => context.stopHost(), 100);
+  return ack();
+}
+
+export function hostCommand(
+  context: ControlContext,
+  command: HostCommand,
+  body: Uint8Array,
+): CtlAck | Promise<CtlAck> {
+  switch (command) {
+    case 'la':
+      return launchActor(context, body);
+    case 'sa':
+      return stopActor(context, body);
+    case 'scale':
+      return scaleActor(context, body);
+    case 'upd':
+      return updateActor(context, body);
+    case 'lp':
+      return launchProvider(context, body);
+    case 'sp':
+      return stopProvider(context, body);
+    case 'stop':
+      return stopHost(context, body);
+  }
+}

@@ -1,0 +1,68 @@
+// Replies to the control interface's queries (protocol.md §1.4, §14): ping, inventory, claims and
+// links, in the exact 2022 shapes. Optional fields are left out rather than sent as null.
+
+import type { ClaimsList, HostInventory, HostPingReply, LinksList } from '../../lattice/control.ts';
+import { HOST_VERSION, humanUptime } from '../version.ts';
+import type { ControlContext, HostIdentity } from './types.ts';
+
+export function uptimeSeconds(host: HostIdentity): number {
+  return Math.floor((Date.now() - host.startedAt) / 1000);
+}
+
+export function pingReply(context: ControlContext): HostPingReply {
+  const { host } = context;
+  const uptime = uptimeSeconds(host);
+  const reply: HostPingReply = {
+    id: host.hostId,
+    labels: host.labels,
+    friendly_name: host.friendlyName,
+    uptime_seconds: uptime,
+    uptime_human: humanUptime(uptime),
+    version: HOST_VERSION,
+    cluster_issuers: host.clusterIssuers.join(','),
+    ctl_host: host.ctlHost,
+    prov_rpc_host: host.provRpcHost,
+    rpc_host: host.rpcHost,
+    lattice_prefix: host.latticePrefix,
+    issuer: host.clusterKey,
+  };
+  if (host.jsDomain !== undefined) reply.js_domain = host.jsDomain;
+  return reply;
+}
+
+/** One entry per actor (OTP 0.60 form), each with its instances; providers with their contract. */
+export function inventoryReply(context: ControlContext): HostInventory {
+  return {
+    host_id: context.host.hostId,
+    labels: context.host.labels,
+    friendly_name: context.host.friendlyName,
+    actors: context.actors.running().map((actor) => ({
+      id: actor.id,
+      image_ref: actor.imageRef,
+      name: actor.name,
+      instances: actor.instances.map((instance) => ({
+        instance_id: instance.instanceId,
+        revision: instance.revision,
+        annotations: instance.annotations,
+      })),
+    })),
+    providers: context.providers.running().map((provider) => ({
+      id: provider.id,
+      link_name: provider.linkName,
+      contract_id: provider.contractId,
+      instance_id: provider.instanceId,
+      image_ref: provider.imageRef,
+      name: provider.name,
+      revision: provider.revision,
+      annotations: provider.annotations,
+    })),
+  };
+}
+
+export function claimsReply(context: ControlContext): ClaimsList {
+  return { claims: context.data.claims() };
+}
+
+export function linksReply(context: ControlContext): LinksList {
+  return { links: context.data.links() };
+}

@@ -1,0 +1,68 @@
+// What the control interface needs from the rest of the host, as small interfaces: the handlers
+// never see NATS subscriptions, workers or processes, only these.
+
+import type { ProviderClaims } from '../../lattice/claims.ts';
+import type { RegistryCredential } from '../../lattice/control.ts';
+import type { ActorSupervisor } from '../actors/actor-supervisor.ts';
+import type { EventPublisher } from '../events.ts';
+import type { LatticeData } from '../lattice-data.ts';
+import type { Logger } from '../log.ts';
+
+/** A provider process this host runs, as the control interface reports it. */
+export interface ProviderInfo {
+  id: string;
+  linkName: string;
+  contractId: string;
+  instanceId: string;
+  imageRef: string;
+  name: string;
+  revision: number;
+  annotations: Record<string, string>;
+  claims: ProviderClaims;
+  healthy: boolean;
+}
+
+export interface ProviderStartRequest {
+  archive: Uint8Array;
+  imageRef: string;
+  linkName: string;
+  configuration?: string | undefined;
+  annotations: Record<string, string>;
+}
+
+/** The provider supervisor, as the control interface uses it. */
+export interface ProviderControl {
+  start(request: ProviderStartRequest): Promise<ProviderInfo>;
+  stop(providerId: string, linkName: string): Promise<boolean>;
+  running(): ProviderInfo[];
+}
+
+/** Facts about this host that replies and events carry. */
+export interface HostIdentity {
+  hostId: string;
+  friendlyName: string;
+  labels: Record<string, string>;
+  latticePrefix: string;
+  clusterKey: string;
+  clusterIssuers: string[];
+  jsDomain: string | undefined;
+  ctlHost: string;
+  rpcHost: string;
+  provRpcHost: string;
+  startedAt: number;
+}
+
+export interface ControlContext {
+  host: HostIdentity;
+  data: LatticeData;
+  actors: ActorSupervisor;
+  providers: ProviderControl;
+  events: EventPublisher;
+  log: Logger;
+  /** Credentials from `registries.put`, by registry; used when fetching OCI artifacts. */
+  registries: Map<string, RegistryCredential>;
+  /** Publishes a heartbeat now (after each ping). */
+  heartbeat(): void;
+  /** Stops the host (after `cmd.{host}.stop` has been acknowledged). */
+  stopHost(): void;
+}

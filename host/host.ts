@@ -1,0 +1,245 @@
+// A lattice host: joins the lattice over NATS, loads the lattice data, runs actors in the worker
+// runtime and providers as child processes, serves the control interface, and announces itself
+// with events and heartbeats. `Host.start` puts the pieces together; `stop` takes them apart in the
+// reverse order, so nothing it started outlives it.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { ChunkStore } from '../lattice/chunking.ts';
+import type { RegistryCredential } from '../lattice/control.ts';
+import { InvocationSigner } from '../lattice/invocation-signer.ts';
+import { connectNats, type NatsConnection, type Subscription } from '../lattice/nats.ts';
+import { latticeSubjects } from '../lattice/subjects.ts';
+import { ActorSupervisor } from './actors/actor-supervisor.ts';
+import type { HostConfig } from './config.ts';
+import { serveControlInterface } from './control/control-server.ts';
+import type { ControlContext, HostIdentity } from './control/types.ts';
+import { NatsEventPublisher } from './events.ts';
+import { HEARTBEAT_INTERVAL_MS, publishHeartbeat } from './heartbeat.ts';
+import { LatticeData } from './lattice-data.ts';
+import type { Logger } from './log.ts';
+import { ProviderSupervisor } from './providers/mod.ts';
+import { ActorRpcServer } from './rpc/actor-rpc-server.ts';
+import { outboundCaller } from './rpc/outbound.ts';
+import { ActorRuntime } from './runtime/mod.ts';
+import { HOST_VERSION } from './version.ts';
+
+export interface HostOptions {
+  config: HostConfig;
+  log: Logger;
+  /** Worker threads for actors; default one per core. */
+  workers?: number;
+  /** Provider health-check interval; default 30 s (tests shorten it). */
+  providerHealthIntervalMs?: number;
+  /** Called once the host has stopped, whoever asked (a signal, or `cmd.{host}.stop`). */
+  onStopped?: () => void;
+}
+
+function hostOf(url: string): string {
+  return url.replace(/^[a-z]+:\/\//, '').replace(/:\d+$/, '');
+}
+
+export class Host {
+  readonly id: string;
+  readonly config: HostConfig;
+  readonly #log: Logger;
+  readonly #rpcNc: NatsConnection;
+  readonly #ctlNc: NatsConnection;
+  readonly #runtime: ActorRuntime;
+  readonly #data: LatticeData;
+  readonly #actors: ActorSupervisor;
+  readonly #providers: ProviderSupervisor;
+  readonly #events: NatsEventPublisher;
+  readonly #subscriptions: Subscription[];
+  readonly #heartbeatTimer: NodeJS.Timeout;
+  readonly #cacheDir: string;
+  readonly #onStopped: (() => void) | undefined;
+  #stopping: Promise<void> | undefined;
+
+  private constructor(parts: {
+    config: HostConfig;
+    log: Logger;
+    rpcNc: NatsConnection;
+    ctlNc: NatsConnection;
+    runtime: ActorRuntime;
+    data: LatticeData;
+    actors: ActorSupervisor;
+    providers: ProviderSupervisor;
+    events: NatsEventPublisher;
+    subscriptions: Subscription[];
+    heartbeatTimer: NodeJS.Timeout;
+    cacheDir: string;
+    onStopped: (() => void) | undefined;
+  }) {
+    this.id = parts.config.hostKey.publicKey;
+    this.config = parts.config;
+    this.#log = parts.log;
+    this.#rpcNc = parts.rpcNc;
+    this.#ctlNc = parts.ctlNc;
+    this.#runtime = parts.runtime;
+    this.#data = parts.data;
+    this.#actors = parts.actors;
+    this.#providers = parts.providers;
+    this.#events = parts.events;
+    this.#subscriptions = parts.subscriptions;
+    this.#heartbeatTimer = parts.heartbeatTimer;
+    this.#cacheDir = parts.cacheDir;
+    this.#onStopped = parts.onStopped;
+  }
+
+  static async start(options: HostOptions): Promise<Host> {
+    const { config, log } = options;
+    const hostId = config.hostKey.publicKey;
+    const subjects = latticeSubjects(config.latticePrefix);
+    if (config.clusterSeedGenerated) {
+      // As the 2022 host: say so loudly, since other hosts need this seed to call this one's actors.
+      log.warn(
+        `no cluster seed given; generated one for this host. Give it to every other host of the lattice as WASMCLOUD_CLUSTER_SEED=${config.clusterKey.seed}`,
+      );
+    }
+    const rpcNc = await connectNats(config.rpc);
+    const ctlNc = await connectNats(config.ctl).catch(async (error: unknown) => {
+      await rpcNc.close();
+      throw error;
+    });
+    const events = new NatsEventPublisher(ctlNc, subjects, hostId, log);
+    const chunks = new ChunkStore(rpcNc, subjects, config.jsDomain);
+    const signer = new InvocationSigner(config.clusterKey, hostId);
+    const cacheDir = mkdtempSync(join(tmpdir(), 'wasmcloud-ts-host-'));
+
+    // Links reach local providers through the bucket watch, on every host alike.
+    let providers: ProviderSupervisor | undefined;
+    const data = await LatticeData.open(ctlNc, subjects, config.jsDomain, log, {
+      linkSet: (link) => providers?.linkPut(link),
+      linkDeleted: (link) => providers?.linkDel(link),
+    });
+
+    let actors: ActorSupervisor | undefined;
+    const runtime = new ActorRuntime({
+      workers: options.workers,
+      invocationTimeoutMs: config.rpcTimeoutMs,
+      log: (entry) => log.info(entry.text, { actor: entry.actorId, level: entry.level }),
+      hostCall: outboundCaller({
+        nc: rpcNc,
+        subjects,
+        signer,
+        data,
+        chunks,
+        rpcTimeoutMs: config.rpcTimeoutMs,
+        isLocalActor: (actorId) => actors?.find(actorId) !== undefined,
+        invokeLocal: (actorId, operation, payload) => runtime.invoke(actorId, operation, payload),
+      }),
+    });
+    const rpc = new ActorRpcServer({
+      nc: rpcNc,
+      subjects,
+      chunks,
+      clusterIssuers: new Set(config.clusterIssuers),
+      capsOf: (actorId) => {
+        const actor = actors?.find(actorId);
+        return actor ? (actor.claims.wascap.caps ?? []) : undefined;
+      },
+      invoke: (actorId, operation, payload) => runtime.invoke(actorId, operation, payload),
+      events,
+      log,
+    });
+    actors = new ActorSupervisor({ runtime, rpc, data, events, log });
+    providers = new ProviderSupervisor({
+      hostId,
+      latticePrefix: config.latticePrefix,
+      clusterKey: config.clusterKey,
+      clusterIssuers: config.clusterIssuers,
+      providerRpc: config.providerRpc,
+      rpcTimeoutMs: config.rpcTimeoutMs,
+      jsDomain: config.jsDomain,
+      logLevel: config.logLevel,
+      structuredLogging: config.structuredLogging,
+      shutdownDelayMs: config.providerShutdownDelayMs,
+      nc: rpcNc,
+      linksFor: (providerId, linkName) => data.linksForProvider(providerId, linkName),
+      events,
+      log,
+      cacheDir,
+      healthIntervalMs: options.providerHealthIntervalMs,
+    });
+
+    const identity: HostIdentity = {
+      hostId,
+      friendlyName: config.friendlyName,
+      labels: config.labels,
+      latticePrefix: config.latticePrefix,
+      clusterKey: config.clusterKey.publicKey,
+      clusterIssuers: config.clusterIssuers,
+      jsDomain: config.jsDomain,
+      ctlHost: hostOf(config.ctl.url),
+      rpcHost: hostOf(config.rpc.url),
+      provRpcHost: hostOf(config.providerRpc.url),
+      startedAt: Date.now(),
+    };
+    let host: Host | undefined;
+    const context: ControlContext = {
+      host: identity,
+      data,
+      actors,
+      providers,
+      events,
+      log,
+      registries: new Map<string, RegistryCredential>(),
+      heartbeat: () => publishHeartbeat(context, events),
+      stopHost: () => void host?.stop(),
+    };
+    const subscriptions = serveControlInterface(ctlNc, subjects, context);
+    await ctlNc.flush();
+    events.publish('host_started', {
+      labels: config.labels,
+      friendly_name: config.friendlyName,
+      uptime_seconds: 0,
+      version: HOST_VERSION,
+    });
+    context.heartbeat();
+    const heartbeatTimer = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
+    heartbeatTimer.unref();
+    host = new Host({
+      config,
+      log,
+      rpcNc,
+      ctlNc,
+      runtime,
+      data,
+      actors,
+      providers,
+      events,
+      subscriptions,
+      heartbeatTimer,
+      cacheDir,
+      onStopped: options.onStopped,
+    });
+    log.info(`host started: ${hostId} (${config.friendlyName}) in lattice "${config.latticePrefix}"`, {
+      nats: config.rpc.url,
+    });
+    return host;
+  }
+
+  /** Stops actors and providers, publishes host_stopped, closes the connections. Idempotent. */
+  stop(): Promise<void> {
+    this.#stopping ??= this.#stop();
+    return this.#stopping;
+  }
+
+  async #stop(): Promise<void> {
+    this.#log.info(`host ${this.id} stopping`);
+    clearInterval(this.#heartbeatTimer);
+    for (const subscription of this.#subscriptions) subscription.unsubscribe();
+    await this.#actors.stopAll();
+    await this.#providers.stopAll();
+    this.#events.publish('host_stopped', { labels: this.config.labels });
+    this.#data.stop();
+    await this.#runtime.close();
+    await this.#ctlNc.drain().catch(() => undefined);
+    await this.#rpcNc.drain().catch(() => undefined);
+    rmSync(this.#cacheDir, { recursive: true, force: true });
+    this.#log.info(`host ${this.id} stopped`);
+    this.#onStopped?.();
+  }
+}

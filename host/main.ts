@@ -1,0 +1,77 @@
+#!/usr/bin/env node
+// The host process: `node host/main.ts [flags]`, or `wash up`'s child. Settings come from the 2022
+// WASMCLOUD_* environment variables and HOST_* labels, overridden by flags of the same names
+// (`--help` lists them). A bad setting stops start-up with one line naming it; SIGINT and SIGTERM
+// (and the control interface's stop command) stop the host cleanly.
+
+import { Command, Option } from 'commander';
+import { errorMessage } from '../lattice/errors.ts';
+import {
+  HOST_SETTINGS,
+  HostConfigError,
+  hostLabels,
+  type RawSettings,
+  resolveHostConfig,
+  type SettingName,
+  settingsFromEnv,
+} from './config.ts';
+import { Host } from './host.ts';
+import { createLogger } from './log.ts';
+
+function camelOf(flag: string): string {
+  return flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());
+}
+
+function parseLabels(pairs: string[]): Record<string, string> {
+  const labels: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf('=');
+    if (at <= 0) throw new HostConfigError(`invalid --label "${pair}": expected KEY=VALUE`);
+    labels[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return labels;
+}
+
+function buildCommand(): Command {
+  const command = new Command('wasmcloud-host')
+    .description(
+      'A wasmcloud-ts lattice host. Every flag can also be set by the environment variable shown; flags win.\n' +
+        'Labels: each HOST_{NAME}=value variable, and --label, becomes a host label.',
+    )
+    .option('--label <key=value...>', 'a host label (repeatable)', [])
+    .showHelpAfterError();
+  for (const spec of Object.values(HOST_SETTINGS)) {
+    command.addOption(new Option(`--${spec.flag} <value>`, `${spec.help} [${spec.env}]`));
+  }
+  return command;
+}
+
+async function main(): Promise<void> {
+  const command = buildCommand().parse(process.argv);
+  const flags = command.opts<Record<string, string | string[] | undefined>>();
+  const raw: RawSettings = settingsFromEnv(process.env);
+  for (const [name, spec] of Object.entries(HOST_SETTINGS) as [SettingName, { flag: string }][]) {
+    const value = flags[camelOf(spec.flag)];
+    if (typeof value === 'string') raw[name] = value;
+  }
+  const config = resolveHostConfig(
+    raw,
+    hostLabels(process.env, parseLabels((flags.label as string[]) ?? [])),
+  );
+  const log = createLogger({ level: config.logLevel, structured: config.structuredLogging });
+  // Nothing from outside may take the host down: log what slipped through and keep serving.
+  process.on('unhandledRejection', (reason) => log.error(`unhandled rejection: ${errorMessage(reason)}`));
+  process.on('uncaughtException', (error) =>
+    log.error(`uncaught exception: ${error.stack ?? error.message}`),
+  );
+
+  const host = await Host.start({ config, log, onStopped: () => process.exit(0) });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(signal, () => void host.stop());
+  }
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`error: ${errorMessage(error)}\n`);
+  process.exit(1);
+});
