@@ -1,0 +1,22 @@
+// The provider SDK: what every capability provider process uses to join a lattice (protocol.md §6).
+// A provider calls `startProvider` with its operation handlers and hooks; the SDK reads HostData
+// from stdin, connects, holds the links, validates and answers invocations, answers health checks
+// and shutdown requests, and calls actors back. See docs/providers.md.
+
+export { decodePayload, encodePayload } from '../../lattice/payload.ts';
+export { ActorCallError, type CallActorOptions } from './actor-client.ts';
+export { CHUNK_THRESHOLD_BYTES, ChunkStoreError } from './chunk-store.ts';
+export { HostDataInputError, readHostData } from './host-data-input.ts';
+export { createProviderLogger, type ProviderLogger, type ProviderLoggerOptions } from './provider-log.ts';
+export {
+  ProviderStartupError,
+  type StartProviderOptions,
+  startProvider,
+} from './provider-runtime.ts';
+export type {
+  HealthStatus,
+  InvocationContext,
+  OperationHandler,
+  Provider,
+  ProviderDefinition,
+} from './provider-types.ts';
