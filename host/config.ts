@@ -16,42 +16,28 @@ interface SettingSpec {
   help: string;
 }
 
-const connectionSettings = (kind: 'RPC' | 'CTL' | 'PROV_RPC', what: string): Record<string, SettingSpec> => {
-  const flagKind = kind.toLowerCase().replace('_', '-');
-  const key = kind === 'RPC' ? 'rpc' : kind === 'CTL' ? 'ctl' : 'provRpc';
+type ConnectionField = 'Host' | 'Port' | 'Jwt' | 'Seed' | 'Credsfile' | 'Tls';
+
+function connectionSettings<Key extends string>(
+  key: Key,
+  kind: 'RPC' | 'CTL' | 'PROV_RPC',
+  what: string,
+): Record<`${Key}${ConnectionField}`, SettingSpec> {
+  const flag = kind.toLowerCase().replace('_', '-');
+  const spec = (field: string, help: string): SettingSpec => ({
+    env: `WASMCLOUD_${kind}_${field.toUpperCase()}`,
+    flag: `${flag}-${field.toLowerCase()}`,
+    help: `${help} for ${what}`,
+  });
   return {
-    [`${key}Host`]: {
-      env: `WASMCLOUD_${kind}_HOST`,
-      flag: `${flagKind}-host`,
-      help: `NATS host for ${what}`,
-    },
-    [`${key}Port`]: {
-      env: `WASMCLOUD_${kind}_PORT`,
-      flag: `${flagKind}-port`,
-      help: `NATS port for ${what}`,
-    },
-    [`${key}Jwt`]: {
-      env: `WASMCLOUD_${kind}_JWT`,
-      flag: `${flagKind}-jwt`,
-      help: `NATS user JWT for ${what}`,
-    },
-    [`${key}Seed`]: {
-      env: `WASMCLOUD_${kind}_SEED`,
-      flag: `${flagKind}-seed`,
-      help: `NATS user seed for ${what}`,
-    },
-    [`${key}Credsfile`]: {
-      env: `WASMCLOUD_${kind}_CREDSFILE`,
-      flag: `${flagKind}-credsfile`,
-      help: `NATS creds file for ${what}`,
-    },
-    [`${key}Tls`]: {
-      env: `WASMCLOUD_${kind}_TLS`,
-      flag: `${flagKind}-tls`,
-      help: `use TLS for ${what} (true/false)`,
-    },
-  };
-};
+    [`${key}Host`]: spec('Host', 'NATS host'),
+    [`${key}Port`]: spec('Port', 'NATS port'),
+    [`${key}Jwt`]: spec('Jwt', 'NATS user JWT'),
+    [`${key}Seed`]: spec('Seed', 'NATS user seed'),
+    [`${key}Credsfile`]: spec('Credsfile', 'NATS creds file'),
+    [`${key}Tls`]: spec('Tls', 'use TLS (true/false)'),
+  } as Record<`${Key}${ConnectionField}`, SettingSpec>;
+}
 
 /** Every setting the host reads, by the name it has in `HostConfig`'s input. */
 export const HOST_SETTINGS = {
@@ -60,9 +46,9 @@ export const HOST_SETTINGS = {
     flag: 'lattice-prefix',
     help: 'lattice to join (default "default")',
   },
-  ...connectionSettings('RPC', 'actor and provider RPC'),
-  ...connectionSettings('CTL', 'the control interface'),
-  ...connectionSettings('PROV_RPC', 'providers (handed to them at start-up)'),
+  ...connectionSettings('rpc', 'RPC', 'actor and provider RPC'),
+  ...connectionSettings('ctl', 'CTL', 'the control interface'),
+  ...connectionSettings('provRpc', 'PROV_RPC', 'providers (handed to them at start-up)'),
   tlsCaFile: { env: 'WASMCLOUD_TLS_CA_FILE', flag: 'tls-ca-file', help: 'CA certificate (PEM) for NATS TLS' },
   rpcTimeoutMs: {
     env: 'WASMCLOUD_RPC_TIMEOUT_MS',

@@ -1,0 +1,37 @@
+// Starts real hosts in the test process against a test nats-server: settings as the host process
+// would read them, log lines kept in memory (shown when a test fails), one worker each.
+
+import { hostLabels, type RawSettings, resolveHostConfig } from '../../host/config.ts';
+import { Host } from '../../host/host.ts';
+import { createLogger } from '../../host/log.ts';
+
+export interface TestHost {
+  host: Host;
+  id: string;
+  logs: string[];
+}
+
+export interface TestHostOptions {
+  natsUrl: string;
+  /** More settings (lattice prefix, cluster seed, …) by their HostConfig names. */
+  settings?: RawSettings;
+  labels?: Record<string, string>;
+  providerHealthIntervalMs?: number;
+}
+
+export async function startTestHost(options: TestHostOptions): Promise<TestHost> {
+  const url = new URL(options.natsUrl);
+  const config = resolveHostConfig(
+    { rpcHost: url.hostname, rpcPort: url.port, logLevel: 'debug', ...options.settings },
+    hostLabels({}, options.labels),
+  );
+  const logs: string[] = [];
+  const log = createLogger({ level: 'debug', structured: false, write: (line) => logs.push(line) });
+  const host = await Host.start({
+    config,
+    log,
+    workers: 1,
+    providerHealthIntervalMs: options.providerHealthIntervalMs,
+  });
+  return { host, id: host.id, logs };
+}

@@ -1,0 +1,407 @@
+// One host on a real nats-server: every control subject of protocol.md §1.4 with valid and with
+// malformed input, the events each produces, actor RPC through NATS, and the lattice data bucket.
+
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import {
+  claimsListSchema,
+  hostInventorySchema,
+  hostPingReplySchema,
+  linksListSchema,
+} from '../../lattice/control.ts';
+import { providerEntity } from '../../lattice/invocation.ts';
+import { KeyPair } from '../../lattice/keys.ts';
+import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
+import { encodePayload } from '../../lattice/payload.ts';
+import { RpcRemoteError } from '../../lattice/rpc.ts';
+import { latticeSubjects } from '../../lattice/subjects.ts';
+import { builtActor, signForTest, unsignedActor } from '../helpers/actors.ts';
+import { startTestHost, type TestHost } from '../helpers/host.ts';
+import { PROVIDER } from '../helpers/keys.ts';
+import { ctlRequest, EventLog, gather, invokeActor } from '../helpers/lattice-client.ts';
+import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
+
+const LATTICE = 'ctltest';
+const subjects = latticeSubjects(LATTICE);
+const clusterKey = KeyPair.create('cluster');
+
+let nats: NatsServer;
+let nc: NatsConnection;
+let testHost: TestHost;
+let events: EventLog;
+let dir: string;
+let actorPath: string;
+let actorId: string;
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  nc = await connectNats({ url: nats.url });
+  events = new EventLog(nc, LATTICE);
+  dir = mkdtempSync(join(tmpdir(), 'wasmcloud-ts-ctl-'));
+  actorPath = join(dir, 'wasmbus-kvcounter_s.wasm');
+  writeFileSync(actorPath, builtActor('wasmbus-kvcounter'));
+  testHost = await startTestHost({
+    natsUrl: nats.url,
+    settings: { latticePrefix: LATTICE, clusterSeed: clusterKey.seed },
+    labels: { zone: 'blue' },
+  });
+  const started = await ctlRequest(nc, subjects.ctl.launchActor(testHost.id), {
+    actor_ref: actorPath,
+    count: 1,
+  });
+  expect(started).toEqual({ accepted: true, error: '' });
+  const event = await events.waitFor('actor_started', (data) => data.image_ref === actorPath);
+  actorId = (event.data as { public_key: string }).public_key;
+});
+
+afterAll(async () => {
+  await testHost?.host.stop();
+  await nc?.close();
+  await nats?.stop();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+/** How many instances of the actor the host's inventory lists. */
+async function instancesOf(id: string): Promise<number> {
+  const inventory = hostInventorySchema.parse(await ctlRequest(nc, subjects.ctl.hostInventory(testHost.id)));
+  return inventory.actors.find((entry) => entry.id === id)?.instances.length ?? 0;
+}
+
+describe('queries', () => {
+  test('ping: every host answers in the 2022 shape and then sends a heartbeat', async () => {
+    const heartbeatsBefore = events.named('host_heartbeat').length;
+    const replies = await gather(nc, subjects.ctl.ping(), undefined);
+    expect(replies).toHaveLength(1);
+    const reply = hostPingReplySchema.parse(replies[0]);
+    expect(reply.id).toBe(testHost.id);
+    expect(reply.labels).toMatchObject({ zone: 'blue', 'hostcore.os': 'linux' });
+    expect(reply.cluster_issuers).toBe(clusterKey.publicKey);
+    expect(reply.lattice_prefix).toBe(LATTICE);
+    expect(reply.uptime_human).toMatch(/\d+s$/);
+    await events.waitFor('host_heartbeat', () => events.named('host_heartbeat').length > heartbeatsBefore);
+  });
+
+  test('inventory lists the actor with its instance; another host ID is refused', async () => {
+    const inventory = hostInventorySchema.parse(
+      await ctlRequest(nc, subjects.ctl.hostInventory(testHost.id)),
+    );
+    const actor = inventory.actors.find((entry) => entry.id === actorId);
+    expect(actor?.name).toBe('wasmbus-kvcounter');
+    expect(actor?.instances).toHaveLength(1);
+    expect(actor?.instances[0]?.revision).toBe(1);
+    const wrong = await nc
+      .request(`wasmbus.ctl.${LATTICE}.get.NOTTHISHOST.inv`, new Uint8Array(), { timeout: 300 })
+      .then(
+        () => 'answered',
+        () => 'silent',
+      );
+    expect(wrong).toBe('silent'); // nobody subscribes to another host's inventory subject
+  });
+
+  test('claims carry every value as a string, caps comma-joined', async () => {
+    const { claims } = claimsListSchema.parse(await ctlRequest(nc, subjects.ctl.getClaims()));
+    const mine = claims.find((entry) => entry.sub === actorId);
+    expect(mine).toMatchObject({
+      name: 'wasmbus-kvcounter',
+      caps: 'wasmcloud:httpserver,wasmcloud:keyvalue',
+      rev: '1',
+      call_alias: 'wasmcloud-ts/wasmbus-kvcounter',
+    });
+  });
+});
+
+describe('actor RPC through NATS', () => {
+  test('a signed invocation from a provider the actor claims runs and answers', async () => {
+    const payload = new TextEncoder().encode('hello lattice');
+    const reply = await invokeActor(nc, LATTICE, clusterKey, actorId, 'Test.Echo', payload);
+    expect(new TextDecoder().decode(reply)).toBe('hello lattice');
+    const event = await events.waitFor('invocation_succeeded', () => true).catch(() => undefined);
+    expect(event).toBeUndefined(); // invocation events go to wasmbus.rpcevt, not the main subject
+  });
+
+  test('payloads over 700 KB travel through the object store both ways', async () => {
+    const big = new Uint8Array(1024 * 1024).map((_, index) => index % 251);
+    const reply = await invokeActor(nc, LATTICE, clusterKey, actorId, 'Test.Echo', big);
+    expect(reply.length).toBe(big.length);
+    expect(Buffer.from(reply).equals(Buffer.from(big))).toBe(true);
+  });
+
+  test('an invocation signed by a cluster key the host does not trust is refused', async () => {
+    const stranger = KeyPair.create('cluster');
+    await expect(invokeActor(nc, LATTICE, stranger, actorId, 'Test.Echo', new Uint8Array(1))).rejects.toThrow(
+      /issuer .* is not one of this lattice's cluster issuers/,
+    );
+  });
+
+  test('a provider whose contract the actor does not claim is refused', async () => {
+    const origin = providerEntity(PROVIDER, 'wasmcloud:messaging', 'default');
+    const call = invokeActor(nc, LATTICE, clusterKey, actorId, 'Test.Echo', new Uint8Array(1), origin);
+    await expect(call).rejects.toThrow(RpcRemoteError);
+    await expect(call).rejects.toThrow(/missing capability claim for wasmcloud:messaging/);
+  });
+
+  test('bytes that are not an invocation get a deser error reply', async () => {
+    const reply = await nc.request(subjects.rpc.actor(actorId), new Uint8Array([0xc1, 0x00]), {
+      timeout: 2_000,
+    });
+    expect(new TextDecoder().decode(reply.data)).toMatch(/deser error/);
+  });
+});
+
+describe('actor commands', () => {
+  test('scale, stop with a count, and stop all', async () => {
+    expect(
+      await ctlRequest(nc, subjects.ctl.scaleActor(testHost.id), {
+        actor_id: actorId,
+        actor_ref: actorPath,
+        count: 3,
+      }),
+    ).toEqual({ accepted: true, error: '' });
+    await expect.poll(() => instancesOf(actorId)).toBe(3);
+    expect(
+      await ctlRequest(nc, subjects.ctl.stopActor(testHost.id), { actor_ref: actorId, count: 1 }),
+    ).toEqual({
+      accepted: true,
+      error: '',
+    });
+    await expect.poll(() => instancesOf(actorId)).toBe(2);
+    await ctlRequest(nc, subjects.ctl.stopActor(testHost.id), { actor_ref: actorId, count: 0 });
+    await expect.poll(() => instancesOf(actorId)).toBe(0);
+    expect(events.named('actor_stopped').length).toBeGreaterThanOrEqual(3);
+    // Gone from NATS too: nobody serves its subject any more.
+    await expect(
+      invokeActor(nc, LATTICE, clusterKey, actorId, 'Test.Echo', new Uint8Array(1)),
+    ).rejects.toThrow(/no responders/);
+    // And back, for the tests after this one.
+    await ctlRequest(nc, subjects.ctl.launchActor(testHost.id), { actor_ref: actorPath });
+    await expect.poll(() => instancesOf(actorId)).toBe(1);
+  });
+
+  test('a start that fails acks, then reports actor_start_failed with the reason', async () => {
+    const missing = join(dir, 'missing.wasm');
+    expect(await ctlRequest(nc, subjects.ctl.launchActor(testHost.id), { actor_ref: missing })).toEqual({
+      accepted: true,
+      error: '',
+    });
+    const failed = await events.waitFor('actor_start_failed', (data) => data.actor_ref === missing);
+    expect((failed.data as { error: string }).error).toMatch(/no such file/);
+  });
+
+  test('stopping an actor that is not running is refused on the spot', async () => {
+    const reply = await ctlRequest(nc, subjects.ctl.stopActor(testHost.id), {
+      actor_ref: 'MNOTHERE',
+      count: 1,
+    });
+    expect(reply).toEqual({ accepted: false, error: 'actor MNOTHERE is not running on this host' });
+  });
+
+  test('live update: same key, new revision; another key is refused', async () => {
+    const subject = KeyPair.create('module');
+    const first = signForTest(unsignedActor('wasmbus-kvcounter'), { subject, name: 'v1' });
+    const second = signForTest(unsignedActor('wasmbus-kvcounter'), { subject, name: 'v2' });
+    const other = signForTest(unsignedActor('wasmbus-kvcounter'), { name: 'other' });
+    const paths = ['v1', 'v2', 'other'].map((name) => join(dir, `${name}.wasm`));
+    writeFileSync(paths[0]!, first.bytes);
+    writeFileSync(paths[1]!, second.bytes);
+    writeFileSync(paths[2]!, other.bytes);
+    await ctlRequest(nc, subjects.ctl.launchActor(testHost.id), { actor_ref: paths[0] });
+    await events.waitFor('actor_started', (data) => data.public_key === first.id);
+
+    const updated = await ctlRequest(nc, subjects.ctl.updateActor(testHost.id), {
+      actor_id: first.id,
+      new_actor_ref: paths[1],
+    });
+    expect(updated).toEqual({ accepted: true, error: '' });
+    await events.waitFor('actor_updated', (data) => data.public_key === first.id);
+    const { claims } = claimsListSchema.parse(await ctlRequest(nc, subjects.ctl.getClaims()));
+    expect(claims.find((entry) => entry.sub === first.id)?.name).toBe('v2');
+
+    const refused = await ctlRequest(nc, subjects.ctl.updateActor(testHost.id), {
+      actor_id: first.id,
+      new_actor_ref: paths[2],
+    });
+    expect(refused.accepted).toBe(false);
+    expect(refused.error).toMatch(/needs the same key/);
+    await events.waitFor('actor_update_failed', (data) => data.public_key === first.id);
+  });
+});
+
+describe('links', () => {
+  const link = {
+    actor_id: 'MDXHCNXB2KM3BBRNU6LDCXLK2ZJ4MY7UU44ABF6MJWPQVXZM5CTMENVE',
+    provider_id: PROVIDER,
+    contract_id: 'wasmcloud:keyvalue',
+    link_name: 'default',
+    values: { URL: 'redis://127.0.0.1:6379/' },
+  };
+
+  test('put stores the link in LATTICEDATA and publishes linkdef_set; del removes it', async () => {
+    expect(await ctlRequest(nc, subjects.ctl.linkPut(), link)).toEqual({ accepted: true, error: '' });
+    await events.waitFor('linkdef_set', (data) => data.actor_id === link.actor_id);
+    const { links } = linksListSchema.parse(await ctlRequest(nc, subjects.ctl.getLinks()));
+    expect(links).toContainEqual(expect.objectContaining(link));
+
+    const kv = await nc.jetstream().views.kv(subjects.latticeData.bucket);
+    const keys: string[] = [];
+    for await (const key of await kv.keys('LINKDEF_*')) keys.push(key);
+    expect(keys).toHaveLength(1);
+
+    const deleted = await ctlRequest(nc, subjects.ctl.linkDel(), {
+      actor_id: link.actor_id,
+      contract_id: link.contract_id,
+      link_name: 'default',
+    });
+    expect(deleted).toEqual({ accepted: true, error: '' });
+    await events.waitFor('linkdef_deleted', (data) => data.actor_id === link.actor_id);
+    await expect
+      .poll(async () => linksListSchema.parse(await ctlRequest(nc, subjects.ctl.getLinks())).links.length)
+      .toBe(0);
+  });
+
+  test('deleting a link that does not exist says so', async () => {
+    const reply = await ctlRequest(nc, subjects.ctl.linkDel(), {
+      actor_id: link.actor_id,
+      contract_id: 'wasmcloud:nothing',
+      link_name: 'default',
+    });
+    expect(reply.accepted).toBe(false);
+    expect(reply.error).toMatch(/no link for actor .* on wasmcloud:nothing/);
+  });
+});
+
+describe('auctions and registries', () => {
+  test('a host bids only when its labels satisfy the constraints', async () => {
+    const bids = await gather(nc, subjects.ctl.actorAuction(), {
+      actor_ref: actorPath,
+      constraints: { zone: 'blue' },
+    });
+    expect(bids).toEqual([{ actor_ref: actorPath, constraints: { zone: 'blue' }, host_id: testHost.id }]);
+    expect(
+      await gather(nc, subjects.ctl.actorAuction(), { actor_ref: actorPath, constraints: { zone: 'red' } }),
+    ).toEqual([]);
+    const providerBids = await gather(nc, subjects.ctl.providerAuction(), {
+      provider_ref: '/some/provider.par.gz',
+      link_name: 'default',
+      constraints: {},
+    });
+    expect(providerBids).toHaveLength(1);
+  });
+
+  test('registries.put is acknowledged', async () => {
+    const reply = await ctlRequest(nc, subjects.ctl.registriesPut(), {
+      'localhost:5000': { username: 'u', password: 'p', registryType: 'oci' },
+    });
+    expect(reply).toEqual({ accepted: true, error: '' });
+  });
+});
+
+describe('malformed input never takes the host down', () => {
+  const notJson = new TextEncoder().encode('{not json');
+  const cases: [string, () => string, unknown, RegExp][] = [
+    ['launch actor, not JSON', () => subjects.ctl.launchActor(testHost.id), notJson, /not valid JSON/],
+    ['launch actor, no ref', () => subjects.ctl.launchActor(testHost.id), { count: 1 }, /actor_ref/],
+    [
+      'launch actor, count as text',
+      () => subjects.ctl.launchActor(testHost.id),
+      { actor_ref: 'x', count: 'two' },
+      /count/,
+    ],
+    ['stop actor, no count', () => subjects.ctl.stopActor(testHost.id), { actor_ref: 'x' }, /count/],
+    [
+      'scale actor, bad key',
+      () => subjects.ctl.scaleActor(testHost.id),
+      { actor_id: 'nope', actor_ref: 'x', count: 1 },
+      /actor_id/,
+    ],
+    ['update actor, empty', () => subjects.ctl.updateActor(testHost.id), {}, /actor_id/],
+    [
+      'launch provider, no link name type',
+      () => subjects.ctl.launchProvider(testHost.id),
+      { provider_ref: 1 },
+      /provider_ref/,
+    ],
+    ['stop provider, list', () => subjects.ctl.stopProvider(testHost.id), [1, 2], /expected an object/],
+    ['stop host, bad timeout', () => subjects.ctl.stopHost(testHost.id), { timeout: -5 }, /timeout/],
+    [
+      'link put, provider key wrong',
+      () => subjects.ctl.linkPut(),
+      { actor_id: 'M', provider_id: 'x', contract_id: 'c', link_name: 'default', values: {} },
+      /actor_id|provider_id/,
+    ],
+    [
+      'link put, values not strings',
+      () => subjects.ctl.linkPut(),
+      {
+        actor_id: 'MDXHCNXB2KM3BBRNU6LDCXLK2ZJ4MY7UU44ABF6MJWPQVXZM5CTMENVE',
+        provider_id: PROVIDER,
+        contract_id: 'c',
+        link_name: 'default',
+        values: { A: 1 },
+      },
+      /values/,
+    ],
+    ['link del, empty body', () => subjects.ctl.linkDel(), new Uint8Array(0), /empty/],
+    [
+      'registries, wrong shape',
+      () => subjects.ctl.registriesPut(),
+      { reg: 'password' },
+      /expected an object/,
+    ],
+    ['actor auction, no ref', () => subjects.ctl.actorAuction(), { constraints: {} }, /actor_ref/],
+    [
+      'provider auction, not UTF-8',
+      () => subjects.ctl.providerAuction(),
+      new Uint8Array([0xff, 0xfe]),
+      /UTF-8/,
+    ],
+  ];
+
+  test.each(cases)('%s → accepted:false with the reason', async (_name, subject, body, reason) => {
+    const reply = await ctlRequest(nc, subject(), body);
+    expect(reply.accepted).toBe(false);
+    expect(reply.error).toMatch(reason);
+  });
+
+  test('the host still answers after all of that', async () => {
+    const replies = await gather(nc, subjects.ctl.ping(), undefined);
+    expect(replies).toHaveLength(1);
+  });
+});
+
+describe('providers (control side)', () => {
+  test('a provider that cannot be fetched reports provider_start_failed', async () => {
+    const missing = join(dir, 'missing.par.gz');
+    const reply = await ctlRequest(nc, subjects.ctl.launchProvider(testHost.id), {
+      provider_ref: missing,
+      link_name: 'default',
+    });
+    expect(reply).toEqual({ accepted: true, error: '' });
+    const failed = await events.waitFor('provider_start_failed', (data) => data.provider_ref === missing);
+    expect((failed.data as { error: string }).error).toMatch(/no such file/);
+  });
+
+  test('stopping a provider that is not running is refused', async () => {
+    const reply = await ctlRequest(nc, subjects.ctl.stopProvider(testHost.id), {
+      provider_ref: PROVIDER,
+      link_name: 'default',
+    });
+    expect(reply.accepted).toBe(false);
+    expect(reply.error).toMatch(/is not running on this host/);
+  });
+});
+
+describe('stop host', () => {
+  test('acks, stops, publishes host_stopped; the actor is gone from NATS', async () => {
+    const payload = encodePayload('x');
+    expect(await invokeActor(nc, LATTICE, clusterKey, actorId, 'Test.Echo', payload)).toEqual(payload);
+    const reply = await ctlRequest(nc, subjects.ctl.stopHost(testHost.id), {
+      host_id: testHost.id,
+      timeout: 1000,
+    });
+    expect(reply).toEqual({ accepted: true, error: '' });
+    await events.waitFor('host_stopped', () => true);
+    expect(await gather(nc, subjects.ctl.ping(), undefined)).toEqual([]);
+  });
+});
