@@ -1,6 +1,7 @@
 // A test's view of a lattice: raw control requests (so tests see the wire, not a client library's
 // reading of it), a collector of lattice events, and signed invocations of actors.
 
+import { ChunkStore } from '../../lattice/chunking.ts';
 import { type CloudEvent, eventNameOf, parseCloudEvent } from '../../lattice/events.ts';
 import { actorEntity, providerEntity, type WasmCloudEntity } from '../../lattice/invocation.ts';
 import { InvocationSigner } from '../../lattice/invocation-signer.ts';
@@ -113,5 +114,9 @@ export function invokeActor(
 ): Promise<Uint8Array> {
   const signer = new InvocationSigner(clusterKey, HOST);
   const invocation = signer.sign({ origin, target: actorEntity(actorId), operation, msg: payload });
-  return sendInvocation(nc, latticeSubjects(lattice).rpc.actor(actorId), invocation, { timeoutMs: 5_000 });
+  const subjects = latticeSubjects(lattice);
+  return sendInvocation(nc, subjects.rpc.actor(actorId), invocation, {
+    timeoutMs: 5_000,
+    chunks: new ChunkStore(nc, subjects),
+  });
 }
