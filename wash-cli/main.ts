@@ -4,6 +4,7 @@
 
 import { Command } from 'commander';
 import { registerClaimsCommands } from './commands/claims.ts';
+import { registerCtlCommands } from './commands/ctl/ctl.ts';
 import { registerKeysCommands } from './commands/keys.ts';
 import { registerParCommands } from './commands/par.ts';
 
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
   registerKeysCommands(program);
   registerClaimsCommands(program);
   registerParCommands(program);
+  registerCtlCommands(program);
   return program;
 }
 

@@ -1,0 +1,137 @@
+// `wash ctl get hosts|inventory|claims`: what is running where, and the claims the lattice knows.
+
+import type { Command } from 'commander';
+import type { HostInventory, HostPingReply } from '../../../lattice/control.ts';
+import { addConnectionOptions, type ConnectionFlags, withControlClient } from '../../connection-options.ts';
+import { type CommandResult, runAction, table } from '../../output.ts';
+import { withSpinner } from '../../spinner.ts';
+import { publicKeyArgument } from './arguments.ts';
+import { columns, indent } from './columns.ts';
+
+function hostsText(hosts: HostPingReply[], where: string): string {
+  if (hosts.length === 0) return `No hosts answered in ${where}`;
+  const rows = hosts
+    .toSorted((a, b) => a.id.localeCompare(b.id))
+    .map((host) => [host.id, host.friendly_name ?? '', String(host.uptime_seconds)]);
+  return columns(['Host ID', 'Friendly Name', 'Uptime (seconds)'], rows);
+}
+
+async function getHosts(flags: ConnectionFlags): Promise<CommandResult> {
+  return withControlClient(flags, async (client, connection) => {
+    const hosts = await withSpinner(`Gathering hosts for ${connection.timeoutMs} ms`, () =>
+      client.getHosts(),
+    );
+    const where = `lattice "${connection.latticePrefix}" (NATS ${connection.url}) within ${connection.timeoutMs} ms`;
+    return { json: { hosts }, text: hostsText(hosts, where) };
+  });
+}
+
+function inventoryText(inventory: HostInventory): string {
+  const parts = [
+    table([
+      ['Host ID', inventory.host_id],
+      ['Friendly Name', inventory.friendly_name ?? ''],
+    ]),
+    '',
+    'Labels',
+  ];
+  const labels = Object.entries(inventory.labels).sort(([a], [b]) => a.localeCompare(b));
+  parts.push(labels.length === 0 ? '  No labels' : indent(table(labels)));
+  parts.push('', 'Actors');
+  parts.push(
+    inventory.actors.length === 0
+      ? '  No actors found'
+      : indent(
+          columns(
+            ['Actor ID', 'Name', 'Count', 'Image Reference'],
+            inventory.actors.map((actor) => [
+              actor.id,
+              actor.name ?? 'N/A',
+              String(actor.instances.length),
+              actor.image_ref ?? 'N/A',
+            ]),
+          ),
+        ),
+  );
+  parts.push('', 'Providers');
+  parts.push(
+    inventory.providers.length === 0
+      ? '  No providers found'
+      : indent(
+          columns(
+            ['Provider ID', 'Name', 'Link Name', 'Contract ID', 'Image Reference'],
+            inventory.providers.map((provider) => [
+              provider.id,
+              provider.name ?? 'N/A',
+              provider.link_name,
+              provider.contract_id ?? 'N/A',
+              provider.image_ref ?? 'N/A',
+            ]),
+          ),
+        ),
+  );
+  return parts.join('\n');
+}
+
+async function getInventory(hostIdText: string, flags: ConnectionFlags): Promise<CommandResult> {
+  const hostId = publicKeyArgument('host', hostIdText);
+  return withControlClient(flags, async (client) => {
+    const inventory = await client.getInventory(hostId);
+    return { json: { inventory }, text: inventoryText(inventory) };
+  });
+}
+
+function claimsText(claims: Array<Record<string, string>>): string {
+  if (claims.length === 0) return 'No claims found';
+  return claims
+    .map((claim) =>
+      [
+        claim.name ?? claim.sub ?? 'unnamed',
+        indent(
+          table([
+            ['Issuer', claim.iss ?? ''],
+            ['Subject', claim.sub ?? ''],
+            ['Capabilities', claim.caps ?? claim.contract_id ?? ''],
+            ['Version', claim.version ?? ''],
+            ['Revision', claim.rev ?? ''],
+          ]),
+        ),
+      ].join('\n'),
+    )
+    .join('\n\n');
+}
+
+async function getClaims(flags: ConnectionFlags): Promise<CommandResult> {
+  return withControlClient(flags, async (client) => {
+    const claims = await client.getClaims();
+    return { json: { claims: { claims } }, text: claimsText(claims) };
+  });
+}
+
+export function registerGetCommands(ctl: Command): void {
+  const get = ctl.command('get').description('query the lattice: hosts, a host inventory, claims');
+
+  addConnectionOptions(
+    get
+      .command('hosts')
+      .description('list the hosts that answer a ping within the timeout (-t)')
+      .action(async (flags: ConnectionFlags, command: Command) => runAction(command, () => getHosts(flags))),
+  );
+
+  addConnectionOptions(
+    get
+      .command('inventory')
+      .description("show a host's labels, actors and providers")
+      .argument('<host-id>', 'the host (N…), as listed by wash ctl get hosts')
+      .action(async (hostId: string, flags: ConnectionFlags, command: Command) =>
+        runAction(command, () => getInventory(hostId, flags)),
+      ),
+  );
+
+  addConnectionOptions(
+    get
+      .command('claims')
+      .description('list the claims of every actor and provider the lattice has seen')
+      .action(async (flags: ConnectionFlags, command: Command) => runAction(command, () => getClaims(flags))),
+  );
+}

@@ -1,0 +1,115 @@
+// What `wash up` leaves behind in wash's home ($WASH_HOME, else ~/.wash): the cluster seed it
+// signs with (made once, reused by every later `wash up` and by `wash ctl call`), and for
+// `wash up --detached` a state file naming the processes it started, so `wash down` can stop
+// exactly those and nothing else.
+
+import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
+import { z } from 'zod';
+import { KeyPair } from '../lattice/keys.ts';
+import { WashError } from './output.ts';
+
+export function washHome(env: NodeJS.ProcessEnv = process.env): string {
+  const fromEnv = env.WASH_HOME;
+  return fromEnv !== undefined && fromEnv !== '' ? fromEnv : join(homedir(), '.wash');
+}
+
+/** Where the detached processes' logs and nats-server's JetStream store live. */
+export function upDirectory(): string {
+  return join(washHome(), 'up');
+}
+
+export function upStatePath(): string {
+  return join(washHome(), 'up.json');
+}
+
+export function clusterSeedPath(): string {
+  return join(washHome(), 'up_cluster.nk');
+}
+
+const upStateSchema = z.object({
+  nats_url: z.string(),
+  /** Set only when `wash up` started the server (it never stops one it did not start). */
+  nats_pid: z.number().int().positive().optional(),
+  nats_log: z.string().optional(),
+  host_pid: z.number().int().positive(),
+  host_id: z.string(),
+  host_log: z.string(),
+  lattice_prefix: z.string(),
+  started_at: z.string(),
+});
+export type UpState = z.output<typeof upStateSchema>;
+
+/** The state of a detached `wash up`, or undefined when there is none. */
+export function readUpState(): UpState | undefined {
+  const path = upStatePath();
+  if (!existsSync(path)) return undefined;
+  let value: unknown;
+  try {
+    value = JSON.parse(readFileSync(path, 'utf8'));
+  } catch (error) {
+    throw new WashError(`cannot read ${path}: ${(error as Error).message} (remove it if nothing is running)`);
+  }
+  const parsed = upStateSchema.safeParse(value);
+  if (!parsed.success)
+    throw new WashError(`${path} is not a wash up state file (remove it if nothing is running)`);
+  return parsed.data;
+}
+
+export function writeUpState(state: UpState): void {
+  mkdirSync(washHome(), { recursive: true });
+  writeFileSync(upStatePath(), `${JSON.stringify(state, null, 2)}\n`);
+}
+
+export function removeUpState(): void {
+  rmSync(upStatePath(), { force: true });
+}
+
+function readSeedFile(path: string): KeyPair {
+  try {
+    return KeyPair.fromSeed(readFileSync(path, 'utf8').trim(), 'cluster');
+  } catch (error) {
+    throw new WashError(`${path} does not hold a cluster seed: ${(error as Error).message}`);
+  }
+}
+
+/** The cluster key `wash up` saved, if any. */
+export function savedClusterKey(): KeyPair | undefined {
+  const path = clusterSeedPath();
+  return existsSync(path) ? readSeedFile(path) : undefined;
+}
+
+/** The saved cluster key, made and saved (readable by this user only) on first use. */
+export function clusterKeyForUp(): KeyPair {
+  const saved = savedClusterKey();
+  if (saved) return saved;
+  const keyPair = KeyPair.create('cluster');
+  mkdirSync(washHome(), { recursive: true });
+  writeFileSync(clusterSeedPath(), `${keyPair.seed}\n`, { mode: 0o600 });
+  chmodSync(clusterSeedPath(), 0o600);
+  return keyPair;
+}
+
+/** True while a process with this PID exists (signal 0 only checks). */
+export function isProcessAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * True when `pid` is alive and, where /proc can tell, still runs a command line containing
+ * `marker`: a PID from an old state file may have been reused by an unrelated process.
+ */
+export function isOurProcess(pid: number, marker: string): boolean {
+  if (!isProcessAlive(pid)) return false;
+  try {
+    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
+  } catch {
+    return true; // no /proc here: trust the state file
+  }
+}
