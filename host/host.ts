@@ -221,6 +221,11 @@ export class Host {
     return host;
   }
 
+  /** The lattice-wide state this host holds (every host holds all of it). */
+  get latticeData(): LatticeData {
+    return this.#data;
+  }
+
   /** Stops actors and providers, publishes host_stopped, closes the connections. Idempotent. */
   stop(): Promise<void> {
     this.#stopping ??= this.#stop();
