@@ -77,8 +77,7 @@ test('three hosts, one lattice: links everywhere, calls spread, a stopped host l
   // The same actor on A and B; an actor with the call alias wasmcloud-ts/other on C only.
   const actorPath = join(dir, 'kvcounter.wasm');
   writeFileSync(actorPath, builtActor('wasmbus-kvcounter'));
-  const echoId = (await import('../../lattice/claims.ts')).verifySignedWasm(builtActor('wasmbus-kvcounter'))
-    .claims.sub;
+  const echoId = verifySignedWasm(builtActor('wasmbus-kvcounter')).claims.sub;
   const other = signForTest(unsignedActor('wasmbus-kvcounter'), {
     name: 'other',
     callAlias: 'wasmcloud-ts/other',
