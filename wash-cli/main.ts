@@ -5,8 +5,10 @@
 import { Command } from 'commander';
 import { registerClaimsCommands } from './commands/claims.ts';
 import { registerCtlCommands } from './commands/ctl/ctl.ts';
+import { registerDownCommand } from './commands/down.ts';
 import { registerKeysCommands } from './commands/keys.ts';
 import { registerParCommands } from './commands/par.ts';
+import { registerUpCommand } from './commands/up.ts';
 
 export function buildProgram(): Command {
   const program = new Command('wash')
@@ -18,6 +20,8 @@ export function buildProgram(): Command {
   registerClaimsCommands(program);
   registerParCommands(program);
   registerCtlCommands(program);
+  registerUpCommand(program);
+  registerDownCommand(program);
   return program;
 }
 

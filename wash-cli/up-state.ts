@@ -107,9 +107,37 @@ export function isProcessAlive(pid: number): boolean {
  */
 export function isOurProcess(pid: number, marker: string): boolean {
   if (!isProcessAlive(pid)) return false;
+  let commandLine: string;
   try {
-    return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(marker);
+    commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8');
   } catch {
     return true; // no /proc here: trust the state file
   }
+  // A zombie (exited, not yet reaped) has an empty command line: it is gone for our purposes.
+  return commandLine.includes(marker);
+}
+
+/** Resolves once `isRunning()` turns false, or with false after `timeoutMs`. */
+async function waitUntilGone(isRunning: () => boolean, timeoutMs: number): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (isRunning()) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
+/**
+ * Stops a process wash up started in an earlier run: SIGTERM, then SIGKILL when it has not exited
+ * after `graceMs`. Returns false when it was not running (or is no longer ours) to begin with.
+ */
+export async function stopProcess(pid: number, marker: string, graceMs: number): Promise<boolean> {
+  const running = () => isOurProcess(pid, marker);
+  if (!running()) return false;
+  process.kill(pid, 'SIGTERM');
+  if (!(await waitUntilGone(running, graceMs))) {
+    process.kill(pid, 'SIGKILL');
+    await waitUntilGone(running, 2000);
+  }
+  return true;
 }
