@@ -298,6 +298,8 @@ export class ControlClient {
         reply: inbox,
       });
       for await (const msg of subscription) {
+        // The server's "no responders" status (headers, no body) is not a reply from anyone.
+        if (msg.data.length === 0 && msg.headers !== undefined) continue;
         const parsed = parseJsonMessage(schema, msg.data);
         if (parsed.ok) replies.push(parsed.value);
         else this.#onInvalid?.(subject, parsed.error);

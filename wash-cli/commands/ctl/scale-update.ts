@@ -11,6 +11,7 @@ import {
   publicKeyArgument,
   wholeNumberArgument,
 } from './arguments.ts';
+import { resolveActorRef } from './local-artifact.ts';
 
 interface ScaleFlags extends ConnectionFlags {
   count: string;
@@ -20,13 +21,14 @@ interface ScaleFlags extends ConnectionFlags {
 async function scaleActor(
   hostText: string,
   actorText: string,
-  actorRef: string,
+  refText: string,
   flags: ScaleFlags,
 ): Promise<CommandResult> {
   const hostId = publicKeyArgument('host', hostText);
   const actorId = publicKeyArgument('actor', actorText);
   const count = wholeNumberArgument(flags.count, '--count', 0, MAX_INSTANCE_COUNT);
   const annotations = keyValuePairs(flags.annotations ?? [], 'annotation');
+  const actorRef = (await resolveActorRef(refText)).ref;
   return withControlClient(flags, async (client) => {
     await client.scaleActor(hostId, actorId, actorRef, count, annotations);
     return {
@@ -39,11 +41,12 @@ async function scaleActor(
 async function updateActor(
   hostText: string,
   actorText: string,
-  newRef: string,
+  refText: string,
   flags: ConnectionFlags,
 ): Promise<CommandResult> {
   const hostId = publicKeyArgument('host', hostText);
   const actorId = publicKeyArgument('actor', actorText);
+  const newRef = (await resolveActorRef(refText)).ref;
   return withControlClient(flags, async (client) => {
     await client.updateActor(hostId, actorId, newRef);
     return {
