@@ -4,6 +4,7 @@
 import type { HostData } from '../../lattice/host-data.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { readCredsFile } from './creds-file.ts';
+import { ProviderStartError } from './provider-start-error.ts';
 import type { ProviderHostContext } from './provider-types.ts';
 
 export interface LaunchIdentity {
@@ -16,7 +17,15 @@ export interface LaunchIdentity {
 /** The NATS credentials providers are given: JWT + seed directly, or out of a creds file. */
 export function providerCredentials(context: ProviderHostContext): { jwt: string; seed: string } {
   const settings = context.providerRpc;
-  if (settings.credsFile !== undefined && settings.credsFile !== '') return readCredsFile(settings.credsFile);
+  if (settings.credsFile !== undefined && settings.credsFile !== '') {
+    try {
+      return readCredsFile(settings.credsFile);
+    } catch (error) {
+      throw new ProviderStartError('PROVIDER_CREDENTIALS_UNREADABLE', (error as Error).message, {
+        cause: error,
+      });
+    }
+  }
   return { jwt: settings.jwt ?? '', seed: settings.seed ?? '' };
 }
 
