@@ -1,0 +1,250 @@
+// `wash up` and `wash down` end to end, on free ports with wash's home in a temp dir: detached
+// (nats-server started by wash up, then an existing one it must leave alone), foreground stopped
+// with SIGINT, and a host that fails to start. Every PID wash reports is checked to be gone.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { connectNats } from '../../lattice/nats.ts';
+import { builtActor } from '../helpers/actors.ts';
+import { REPO_ROOT } from '../helpers/fixtures.ts';
+import { freePort, type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
+import { NODE_24, runWash, type WashRun } from '../helpers/wash.ts';
+
+let dir: string;
+/** PIDs wash reported, killed after each test if a test failed before `wash down`. */
+const reportedPids = new Set<number>();
+const servers: NatsServer[] = [];
+const foregroundRuns: ChildProcess[] = [];
+
+function washHome(): string {
+  return join(dir, 'home');
+}
+
+function wash(args: string[], env: Record<string, string> = {}): Promise<WashRun> {
+  return runWash(args, {
+    env: { WASH_HOME: washHome(), HOME: dir, WASMCLOUD_CLUSTER_SEED: '', ...env },
+    cwd: dir,
+  });
+}
+
+/** A process that has exited (or is a zombie waiting to be reaped) counts as gone. */
+function isGone(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+  } catch {
+    return true;
+  }
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z';
+  } catch {
+    return true;
+  }
+}
+
+async function eventuallyGone(pid: number, timeoutMs = 10_000): Promise<boolean> {
+  const deadline = Date.now() + timeoutMs;
+  while (!isGone(pid)) {
+    if (Date.now() > deadline) return false;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return true;
+}
+
+async function natsAnswers(port: number): Promise<boolean> {
+  try {
+    const nc = await connectNats({ url: `127.0.0.1:${port}`, timeoutMs: 1000 });
+    await nc.close();
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+beforeEach(() => {
+  dir = mkdtempSync(join(tmpdir(), 'wash-up-'));
+});
+
+afterEach(async () => {
+  for (const child of foregroundRuns.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  for (const pid of reportedPids) if (!isGone(pid)) process.kill(pid, 'SIGKILL');
+  reportedPids.clear();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+afterAll(async () => {
+  await Promise.all(servers.map((server) => server.stop()));
+});
+
+describe('wash up --detached and wash down', () => {
+  it('starts nats-server and a host, serves ctl and call, and wash down leaves nothing behind', async () => {
+    const port = await freePort();
+    const up = await wash([
+      'up',
+      '-d',
+      '--nats-port',
+      String(port),
+      '-x',
+      'uptest',
+      '--label',
+      'zone=up',
+      '-o',
+      'json',
+    ]);
+    expect(up.stderr).toBe('');
+    expect(up.code).toBe(0);
+    const info = JSON.parse(up.stdout) as Record<string, unknown>;
+    const hostPid = info.host_pid as number;
+    const natsPid = info.nats_pid as number;
+    reportedPids.add(hostPid).add(natsPid);
+    expect(info).toMatchObject({
+      nats_url: `nats://127.0.0.1:${port}`,
+      nats_started: true,
+      lattice_prefix: 'uptest',
+      kill_cmd: 'wash down',
+      success: true,
+    });
+    expect(info.host_id).toMatch(/^N[A-Z2-7]{55}$/);
+    expect(existsSync(join(washHome(), 'up.json'))).toBe(true);
+    expect(existsSync(join(washHome(), 'up_cluster.nk'))).toBe(true);
+
+    const ctl = ['-p', String(port), '-x', 'uptest'];
+    const hosts = await wash(['ctl', 'get', 'hosts', ...ctl, '-t', '500', '-o', 'json']);
+    const listed = (
+      JSON.parse(hosts.stdout) as { hosts: Array<{ id: string; labels: Record<string, string> }> }
+    ).hosts;
+    expect(listed.map((host) => host.id)).toEqual([info.host_id]);
+    expect(listed[0]?.labels.zone).toBe('up');
+
+    // The cluster seed wash up saved signs `wash ctl call` without any flag.
+    writeFileSync(join(dir, 'echo_s.wasm'), builtActor('echo'));
+    const started = await wash(['ctl', 'start', 'actor', 'echo_s.wasm', ...ctl, '-o', 'json']);
+    const actorId = (JSON.parse(started.stdout) as { actor_id: string }).actor_id;
+    const request = JSON.stringify({ method: 'GET', path: '/up', queryString: '', header: {}, body: '' });
+    const called = await wash(['ctl', 'call', actorId, 'HttpServer.HandleRequest', request, ...ctl]);
+    expect(called.code).toBe(0);
+    expect(called.stdout).toContain('"statusCode": 200');
+    expect(called.stdout).toContain('\\"path\\":\\"/up\\"');
+
+    const again = await wash(['up', '-d', '--nats-port', String(port)]);
+    expect(again.code).toBe(1);
+    expect(again.stderr.trim()).toBe(
+      `error: wash up is already running in the background (host ${info.host_id}, pid ${hostPid}): stop it with wash down`,
+    );
+
+    const down = await wash(['down']);
+    expect(down.code).toBe(0);
+    expect(down.stdout).toContain(`Stopped host ${info.host_id} (pid ${hostPid})`);
+    expect(down.stdout).toContain(`Stopped nats-server nats://127.0.0.1:${port} (pid ${natsPid})`);
+    expect(await eventuallyGone(hostPid)).toBe(true);
+    expect(await eventuallyGone(natsPid)).toBe(true);
+    expect(await natsAnswers(port)).toBe(false);
+    expect(existsSync(join(washHome(), 'up.json'))).toBe(false);
+
+    const nothing = await wash(['down']);
+    expect(nothing.code).toBe(0);
+    expect(nothing.stdout).toMatch(/^Nothing to stop: wash up is not running in the background/);
+  });
+
+  it('uses a NATS server that is already running and leaves it running', async () => {
+    const server = await startNatsServer();
+    servers.push(server);
+    const up = await wash(['up', '-d', '--nats-port', String(server.port), '-o', 'json']);
+    expect(up.code).toBe(0);
+    const info = JSON.parse(up.stdout) as Record<string, unknown>;
+    reportedPids.add(info.host_pid as number);
+    expect(info).toMatchObject({ nats_url: server.url, nats_started: false, lattice_prefix: 'default' });
+    expect(info.nats_pid).toBeUndefined();
+
+    const down = await wash(['down', '-o', 'json']);
+    expect(JSON.parse(down.stdout)).toMatchObject({ stopped: true, host_stopped: true, nats_stopped: false });
+    expect(await eventuallyGone(info.host_pid as number)).toBe(true);
+    expect(await natsAnswers(server.port)).toBe(true);
+  });
+});
+
+describe('wash up in the foreground', () => {
+  it('streams the host log until SIGINT, then stops the host and its nats-server and exits 0', async () => {
+    const port = await freePort();
+    const child = spawn(
+      NODE_24,
+      [join(REPO_ROOT, 'wash-cli', 'main.ts'), 'up', '--nats-port', String(port), '-o', 'json'],
+      {
+        env: { ...process.env, WASH_HOME: washHome(), HOME: dir, WASMCLOUD_CLUSTER_SEED: '' },
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
+    foregroundRuns.push(child);
+    let stdout = '';
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const ready = await new Promise<Record<string, unknown>>((resolve, reject) => {
+      const timer = setTimeout(
+        () => reject(new Error(`wash up did not get ready:\n${stdout}\n${stderr}`)),
+        30_000,
+      );
+      child.stdout.on('data', (chunk: Buffer) => {
+        stdout += chunk.toString();
+        const firstLine = stdout.split('\n')[0];
+        if (stdout.includes('\n') && firstLine) {
+          clearTimeout(timer);
+          resolve(JSON.parse(firstLine) as Record<string, unknown>);
+        }
+      });
+      child.once('exit', (code) => reject(new Error(`wash up exited with ${code}:\n${stdout}\n${stderr}`)));
+    });
+    const hostPid = ready.host_pid as number;
+    const natsPid = ready.nats_pid as number;
+    reportedPids.add(hostPid).add(natsPid);
+    expect(ready).toMatchObject({
+      nats_url: `nats://127.0.0.1:${port}`,
+      nats_started: true,
+      kill_cmd: 'wash down',
+    });
+
+    const hosts = await wash(['ctl', 'get', 'hosts', '-p', String(port), '-t', '500', '-o', 'json']);
+    expect(
+      (JSON.parse(hosts.stdout) as { hosts: Array<{ id: string }> }).hosts.map((host) => host.id),
+    ).toEqual([ready.host_id]);
+
+    const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(stderr).toContain(`host started: ${ready.host_id}`);
+    expect(stderr).toContain('stopped');
+    expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? '')).toMatchObject({
+      host_id: ready.host_id,
+      stopped: true,
+    });
+    expect(await eventuallyGone(hostPid)).toBe(true);
+    expect(await eventuallyGone(natsPid)).toBe(true);
+  });
+
+  it("shows the host's last log lines and stops its nats-server when the host cannot start", async () => {
+    const port = await freePort();
+    const run = await wash(['up', '--nats-port', String(port), '--log-level', 'loud']);
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("last lines of the host's log:");
+    expect(run.stderr).toContain('--log-level');
+    expect(run.stderr.trim().split('\n').at(-1)).toBe(
+      'error: the host exited with code 1 before it was ready',
+    );
+    expect(await natsAnswers(port)).toBe(false);
+  });
+
+  it('rejects bad flags with one line', async () => {
+    const run = await wash(['up', '--nats-port', 'abc']);
+    expect(run.code).toBe(1);
+    expect(run.stderr.trim()).toBe(
+      'error: invalid --nats-port "abc": expected a whole number from 1 to 65535',
+    );
+    const seed = await wash(['up', '--cluster-seed', 'SNOTASEED']);
+    expect(seed.code).toBe(1);
+    expect(seed.stderr.trim()).toMatch(/^error: --cluster-seed is not a cluster seed/);
+  });
+});
