@@ -84,3 +84,62 @@ export function printComparison(
   for (const line of [header, ...lines])
     console.log(line.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
 }
+
+export interface LatencySamples {
+  name: string;
+  /** Every round trip, in µs, sorted. */
+  samples: number[];
+}
+
+export function percentile(sorted: readonly number[], fraction: number): number {
+  return sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * fraction))]!;
+}
+
+/**
+ * Times sequential round trips of several cases, alternating between them in rounds so that a
+ * noisy neighbour slows every case alike; returns each case's sorted samples.
+ */
+export async function interleavedLatencies(
+  cases: ReadonlyArray<{ name: string; operation: () => Promise<unknown> }>,
+  options: { rounds?: number; perRound?: number; warmUp?: number } = {},
+): Promise<LatencySamples[]> {
+  const { rounds = 10, perRound = 300, warmUp = 500 } = options;
+  for (const { operation } of cases) for (let i = 0; i < warmUp; i++) await operation();
+  const samples = cases.map(() => [] as number[]);
+  for (let round = 0; round < rounds; round++) {
+    for (const [index, { operation }] of cases.entries()) {
+      for (let i = 0; i < perRound; i++) {
+        const start = process.hrtime.bigint();
+        await operation();
+        samples[index]!.push(Number(process.hrtime.bigint() - start) / 1000);
+      }
+    }
+  }
+  return cases.map(({ name }, index) => ({ name, samples: samples[index]!.sort((a, b) => a - b) }));
+}
+
+/** Prints p50 and p99 of each case beside the baseline's, with the ratios. */
+export function printLatencies(
+  title: string,
+  baseline: LatencySamples,
+  cases: readonly LatencySamples[],
+): void {
+  console.log(`\n${title}`);
+  const base50 = percentile(baseline.samples, 0.5);
+  const base99 = percentile(baseline.samples, 0.99);
+  const header = ['case', 'p50 µs', 'p99 µs', 'p50 ratio', 'p99 ratio'];
+  const lines = [baseline, ...cases].map(({ name, samples }) => {
+    const p50 = percentile(samples, 0.5);
+    const p99 = percentile(samples, 0.99);
+    return [
+      name,
+      p50.toFixed(0),
+      p99.toFixed(0),
+      `${(p50 / base50).toFixed(2)}×`,
+      `${(p99 / base99).toFixed(2)}×`,
+    ];
+  });
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => l[i]!.length)));
+  for (const line of [header, ...lines])
+    console.log(line.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+}

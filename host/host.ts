@@ -20,7 +20,6 @@ import { HEARTBEAT_INTERVAL_MS, publishHeartbeat } from './heartbeat.ts';
 import { LatticeData } from './lattice-data.ts';
 import type { Logger } from './log.ts';
 import { ProviderSupervisor } from './providers/mod.ts';
-import { ActorRpcServer } from './rpc/actor-rpc-server.ts';
 import { outboundCaller } from './rpc/outbound.ts';
 import { ActorRuntime } from './runtime/mod.ts';
 import { HOST_VERSION } from './version.ts';
@@ -120,6 +119,14 @@ export class Host {
       workers: options.workers,
       invocationTimeoutMs: config.rpcTimeoutMs,
       log: (entry) => log.info(entry.text, { actor: entry.actorId, level: entry.level }),
+      // Workers serve their actors' RPC themselves, on connections of their own.
+      rpc: {
+        nats: { ...config.rpc, name: `${config.friendlyName} worker` },
+        latticePrefix: config.latticePrefix,
+        jsDomain: config.jsDomain,
+        clusterIssuers: config.clusterIssuers,
+        hostId,
+      },
       hostCall: outboundCaller({
         nc: rpcNc,
         subjects,
@@ -131,20 +138,7 @@ export class Host {
         invokeLocal: (actorId, operation, payload) => runtime.invoke(actorId, operation, payload),
       }),
     });
-    const rpc = new ActorRpcServer({
-      nc: rpcNc,
-      subjects,
-      chunks,
-      clusterIssuers: new Set(config.clusterIssuers),
-      capsOf: (actorId) => {
-        const actor = actors?.find(actorId);
-        return actor ? (actor.claims.wascap.caps ?? []) : undefined;
-      },
-      invoke: (actorId, operation, payload) => runtime.invoke(actorId, operation, payload),
-      events,
-      log,
-    });
-    actors = new ActorSupervisor({ runtime, rpc, data, events, log });
+    actors = new ActorSupervisor({ runtime, data, events, log });
     providers = new ProviderSupervisor({
       hostId,
       latticePrefix: config.latticePrefix,

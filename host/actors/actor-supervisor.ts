@@ -8,12 +8,10 @@
 import { randomUUID } from 'node:crypto';
 import type { ActorClaims } from '../../lattice/claims.ts';
 import { verifySignedWasm } from '../../lattice/claims.ts';
-import type { Subscription } from '../../lattice/nats.ts';
 import { fetchArtifact } from '../artifacts.ts';
 import type { EventPublisher } from '../events.ts';
 import type { ClaimsRecord, LatticeData } from '../lattice-data.ts';
 import type { Logger } from '../log.ts';
-import type { ActorRpcServer } from '../rpc/actor-rpc-server.ts';
 import type { ActorRuntime } from '../runtime/mod.ts';
 
 export interface ActorInstance {
@@ -29,7 +27,6 @@ export interface RunningActor {
   claims: ActorClaims;
   revision: number;
   instances: ActorInstance[];
-  subscription: Subscription;
 }
 
 export class ActorCommandError extends Error {
@@ -42,8 +39,8 @@ export class ActorCommandError extends Error {
 }
 
 export interface ActorSupervisorContext {
+  /** Given `rpc` settings: loading with `serve` joins the actor's RPC queue group from the workers. */
   runtime: ActorRuntime;
-  rpc: ActorRpcServer;
   data: LatticeData;
   events: EventPublisher;
   log: Logger;
@@ -114,7 +111,7 @@ export class ActorSupervisor {
     return this.#serially(claims.sub, async () => {
       const existing = this.#actors.get(claims.sub);
       const total = (existing?.instances.length ?? 0) + count;
-      const loaded = await this.#context.runtime.load(bytes, { maxConcurrency: total });
+      const loaded = await this.#context.runtime.load(bytes, { maxConcurrency: total, serve: true });
       const actor: RunningActor = existing ?? {
         id: loaded.id,
         name: loaded.claims.wascap.name ?? loaded.id,
@@ -122,7 +119,6 @@ export class ActorSupervisor {
         claims: loaded.claims,
         revision: revisionOf(loaded.claims),
         instances: [],
-        subscription: this.#context.rpc.subscribe(loaded.id),
       };
       this.#actors.set(actor.id, actor);
       const added = Array.from({ length: count }, () => ({
@@ -190,8 +186,7 @@ export class ActorSupervisor {
     actor.instances = actor.instances.filter((instance) => !gone.has(instance.instanceId));
     if (actor.instances.length === 0) {
       this.#actors.delete(actor.id);
-      // Drain: calls already delivered to this host finish; no new ones arrive.
-      await actor.subscription.drain().catch(() => undefined);
+      // The workers drain the actor's subscription: calls already delivered here still finish.
       this.#context.runtime.unload(actor.id);
     }
     for (const instance of stopping) {
@@ -234,7 +229,10 @@ export class ActorSupervisor {
   #grow(actor: RunningActor, count: number, annotations: Record<string, string>): Promise<void> {
     return this.#serially(actor.id, async () => {
       const bytes = await fetchArtifact(actor.imageRef);
-      await this.#context.runtime.load(bytes, { maxConcurrency: actor.instances.length + count });
+      await this.#context.runtime.load(bytes, {
+        maxConcurrency: actor.instances.length + count,
+        serve: true,
+      });
       const added = Array.from({ length: count }, () => ({
         instanceId: randomUUID(),
         annotations,
@@ -263,7 +261,10 @@ export class ActorSupervisor {
             `${newRef} holds actor ${claims.sub}; a live update needs the same key ${actorId}`,
           );
         }
-        const loaded = await this.#context.runtime.load(bytes, { maxConcurrency: actor.instances.length });
+        const loaded = await this.#context.runtime.load(bytes, {
+          maxConcurrency: actor.instances.length,
+          serve: true,
+        });
         actor.claims = loaded.claims;
         actor.revision = revisionOf(loaded.claims);
         actor.imageRef = newRef;

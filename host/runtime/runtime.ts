@@ -1,6 +1,7 @@
 // The actor runtime: load signed actors (wasmbus modules and components) and invoke their
 // operations with msgpack payloads. The lattice host feeds it invocations; it never touches
-// NATS itself — every call out goes through the `hostCall` function the host supplies.
+// NATS on the main thread: every call out goes through the `hostCall` function the host supplies.
+// Given `rpc`, each worker holds its own NATS connection and serves its actors' RPC subjects.
 
 import { availableParallelism } from 'node:os';
 import { prepareActor } from './actor-loader.ts';
@@ -24,6 +25,7 @@ export class ActorRuntime {
   readonly #maxPages: number;
   readonly #maxPayloadBytes: number;
   readonly #actors = new Map<string, LoadedActor>();
+  readonly #serves: boolean;
 
   constructor(options: RuntimeOptions) {
     this.#timeoutMs = options.invocationTimeoutMs ?? DEFAULT_INVOCATION_TIMEOUT_MS;
@@ -32,11 +34,16 @@ export class ActorRuntime {
     this.#pool = new WorkerPool(options.workers ?? availableParallelism(), {
       hostCall: options.hostCall,
       log: options.log ?? logToStderr,
+      rpc: options.rpc,
+      stuckAfterMs: this.#timeoutMs,
     });
+    this.#serves = options.rpc !== undefined;
   }
 
   /** Verifies, compiles (once per module hash) and loads an actor into every worker. */
   async load(bytes: Uint8Array, options: LoadOptions = {}): Promise<LoadedActor> {
+    if (options.serve && !this.#serves)
+      throw new TypeError('serving RPC needs the runtime to be given `rpc`');
     const { actor, definition } = await prepareActor(bytes, this.#maxPages);
     this.#pool.load({
       type: 'load',
@@ -44,6 +51,7 @@ export class ActorRuntime {
       definition,
       caps: actor.claims.wascap.caps ?? [],
       maxConcurrency: options.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY,
+      serve: options.serve ?? false,
     });
     this.#actors.set(actor.id, actor);
     return actor;

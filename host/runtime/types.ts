@@ -2,6 +2,7 @@
 // and what it gives back (loaded actors, invocation results).
 
 import type { ActorClaims } from '../../lattice/claims.ts';
+import type { NatsConnectionSettings } from '../../lattice/nats.ts';
 import type { WasmKind } from '../../lattice/wasm.ts';
 
 /** An actor's call out of the sandbox, after the runtime has checked its capability claims. */
@@ -42,11 +43,26 @@ export interface RuntimeOptions {
   maxPayloadBytes?: number;
   /** Where actor log lines go; default: stderr, tagged with the actor's key. */
   log?: (entry: ActorLogEntry) => void;
+  /** Lets workers serve their actors' RPC subjects from NATS themselves (the host sets it). */
+  rpc?: WorkerRpcSettings;
+}
+
+/** What a worker needs to serve invocations from NATS: its own connection and the trust list. */
+export interface WorkerRpcSettings {
+  nats: NatsConnectionSettings;
+  latticePrefix: string;
+  jsDomain?: string | undefined;
+  /** Cluster keys (C…) whose signed invocations are accepted. */
+  clusterIssuers: string[];
+  /** The host's key: the source of invocation events. */
+  hostId: string;
 }
 
 export interface LoadOptions {
   /** Instances of this actor that may run at once (per worker); default 8. */
   maxConcurrency?: number;
+  /** Serve the actor's RPC subject from the workers (needs `RuntimeOptions.rpc`); default false. */
+  serve?: boolean;
 }
 
 /** A verified, compiled actor ready to invoke. */

@@ -5,7 +5,7 @@
 import { Worker } from 'node:worker_threads';
 import { CallSlots, createSlotBuffer } from './call-slots.ts';
 import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
-import type { ActorLogEntry, HostCallRequest } from './types.ts';
+import type { ActorLogEntry, HostCallRequest, WorkerRpcSettings } from './types.ts';
 import { type FromWorker, ownBytes, type ToWorker } from './worker-protocol.ts';
 
 const WORKER_ENTRY = new URL('./worker.ts', import.meta.url);
@@ -30,18 +30,32 @@ interface PendingCall {
 export interface PoolHooks {
   hostCall: (request: HostCallRequest) => Promise<Uint8Array>;
   log: (entry: ActorLogEntry) => void;
+  /** Given, every worker serves its actors' RPC subjects from NATS itself. */
+  rpc?: WorkerRpcSettings | undefined;
+  /** A busy worker that has not answered a ping for this long (plus a grace) is replaced. */
+  stuckAfterMs: number;
 }
+
+/** How long a worker may take to close its NATS connection before it is terminated anyway. */
+const CLOSE_GRACE_MS = 1_000;
 
 class WorkerHandle {
   readonly worker: Worker;
   readonly slots: CallSlots;
   readonly calls = new Map<number, PendingCall>();
+  /** Calls the worker is serving from NATS right now (it counts them; we only read). */
+  readonly rpcBusy: Int32Array;
+  closed: (() => void) | undefined;
   /** The ping sent and not yet answered, if any. Messages are handled in order, so a call
    * posted after an unanswered ping has certainly not started. */
   ping: { id: number; sentAt: number } | undefined;
-  constructor(worker: Worker, slots: CallSlots) {
+  constructor(worker: Worker, slots: CallSlots, rpcBusy: Int32Array) {
     this.worker = worker;
     this.slots = slots;
+    this.rpcBusy = rpcBusy;
+  }
+  get busy(): boolean {
+    return this.calls.size > 0 || Atomics.load(this.rpcBusy, 0) > 0;
   }
   post(message: ToWorker): void {
     this.worker.postMessage(message);
@@ -69,8 +83,14 @@ export class WorkerPool {
     for (let i = 0; i < size; i++) this.#workers.push(this.#spawn());
     this.#liveness = setInterval(() => {
       for (const handle of this.#workers) {
-        if (handle.calls.size > 0 && !handle.ping) handle.sendPing(this.#nextId++);
+        if (handle.busy && !handle.ping) handle.sendPing(this.#nextId++);
         if (handle.suspect) this.#takeBackQueued(handle);
+        // Calls served from NATS have no timer here: a worker serving one and silent past the
+        // timeout is stuck. (Posted calls are covered by their own timers and #checkAlive.)
+        const silentFor = handle.ping ? Date.now() - handle.ping.sentAt : 0;
+        if (Atomics.load(handle.rpcBusy, 0) > 0 && silentFor > this.#hooks.stuckAfterMs + PING_GRACE_MS) {
+          this.#replace(handle, `it did not answer for ${silentFor} ms (an actor did not return)`);
+        }
       }
     }, LIVENESS_INTERVAL_MS);
     this.#liveness.unref();
@@ -82,9 +102,11 @@ export class WorkerPool {
 
   #spawn(): WorkerHandle {
     const buffer = createSlotBuffer();
+    const busy = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
     const handle = new WorkerHandle(
-      new Worker(WORKER_ENTRY, { workerData: { slots: buffer } }),
+      new Worker(WORKER_ENTRY, { workerData: { slots: buffer, busy, rpc: this.#hooks.rpc } }),
       new CallSlots(buffer),
+      new Int32Array(busy),
     );
     handle.worker.on('message', (message: FromWorker) => this.#onMessage(handle, message));
     handle.worker.on('error', (error) => this.#replace(handle, `its worker failed: ${error.message}`));
@@ -127,6 +149,9 @@ export class WorkerPool {
         return;
       case 'pong':
         if (handle.ping?.id === message.id) handle.ping = undefined;
+        return;
+      case 'closed':
+        handle.closed?.();
         return;
     }
   }
@@ -261,6 +286,18 @@ export class WorkerPool {
       }
       handle.calls.clear();
     }
-    await Promise.all(this.#workers.map((handle) => handle.worker.terminate()));
+    await Promise.all(
+      this.#workers.map(async (handle) => {
+        if (this.#hooks.rpc) {
+          // Let the worker answer what NATS already delivered to it, within a grace period.
+          await new Promise<void>((resolve) => {
+            handle.closed = resolve;
+            setTimeout(resolve, CLOSE_GRACE_MS).unref();
+            handle.post({ type: 'close' });
+          });
+        }
+        await handle.worker.terminate();
+      }),
+    );
   }
 }

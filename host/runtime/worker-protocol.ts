@@ -22,19 +22,30 @@ export interface ComponentDefinition {
 export type ActorDefinition = WasmbusDefinition | ComponentDefinition;
 
 export type ToWorker =
-  | { type: 'load'; actorId: string; definition: ActorDefinition; caps: string[]; maxConcurrency: number }
+  | {
+      type: 'load';
+      actorId: string;
+      definition: ActorDefinition;
+      caps: string[];
+      maxConcurrency: number;
+      /** Join the actor's RPC queue group from this worker. */
+      serve: boolean;
+    }
   | { type: 'unload'; actorId: string }
   | { type: 'invoke'; id: number; slot: number; actorId: string; operation: string; payload: Uint8Array }
   | { type: 'host-reply'; callId: number; ok: true; payload: Uint8Array }
   | { type: 'host-reply'; callId: number; ok: false; error: string }
-  | { type: 'ping'; id: number };
+  | { type: 'ping'; id: number }
+  /** Stop serving RPC (drain the NATS connection), then answer `closed`. */
+  | { type: 'close' };
 
 export type FromWorker =
   | { type: 'result'; id: number; ok: true; payload: Uint8Array }
   | { type: 'result'; id: number; ok: false; code: InvocationErrorCode; error: string }
   | { type: 'host-call'; callId: number; request: HostCallRequest }
   | { type: 'log'; entry: ActorLogEntry }
-  | { type: 'pong'; id: number };
+  | { type: 'pong'; id: number }
+  | { type: 'closed' };
 
 /**
  * The bytes of a view, in a buffer of their own. Posting a view clones its whole backing

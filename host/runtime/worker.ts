@@ -1,6 +1,7 @@
 // The worker thread: holds the actors the runtime loaded, a pool of instances per actor, and
-// runs invocations. Actors never run on the host's main thread: a stuck actor can only stall
-// its worker, which the runtime then replaces. Host calls go to the main thread and back.
+// runs invocations — posted by the main thread, or, with RPC settings, taken straight from NATS
+// (worker-rpc.ts). Actors never run on the host's main thread: a stuck actor can only stall its
+// worker, which the runtime then replaces. Host calls go to the main thread and back.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { DecodeError } from '../../lattice/errors.ts';
@@ -9,13 +10,14 @@ import { CallSlots } from './call-slots.ts';
 import { ComponentActor, type ComponentInstance, UnknownOperationError } from './component-instance.ts';
 import { PayloadShapeError } from './contracts.ts';
 import { INVOCATION_ERROR_CODES, type InvocationErrorCode } from './errors.ts';
-import type { ActorLogLevel, HostCallRequest } from './types.ts';
+import type { ActorLogLevel, HostCallRequest, WorkerRpcSettings } from './types.ts';
 import { GuestError, WasmbusInstance } from './wasmbus-instance.ts';
 import { type ActorDefinition, type FromWorker, ownBytes, type ToWorker } from './worker-protocol.ts';
 
 if (!parentPort) throw new Error('host/runtime/worker.ts runs as a worker thread');
 const port = parentPort;
-const slots = new CallSlots((workerData as { slots: SharedArrayBuffer }).slots);
+const data = workerData as { slots: SharedArrayBuffer; busy: SharedArrayBuffer; rpc?: WorkerRpcSettings };
+const slots = new CallSlots(data.slots);
 
 function send(message: FromWorker): void {
   port.postMessage(message);
@@ -84,6 +86,7 @@ class ActorSlot {
 }
 
 const actors = new Map<string, ActorSlot>();
+const actorCaps = new Map<string, string[]>();
 
 function contextFor(actorId: string, caps: string[]): ActorContext {
   return {
@@ -96,6 +99,7 @@ function contextFor(actorId: string, caps: string[]): ActorContext {
 
 function load(actorId: string, definition: ActorDefinition, caps: string[], maxConcurrency: number): void {
   const context = contextFor(actorId, caps);
+  actorCaps.set(actorId, caps);
   if (definition.kind === 'module') {
     actors.set(
       actorId,
@@ -138,24 +142,25 @@ async function invoke(
   }
 }
 
-async function run(id: number, actorId: string, operation: string, payload: Uint8Array): Promise<void> {
-  const slot = actors.get(actorId);
-  if (!slot) {
-    send({
-      type: 'result',
-      id,
-      ok: false,
-      code: INVOCATION_ERROR_CODES.notLoaded,
-      error: `actor ${actorId} is not loaded`,
-    });
-    return;
+/** An invocation failure with the code the main thread reports it under. */
+class ExecutionError extends Error {
+  readonly code: InvocationErrorCode;
+  constructor(code: InvocationErrorCode, message: string) {
+    super(message);
+    this.code = code;
   }
+}
+
+/** Runs one call on an instance of the actor; rejects with an ExecutionError. */
+async function execute(actorId: string, operation: string, payload: Uint8Array): Promise<Uint8Array> {
+  const slot = actors.get(actorId);
+  if (!slot) throw new ExecutionError(INVOCATION_ERROR_CODES.notLoaded, `actor ${actorId} is not loaded`);
   let instance: Instance | undefined;
   try {
     instance = await slot.acquire();
     const reply = await instance.invoke(operation, payload);
     slot.release(instance);
-    send({ type: 'result', id, ok: true, payload: ownBytes(reply) });
+    return reply;
   } catch (error) {
     const { code, message } = classify(error);
     // Answered errors leave the instance sound; anything else (a trap) may not have.
@@ -169,17 +174,58 @@ async function run(id: number, actorId: string, operation: string, payload: Uint
     } else if (instance) {
       slot.discard();
     }
+    throw new ExecutionError(code, message);
+  }
+}
+
+async function run(id: number, actorId: string, operation: string, payload: Uint8Array): Promise<void> {
+  try {
+    const reply = await execute(actorId, operation, payload);
+    send({ type: 'result', id, ok: true, payload: ownBytes(reply) });
+  } catch (error) {
+    const { code, message } = error as ExecutionError;
     send({ type: 'result', id, ok: false, code, error: message });
   }
+}
+
+// ---- RPC straight from NATS ----
+
+// Loaded only when asked for: the NATS client and its friends would slow every worker's start.
+const rpc = data.rpc
+  ? new (await import('./worker-rpc.ts')).WorkerRpcServer(
+      data.rpc,
+      { capsOf: (actorId) => actorCaps.get(actorId), execute },
+      new Int32Array(data.busy),
+    )
+  : undefined;
+
+function serve(actorId: string): void {
+  rpc?.serve(actorId).catch((error: unknown) => {
+    const text = `cannot serve RPC for ${actorId}: ${error instanceof Error ? error.message : String(error)}`;
+    send({ type: 'log', entry: { actorId, level: 'error', text } });
+  });
+}
+
+/** Stops serving first, so calls already delivered to this worker still find the actor. */
+function unload(actorId: string): void {
+  const slot = actors.get(actorId);
+  const forget = () => {
+    if (actors.get(actorId) !== slot) return; // loaded again meanwhile
+    actors.delete(actorId);
+    actorCaps.delete(actorId);
+  };
+  if (rpc) void rpc.stopServing(actorId).then(forget);
+  else forget();
 }
 
 port.on('message', (message: ToWorker) => {
   switch (message.type) {
     case 'load':
       load(message.actorId, message.definition, message.caps, message.maxConcurrency);
+      if (message.serve) serve(message.actorId);
       break;
     case 'unload':
-      actors.delete(message.actorId);
+      unload(message.actorId);
       break;
     case 'invoke':
       // A call the main thread took back (this worker was stuck) runs elsewhere: skip it.
@@ -196,6 +242,9 @@ port.on('message', (message: ToWorker) => {
     }
     case 'ping':
       send({ type: 'pong', id: message.id });
+      break;
+    case 'close':
+      void (rpc?.close() ?? Promise.resolve()).then(() => send({ type: 'closed' }));
       break;
   }
 });

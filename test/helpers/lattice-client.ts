@@ -39,8 +39,11 @@ export async function gather(
   const inbox = createInbox();
   const replies: Record<string, unknown>[] = [];
   const subscription = nc.subscribe(inbox, {
-    callback: (_error, msg) =>
-      replies.push(JSON.parse(new TextDecoder().decode(msg.data)) as Record<string, unknown>),
+    callback: (_error, msg) => {
+      // With nobody listening the server answers a "no responders" status with an empty body.
+      if (msg.data.length > 0)
+        replies.push(JSON.parse(new TextDecoder().decode(msg.data)) as Record<string, unknown>);
+    },
   });
   nc.publish(subject, encoder.encode(body === undefined ? '' : JSON.stringify(body)), { reply: inbox });
   await new Promise((resolve) => setTimeout(resolve, waitMs));

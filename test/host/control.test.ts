@@ -117,7 +117,7 @@ describe('actor RPC through NATS', () => {
     const payload = new TextEncoder().encode('hello lattice');
     const reply = await invokeActor(nc, LATTICE, clusterKey, actorId, 'Test.Echo', payload);
     expect(new TextDecoder().decode(reply)).toBe('hello lattice');
-    const event = await events.waitFor('invocation_succeeded', () => true).catch(() => undefined);
+    const event = await events.waitFor('invocation_succeeded', () => true, 300).catch(() => undefined);
     expect(event).toBeUndefined(); // invocation events go to wasmbus.rpcevt, not the main subject
   });
 

@@ -1,0 +1,172 @@
+// The lattice round trip (issue 4): a signed invocation of a small payload to an actor on a host
+// process through NATS, beside a raw NATS request/reply to a trivial responder process, in the
+// same run, interleaved. Then the parts that make up the difference: signing, verification, the
+// main-thread → worker hop with the wasm call (which the lattice path avoids), and msgpack.
+
+import { type ChildProcess, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { ActorRuntime } from '../host/runtime/mod.ts';
+import { verifySignedWasm } from '../lattice/claims.ts';
+import { hostPingReplySchema } from '../lattice/control.ts';
+import { actorEntity, decodeInvocation, encodeInvocation, providerEntity } from '../lattice/invocation.ts';
+import { InvocationSigner } from '../lattice/invocation-signer.ts';
+import { validateInvocation } from '../lattice/invocation-validation.ts';
+import { KeyPair } from '../lattice/keys.ts';
+import { connectNats, type NatsConnection } from '../lattice/nats.ts';
+import { sendInvocation } from '../lattice/rpc.ts';
+import { latticeSubjects } from '../lattice/subjects.ts';
+import { builtActor } from '../test/helpers/actors.ts';
+import { startNatsServer } from '../test/helpers/nats-server.ts';
+import { interleavedLatencies, measure, percentile, printLatencies } from './harness.ts';
+
+const LATTICE = 'bench';
+const ACTOR = 'wasmbus-kvcounter'; // a C wasmbus module; Test.Echo answers its payload
+const HOST_MAIN = new URL('../host/main.ts', import.meta.url).pathname;
+const RESPONDER = new URL('./nats-responder.ts', import.meta.url).pathname;
+
+function spawnNode(args: string[]): ChildProcess {
+  return spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+async function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> {
+  const lines = createInterface({ input: child.stdout! });
+  for await (const line of lines) if (pattern.test(line)) return;
+  throw new Error(`child exited before printing ${pattern}`);
+}
+
+async function waitForHost(nc: NatsConnection): Promise<string> {
+  const subjects = latticeSubjects(LATTICE);
+  for (let attempt = 0; attempt < 100; attempt++) {
+    const reply = await nc
+      .request(subjects.ctl.ping(), new Uint8Array(), { timeout: 300 })
+      .catch(() => undefined);
+    if (reply) return hostPingReplySchema.parse(JSON.parse(new TextDecoder().decode(reply.data))).id;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error('the host did not answer a ping within 10 s');
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null) return;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
+
+export async function runLatticeBench(): Promise<void> {
+  const nats = await startNatsServer();
+  const clusterKey = KeyPair.create('cluster');
+  const dir = mkdtempSync(join(tmpdir(), 'wasmcloud-ts-bench-'));
+  const actorPath = join(dir, `${ACTOR}.wasm`);
+  const actorBytes = builtActor(ACTOR);
+  writeFileSync(actorPath, actorBytes);
+  const actorId = verifySignedWasm(actorBytes).claims.sub;
+  const subjects = latticeSubjects(LATTICE);
+
+  const responder = spawnNode([RESPONDER, nats.url, 'bench.echo']);
+  const port = new URL(nats.url).port;
+  const host = spawn(
+    process.execPath,
+    [
+      HOST_MAIN,
+      '--rpc-port',
+      port,
+      '--lattice-prefix',
+      LATTICE,
+      '--cluster-seed',
+      clusterKey.seed,
+      '--log-level',
+      'warn',
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'] },
+  );
+  const nc = await connectNats({ url: nats.url });
+  try {
+    await waitForLine(responder, /ready/);
+    const hostId = await waitForHost(nc);
+    await nc.request(
+      subjects.ctl.launchActor(hostId),
+      new TextEncoder().encode(JSON.stringify({ actor_ref: actorPath })),
+      { timeout: 2_000 },
+    );
+
+    const payload = new Uint8Array(100).fill(42);
+    const signer = new InvocationSigner(clusterKey, hostId);
+    const origin = providerEntity(
+      'VAMMGIMPCBWOMQHAPTXANYB52OQ3BCQPEITIAHSDC4IIKZJKQEYDEWKN',
+      'wasmcloud:httpserver',
+      'default',
+    );
+    const invoke = () =>
+      sendInvocation(
+        nc,
+        subjects.rpc.actor(actorId),
+        signer.sign({ origin, target: actorEntity(actorId), operation: 'Test.Echo', msg: payload }),
+        { timeoutMs: 2_000 },
+      );
+    for (let attempt = 0; ; attempt++) {
+      const ok = await invoke().then(
+        () => true,
+        () => false,
+      );
+      if (ok) break;
+      if (attempt > 100) throw new Error('the actor did not start within 10 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+
+    const [raw, lattice] = await interleavedLatencies([
+      { name: 'raw NATS request/reply (two processes)', operation: () => nc.request('bench.echo', payload) },
+      { name: `signed invocation → host → ${ACTOR} Test.Echo`, operation: invoke },
+    ]);
+    printLatencies('lattice round trip, 100-byte payload, sequential', raw!, [lattice!]);
+
+    // The parts, measured alone in this process.
+    const invocation = signer.sign({
+      origin,
+      target: actorEntity(actorId),
+      operation: 'Test.Echo',
+      msg: payload,
+    });
+    const encoded = encodeInvocation(invocation);
+    const issuers = new Set([clusterKey.publicKey]);
+    const sign = measure('sign', () =>
+      signer.sign({ origin, target: actorEntity(actorId), operation: 'Test.Echo', msg: payload }),
+    );
+    const verify = measure('verify', () => validateInvocation(invocation, { clusterIssuers: issuers }));
+    const codec = measure('encode + decode', () => decodeInvocation(encodeInvocation(invocation)));
+    const runtime = new ActorRuntime({
+      workers: 1,
+      hostCall: () => Promise.reject(new Error('no host calls')),
+    });
+    await runtime.load(actorBytes);
+    const [workerCall] = await interleavedLatencies(
+      [{ name: 'worker', operation: () => runtime.invoke(actorId, 'Test.Echo', payload) }],
+      { rounds: 5 },
+    );
+    await runtime.close();
+    const rawP50 = percentile(raw!.samples, 0.5);
+    const latticeP50 = percentile(lattice!.samples, 0.5);
+    console.log('\nwhere the difference goes (µs, measured alone)');
+    console.log(`  raw NATS round trip (p50)             ${rawP50.toFixed(0)}`);
+    console.log(`  + sign invocation (client)            ${sign.microseconds.toFixed(0)}`);
+    console.log(`  + verify invocation (host)            ${verify.microseconds.toFixed(0)}`);
+    console.log(
+      `  (main thread → worker → wasm (p50)    ${percentile(workerCall!.samples, 0.5).toFixed(0)}  not on this path: workers serve NATS themselves)`,
+    );
+    console.log(
+      `  + invocation encode + decode          ${codec.microseconds.toFixed(0)}  (${encoded.length} bytes)`,
+    );
+    console.log(
+      `  = lattice round trip (p50)            ${latticeP50.toFixed(0)}  (${(latticeP50 / rawP50).toFixed(2)}× raw)`,
+    );
+  } finally {
+    await nc.close();
+    await stop(host);
+    await stop(responder);
+    await nats.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}

@@ -1,0 +1,130 @@
+// Inside a worker: serves the invocations addressed to its actors straight from NATS (protocol.md
+// §3.1, §3.3), so a call goes NATS → worker → wasm → NATS without visiting the host's main thread
+// (design.md: the main-thread hop costs as much as the wasm call and the NATS hop together).
+//
+// Every worker of every host running an actor joins the actor's queue group, so NATS spreads the
+// calls. Each call is decoded, de-chunked, validated (signature, time, hash, issuer, URLs, then the
+// actor's capability claim for a provider caller), run, answered, and reported as an invocation
+// event on `wasmbus.rpcevt.{lattice}`.
+
+import { ChunkStore } from '../../lattice/chunking.ts';
+import { errorMessage } from '../../lattice/errors.ts';
+import { cloudEvent } from '../../lattice/events.ts';
+import type { Invocation, WasmCloudEntity } from '../../lattice/invocation.ts';
+import { checkActorCapability, validateInvocation } from '../../lattice/invocation-validation.ts';
+import { encodeJsonMessage } from '../../lattice/json-message.ts';
+import { connectNats, type Msg, type NatsConnection, type Subscription } from '../../lattice/nats.ts';
+import { invocationErrorReply, invocationReply, receiveInvocation } from '../../lattice/rpc.ts';
+import { type LatticeSubjects, latticeSubjects } from '../../lattice/subjects.ts';
+import type { WorkerRpcSettings } from './types.ts';
+
+/** What the worker lends the RPC server: its actors' claims and a way to run them. */
+export interface WorkerActors {
+  capsOf(actorId: string): readonly string[] | undefined;
+  execute(actorId: string, operation: string, payload: Uint8Array): Promise<Uint8Array>;
+}
+
+function entity({ public_key, contract_id, link_name }: WasmCloudEntity) {
+  return { public_key, contract_id, link_name };
+}
+
+export class WorkerRpcServer {
+  readonly #settings: WorkerRpcSettings;
+  readonly #actors: WorkerActors;
+  readonly #subjects: LatticeSubjects;
+  readonly #issuers: ReadonlySet<string>;
+  readonly #subscriptions = new Map<string, Subscription>();
+  readonly #connection: Promise<{ nc: NatsConnection; chunks: ChunkStore }>;
+  /** Calls being served now; the main thread reads it to know when to check this worker is alive. */
+  readonly #busy: Int32Array;
+
+  constructor(settings: WorkerRpcSettings, actors: WorkerActors, busy: Int32Array) {
+    this.#settings = settings;
+    this.#actors = actors;
+    this.#busy = busy;
+    this.#subjects = latticeSubjects(settings.latticePrefix);
+    this.#issuers = new Set(settings.clusterIssuers);
+    this.#connection = connectNats(settings.nats).then((nc) => ({
+      nc,
+      chunks: new ChunkStore(nc, this.#subjects, settings.jsDomain),
+    }));
+    this.#connection.catch(() => undefined); // reported by `serve`
+  }
+
+  /** Joins the actor's queue group (once; a reload of the same actor keeps its subscription). */
+  async serve(actorId: string): Promise<void> {
+    if (this.#subscriptions.has(actorId)) return;
+    const { nc, chunks } = await this.#connection;
+    if (this.#subscriptions.has(actorId)) return;
+    const subject = this.#subjects.rpc.actor(actorId);
+    const subscription = nc.subscribe(subject, {
+      queue: this.#subjects.rpc.actorQueueGroup(actorId),
+      callback: (error, msg) => {
+        if (!error) void this.#handle(nc, chunks, actorId, msg);
+      },
+    });
+    this.#subscriptions.set(actorId, subscription);
+    await nc.flush();
+  }
+
+  /** Leaves the queue group; messages already delivered here are still answered (drain). */
+  async stopServing(actorId: string): Promise<void> {
+    const subscription = this.#subscriptions.get(actorId);
+    if (!subscription) return;
+    this.#subscriptions.delete(actorId);
+    await subscription.drain().catch(() => undefined);
+  }
+
+  async #handle(nc: NatsConnection, chunks: ChunkStore, actorId: string, msg: Msg): Promise<void> {
+    Atomics.add(this.#busy, 0, 1);
+    let invocation: Invocation | undefined;
+    let reply: Uint8Array;
+    let succeeded = false;
+    try {
+      invocation = await receiveInvocation(msg.data, chunks);
+      this.#check(actorId, invocation);
+      const result = await this.#actors.execute(actorId, invocation.operation, invocation.msg);
+      reply = await invocationReply(invocation.id, result, chunks);
+      succeeded = true;
+    } catch (error) {
+      const message = invocation ? errorMessage(error) : `deser error: ${errorMessage(error)}`;
+      reply = invocationErrorReply(invocation?.id ?? '', message);
+    } finally {
+      Atomics.sub(this.#busy, 0, 1);
+    }
+    if (msg.reply) msg.respond(reply);
+    // On the next turn, so the reply is written out before the event is even built.
+    const served = invocation;
+    if (served) setImmediate(() => this.#publishOutcome(nc, served, succeeded));
+  }
+
+  #check(actorId: string, invocation: Invocation): void {
+    validateInvocation(invocation, { clusterIssuers: this.#issuers });
+    if (invocation.target.public_key !== actorId) {
+      throw new Error(`invocation ${invocation.id} is for ${invocation.target.public_key}, not ${actorId}`);
+    }
+    const caps = this.#actors.capsOf(actorId);
+    if (caps === undefined) throw new Error(`actor ${actorId} is not running on this host`);
+    checkActorCapability(invocation, caps);
+  }
+
+  #publishOutcome(nc: NatsConnection, invocation: Invocation, succeeded: boolean): void {
+    const name = succeeded ? 'invocation_succeeded' : 'invocation_failed';
+    const event = cloudEvent(name, this.#settings.hostId, {
+      source: entity(invocation.origin),
+      dest: entity(invocation.target),
+      operation: invocation.operation,
+      bytes: invocation.msg.length,
+    });
+    try {
+      nc.publish(this.#subjects.events.invocations(), encodeJsonMessage(event));
+    } catch {
+      // The connection is closing with the worker; nobody is left to tell.
+    }
+  }
+
+  async close(): Promise<void> {
+    const { nc } = await this.#connection;
+    await nc.drain().catch(() => undefined);
+  }
+}
