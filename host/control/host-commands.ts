@@ -19,7 +19,8 @@ import { errorMessage } from '../../lattice/errors.ts';
 import { parseJsonMessage } from '../../lattice/json-message.ts';
 import type { HostCommand } from '../../lattice/subjects.ts';
 import { fetchArtifact } from '../artifacts.ts';
-import type { ControlContext, ProviderInfo } from './types.ts';
+import type { RunningProvider } from '../providers/mod.ts';
+import type { ControlContext } from './types.ts';
 
 /** Runs work after the ack has gone out; failures are reported by `onError`, never thrown. */
 function inBackground(work: () => Promise<unknown>, onError: (message: string) => void): void {
@@ -81,7 +82,7 @@ async function updateActor(context: ControlContext, body: Uint8Array): Promise<C
   }
 }
 
-function findProvider(context: ControlContext, ref: string, linkName: string): ProviderInfo | undefined {
+function findProvider(context: ControlContext, ref: string, linkName: string): RunningProvider | undefined {
   return context.providers
     .running()
     .find((provider) => (provider.id === ref || provider.imageRef === ref) && provider.linkName === linkName);

@@ -1,41 +1,15 @@
 // What the control interface needs from the rest of the host, as small interfaces: the handlers
 // never see NATS subscriptions, workers or processes, only these.
 
-import type { ProviderClaims } from '../../lattice/claims.ts';
 import type { RegistryCredential } from '../../lattice/control.ts';
 import type { ActorSupervisor } from '../actors/actor-supervisor.ts';
 import type { EventPublisher } from '../events.ts';
 import type { LatticeData } from '../lattice-data.ts';
 import type { Logger } from '../log.ts';
-
-/** A provider process this host runs, as the control interface reports it. */
-export interface ProviderInfo {
-  id: string;
-  linkName: string;
-  contractId: string;
-  instanceId: string;
-  imageRef: string;
-  name: string;
-  revision: number;
-  annotations: Record<string, string>;
-  claims: ProviderClaims;
-  healthy: boolean;
-}
-
-export interface ProviderStartRequest {
-  archive: Uint8Array;
-  imageRef: string;
-  linkName: string;
-  configuration?: string | undefined;
-  annotations: Record<string, string>;
-}
+import type { ProviderSupervisor } from '../providers/mod.ts';
 
 /** The provider supervisor, as the control interface uses it. */
-export interface ProviderControl {
-  start(request: ProviderStartRequest): Promise<ProviderInfo>;
-  stop(providerId: string, linkName: string): Promise<boolean>;
-  running(): ProviderInfo[];
-}
+export type ProviderControl = Pick<ProviderSupervisor, 'start' | 'stop' | 'running'>;
 
 /** Facts about this host that replies and events carry. */
 export interface HostIdentity {

@@ -1,0 +1,144 @@
+// The host's settings: the 2022 environment variables and their flags, validated at start-up, and
+// what the host process does with a bad one (one line naming it, exit 1).
+
+import { spawn } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { HostConfigError, hostLabels, resolveHostConfig, settingsFromEnv } from '../../host/config.ts';
+import { KeyPair } from '../../lattice/keys.ts';
+import { REPO_ROOT } from '../helpers/fixtures.ts';
+import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
+import { NODE_24 } from '../helpers/wash.ts';
+
+describe('resolveHostConfig', () => {
+  test('defaults as the 2022 host: lattice "default", 127.0.0.1:4222, 2000 ms, a generated cluster key', () => {
+    const config = resolveHostConfig({}, {});
+    expect(config.latticePrefix).toBe('default');
+    expect(config.rpc.url).toBe('127.0.0.1:4222');
+    expect(config.ctl.url).toBe('127.0.0.1:4222');
+    expect(config.rpcTimeoutMs).toBe(2000);
+    expect(config.clusterSeedGenerated).toBe(true);
+    expect(config.clusterIssuers).toEqual([config.clusterKey.publicKey]);
+    expect(config.hostKey.publicKey).toMatch(/^N/);
+  });
+
+  test('reads every WASMCLOUD_* variable it knows; a given cluster seed joins the issuers', () => {
+    const cluster = KeyPair.create('cluster');
+    const other = KeyPair.create('cluster').publicKey;
+    const host = KeyPair.create('server');
+    const config = resolveHostConfig(
+      settingsFromEnv({
+        WASMCLOUD_LATTICE_PREFIX: 'blue',
+        WASMCLOUD_RPC_HOST: 'nats.internal',
+        WASMCLOUD_RPC_PORT: '4333',
+        WASMCLOUD_CTL_PORT: '4444',
+        WASMCLOUD_RPC_TIMEOUT_MS: '5000',
+        WASMCLOUD_CLUSTER_SEED: cluster.seed,
+        WASMCLOUD_CLUSTER_ISSUERS: other,
+        WASMCLOUD_HOST_SEED: host.seed,
+        WASMCLOUD_JS_DOMAIN: 'edge',
+        WASMCLOUD_OCI_ALLOW_LATEST: 'true',
+        WASMCLOUD_OCI_ALLOWED_INSECURE: 'localhost:5000, registry:5000',
+        WASMCLOUD_RPC_JWT: 'eyJ.jwt',
+        WASMCLOUD_RPC_SEED: 'SUAseed',
+        WASMCLOUD_CTL_TLS: 'true',
+      }),
+      {},
+    );
+    expect(config.latticePrefix).toBe('blue');
+    expect(config.rpc).toMatchObject({ url: 'nats.internal:4333', jwt: 'eyJ.jwt', seed: 'SUAseed' });
+    expect(config.rpc.tls).toBeUndefined();
+    expect(config.ctl).toMatchObject({ url: 'nats.internal:4444', tls: true, jwt: 'eyJ.jwt' });
+    expect(config.providerRpc.url).toBe('nats.internal:4333');
+    expect(config.rpcTimeoutMs).toBe(5000);
+    expect(config.clusterSeedGenerated).toBe(false);
+    expect(config.clusterIssuers.sort()).toEqual([cluster.publicKey, other].sort());
+    expect(config.hostKey.publicKey).toBe(host.publicKey);
+    expect(config.jsDomain).toBe('edge');
+    expect(config.allowLatest).toBe(true);
+    expect(config.allowedInsecure).toEqual(['localhost:5000', 'registry:5000']);
+  });
+
+  test('labels come from HOST_* variables (lower-cased) beside the hostcore ones', () => {
+    const labels = hostLabels({ HOST_ZONE: 'eu-1', HOST_Region: 'west', PATH: '/bin' }, { team: 'a' });
+    expect(labels).toMatchObject({ zone: 'eu-1', region: 'west', team: 'a', 'hostcore.os': 'linux' });
+    expect(labels).not.toHaveProperty('path');
+  });
+
+  test.each([
+    [{ rpcPort: 'abc' }, /WASMCLOUD_RPC_PORT \(--rpc-port\): expected a port number/],
+    [{ rpcPort: '70000' }, /WASMCLOUD_RPC_PORT \(--rpc-port\): expected a port from 1 to 65535/],
+    [{ latticePrefix: 'a.b' }, /WASMCLOUD_LATTICE_PREFIX \(--lattice-prefix\)/],
+    [{ clusterSeed: 'SNOTASEED' }, /WASMCLOUD_CLUSTER_SEED \(--cluster-seed\): expected a cluster seed/],
+    [
+      { hostSeed: KeyPair.create('cluster').seed },
+      /WASMCLOUD_HOST_SEED \(--host-seed\): expected a server seed/,
+    ],
+    [
+      { clusterIssuers: 'CFOO' },
+      /WASMCLOUD_CLUSTER_ISSUERS \(--cluster-issuers\): expected comma-separated cluster keys/,
+    ],
+    [{ rpcTimeoutMs: '0' }, /WASMCLOUD_RPC_TIMEOUT_MS \(--rpc-timeout-ms\): must be at least 1/],
+    [{ allowLatest: 'maybe' }, /WASMCLOUD_OCI_ALLOW_LATEST \(--allow-latest\): expected true or false/],
+    [{ logLevel: 'loud' }, /WASMCLOUD_LOG_LEVEL \(--log-level\)/],
+  ])('%o is refused, naming the variable and the flag', (raw, message) => {
+    expect(() => resolveHostConfig(raw, {})).toThrow(HostConfigError);
+    expect(() => resolveHostConfig(raw, {})).toThrow(message);
+  });
+});
+
+describe('the host process', () => {
+  let nats: NatsServer;
+  beforeAll(async () => {
+    nats = await startNatsServer();
+  });
+  afterAll(() => nats?.stop());
+
+  function runHost(args: string[], env: Record<string, string> = {}) {
+    const child = spawn(NODE_24, ['host/main.ts', ...args], {
+      cwd: REPO_ROOT,
+      env: { PATH: process.env.PATH ?? '', ...env },
+    });
+    let stderr = '';
+    child.stderr.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    return { child, exited, stderr: () => stderr };
+  }
+
+  test('a bad setting stops start-up with one line naming it', async () => {
+    const run = runHost(['--rpc-port', 'four'], { WASMCLOUD_LATTICE_PREFIX: 'ok' });
+    expect(await run.exited).toBe(1);
+    expect(run.stderr().trim()).toBe(
+      'error: invalid host configuration: WASMCLOUD_RPC_PORT (--rpc-port): expected a port number',
+    );
+  });
+
+  test('an environment variable is checked the same way', async () => {
+    const run = runHost([], { WASMCLOUD_CLUSTER_ISSUERS: 'nonsense' });
+    expect(await run.exited).toBe(1);
+    expect(run.stderr()).toMatch(/^error: invalid host configuration: WASMCLOUD_CLUSTER_ISSUERS/);
+  });
+
+  test('without a cluster seed it makes one and says to share it; SIGTERM stops it cleanly', async () => {
+    const run = runHost(['--rpc-port', String(nats.port), '--lattice-prefix', 'cfgtest']);
+    await expect.poll(() => run.stderr(), { timeout: 15_000 }).toMatch(/host started: N[A-Z2-7]{55}/);
+    expect(run.stderr()).toMatch(/no cluster seed given; .* WASMCLOUD_CLUSTER_SEED=SC[A-Z2-7]{56}/);
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
+    expect(run.stderr()).toMatch(/host N[A-Z2-7]{55} stopped/);
+  });
+
+  test('--help lists the flags with their environment variables', async () => {
+    const run = runHost(['--help']);
+    let stdout = '';
+    run.child.stdout.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+    });
+    expect(await run.exited).toBe(0);
+    expect(stdout).toMatch(
+      /--rpc-port <value>\s+NATS port for actor and provider RPC \[WASMCLOUD_RPC_PORT\]/,
+    );
+    expect(stdout).toContain('--label <key=value...>');
+  });
+});
