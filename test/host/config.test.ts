@@ -137,7 +137,7 @@ describe('the host process', () => {
     });
     expect(await run.exited).toBe(0);
     expect(stdout).toMatch(
-      /--rpc-port <value>\s+NATS port for actor and provider RPC \[WASMCLOUD_RPC_PORT\]/,
+      /--rpc-port <value>\s+NATS port for actor and provider RPC\s+\[WASMCLOUD_RPC_PORT\]/,
     );
     expect(stdout).toContain('--label <key=value...>');
   });
