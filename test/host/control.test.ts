@@ -121,6 +121,42 @@ describe('actor RPC through NATS', () => {
     expect(event).toBeUndefined(); // invocation events go to wasmbus.rpcevt, not the main subject
   });
 
+  test('an actor on the same host is called in place, without crossing NATS', async () => {
+    const other = signForTest(unsignedActor('wasmbus-kvcounter'), {
+      name: 'other',
+      callAlias: 'wasmcloud-ts/other',
+    });
+    const otherPath = join(dir, 'other.wasm');
+    writeFileSync(otherPath, other.bytes);
+    await ctlRequest(nc, subjects.ctl.launchActor(testHost.id), { actor_ref: otherPath });
+    await events.waitFor('actor_started', (data) => data.public_key === other.id);
+    await expect.poll(() => testHost.host.latticeData.actorByCallAlias('wasmcloud-ts/other')).toBe(other.id);
+
+    // Every call that arrives over NATS is reported on wasmbus.rpcevt; count them by target.
+    const served: string[] = [];
+    const subscription = nc.subscribe(subjects.events.invocations(), {
+      callback: (_error, msg) =>
+        served.push(
+          (JSON.parse(new TextDecoder().decode(msg.data)) as { data: { dest: { public_key: string } } }).data
+            .dest.public_key,
+        ),
+    });
+    const reply = await invokeActor(
+      nc,
+      LATTICE,
+      clusterKey,
+      actorId,
+      'Test.CallAlias',
+      new TextEncoder().encode('inner'),
+    );
+    expect(new TextDecoder().decode(reply)).toBe('inner');
+    await expect.poll(() => served).toEqual([actorId]);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(served).toEqual([actorId]); // the inner call to `other` never went through NATS
+    subscription.unsubscribe();
+    await ctlRequest(nc, subjects.ctl.stopActor(testHost.id), { actor_ref: other.id, count: 0 });
+  });
+
   test('payloads over 700 KB travel through the object store both ways', async () => {
     const big = new Uint8Array(1024 * 1024).map((_, index) => index % 251);
     const reply = await invokeActor(nc, LATTICE, clusterKey, actorId, 'Test.Echo', big);
