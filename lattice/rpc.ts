@@ -95,17 +95,23 @@ export async function receiveInvocation(
   return invocation;
 }
 
-/** The bytes of a reply to `invocationId`: the payload inline, or in the object store when large. */
+/**
+ * The bytes of a reply to `invocationId`: the payload inline, or in the object store when large.
+ * `content_length` is always the real size, as wasmbus-rpc sends it.
+ */
 export async function invocationReply(
   invocationId: string,
   payload: Uint8Array,
   chunks: ChunkStore | undefined,
 ): Promise<Uint8Array> {
-  const response: InvocationResponse = { msg: payload, invocation_id: invocationId };
+  const response: InvocationResponse = {
+    msg: payload,
+    invocation_id: invocationId,
+    content_length: payload.length,
+  };
   if (payload.length > CHUNK_THRESHOLD_BYTES && chunks) {
     await chunks.putResponse(invocationId, payload);
     response.msg = EMPTY;
-    response.content_length = payload.length;
   }
   return encodeInvocationResponse(response);
 }

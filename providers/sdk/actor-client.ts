@@ -1,37 +1,59 @@
 // Calls from a provider to an actor (protocol.md §6.4): an Invocation from the provider entity
 // of the actor's link (provider key, contract, link name) to the actor, signed with HostData's
-// invocation seed, sent to `wasmbus.rpc.{lattice}.{actorId}`. Large payloads go through the object
-// store both ways.
+// invocation seed, sent to `wasmbus.rpc.{lattice}.{actorId}` through lattice/rpc.ts (chunking and
+// timeouts as the host has them). Failures are re-told in the actor's terms as ActorCallError.
 
-import {
-  actorEntity,
-  decodeInvocationResponse,
-  encodeInvocation,
-  isChunked,
-  providerEntity,
-} from '../../lattice/invocation.ts';
+import type { ChunkStore } from '../../lattice/chunking.ts';
+import { rpcTimeoutFor } from '../../lattice/chunking.ts';
+import { DecodeError, errorMessage, LatticeError } from '../../lattice/errors.ts';
+import { actorEntity, providerEntity } from '../../lattice/invocation.ts';
 import type { InvocationSigner } from '../../lattice/invocation-signer.ts';
 import type { NatsConnection } from '../../lattice/nats.ts';
+import { RpcRemoteError, RpcTransportError, sendInvocation } from '../../lattice/rpc.ts';
 import type { LatticeSubjects } from '../../lattice/subjects.ts';
-import { CHUNK_EXTRA_TIME_MS, CHUNK_THRESHOLD_BYTES, type ChunkStore } from './chunk-store.ts';
 import type { LinkTable } from './link-table.ts';
-import { natsErrorCode } from './nats-error.ts';
 
-export class ActorCallError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-    this.name = 'ActorCallError';
-  }
-}
+export class ActorCallError extends LatticeError {}
 
 export interface CallActorOptions {
-  /** Default: HostData's `default_rpc_timeout_ms` (plus 13 s for a payload sent in chunks). */
+  /** Default: HostData's `default_rpc_timeout_ms` (raised for large payloads, as the host does). */
   timeoutMs?: number;
 }
 
-const EMPTY = new Uint8Array(0);
+interface FailedCall {
+  actorId: string;
+  operation: string;
+  timeoutMs: number;
+}
+
+/** The shared RPC layer's error, said about this actor call. */
+function describeFailure(error: unknown, { actorId, operation, timeoutMs }: FailedCall): ActorCallError {
+  const options = { cause: error };
+  if (error instanceof RpcRemoteError) {
+    return new ActorCallError(
+      'ACTOR_ERROR',
+      `actor ${actorId} failed ${operation}: ${error.message}`,
+      options,
+    );
+  }
+  if (error instanceof RpcTransportError && error.code === 'RPC_NO_RESPONDERS') {
+    return new ActorCallError(
+      'ACTOR_UNREACHABLE',
+      `no host is running actor ${actorId} (${operation})`,
+      options,
+    );
+  }
+  if (error instanceof RpcTransportError && error.code === 'RPC_TIMEOUT') {
+    const message = `actor ${actorId} did not answer ${operation} within ${timeoutMs} ms`;
+    return new ActorCallError('ACTOR_CALL_TIMEOUT', message, options);
+  }
+  if (error instanceof DecodeError) {
+    const message = `actor ${actorId} sent an unreadable reply to ${operation}: ${error.message}`;
+    return new ActorCallError('ACTOR_REPLY_INVALID', message, options);
+  }
+  const message = `calling ${operation} on actor ${actorId} failed: ${errorMessage(error)}`;
+  return new ActorCallError('ACTOR_CALL_FAILED', message, options);
+}
 
 export class ActorClient {
   readonly #nc: NatsConnection;
@@ -85,55 +107,20 @@ export class ActorClient {
       target: actorEntity(actorId),
       operation,
       msg: payload,
+      content_length: payload.length, // as wasmbus-rpc sends it, chunked or not
     });
-    let timeout = options.timeoutMs ?? this.#timeoutMs;
-    invocation.content_length = payload.length;
-    if (payload.length > CHUNK_THRESHOLD_BYTES) {
-      // The token hashes the whole payload; only the envelope travels without it.
-      await this.#chunks.put(this.#subjects.chunking.requestObject(invocation.id), payload);
-      invocation.msg = EMPTY;
-      timeout += CHUNK_EXTRA_TIME_MS;
-    }
-    let replyData: Uint8Array;
+    const timeoutMs = options.timeoutMs ?? this.#timeoutMs;
     try {
-      const reply = await this.#nc.request(this.#subjects.rpc.actor(actorId), encodeInvocation(invocation), {
-        timeout,
+      return await sendInvocation(this.#nc, this.#subjects.rpc.actor(actorId), invocation, {
+        timeoutMs,
+        chunks: this.#chunks,
       });
-      replyData = reply.data;
     } catch (error) {
-      const code = natsErrorCode(error);
-      if (code === '503') {
-        throw new ActorCallError('ACTOR_UNREACHABLE', `no host is running actor ${actorId} (${operation})`);
-      }
-      if (code === 'TIMEOUT') {
-        throw new ActorCallError(
-          'ACTOR_CALL_TIMEOUT',
-          `actor ${actorId} did not answer ${operation} within ${timeout} ms`,
-        );
-      }
-      throw new ActorCallError(
-        'ACTOR_CALL_FAILED',
-        `calling ${operation} on actor ${actorId} failed: ${(error as Error).message}`,
-      );
+      throw describeFailure(error, {
+        actorId,
+        operation,
+        timeoutMs: rpcTimeoutFor(payload.length, timeoutMs),
+      });
     }
-    let response: ReturnType<typeof decodeInvocationResponse>;
-    try {
-      response = decodeInvocationResponse(replyData);
-    } catch (error) {
-      throw new ActorCallError(
-        'ACTOR_REPLY_INVALID',
-        `actor ${actorId} sent an unreadable reply to ${operation}: ${(error as Error).message}`,
-      );
-    }
-    if (response.error !== undefined && response.error !== '') {
-      throw new ActorCallError('ACTOR_ERROR', `actor ${actorId} failed ${operation}: ${response.error}`);
-    }
-    if (isChunked(response)) {
-      return this.#chunks.take(
-        this.#subjects.chunking.responseObject(invocation.id),
-        response.content_length!,
-      );
-    }
-    return response.msg;
   }
 }

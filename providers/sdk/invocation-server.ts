@@ -1,22 +1,19 @@
 // Answers invocations on `wasmbus.rpc.{lattice}.{providerKey}.{linkName}` (queue group `rpc`),
-// as wasmbus-rpc's `subscribe_rpc` does (protocol.md §6.4): decode, de-chunk, validate (§3.3 steps
-// 1–6), dispatch on `operation`, reply an InvocationResponse or `{error}`. Replies over 700 KB go
-// to the object store as `{id}-r`. Nothing a caller sends can throw out of here.
+// as wasmbus-rpc's `subscribe_rpc` does (protocol.md §6.4): receive (decode + de-chunk, shared
+// with the host in lattice/rpc.ts), validate (§3.3 steps 1–6 and the provider checks), dispatch
+// on `operation`, reply. Nothing a caller sends can throw out of here.
 
-import {
-  decodeInvocation,
-  encodeInvocationResponse,
-  type Invocation,
-  isChunked,
-} from '../../lattice/invocation.ts';
+import type { ChunkStore } from '../../lattice/chunking.ts';
+import { errorMessage } from '../../lattice/errors.ts';
+import type { Invocation } from '../../lattice/invocation.ts';
 import {
   checkProviderInvocation,
   type ValidationOptions,
   validateInvocation,
 } from '../../lattice/invocation-validation.ts';
 import type { Msg, NatsConnection, Subscription } from '../../lattice/nats.ts';
+import { invocationErrorReply, invocationReply, receiveInvocation } from '../../lattice/rpc.ts';
 import type { LatticeSubjects } from '../../lattice/subjects.ts';
-import { CHUNK_THRESHOLD_BYTES, type ChunkStore } from './chunk-store.ts';
 import type { LinkTable } from './link-table.ts';
 import type { ProviderLogger } from './provider-log.ts';
 import type { InvocationContext, OperationHandler, Provider } from './provider-types.ts';
@@ -66,30 +63,30 @@ export class InvocationServer {
   }
 
   async #answer(msg: Msg): Promise<void> {
-    let invocation: Invocation;
+    const { chunks, log } = this.#options;
+    let invocation: Invocation | undefined;
+    let reply: Uint8Array;
     try {
-      invocation = decodeInvocation(msg.data);
+      invocation = await receiveInvocation(msg.data, chunks);
+      reply = await invocationReply(invocation.id, (await this.#handle(invocation)) ?? EMPTY, chunks);
     } catch (error) {
-      this.#reply(msg, '', undefined, `deser error: ${(error as Error).message}`);
-      return;
+      // Before an invocation was read there is no id to answer to: wasmbus-rpc's `deser error`.
+      if (invocation === undefined) {
+        reply = invocationErrorReply('', `deser error: ${errorMessage(error)}`);
+      } else {
+        log.debug(`invocation ${invocation.id} (${invocation.operation}) failed: ${errorMessage(error)}`);
+        reply = invocationErrorReply(invocation.id, errorMessage(error));
+      }
     }
+    if (msg.reply === undefined || msg.reply === '') return;
     try {
-      const result = await this.#handle(invocation);
-      await this.#replyResult(msg, invocation.id, result);
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      this.#options.log.debug(`invocation ${invocation.id} (${invocation.operation}) failed: ${message}`);
-      this.#reply(msg, invocation.id, undefined, message);
+      msg.respond(reply);
+    } catch (replyError) {
+      log.warn(`could not reply to invocation ${invocation?.id ?? '?'}: ${errorMessage(replyError)}`);
     }
   }
 
   async #handle(invocation: Invocation): Promise<Uint8Array | undefined> {
-    if (isChunked(invocation)) {
-      invocation.msg = await this.#options.chunks.take(
-        this.#options.subjects.chunking.requestObject(invocation.id),
-        invocation.content_length!,
-      );
-    }
     validateInvocation(invocation, this.#validation);
     checkProviderInvocation(invocation, this.#options.providerKey, this.#isLinked);
     const handler = this.#operations.get(invocation.operation);
@@ -107,40 +104,6 @@ export class InvocationServer {
       provider: this.#options.provider,
     };
     return handler(invocation.msg, context);
-  }
-
-  async #replyResult(msg: Msg, invocationId: string, result: Uint8Array | undefined): Promise<void> {
-    const body = result ?? EMPTY;
-    if (body.length > CHUNK_THRESHOLD_BYTES) {
-      await this.#options.chunks.put(this.#options.subjects.chunking.responseObject(invocationId), body);
-      this.#reply(msg, invocationId, EMPTY, undefined, body.length);
-      return;
-    }
-    this.#reply(msg, invocationId, body, undefined, body.length);
-  }
-
-  #reply(
-    msg: Msg,
-    invocationId: string,
-    body: Uint8Array | undefined,
-    error: string | undefined,
-    contentLength?: number,
-  ): void {
-    if (msg.reply === undefined || msg.reply === '') return;
-    try {
-      msg.respond(
-        encodeInvocationResponse({
-          msg: body ?? EMPTY,
-          invocation_id: invocationId,
-          error,
-          content_length: contentLength,
-        }),
-      );
-    } catch (replyError) {
-      this.#options.log.warn(
-        `could not reply to invocation ${invocationId}: ${(replyError as Error).message}`,
-      );
-    }
   }
 
   /** Stops taking new invocations (in-flight ones still reply while the connection drains). */

@@ -3,9 +3,9 @@
 // from stdin, connects, holds the links, validates and answers invocations, answers health checks
 // and shutdown requests, and calls actors back. See docs/providers.md.
 
+export { CHUNK_THRESHOLD_BYTES } from '../../lattice/chunking.ts';
 export { decodePayload, encodePayload } from '../../lattice/payload.ts';
 export { ActorCallError, type CallActorOptions } from './actor-client.ts';
-export { CHUNK_THRESHOLD_BYTES, ChunkStoreError } from './chunk-store.ts';
 export { HostDataInputError, readHostData } from './host-data-input.ts';
 export { createProviderLogger, type ProviderLogger, type ProviderLoggerOptions } from './provider-log.ts';
 export {

@@ -5,6 +5,7 @@
 // Subscriptions are made in this order: link changes, then RPC and shutdown, health last, and
 // flushed. A host may treat the first health reply as "the provider is ready for link messages".
 
+import { ChunkStore } from '../../lattice/chunking.ts';
 import { LatticeError } from '../../lattice/errors.ts';
 import type { HostData } from '../../lattice/host-data.ts';
 import { InvocationSigner } from '../../lattice/invocation-signer.ts';
@@ -12,7 +13,6 @@ import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { connectNats, type NatsConnection, type Subscription } from '../../lattice/nats.ts';
 import { type LatticeSubjects, latticeSubjects } from '../../lattice/subjects.ts';
 import { ActorClient, type CallActorOptions } from './actor-client.ts';
-import { ChunkStore } from './chunk-store.ts';
 import { answerHealthChecks } from './health-responder.ts';
 import { type CheckedHostData, readHostData } from './host-data-input.ts';
 import { InvocationServer } from './invocation-server.ts';
@@ -77,7 +77,7 @@ class ProviderRuntime implements Provider {
       },
       log,
     );
-    const chunks = new ChunkStore(nc, this.#subjects.chunking.bucket, hostData.js_domain, log);
+    const chunks = new ChunkStore(nc, this.#subjects, hostData.js_domain);
     this.#actors = new ActorClient({
       nc,
       subjects: this.#subjects,
