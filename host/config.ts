@@ -2,7 +2,7 @@
 // by command-line flags of the same name (`WASMCLOUD_RPC_HOST` ↔ `--rpc-host`), validated with zod.
 // A bad value stops start-up with a message naming the variable or flag it came from.
 
-import { arch, platform } from 'node:os';
+import { arch, availableParallelism, platform } from 'node:os';
 import { z } from 'zod';
 import { describeIssues } from '../lattice/json-message.ts';
 import { isPublicKey, KeyPair } from '../lattice/keys.ts';
@@ -96,6 +96,11 @@ export const HOST_SETTINGS = {
     env: 'WASMCLOUD_HOST_NAME',
     flag: 'friendly-name',
     help: 'friendly name; generated when absent',
+  },
+  actorWorkers: {
+    env: 'WASMCLOUD_ACTOR_WORKERS',
+    flag: 'actor-workers',
+    help: 'worker threads that run actors (default: one per core but one, at least 1)',
   },
 } as const satisfies Record<string, SettingSpec>;
 
@@ -192,6 +197,12 @@ const settingsSchema = z.object({
   structuredLogging: booleanText.default(false),
   logLevel: logLevelText.default('info'),
   friendlyName: z.string().min(1).optional(),
+  actorWorkers: z
+    .string()
+    .regex(/^\d+$/, 'expected a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'must be at least 1').max(256, 'must be at most 256'))
+    .optional(),
 });
 
 export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -218,6 +229,11 @@ export interface HostConfig {
   structuredLogging: boolean;
   logLevel: LogLevelName;
   friendlyName: string;
+  /**
+   * Worker threads for actors. By default one core is left to the main thread, NATS and provider
+   * processes: on 2 cores one worker answers a sequential call ~8 % sooner than two (bench/lattice).
+   */
+  actorWorkers: number;
 }
 
 /** Reads the settings from an environment (`process.env`) only. */
@@ -344,5 +360,6 @@ export function resolveHostConfig(raw: RawSettings, labels: Record<string, strin
     structuredLogging: s.structuredLogging,
     logLevel: s.logLevel,
     friendlyName,
+    actorWorkers: s.actorWorkers ?? Math.max(1, availableParallelism() - 1),
   };
 }

@@ -27,8 +27,6 @@ import { HOST_VERSION } from './version.ts';
 export interface HostOptions {
   config: HostConfig;
   log: Logger;
-  /** Worker threads for actors; default one per core. */
-  workers?: number;
   /** Provider health-check interval; default 30 s (tests shorten it). */
   providerHealthIntervalMs?: number;
   /** Called once the host has stopped, whoever asked (a signal, or `cmd.{host}.stop`). */
@@ -116,7 +114,7 @@ export class Host {
 
     let actors: ActorSupervisor | undefined;
     const runtime = new ActorRuntime({
-      workers: options.workers,
+      workers: config.actorWorkers,
       invocationTimeoutMs: config.rpcTimeoutMs,
       log: (entry) => log.info(entry.text, { actor: entry.actorId, level: entry.level }),
       // Workers serve their actors' RPC themselves, on connections of their own.

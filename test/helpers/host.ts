@@ -22,7 +22,7 @@ export interface TestHostOptions {
 export async function startTestHost(options: TestHostOptions): Promise<TestHost> {
   const url = new URL(options.natsUrl);
   const config = resolveHostConfig(
-    { rpcHost: url.hostname, rpcPort: url.port, logLevel: 'debug', ...options.settings },
+    { rpcHost: url.hostname, rpcPort: url.port, logLevel: 'debug', actorWorkers: '1', ...options.settings },
     hostLabels({}, options.labels),
   );
   const logs: string[] = [];
@@ -30,7 +30,6 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
   const host = await Host.start({
     config,
     log,
-    workers: 1,
     providerHealthIntervalMs: options.providerHealthIntervalMs,
   });
   return { host, id: host.id, logs };

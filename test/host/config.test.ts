@@ -2,8 +2,17 @@
 // what the host process does with a bad one (one line naming it, exit 1).
 
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
+import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { HostConfigError, hostLabels, resolveHostConfig, settingsFromEnv } from '../../host/config.ts';
+import {
+  HOST_SETTINGS,
+  HostConfigError,
+  hostLabels,
+  resolveHostConfig,
+  settingsFromEnv,
+} from '../../host/config.ts';
 import { KeyPair } from '../../lattice/keys.ts';
 import { REPO_ROOT } from '../helpers/fixtures.ts';
 import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
@@ -19,6 +28,7 @@ describe('resolveHostConfig', () => {
     expect(config.clusterSeedGenerated).toBe(true);
     expect(config.clusterIssuers).toEqual([config.clusterKey.publicKey]);
     expect(config.hostKey.publicKey).toMatch(/^N/);
+    expect(config.actorWorkers).toBe(Math.max(1, availableParallelism() - 1));
   });
 
   test('reads every WASMCLOUD_* variable it knows; a given cluster seed joins the issuers', () => {
@@ -58,6 +68,13 @@ describe('resolveHostConfig', () => {
     expect(config.allowedInsecure).toEqual(['localhost:5000', 'registry:5000']);
   });
 
+  test('docs/host.md lists every setting with its variable and flag', () => {
+    const doc = readFileSync(join(REPO_ROOT, 'docs', 'host.md'), 'utf8');
+    for (const spec of Object.values(HOST_SETTINGS)) {
+      expect(doc).toContain(`| \`${spec.env}\` | \`--${spec.flag}\` |`);
+    }
+  });
+
   test('labels come from HOST_* variables (lower-cased) beside the hostcore ones', () => {
     const labels = hostLabels({ HOST_ZONE: 'eu-1', HOST_Region: 'west', PATH: '/bin' }, { team: 'a' });
     expect(labels).toMatchObject({ zone: 'eu-1', region: 'west', team: 'a', 'hostcore.os': 'linux' });
@@ -80,6 +97,7 @@ describe('resolveHostConfig', () => {
     [{ rpcTimeoutMs: '0' }, /WASMCLOUD_RPC_TIMEOUT_MS \(--rpc-timeout-ms\): must be at least 1/],
     [{ allowLatest: 'maybe' }, /WASMCLOUD_OCI_ALLOW_LATEST \(--allow-latest\): expected true or false/],
     [{ logLevel: 'loud' }, /WASMCLOUD_LOG_LEVEL \(--log-level\)/],
+    [{ actorWorkers: '0' }, /WASMCLOUD_ACTOR_WORKERS \(--actor-workers\): must be at least 1/],
   ])('%o is refused, naming the variable and the flag', (raw, message) => {
     expect(() => resolveHostConfig(raw, {})).toThrow(HostConfigError);
     expect(() => resolveHostConfig(raw, {})).toThrow(message);
