@@ -1,7 +1,10 @@
 #!/usr/bin/env bash
 # Installs the Debian packages the project needs beyond npm, when they are missing:
-# nats-server (the lattice's transport, used by `wash up` and the tests), and clang-14 with
-# lld and wasi-libc (to build the example actors written in C).
+# nats-server (the lattice's transport, used by `wash up` and the tests); clang-14 with lld and
+# wasi-libc (to build the example actors written in C); docker-registry and skopeo (a real OCI
+# registry for the OCI tests, and an independent reader of what we push); chromium (the
+# dashboard's browser tests); golang-go with sprig and sigs.k8s.io/yaml (the Helm chart's
+# test renderer, built offline).
 # Run by `npm install` (postinstall). Needs root and apt-get; otherwise it says what to install.
 set -euo pipefail
 
@@ -11,6 +14,12 @@ command -v clang-14 >/dev/null 2>&1 || packages+=(clang-14)
 command -v wasm-ld-14 >/dev/null 2>&1 || packages+=(lld-14)
 [ -d /usr/include/wasm32-wasi ] || packages+=(wasi-libc)
 ls /usr/lib/llvm-14/lib/clang/14*/lib/wasi/libclang_rt.builtins-wasm32.a >/dev/null 2>&1 || packages+=(libclang-rt-14-dev-wasm32)
+command -v docker-registry >/dev/null 2>&1 || packages+=(docker-registry)
+command -v skopeo >/dev/null 2>&1 || packages+=(skopeo)
+command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+command -v go >/dev/null 2>&1 || packages+=(golang-go)
+[ -d /usr/share/gocode/src/github.com/Masterminds/sprig ] || packages+=(golang-github-masterminds-sprig-dev)
+[ -d /usr/share/gocode/src/sigs.k8s.io/yaml ] || packages+=(golang-k8s-sigs-yaml-dev)
 
 [ ${#packages[@]} -eq 0 ] && exit 0
 
