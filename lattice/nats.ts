@@ -41,6 +41,8 @@ export interface NatsTlsSettings {
 export interface NatsConnectionSettings {
   /** `host:port` or a `nats://`/`tls://` URL. */
   url: string;
+  /** More servers of the same cluster, tried after `url` (a comma list of URIs in link values). */
+  moreUrls?: readonly string[];
   /** A user JWT, used with `seed` (the 2022 `*_JWT` + `*_SEED` pair). */
   jwt?: string;
   /** A user nkey seed (S…); alone it authenticates as that nkey, with `jwt` as the JWT's owner. */
@@ -85,7 +87,7 @@ async function authenticatorFor(settings: NatsConnectionSettings): Promise<Authe
 /** Opens a NATS connection; rejects with a NatsConnectError that names the server on failure. */
 export async function connectNats(settings: NatsConnectionSettings): Promise<NatsConnection> {
   const options: ConnectionOptions = {
-    servers: settings.url,
+    servers: [settings.url, ...(settings.moreUrls ?? [])],
     name: settings.name,
     timeout: settings.timeoutMs ?? 2000,
     reconnect: settings.reconnect ?? false,
@@ -101,7 +103,7 @@ export async function connectNats(settings: NatsConnectionSettings): Promise<Nat
   } catch (error) {
     throw new NatsConnectError(
       'NATS_CONNECT_FAILED',
-      `cannot connect to NATS at ${settings.url}: ${(error as Error).message}`,
+      `cannot connect to NATS at ${[settings.url, ...(settings.moreUrls ?? [])].join(', ')}: ${(error as Error).message}`,
     );
   }
 }
