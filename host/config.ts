@@ -102,6 +102,16 @@ export const HOST_SETTINGS = {
     flag: 'actor-workers',
     help: 'worker threads that run actors (default: one per core but one, at least 1)',
   },
+  dashboardPort: {
+    env: 'WASMCLOUD_DASHBOARD_PORT',
+    flag: 'dashboard-port',
+    help: 'port of the dashboard (default 4000; 0 picks a free port; off serves none)',
+  },
+  dashboardHost: {
+    env: 'WASMCLOUD_DASHBOARD_HOST',
+    flag: 'dashboard-host',
+    help: 'address the dashboard listens on (default 127.0.0.1; 0.0.0.0 for every interface)',
+  },
 } as const satisfies Record<string, SettingSpec>;
 
 export type SettingName = keyof typeof HOST_SETTINGS;
@@ -157,6 +167,21 @@ const logLevelText = z
   .transform((level) => level.trim().toLowerCase())
   .pipe(z.enum(['trace', 'debug', 'info', 'warn', 'error'], 'expected trace, debug, info, warn or error'));
 
+/** A port, `0` for any free one, or `off` for no dashboard at all (undefined). */
+const dashboardPortText = z
+  .string()
+  .transform((text) => text.trim().toLowerCase())
+  .refine(
+    (text) => text === 'off' || (/^\d+$/.test(text) && Number(text) <= 65_535),
+    'expected a port from 0 to 65535, or off',
+  )
+  .transform((text) => (text === 'off' ? undefined : Number(text)));
+
+const bindAddressText = z
+  .string()
+  .trim()
+  .regex(/^[A-Za-z0-9.:-]+$/, 'expected an IP address or a host name, such as 127.0.0.1 or 0.0.0.0');
+
 const settingsSchema = z.object({
   latticePrefix: z
     .string()
@@ -203,6 +228,8 @@ const settingsSchema = z.object({
     .transform(Number)
     .pipe(z.number().int().min(1, 'must be at least 1').max(256, 'must be at most 256'))
     .optional(),
+  dashboardPort: dashboardPortText.default(4000),
+  dashboardHost: bindAddressText.default('127.0.0.1'),
 });
 
 export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -234,6 +261,8 @@ export interface HostConfig {
    * processes: on 2 cores one worker answers a sequential call ~8 % sooner than two (bench/lattice).
    */
   actorWorkers: number;
+  /** Where the dashboard listens (port 0: any free port); undefined when it is turned off. */
+  dashboard: { host: string; port: number } | undefined;
 }
 
 /** Reads the settings from an environment (`process.env`) only. */
@@ -361,5 +390,6 @@ export function resolveHostConfig(raw: RawSettings, labels: Record<string, strin
     logLevel: s.logLevel,
     friendlyName,
     actorWorkers: s.actorWorkers ?? Math.max(1, availableParallelism() - 1),
+    dashboard: s.dashboardPort === undefined ? undefined : { host: s.dashboardHost, port: s.dashboardPort },
   };
 }
