@@ -1,0 +1,122 @@
+// One HTTP request through the actor: the request as the contract's HttpRequest, the call, and the
+// reply as what to send back. Failures become the 2022 provider's statuses: no answer in time (or
+// no host running the actor) is 503, an actor error or a reply that is not a valid HttpResponse
+// is 500; each with a short text body, the detail going to the provider's log.
+
+import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { ActorCallError } from '../sdk/mod.ts';
+import {
+  decodeHttpResponse,
+  encodeHttpRequest,
+  type HeaderMap,
+  type HttpRequest,
+  InvalidHttpResponseError,
+} from './http-contract.ts';
+
+const EMPTY = new Uint8Array(0);
+
+/** Builds the contract's request from what Node parsed; `rawHeaders` keeps repeated headers apart. */
+export function httpRequestFrom(
+  method: string,
+  url: string,
+  rawHeaders: readonly string[],
+  body: Uint8Array | undefined,
+): HttpRequest {
+  const question = url.indexOf('?');
+  const header: HeaderMap = {};
+  for (let i = 0; i + 1 < rawHeaders.length; i += 2) {
+    const name = rawHeaders[i]!.toLowerCase();
+    const values = header[name];
+    if (values === undefined) header[name] = [rawHeaders[i + 1]!];
+    else values.push(rawHeaders[i + 1]!);
+  }
+  return {
+    method: method.toUpperCase(),
+    path: question === -1 ? url : url.slice(0, question),
+    queryString: question === -1 ? '' : url.slice(question + 1),
+    header,
+    body: body ?? EMPTY,
+  };
+}
+
+/** What goes back to the HTTP client. */
+export interface Reply {
+  statusCode: number;
+  headers: Record<string, string | string[]>;
+  body: Uint8Array | string;
+}
+
+/** Calls the actor with the encoded HttpRequest; resolves with its raw reply. */
+export type ActorCall = (payload: Uint8Array) => Promise<Uint8Array>;
+
+/** Says why a request failed, for the provider's log. */
+export type FailureLog = (message: string) => void;
+
+// Framing is the server's job: the actor's own length or encoding could contradict the body.
+const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding']);
+
+function textReply(statusCode: number, text: string): Reply {
+  return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${text}\n` };
+}
+
+function failureReply(error: unknown, logFailure: FailureLog): Reply {
+  if (error instanceof ActorCallError) {
+    logFailure(error.message);
+    switch (error.code) {
+      case 'ACTOR_CALL_TIMEOUT':
+        return textReply(503, 'Service Unavailable: the actor did not answer in time');
+      case 'ACTOR_UNREACHABLE':
+        return textReply(503, 'Service Unavailable: no host is running the actor');
+      case 'ACTOR_REPLY_INVALID':
+        return textReply(500, 'Internal Server Error: the actor sent an invalid response');
+      default:
+        return textReply(500, 'Internal Server Error: the actor failed to handle the request');
+    }
+  }
+  if (error instanceof InvalidHttpResponseError) {
+    logFailure(`the actor's reply cannot be sent: ${error.message}`);
+    return textReply(500, 'Internal Server Error: the actor sent an invalid response');
+  }
+  logFailure(`forwarding the request failed: ${(error as Error).message}`);
+  return textReply(500, 'Internal Server Error');
+}
+
+/** The actor's headers as Node sends them; throws InvalidHttpResponseError on a name or value Node refuses. */
+function responseHeaders(header: HeaderMap): Record<string, string | string[]> {
+  const out: Record<string, string | string[]> = {};
+  for (const [name, values] of Object.entries(header)) {
+    if (FRAMING_HEADERS.has(name.toLowerCase())) continue;
+    try {
+      validateHeaderName(name);
+      for (const value of values) validateHeaderValue(name, value);
+    } catch (error) {
+      throw new InvalidHttpResponseError(
+        `invalid HttpResponse: header ${JSON.stringify(name)}: ${(error as Error).message}`,
+      );
+    }
+    out[name] = values.length === 1 ? values[0]! : values;
+  }
+  return out;
+}
+
+/** Sends one request through the actor; never rejects (failures are 500/503 replies). */
+export async function forwardToActor(
+  request: HttpRequest,
+  call: ActorCall,
+  logFailure: FailureLog,
+): Promise<Reply> {
+  try {
+    const response = decodeHttpResponse(await call(encodeHttpRequest(request)));
+    if (response.statusCode < 200)
+      throw new InvalidHttpResponseError(
+        `invalid HttpResponse: statusCode ${response.statusCode} is informational, not a final response`,
+      );
+    return {
+      statusCode: response.statusCode,
+      headers: responseHeaders(response.header),
+      body: response.body,
+    };
+  } catch (error) {
+    return failureReply(error, logFailure);
+  }
+}
