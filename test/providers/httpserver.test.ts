@@ -1,0 +1,491 @@
+// The httpserver provider end to end: built into a signed archive from providers/httpserver,
+// started by a real host through the control interface, linked to real actors (echo, the wasmbus
+// kvcounter) and to a "fake actor" whose invocations this test answers itself (to see exactly
+// what the provider sends, and to answer slowly or wrongly). Requests go over real sockets.
+
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
+import { createServer, type Server } from 'node:net';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { verifySignedWasm } from '../../lattice/claims.ts';
+import { actorEntity, type Invocation, providerEntity } from '../../lattice/invocation.ts';
+import { validateInvocation } from '../../lattice/invocation-validation.ts';
+import { KeyPair } from '../../lattice/keys.ts';
+import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
+import { decodePayload, encodePayload } from '../../lattice/payload.ts';
+import { invocationErrorReply, invocationReply, receiveInvocation } from '../../lattice/rpc.ts';
+import { latticeSubjects } from '../../lattice/subjects.ts';
+import type { ProviderManifest } from '../../providers/build.ts';
+import { buildJsProviderArchive } from '../../providers/packaging/mod.ts';
+import { eventually, tempDir } from '../fixtures/providers/provider-test-kit.ts';
+import { builtActor } from '../helpers/actors.ts';
+import { REPO_ROOT } from '../helpers/fixtures.ts';
+import { startTestHost, type TestHost } from '../helpers/host.ts';
+import { ctlRequest, EventLog } from '../helpers/lattice-client.ts';
+import { freePort, type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
+
+const LATTICE = 'httpsrv';
+const CONTRACT = 'wasmcloud:httpserver';
+const subjects = latticeSubjects(LATTICE);
+const clusterKey = KeyPair.create('cluster');
+const ACK = { accepted: true, error: '' };
+const PROVIDER_DIR = join(REPO_ROOT, 'providers', 'httpserver');
+
+let nats: NatsServer;
+let nc: NatsConnection;
+let events: EventLog;
+let testHost: TestHost;
+let dir: string;
+let providerKey: string;
+let echoId: string;
+let kvcounterId: string;
+
+/** An actor no host runs: this test answers its invocations (see `fakeActor`). */
+const fakeId = KeyPair.create('module').publicKey;
+/** An actor nobody answers for at all. */
+const absentId = KeyPair.create('module').publicKey;
+/** What the fake actor does with the next invocations: a reply payload, an error, or silence. */
+let fakeBehaviour: (request: Record<string, unknown>) => Uint8Array | { error: string } | 'silent' = () =>
+  encodePayload({ statusCode: 200, header: {}, body: new Uint8Array() });
+const fakeReceived: Invocation[] = [];
+
+async function buildArchive(out: string): Promise<string> {
+  const manifest = JSON.parse(readFileSync(join(PROVIDER_DIR, 'provider.json'), 'utf8')) as ProviderManifest;
+  const built = await buildJsProviderArchive({
+    entry: join(PROVIDER_DIR, manifest.entry ?? 'index.ts'),
+    capabilityId: manifest.capabilityId,
+    name: manifest.name,
+    vendor: manifest.vendor,
+    version: manifest.version,
+    revision: manifest.revision,
+    issuer: KeyPair.create('account'),
+    subject: KeyPair.create('service'),
+    out,
+    compress: true,
+  });
+  return built.providerKey;
+}
+
+async function startActor(name: string): Promise<string> {
+  const bytes = builtActor(name);
+  const path = join(dir, `${name}.wasm`);
+  writeFileSync(path, bytes);
+  const id = verifySignedWasm(bytes).claims.sub;
+  expect(await ctlRequest(nc, subjects.ctl.launchActor(testHost.id), { actor_ref: path })).toEqual(ACK);
+  await events.waitFor('actor_started', (data) => data.public_key === id);
+  return id;
+}
+
+function serveFakeActor(): void {
+  nc.subscribe(subjects.rpc.actor(fakeId), {
+    callback: (_error, msg) => {
+      void (async () => {
+        const invocation = await receiveInvocation(msg.data, undefined);
+        fakeReceived.push(invocation);
+        const outcome = fakeBehaviour(decodePayload(invocation.msg) as Record<string, unknown>);
+        if (outcome === 'silent') return;
+        if (outcome instanceof Uint8Array)
+          msg.respond(await invocationReply(invocation.id, outcome, undefined));
+        else msg.respond(invocationErrorReply(invocation.id, outcome.error));
+      })();
+    },
+  });
+}
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  nc = await connectNats({ url: nats.url });
+  events = new EventLog(nc, LATTICE);
+  dir = tempDir('httpserver');
+  const archivePath = join(dir, 'httpserver.par.gz');
+  providerKey = await buildArchive(archivePath);
+  testHost = await startTestHost({
+    natsUrl: nats.url,
+    settings: { latticePrefix: LATTICE, clusterSeed: clusterKey.seed },
+  });
+  echoId = await startActor('echo');
+  kvcounterId = await startActor('wasmbus-kvcounter');
+  serveFakeActor();
+  await nc.flush();
+  expect(
+    await ctlRequest(nc, subjects.ctl.launchProvider(testHost.id), {
+      provider_ref: archivePath,
+      link_name: 'default',
+    }),
+  ).toEqual(ACK);
+  const started = await events.waitFor('provider_started', (data) => data.public_key === providerKey, 30_000);
+  expect(started.data).toMatchObject({ contract_id: CONTRACT, link_name: 'default' });
+}, 90_000);
+
+afterAll(async () => {
+  await testHost?.host.stop();
+  await nc?.close();
+  await nats?.stop();
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+// ---- helpers ----
+
+async function putLink(actorId: string, values: Record<string, string>): Promise<void> {
+  const link = {
+    actor_id: actorId,
+    provider_id: providerKey,
+    link_name: 'default',
+    contract_id: CONTRACT,
+    values,
+  };
+  expect(await ctlRequest(nc, subjects.ctl.linkPut(), link)).toEqual(ACK);
+}
+
+async function deleteLink(actorId: string): Promise<void> {
+  const request = { actor_id: actorId, contract_id: CONTRACT, link_name: 'default' };
+  expect(await ctlRequest(nc, subjects.ctl.linkDel(), request)).toEqual(ACK);
+}
+
+interface RawResponse {
+  status: number;
+  headers: IncomingHttpHeaders;
+  /** Name, value, name, value, … as received. */
+  rawHeaders: string[];
+  body: Buffer;
+}
+
+interface RawRequest {
+  method?: string;
+  path?: string;
+  /** Flat name, value, … list: repeated names stay separate lines on the wire. */
+  headers?: string[];
+  body?: Uint8Array | string;
+}
+
+/** One request on its own connection (no pooling, so a closed listener shows at once). */
+function send(port: number, options: RawRequest = {}): Promise<RawResponse> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest(
+      {
+        host: '127.0.0.1',
+        port,
+        method: options.method ?? 'GET',
+        path: options.path ?? '/',
+        // Raw header lists get no Host header from Node; HTTP/1.1 servers require one.
+        headers: ['Host', `127.0.0.1:${port}`, ...(options.headers ?? [])],
+        agent: false,
+      },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.on('error', reject);
+        res.on('end', () =>
+          resolve({
+            status: res.statusCode ?? 0,
+            headers: res.headers,
+            rawHeaders: res.rawHeaders,
+            body: Buffer.concat(chunks),
+          }),
+        );
+      },
+    );
+    req.on('error', reject);
+    req.end(options.body);
+  });
+}
+
+/** What a plain GET on `port` gets now: 'serving', or the connection error's code. */
+function probe(port: number): Promise<string> {
+  return send(port).then(
+    () => 'serving',
+    (error: NodeJS.ErrnoException) => error.code ?? error.message,
+  );
+}
+
+/** Waits until the provider answers on `port` (its link has been applied). */
+async function waitServing(port: number): Promise<void> {
+  await eventually(async () => (await probe(port)) === 'serving', `a listener on port ${port}`, 15_000);
+}
+
+async function waitClosed(port: number): Promise<void> {
+  await eventually(async () => (await probe(port)) === 'ECONNREFUSED', `port ${port} to close`, 15_000);
+}
+
+function providerLogs(pattern: RegExp): string[] {
+  return testHost.logs.filter((line) => line.includes(providerKey) && pattern.test(line));
+}
+
+const text = (response: RawResponse) => response.body.toString('utf8');
+
+// ---- the tests ----
+
+describe('echo through a real host', () => {
+  let port: number;
+
+  beforeAll(async () => {
+    port = await freePort();
+    await putLink(echoId, { ADDRESS: `127.0.0.1:${port}` });
+    await waitServing(port);
+  }, 30_000);
+
+  test('GET / answers the 2022 echo JSON byte for byte', async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/`);
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toBe('application/json');
+    expect(await response.text()).toBe('{"body":[],"method":"GET","path":"/","query_string":""}');
+  });
+
+  test('POST with a body and a query string: the actor sees both, raw', async () => {
+    const response = await fetch(`http://127.0.0.1:${port}/items/a%20b?x=1&y=two&x=3`, {
+      method: 'POST',
+      body: 'hi!',
+    });
+    expect(response.status).toBe(200);
+    expect(await response.text()).toBe(
+      '{"body":[104,105,33],"method":"POST","path":"/items/a%20b","query_string":"x=1&y=two&x=3"}',
+    );
+  });
+
+  test('a body with no content type and other methods reach the actor too', async () => {
+    const put = await send(port, { method: 'PUT', path: '/p', body: new Uint8Array([0, 255, 7]) });
+    expect(text(put)).toBe('{"body":[0,255,7],"method":"PUT","path":"/p","query_string":""}');
+    const del = await send(port, { method: 'DELETE', path: '/d?' });
+    expect(text(del)).toBe('{"body":[],"method":"DELETE","path":"/d","query_string":""}');
+    const head = await send(port, { method: 'HEAD', path: '/h' });
+    expect(head.status).toBe(200);
+    expect(head.body.length).toBe(0);
+  });
+
+  test('a body over the chunking threshold goes through the object store both ways', async () => {
+    const body = new Uint8Array(800 * 1024).fill(7);
+    const response = await send(port, { method: 'POST', path: '/big', body });
+    expect(response.status).toBe(200);
+    const echoed = JSON.parse(text(response)) as { body: number[]; path: string };
+    expect(echoed.path).toBe('/big');
+    expect(echoed.body.length).toBe(body.length);
+    expect(echoed.body.every((byte) => byte === 7)).toBe(true);
+  }, 30_000);
+
+  test('many requests in flight at once all get their own answer', async () => {
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => fetch(`http://127.0.0.1:${port}/n/${i}`).then((r) => r.text())),
+    );
+    answers.forEach((answer, i) => {
+      expect(answer).toBe(`{"body":[],"method":"GET","path":"/n/${i}","query_string":""}`);
+    });
+  });
+});
+
+describe('what the provider sends and how it reads replies (the fake actor)', () => {
+  let port: number;
+
+  beforeAll(async () => {
+    port = await freePort();
+    await putLink(fakeId, { config_json: JSON.stringify({ address: `127.0.0.1:${port}`, timeout_ms: 400 }) });
+    await waitServing(port);
+  }, 30_000);
+
+  test('a signed HandleRequest from the provider link entity with the 2022 HttpRequest', async () => {
+    fakeReceived.length = 0;
+    fakeBehaviour = () =>
+      encodePayload({
+        statusCode: 201,
+        header: { 'set-cookie': ['a=1', 'b=2'], 'x-one': ['only'], 'x-lone': 'string' },
+        body: new TextEncoder().encode('made'),
+      });
+    const response = await send(port, {
+      method: 'PATCH',
+      path: '/things/7?q=%2F&flag',
+      headers: ['X-Multi', 'first', 'x-multi', 'second', 'Content-Type', 'text/plain'],
+      body: 'payload',
+    });
+    expect(response.status).toBe(201);
+    expect(text(response)).toBe('made');
+    expect(response.headers['set-cookie']).toEqual(['a=1', 'b=2']);
+    expect(response.headers['x-one']).toBe('only');
+    expect(response.headers['x-lone']).toBe('string');
+
+    expect(fakeReceived).toHaveLength(1);
+    const invocation = fakeReceived[0]!;
+    expect(invocation.operation).toBe('HttpServer.HandleRequest');
+    expect(invocation.origin).toEqual(providerEntity(providerKey, CONTRACT, 'default'));
+    expect(invocation.target).toEqual(actorEntity(fakeId));
+    expect(validateInvocation(invocation, { clusterIssuers: new Set([clusterKey.publicKey]) })).toEqual({
+      issuer: clusterKey.publicKey,
+    });
+    const sent = decodePayload(invocation.msg) as Record<string, unknown>;
+    expect(Object.keys(sent)).toEqual(['method', 'path', 'queryString', 'header', 'body']);
+    expect(sent).toMatchObject({ method: 'PATCH', path: '/things/7', queryString: 'q=%2F&flag' });
+    expect(sent.header).toMatchObject({
+      'x-multi': ['first', 'second'],
+      'content-type': ['text/plain'],
+      host: [`127.0.0.1:${port}`],
+    });
+    expect(Buffer.from(sent.body as Uint8Array).toString()).toBe('payload');
+  });
+
+  test('no answer within timeout_ms is 503 (and the default 2 s timeout was not used)', async () => {
+    fakeBehaviour = () => 'silent';
+    const started = Date.now();
+    const response = await send(port, { path: '/slow' });
+    const elapsed = Date.now() - started;
+    expect(response.status).toBe(503);
+    expect(text(response)).toBe('Service Unavailable: the actor did not answer in time\n');
+    expect(elapsed).toBeGreaterThanOrEqual(350);
+    expect(elapsed).toBeLessThan(1_900);
+    await expect
+      .poll(() => providerLogs(/did not answer HttpServer.HandleRequest within 400 ms/))
+      .not.toEqual([]);
+  });
+
+  test('an actor error is 500 with a short body; the detail goes to the log', async () => {
+    fakeBehaviour = () => ({ error: 'database on fire' });
+    const response = await send(port);
+    expect(response.status).toBe(500);
+    expect(text(response)).toBe('Internal Server Error: the actor failed to handle the request\n');
+    expect(text(response)).not.toContain('database');
+    await expect.poll(() => providerLogs(/database on fire/)).not.toEqual([]);
+  });
+
+  test.each([
+    [
+      'a status code above 999',
+      encodePayload({ statusCode: 1000, header: {}, body: new Uint8Array() }),
+      /statusCode 1000 is not 100–999/,
+    ],
+    [
+      'a status code below 100',
+      encodePayload({ statusCode: 42, header: {}, body: new Uint8Array() }),
+      /statusCode 42 is not/,
+    ],
+    [
+      'an informational status code',
+      encodePayload({ statusCode: 101, header: {}, body: new Uint8Array() }),
+      /statusCode 101 is informational/,
+    ],
+    ['no status code', encodePayload({ header: {}, body: new Uint8Array() }), /statusCode/],
+    [
+      'a header value with a newline',
+      encodePayload({ statusCode: 200, header: { 'x-bad': ['a\nb'] }, body: new Uint8Array() }),
+      /header "x-bad"/,
+    ],
+    ['bytes that are not msgpack', new Uint8Array([0xc1]), /invalid HttpResponse/],
+  ])('%s is 500', async (_case, reply, logged) => {
+    fakeBehaviour = () => reply;
+    const response = await send(port);
+    expect(response.status).toBe(500);
+    expect(text(response)).toBe('Internal Server Error: the actor sent an invalid response\n');
+    await expect.poll(() => providerLogs(logged)).not.toEqual([]);
+  });
+
+  test('the provider keeps serving after all of that', async () => {
+    fakeBehaviour = () => encodePayload({ statusCode: 204, header: {}, body: new Uint8Array() });
+    expect((await send(port)).status).toBe(204);
+  });
+});
+
+describe('errors from real actors and missing ones', () => {
+  test('the kvcounter without a keyvalue link fails: 500', async () => {
+    const port = await freePort();
+    await putLink(kvcounterId, { port: String(port) });
+    await waitServing(port);
+    const response = await send(port);
+    expect(response.status).toBe(500);
+    expect(text(response)).toBe('Internal Server Error: the actor failed to handle the request\n');
+    await expect.poll(() => providerLogs(/missing link definition .* on wasmcloud:keyvalue/)).not.toEqual([]);
+    await deleteLink(kvcounterId);
+    await waitClosed(port);
+  }, 30_000);
+
+  test('an actor no host runs: 503 at once', async () => {
+    const port = await freePort();
+    await putLink(absentId, { address: `127.0.0.1:${port}` });
+    await waitServing(port);
+    const response = await send(port);
+    expect(response.status).toBe(503);
+    expect(text(response)).toBe('Service Unavailable: no host is running the actor\n');
+    await deleteLink(absentId);
+    await waitClosed(port);
+  }, 30_000);
+});
+
+describe('listeners follow the links', () => {
+  test('a body over max_content_len is 413; one at the limit passes', async () => {
+    const port = await freePort();
+    await putLink(echoId, { ADDRESS: `127.0.0.1:${port}`, max_content_len: '1k' });
+    await waitServing(port);
+    const over = await send(port, { method: 'POST', body: new Uint8Array(1025) });
+    expect(over.status).toBe(413);
+    expect(text(over)).toBe('Payload Too Large: the request body is over 1024 bytes\n');
+    const at = await send(port, { method: 'POST', body: new Uint8Array(1024) });
+    expect(at.status).toBe(200);
+    expect((JSON.parse(text(at)) as { body: number[] }).body).toHaveLength(1024);
+  }, 30_000);
+
+  test('new values move the listener; deleting the link closes its port', async () => {
+    const first = await freePort();
+    await putLink(echoId, { ADDRESS: `127.0.0.1:${first}` });
+    await waitServing(first);
+    const second = await freePort();
+    await putLink(echoId, { ADDRESS: `127.0.0.1:${second}` });
+    await waitServing(second);
+    await waitClosed(first);
+    await deleteLink(echoId);
+    await waitClosed(second);
+    await expect.poll(() => providerLogs(new RegExp(`actor ${echoId} no longer listening`))).not.toEqual([]);
+  }, 30_000);
+
+  test('two links on two ports serve at once; a third on a taken port is refused, the others keep serving', async () => {
+    const echoPort = await freePort();
+    const fakePort = await freePort();
+    fakeBehaviour = () =>
+      encodePayload({ statusCode: 200, header: {}, body: new TextEncoder().encode('fake here') });
+    await putLink(echoId, { ADDRESS: `127.0.0.1:${echoPort}` });
+    await putLink(fakeId, { PORT: String(fakePort) });
+    await Promise.all([waitServing(echoPort), waitServing(fakePort)]);
+    const [echoed, faked] = await Promise.all([
+      send(echoPort, { path: '/e' }),
+      send(fakePort, { path: '/f' }),
+    ]);
+    expect(text(echoed)).toBe('{"body":[],"method":"GET","path":"/e","query_string":""}');
+    expect(text(faked)).toBe('fake here');
+
+    // Taken by this provider's own listener for echo.
+    await putLink(kvcounterId, { ADDRESS: `127.0.0.1:${echoPort}` });
+    await expect
+      .poll(() => providerLogs(/Refused the link of actor/), { timeout: 10_000 })
+      .toContainEqual(
+        expect.stringContaining(
+          `Refused the link of actor ${kvcounterId}: address 127.0.0.1:${echoPort} is already in use by the listener of actor ${echoId}`,
+        ),
+      );
+    expect(text(await send(echoPort, { path: '/still' }))).toContain('"path":"/still"');
+    expect(text(await send(fakePort))).toBe('fake here');
+
+    // Taken by another process.
+    const blocker: Server = createServer();
+    const blockedPort = await freePort();
+    await new Promise<void>((resolve) => blocker.listen(blockedPort, '127.0.0.1', resolve));
+    try {
+      await deleteLink(kvcounterId);
+      await putLink(kvcounterId, { port: String(blockedPort) });
+      await expect
+        .poll(() => providerLogs(/Refused the link of actor/), { timeout: 10_000 })
+        .toContainEqual(
+          expect.stringContaining(`address 127.0.0.1:${blockedPort} is already in use (by another process)`),
+        );
+    } finally {
+      await new Promise((resolve) => blocker.close(resolve));
+    }
+    expect(text(await send(fakePort))).toBe('fake here');
+    for (const id of [echoId, fakeId, kvcounterId]) await deleteLink(id);
+    await Promise.all([waitClosed(echoPort), waitClosed(fakePort)]);
+  }, 60_000);
+
+  test('link values that are wrong refuse the link with the reason', async () => {
+    await putLink(echoId, { address: 'not-an-address', CONFIG_JSON: '{}' });
+    await expect
+      .poll(() =>
+        providerLogs(new RegExp(`Refused the link of actor ${echoId}: invalid address 'not-an-address'`)),
+      )
+      .not.toEqual([]);
+    await deleteLink(echoId);
+  }, 30_000);
+});
