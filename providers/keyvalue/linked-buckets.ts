@@ -1,0 +1,106 @@
+// The bucket of each linked actor and the NATS connections behind them. Links without URI share
+// one connection to the lattice's NATS (opened at the first such link); a link with URI gets its
+// own connection, drained and closed when the link is deleted. A link whose NATS cannot be
+// reached, or has no JetStream, is refused with the reason; other links are not affected.
+
+import { errorMessage } from '../../lattice/errors.ts';
+import type { LinkDefinition } from '../../lattice/link-definition.ts';
+import { connectNats, type KV, type NatsConnection } from '../../lattice/nats.ts';
+import type { Provider } from '../sdk/mod.ts';
+import { BucketStore } from './bucket-store.ts';
+import { type KeyValueLinkSettings, keyValueLinkSettings } from './link-settings.ts';
+
+interface LinkedBucket {
+  store: BucketStore;
+  /** The link's own connection (URI given); undefined when it uses the lattice's. */
+  connection: NatsConnection | undefined;
+}
+
+async function openBucket(nc: NatsConnection, settings: KeyValueLinkSettings, where: string): Promise<KV> {
+  const js = nc.jetstream(settings.jsDomain ? { domain: settings.jsDomain } : {});
+  try {
+    // Binds to an existing bucket as it is; creates a missing one keeping one revision per key.
+    return await js.views.kv(settings.bucket, { history: 1 });
+  } catch (error) {
+    const code = (error as { code?: unknown }).code;
+    if (code === '503' || code === 'TIMEOUT') {
+      throw new Error(`JetStream is not enabled on the NATS server at ${where} (no JetStream API answered)`);
+    }
+    throw new Error(`cannot open KV bucket ${settings.bucket} at ${where}: ${errorMessage(error)}`);
+  }
+}
+
+export class LinkedBuckets {
+  readonly #byActor = new Map<string, LinkedBucket>();
+  #lattice: Promise<NatsConnection> | undefined;
+
+  /** The calling actor's store; its link was accepted, so it has one. */
+  storeFor(actorId: string): BucketStore {
+    const linked = this.#byActor.get(actorId);
+    if (linked === undefined) throw new Error(`actor ${actorId} has no bucket open`);
+    return linked.store;
+  }
+
+  /** Opens the bucket a new link names; throws (refusing the link) with the reason. */
+  async open(link: LinkDefinition, provider: Provider): Promise<void> {
+    const settings = keyValueLinkSettings(link.actor_id, link.values);
+    let connection: NatsConnection | undefined;
+    let nc: NatsConnection;
+    let where: string;
+    if (settings.servers === undefined) {
+      nc = await this.#latticeConnection(provider);
+      where = provider.hostData.lattice_rpc_url;
+      settings.jsDomain ??= provider.hostData.js_domain || undefined;
+    } else {
+      const [url, ...moreUrls] = settings.servers;
+      where = settings.servers.join(',');
+      connection = await connectNats({
+        url: url!,
+        moreUrls,
+        jwt: settings.jwt,
+        seed: settings.seed,
+        reconnect: true,
+        name: `keyvalue ${provider.key} for ${link.actor_id}`,
+      });
+      nc = connection;
+    }
+    try {
+      const kv = await openBucket(nc, settings, where);
+      this.#byActor.set(link.actor_id, { store: new BucketStore(kv), connection });
+      provider.log.info(`actor ${link.actor_id} uses KV bucket ${settings.bucket} at ${where}`);
+    } catch (error) {
+      await connection?.close();
+      throw error;
+    }
+  }
+
+  /** Forgets a deleted link's bucket and drains its own connection. */
+  async close(actorId: string): Promise<void> {
+    const linked = this.#byActor.get(actorId);
+    this.#byActor.delete(actorId);
+    if (linked?.connection && !linked.connection.isClosed()) await linked.connection.drain();
+  }
+
+  async closeAll(): Promise<void> {
+    const actors = [...this.#byActor.keys()];
+    await Promise.allSettled(actors.map((actorId) => this.close(actorId)));
+    const lattice = await this.#lattice?.catch(() => undefined);
+    if (lattice && !lattice.isClosed()) await lattice.drain();
+  }
+
+  #latticeConnection(provider: Provider): Promise<NatsConnection> {
+    const { hostData } = provider;
+    this.#lattice ??= connectNats({
+      url: hostData.lattice_rpc_url,
+      jwt: hostData.lattice_rpc_user_jwt,
+      seed: hostData.lattice_rpc_user_seed,
+      tls: hostData.lattice_rpc_tls,
+      reconnect: true,
+      name: `keyvalue ${provider.key} (buckets on the lattice)`,
+    }).catch((error: unknown) => {
+      this.#lattice = undefined; // the next link tries again
+      throw error;
+    });
+    return this.#lattice;
+  }
+}
