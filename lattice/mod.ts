@@ -17,6 +17,7 @@ export * from './keys.ts';
 export * from './link-definition.ts';
 export * from './msgpack.ts';
 export * from './nats.ts';
+export * from './oci/mod.ts';
 export * from './provider-archive.ts';
 export * from './rpc.ts';
 export * from './subjects.ts';
