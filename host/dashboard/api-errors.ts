@@ -1,0 +1,86 @@
+// How the dashboard API says no: one JSON shape, `{"error": {"code", "message", "issues"?}}`, with
+// the HTTP status that fits (docs/dashboard.md lists them), and the lattice's own errors (a host's
+// nack, nobody answering, a timeout) turned into that shape with the host's words kept.
+
+import type { z } from 'zod';
+import {
+  ControlNoReplyError,
+  ControlRejectedError,
+  ControlReplyError,
+  EventTimeoutError,
+} from '../../lattice/control-client.ts';
+import { errorMessage } from '../../lattice/errors.ts';
+import { decodeJsonBytes, describeIssues } from '../../lattice/json-message.ts';
+
+export interface ApiIssue {
+  /** The field, dotted (`values.PORT`); empty for the body as a whole. */
+  path: string;
+  message: string;
+}
+
+export interface ApiErrorBody {
+  error: { code: string; message: string; issues?: ApiIssue[] };
+}
+
+export class DashboardApiError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly issues: ApiIssue[] | undefined;
+
+  constructor(status: number, code: string, message: string, issues?: ApiIssue[]) {
+    super(message);
+    this.name = 'DashboardApiError';
+    this.status = status;
+    this.code = code;
+    this.issues = issues;
+  }
+
+  toBody(): ApiErrorBody {
+    return {
+      error: { code: this.code, message: this.message, ...(this.issues ? { issues: this.issues } : {}) },
+    };
+  }
+}
+
+/** Validates a decoded value against a described schema, or throws a 400 naming each bad field. */
+export function validateInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  const issues = result.error.issues.map((issue) => ({
+    path: issue.path.map(String).join('.'),
+    message: describeIssues([{ ...issue, path: [] }]),
+  }));
+  throw new DashboardApiError(
+    400,
+    'INVALID_REQUEST',
+    `invalid ${schema.description ?? 'request'}: ${describeIssues(result.error.issues)}`,
+    issues,
+  );
+}
+
+/** A JSON request body (raw bytes, as the server keeps them) validated against `schema`. */
+export function parseJsonBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  if (!(body instanceof Uint8Array)) {
+    throw new DashboardApiError(
+      400,
+      'BODY_MISSING',
+      `a ${schema.description ?? 'request'} needs a JSON body with Content-Type: application/json`,
+    );
+  }
+  const decoded = decodeJsonBytes(body);
+  if (!decoded.ok) throw new DashboardApiError(400, 'INVALID_JSON', decoded.error);
+  return validateInput(schema, decoded.value);
+}
+
+/** The lattice's errors in API form; anything unexpected is a 500 with its message. */
+export function apiErrorOf(error: unknown): DashboardApiError {
+  if (error instanceof DashboardApiError) return error;
+  if (error instanceof ControlRejectedError) return new DashboardApiError(409, 'REJECTED', error.message);
+  if (error instanceof ControlNoReplyError) {
+    const timedOut = error.code === 'CTL_TIMEOUT';
+    return new DashboardApiError(timedOut ? 504 : 503, error.code, error.message);
+  }
+  if (error instanceof EventTimeoutError) return new DashboardApiError(504, 'OUTCOME_TIMEOUT', error.message);
+  if (error instanceof ControlReplyError) return new DashboardApiError(502, 'BAD_REPLY', error.message);
+  return new DashboardApiError(500, 'INTERNAL', errorMessage(error));
+}

@@ -1,0 +1,224 @@
+// The dashboard's JSON API inputs (docs/dashboard.md): one zod schema per request body or query.
+// Objects are strict, so a misspelt field is named instead of silently ignored, and every value
+// that reaches the control interface is checked first: keys by shape, counts by range, link names
+// as subject tokens, `KEY=VALUE` text parsed here with the bad entry named.
+
+import { z } from 'zod';
+import { actorKeySchema, hostKeySchema, providerKeySchema } from '../../lattice/json-message.ts';
+import { isSubjectToken } from '../../lattice/subjects.ts';
+
+// CIC 0.21 carries counts as u16.
+const MAX_COUNT = 65_535;
+const MAX_REF_LENGTH = 2048;
+const MAX_CONFIGURATION_LENGTH = 64 * 1024;
+
+const countSchema = (minimum: number) =>
+  z
+    .number('expected a whole number')
+    .int('expected a whole number')
+    .min(minimum, `must be at least ${minimum}`)
+    .max(MAX_COUNT, `must be at most ${MAX_COUNT}`);
+
+/** A reference the host resolves: an OCI reference or a path on the host's machine. Passed on as is. */
+const refSchema = z
+  .string('expected a string')
+  .trim()
+  .min(1, 'must not be empty')
+  .max(MAX_REF_LENGTH, `must be at most ${MAX_REF_LENGTH} characters`);
+
+export const uploadIdSchema = z.uuid('expected an upload ID returned by POST /api/uploads');
+
+const linkNameSchema = z
+  .string('expected a string')
+  .trim()
+  .max(256, 'must be at most 256 characters')
+  .refine((name) => name === '' || isSubjectToken(name), "may not contain '.', '*', '>' or whitespace")
+  .transform((name) => name || 'default');
+
+/** A contract ID such as `wasmcloud:httpserver`; a public key in its place is the usual mistake. */
+const contractIdSchema = z
+  .string('expected a string')
+  .trim()
+  .min(1, 'must not be empty')
+  .max(256, 'must be at most 256 characters')
+  .refine((id) => !/\s/.test(id), 'may not contain whitespace')
+  .refine(
+    (id) => !/^[ACMNOUV][A-Z2-7]{55}$/.test(id),
+    'this is a public key, not a contract ID (e.g. wasmcloud:httpserver)',
+  );
+
+const KEY_PATTERN = /^[A-Za-z_][A-Za-z0-9_.-]*$/;
+/** Where a comma starts a new entry: before `KEY=`, so `SUBSCRIPTION=a,b` keeps its comma list. */
+const ENTRY_SEPARATOR = /\r?\n|,(?=\s*[A-Za-z_][A-Za-z0-9_.-]*=)/;
+
+/**
+ * `KEY=VALUE` entries, one per line or separated by commas, into a map. The value is everything
+ * after the first `=` (so base64 padding survives). Throws an Error naming the bad entry.
+ */
+export function parseKeyValueText(text: string): Record<string, string> {
+  const entries: Array<[string, string]> = [];
+  for (const raw of text.split(ENTRY_SEPARATOR)) {
+    const entry = raw.trim();
+    if (entry === '') continue;
+    const at = entry.indexOf('=');
+    const key = at < 0 ? entry : entry.slice(0, at).trim();
+    if (at <= 0 || !KEY_PATTERN.test(key)) {
+      throw new Error(`"${entry.slice(0, 40)}" is not KEY=VALUE (a key is letters, digits, _ . -)`);
+    }
+    if (entries.some(([seen]) => seen === key)) throw new Error(`the key ${key} is given twice`);
+    entries.push([key, entry.slice(at + 1).trim()]);
+  }
+  // fromEntries defines own properties, so a key such as "__proto__" cannot reach the prototype.
+  return Object.fromEntries(entries);
+}
+
+/** A string map given as a JSON object or as `KEY=VALUE` text. */
+const keyValuesSchema = z
+  .union(
+    [
+      z.record(
+        z.string().regex(KEY_PATTERN, 'a key is letters, digits, _ . -'),
+        z.string('expected a string'),
+      ),
+      z.string(),
+    ],
+    'expected an object of strings or KEY=VALUE text',
+  )
+  .transform((value, context): Record<string, string> => {
+    if (typeof value !== 'string') return value;
+    try {
+      return parseKeyValueText(value);
+    } catch (error) {
+      context.addIssue({ code: 'custom', message: (error as Error).message });
+      return z.NEVER;
+    }
+  })
+  .optional()
+  .transform((value) => value ?? {});
+
+/** Exactly one of a reference and an upload. */
+function oneSource(fieldName: 'actor_ref' | 'provider_ref') {
+  return (request: Record<string, unknown>, context: z.core.$RefinementCtx) => {
+    const given = [request[fieldName], request.upload_id].filter((value) => value !== undefined).length;
+    if (given !== 1) {
+      context.addIssue({
+        code: 'custom',
+        path: [fieldName],
+        message: `give either ${fieldName} (a reference or a path on the host) or upload_id, ${given === 0 ? 'not neither' : 'not both'}`,
+      });
+    }
+  };
+}
+
+/** Constraints choose among bidders, so they make sense only without a host. */
+function constraintsOnlyForAuction(
+  request: { host_id?: string | undefined; constraints: Record<string, string> },
+  context: z.core.$RefinementCtx,
+) {
+  if (request.host_id !== undefined && Object.keys(request.constraints).length > 0) {
+    context.addIssue({
+      code: 'custom',
+      path: ['constraints'],
+      message: 'constraints choose a host in an auction; leave them out when host_id is given',
+    });
+  }
+}
+
+export const startActorRequestSchema = z
+  .strictObject({
+    actor_ref: refSchema.optional(),
+    upload_id: uploadIdSchema.optional(),
+    /** Absent: an auction picks the host. */
+    host_id: hostKeySchema.optional(),
+    count: countSchema(1).default(1),
+    constraints: keyValuesSchema,
+  })
+  .superRefine(oneSource('actor_ref'))
+  .superRefine(constraintsOnlyForAuction)
+  .describe('start-actor request');
+export type StartActorRequest = z.output<typeof startActorRequestSchema>;
+
+export const scaleActorRequestSchema = z
+  .strictObject({
+    host_id: hostKeySchema,
+    actor_id: actorKeySchema,
+    count: countSchema(0),
+    /** Where more instances come from; default: the reference the host started the actor from. */
+    actor_ref: refSchema.optional(),
+  })
+  .describe('scale-actor request');
+export type ScaleActorRequest = z.output<typeof scaleActorRequestSchema>;
+
+export const stopActorRequestSchema = z
+  .strictObject({
+    host_id: hostKeySchema,
+    actor_id: actorKeySchema,
+    /** 0 stops every instance on that host. */
+    count: countSchema(0).default(0),
+  })
+  .describe('stop-actor request');
+export type StopActorRequest = z.output<typeof stopActorRequestSchema>;
+
+export const startProviderRequestSchema = z
+  .strictObject({
+    provider_ref: refSchema.optional(),
+    upload_id: uploadIdSchema.optional(),
+    link_name: linkNameSchema.default('default'),
+    host_id: hostKeySchema.optional(),
+    constraints: keyValuesSchema,
+    /** Handed to the provider as is (often JSON). */
+    configuration: z
+      .string('expected a string')
+      .max(MAX_CONFIGURATION_LENGTH, `must be at most ${MAX_CONFIGURATION_LENGTH} characters`)
+      .optional(),
+  })
+  .superRefine(oneSource('provider_ref'))
+  .superRefine(constraintsOnlyForAuction)
+  .describe('start-provider request');
+export type StartProviderRequest = z.output<typeof startProviderRequestSchema>;
+
+export const stopProviderRequestSchema = z
+  .strictObject({
+    host_id: hostKeySchema,
+    provider_id: providerKeySchema,
+    link_name: linkNameSchema.default('default'),
+    contract_id: contractIdSchema,
+  })
+  .describe('stop-provider request');
+export type StopProviderRequest = z.output<typeof stopProviderRequestSchema>;
+
+export const putLinkRequestSchema = z
+  .strictObject({
+    actor_id: actorKeySchema,
+    provider_id: providerKeySchema,
+    contract_id: contractIdSchema,
+    link_name: linkNameSchema.default('default'),
+    values: keyValuesSchema,
+  })
+  .describe('link definition');
+export type PutLinkRequest = z.output<typeof putLinkRequestSchema>;
+
+export const deleteLinkRequestSchema = z
+  .strictObject({
+    actor_id: actorKeySchema,
+    contract_id: contractIdSchema,
+    link_name: linkNameSchema.default('default'),
+  })
+  .describe('link deletion');
+export type DeleteLinkRequest = z.output<typeof deleteLinkRequestSchema>;
+
+/** The query of `POST /api/uploads` (the body is the file itself). */
+export const uploadQuerySchema = z
+  .strictObject({
+    kind: z.enum(['actor', 'provider'], 'expected actor or provider'),
+    /** The file's name, shown back to the user. */
+    name: z
+      .string()
+      .trim()
+      .min(1, 'must not be empty')
+      .max(255, 'must be at most 255 characters')
+      .refine((name) => !/[/\\\0]/.test(name), 'a file name without / or \\')
+      .optional(),
+  })
+  .describe('upload query');
+export type UploadQuery = z.output<typeof uploadQuerySchema>;

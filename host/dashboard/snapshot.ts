@@ -1,0 +1,181 @@
+// The lattice as the page sees it (`GET /api/lattice` and each `state` server-sent event): hosts,
+// actors with their instances per host, providers with their health per host, link definitions
+// with the names of both ends, and recent events. Built from the view (what hosts report) and the
+// lattice data (links and claims from the KV bucket); names fall back from inventory to claims to
+// the public key.
+
+import type { StoredLinkDefinition } from '../../lattice/link-definition.ts';
+import type { LatticeView, ProviderHealth, RecentEvent } from './lattice-view.ts';
+
+/** What the snapshot reads from the host's lattice data (`LatticeData` has both). */
+export interface LatticeDataReader {
+  links(): StoredLinkDefinition[];
+  /** Claims records as `get.claims` gives them: string values, caps comma-joined, `sub` the key. */
+  claims(): Record<string, string>[];
+}
+
+export interface HostSummary {
+  id: string;
+  friendly_name: string;
+  labels: Record<string, string>;
+  version: string | null;
+  /** Projected to the moment the snapshot was made. */
+  uptime_seconds: number;
+  last_seen: string;
+  /** Whether this host serves the dashboard. */
+  local: boolean;
+  actor_instances: number;
+  provider_count: number;
+  /** Set when the host did not answer its last inventory request. */
+  inventory_error: string | null;
+}
+
+export interface ActorSummary {
+  id: string;
+  name: string;
+  image_ref: string | null;
+  caps: string[];
+  call_alias: string | null;
+  instances: Array<{ host_id: string; count: number; image_ref: string | null }>;
+  total_instances: number;
+}
+
+export interface ProviderSummary {
+  id: string;
+  name: string;
+  link_name: string;
+  contract_id: string;
+  image_ref: string | null;
+  hosts: Array<{ host_id: string; health: ProviderHealth }>;
+}
+
+export interface LinkSummary {
+  id: string;
+  actor_id: string;
+  provider_id: string;
+  link_name: string;
+  contract_id: string;
+  values: Record<string, string>;
+  actor_name: string;
+  provider_name: string;
+  /** Whether an instance of that end runs anywhere in the lattice now. */
+  actor_running: boolean;
+  provider_running: boolean;
+}
+
+export interface LatticeSnapshot {
+  lattice: string;
+  host_id: string;
+  generated_at: string;
+  /** False until the first ping of the lattice has been gathered. */
+  synced: boolean;
+  hosts: HostSummary[];
+  actors: ActorSummary[];
+  providers: ProviderSummary[];
+  links: LinkSummary[];
+  events: RecentEvent[];
+}
+
+export interface SnapshotContext {
+  latticePrefix: string;
+  hostId: string;
+  view: LatticeView;
+  data: LatticeDataReader;
+}
+
+const byName = <T extends { name: string; id: string }>(a: T, b: T) =>
+  a.name.localeCompare(b.name) || a.id.localeCompare(b.id);
+
+export function buildSnapshot(context: SnapshotContext, now = Date.now()): LatticeSnapshot {
+  const { view, data } = context;
+  const claims = new Map(data.claims().map((record) => [record.sub ?? '', record]));
+  const actors = new Map<string, ActorSummary>();
+  const providers = new Map<string, ProviderSummary>();
+  const hosts: HostSummary[] = [];
+
+  for (const host of view.hosts()) {
+    const inventory = host.inventory;
+    let instances = 0;
+    for (const actor of inventory?.actors ?? []) {
+      const count = actor.instances.length;
+      instances += count;
+      const record = claims.get(actor.id);
+      const fromEvents = view.claimsFromEvents(actor.id);
+      const summary = actors.get(actor.id) ?? {
+        id: actor.id,
+        name: actor.name || record?.name || fromEvents?.name || actor.id,
+        image_ref: actor.image_ref ?? null,
+        caps: record?.caps ? record.caps.split(',').filter(Boolean) : (fromEvents?.caps ?? []),
+        call_alias: record?.call_alias || fromEvents?.callAlias || null,
+        instances: [],
+        total_instances: 0,
+      };
+      summary.instances.push({ host_id: host.id, count, image_ref: actor.image_ref ?? null });
+      summary.total_instances += count;
+      actors.set(actor.id, summary);
+    }
+    for (const provider of inventory?.providers ?? []) {
+      const key = `${provider.id}|${provider.link_name}`;
+      const summary = providers.get(key) ?? {
+        id: provider.id,
+        name: provider.name || view.claimsFromEvents(provider.id)?.name || provider.id,
+        link_name: provider.link_name,
+        contract_id: provider.contract_id ?? '',
+        image_ref: provider.image_ref ?? null,
+        hosts: [],
+      };
+      summary.hosts.push({ host_id: host.id, health: view.health(host.id, provider.id, provider.link_name) });
+      providers.set(key, summary);
+    }
+    hosts.push({
+      id: host.id,
+      friendly_name: host.friendlyName ?? host.id,
+      labels: host.labels,
+      version: host.version ?? null,
+      uptime_seconds: host.uptimeSeconds + Math.max(0, Math.floor((now - host.uptimeAt) / 1000)),
+      last_seen: new Date(host.lastSeen).toISOString(),
+      local: host.id === context.hostId,
+      actor_instances: instances,
+      provider_count: inventory?.providers.length ?? 0,
+      inventory_error: host.inventoryError ?? null,
+    });
+  }
+
+  const providerNames = new Map([...providers.values()].map((p) => [p.id, p.name]));
+  const links = data.links().map(
+    (link): LinkSummary => ({
+      id: link.id,
+      actor_id: link.actor_id,
+      provider_id: link.provider_id,
+      link_name: link.link_name,
+      contract_id: link.contract_id,
+      values: link.values,
+      actor_name:
+        actors.get(link.actor_id)?.name ||
+        claims.get(link.actor_id)?.name ||
+        view.claimsFromEvents(link.actor_id)?.name ||
+        link.actor_id,
+      provider_name:
+        providerNames.get(link.provider_id) || claims.get(link.provider_id)?.name || link.provider_id,
+      actor_running: actors.has(link.actor_id),
+      provider_running: providers.has(`${link.provider_id}|${link.link_name}`),
+    }),
+  );
+
+  return {
+    lattice: context.latticePrefix,
+    host_id: context.hostId,
+    generated_at: new Date(now).toISOString(),
+    synced: view.synced,
+    hosts: hosts.sort((a, b) => a.friendly_name.localeCompare(b.friendly_name) || a.id.localeCompare(b.id)),
+    actors: [...actors.values()].sort(byName),
+    providers: [...providers.values()].sort((a, b) => byName(a, b) || a.link_name.localeCompare(b.link_name)),
+    links: links.sort(
+      (a, b) =>
+        a.actor_name.localeCompare(b.actor_name) ||
+        a.contract_id.localeCompare(b.contract_id) ||
+        a.link_name.localeCompare(b.link_name),
+    ),
+    events: view.recentEvents(),
+  };
+}
