@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ChunkStore } from '../lattice/chunking.ts';
 import type { RegistryCredential } from '../lattice/control.ts';
+import { errorMessage } from '../lattice/errors.ts';
 import { InvocationSigner } from '../lattice/invocation-signer.ts';
 import { connectNats, type NatsConnection, type Subscription } from '../lattice/nats.ts';
 import { latticeSubjects } from '../lattice/subjects.ts';
@@ -15,6 +16,7 @@ import { ActorSupervisor } from './actors/actor-supervisor.ts';
 import type { HostConfig } from './config.ts';
 import { serveControlInterface } from './control/control-server.ts';
 import type { ControlContext, HostIdentity } from './control/types.ts';
+import { type Dashboard, startDashboard } from './dashboard/mod.ts';
 import { NatsEventPublisher } from './events.ts';
 import { HEARTBEAT_INTERVAL_MS, publishHeartbeat } from './heartbeat.ts';
 import { LatticeData } from './lattice-data.ts';
@@ -51,6 +53,7 @@ export class Host {
   readonly #subscriptions: Subscription[];
   readonly #heartbeatTimer: NodeJS.Timeout;
   readonly #cacheDir: string;
+  readonly #dashboard: Dashboard | undefined;
   readonly #onStopped: (() => void) | undefined;
   #stopping: Promise<void> | undefined;
 
@@ -67,6 +70,7 @@ export class Host {
     subscriptions: Subscription[];
     heartbeatTimer: NodeJS.Timeout;
     cacheDir: string;
+    dashboard: Dashboard | undefined;
     onStopped: (() => void) | undefined;
   }) {
     this.id = parts.config.hostKey.publicKey;
@@ -82,6 +86,7 @@ export class Host {
     this.#subscriptions = parts.subscriptions;
     this.#heartbeatTimer = parts.heartbeatTimer;
     this.#cacheDir = parts.cacheDir;
+    this.#dashboard = parts.dashboard;
     this.#onStopped = parts.onStopped;
   }
 
@@ -107,9 +112,16 @@ export class Host {
 
     // Links reach local providers through the bucket watch, on every host alike.
     let providers: ProviderSupervisor | undefined;
+    let dashboard: Dashboard | undefined;
     const data = await LatticeData.open(ctlNc, subjects, config.jsDomain, log, {
-      linkSet: (link) => providers?.linkPut(link),
-      linkDeleted: (link) => providers?.linkDel(link),
+      linkSet: (link) => {
+        providers?.linkPut(link);
+        dashboard?.latticeDataChanged();
+      },
+      linkDeleted: (link) => {
+        providers?.linkDel(link);
+        dashboard?.latticeDataChanged();
+      },
     });
 
     let actors: ActorSupervisor | undefined;
@@ -155,6 +167,22 @@ export class Host {
       cacheDir,
       healthIntervalMs: options.providerHealthIntervalMs,
     });
+
+    // Listening (and logging its URL) before the control interface answers, so `wash up` sees the URL.
+    if (config.dashboard) {
+      const listen = config.dashboard;
+      dashboard = await startDashboard({
+        nc: ctlNc,
+        latticePrefix: config.latticePrefix,
+        hostId,
+        data,
+        log,
+        listen,
+      }).catch((error: unknown) => {
+        log.warn(`dashboard not started: ${errorMessage(error)}`);
+        return undefined;
+      });
+    }
 
     const identity: HostIdentity = {
       hostId,
@@ -205,6 +233,7 @@ export class Host {
       subscriptions,
       heartbeatTimer,
       cacheDir,
+      dashboard,
       onStopped: options.onStopped,
     });
     log.info(`host started: ${hostId} (${config.friendlyName}) in lattice "${config.latticePrefix}"`, {
@@ -218,6 +247,11 @@ export class Host {
     return this.#data;
   }
 
+  /** Where the dashboard is served, when it is. */
+  get dashboardUrl(): string | undefined {
+    return this.#dashboard?.url;
+  }
+
   /** Stops actors and providers, publishes host_stopped, closes the connections. Idempotent. */
   stop(): Promise<void> {
     this.#stopping ??= this.#stop();
@@ -227,6 +261,9 @@ export class Host {
   async #stop(): Promise<void> {
     this.#log.info(`host ${this.id} stopping`);
     clearInterval(this.#heartbeatTimer);
+    await this.#dashboard
+      ?.close()
+      .catch((error: unknown) => this.#log.warn(`dashboard close: ${errorMessage(error)}`));
     for (const subscription of this.#subscriptions) subscription.unsubscribe();
     await this.#actors.stopAll();
     await this.#providers.stopAll();

@@ -22,7 +22,15 @@ export interface TestHostOptions {
 export async function startTestHost(options: TestHostOptions): Promise<TestHost> {
   const url = new URL(options.natsUrl);
   const config = resolveHostConfig(
-    { rpcHost: url.hostname, rpcPort: url.port, logLevel: 'debug', actorWorkers: '1', ...options.settings },
+    // No dashboard unless a test asks for one (on a free port): port 4000 is for people.
+    {
+      rpcHost: url.hostname,
+      rpcPort: url.port,
+      logLevel: 'debug',
+      actorWorkers: '1',
+      dashboardPort: 'off',
+      ...options.settings,
+    },
     hostLabels({}, options.labels),
   );
   const logs: string[] = [];
