@@ -58,6 +58,8 @@ interface UpFlags {
   allowedInsecure?: string;
   jsDomain?: string;
   rpcTimeoutMs?: string;
+  dashboardPort?: string;
+  dashboardHost?: string;
   startupTimeoutMs: string;
 }
 
@@ -172,6 +174,8 @@ function planHost(flags: UpFlags): HostPlan {
   pass('allowed-insecure', flags.allowedInsecure);
   pass('js-domain', flags.jsDomain);
   pass('rpc-timeout-ms', flags.rpcTimeoutMs);
+  pass('dashboard-port', flags.dashboardPort);
+  pass('dashboard-host', flags.dashboardHost);
   for (const label of flags.label ?? []) {
     if (label.indexOf('=') <= 0) throw new WashError(`invalid --label "${label}": expected KEY=VALUE`);
     pass('label', label);
@@ -544,6 +548,8 @@ export function registerUpCommand(program: Command): void {
     .option('--allowed-insecure <registries>', 'comma-separated registries reachable over plain HTTP')
     .option('--js-domain <domain>', 'JetStream domain')
     .option('--rpc-timeout-ms <ms>', 'RPC timeout of the host')
+    .option('--dashboard-port <port>', "the host's dashboard port (default 4000; 0 any free port; off none)")
+    .option('--dashboard-host <address>', 'address the dashboard listens on (default 127.0.0.1)')
     .option('--startup-timeout-ms <ms>', 'how long to wait for the host to answer', '30000')
     .addHelpText(
       'after',
