@@ -1,0 +1,33 @@
+// The NATS messaging capability provider (`wasmcloud:messaging`, protocol.md §7.2): one NATS
+// connection per linked actor, configured by the link's values. See docs/providers.md, "messaging".
+
+import { startProvider } from '../sdk/mod.ts';
+import { ActorConnection } from './actor-connection.ts';
+import { messagingLinkSettings } from './link-settings.ts';
+import { messagingOperations } from './operations.ts';
+
+const connections = new Map<string, ActorConnection>();
+
+function connectionFor(actorId: string): ActorConnection {
+  const connection = connections.get(actorId);
+  if (connection === undefined) throw new Error(`actor ${actorId} has no NATS connection`);
+  return connection;
+}
+
+async function close(actorId: string): Promise<void> {
+  const connection = connections.get(actorId);
+  connections.delete(actorId);
+  await connection?.close();
+}
+
+await startProvider({
+  operations: messagingOperations(connectionFor),
+  async linkPut(link, provider) {
+    const settings = messagingLinkSettings(link.values);
+    connections.set(link.actor_id, await ActorConnection.open(link, settings, provider));
+  },
+  linkDel: (link) => close(link.actor_id),
+  async shutdown() {
+    await Promise.allSettled([...connections.keys()].map(close));
+  },
+});
