@@ -86,6 +86,17 @@ const ACCEPTED_LAYER_TYPES = new Set([
   LEGACY_LAYER_MEDIA_TYPE,
 ]);
 
+/**
+ * Other manifest types are accepted too, only to be refused with a clear message: asked for OCI
+ * alone, a registry holding a Docker manifest answers 400 MANIFEST_INVALID, which says nothing.
+ */
+const MANIFEST_ACCEPT = [
+  OCI_MANIFEST_MEDIA_TYPE,
+  'application/vnd.docker.distribution.manifest.v2+json;q=0.5',
+  'application/vnd.oci.image.index.v1+json;q=0.5',
+  'application/vnd.docker.distribution.manifest.list.v2+json;q=0.5',
+].join(', ');
+
 function mediaTypeOf(response: Response): string | undefined {
   return response.headers.get('content-type')?.split(';')[0]?.trim().toLowerCase() || undefined;
 }
@@ -277,7 +288,7 @@ export class OciClient {
       method: 'GET',
       target: `/v2/${reference.repository}/manifests/${manifestReference(reference)}`,
       scope,
-      headers: { accept: OCI_MANIFEST_MEDIA_TYPE },
+      headers: { accept: MANIFEST_ACCEPT },
     });
     if (response.status !== 200) throw await session.failure(response, name);
     const mediaType = mediaTypeOf(response);

@@ -133,7 +133,7 @@ export class RegistrySession {
     throw this.#refused('401 Unauthorized');
   }
 
-  /** An OciError for an error status (not 401: `request` handles that). */
+  /** An OciError for an error status (not 401: `request` handles that); `what` is a noun phrase. */
   async failure(response: Response, what: string): Promise<OciError> {
     const detail = await registryErrorText(response);
     const said = `${statusText(response)}${detail ? `: ${detail}` : ''}`;
@@ -141,12 +141,12 @@ export class RegistrySession {
       case 403:
         return new OciError(
           'OCI_FORBIDDEN',
-          `registry ${this.registry} denied ${what}${this.#who()} (${said})`,
+          `registry ${this.registry} denied access to ${what}${this.#who()} (${said})`,
         );
       case 404:
-        return new OciError('OCI_NOT_FOUND', `${what}: not found in registry ${this.registry} (${said})`);
+        return new OciError('OCI_NOT_FOUND', `${what} was not found in registry ${this.registry} (${said})`);
       default:
-        return new OciError('OCI_REGISTRY_ERROR', `registry ${this.registry} failed ${what} (${said})`);
+        return new OciError('OCI_REGISTRY_ERROR', `registry ${this.registry} failed on ${what} (${said})`);
     }
   }
 
@@ -207,7 +207,8 @@ export class RegistrySession {
       );
     }
     if (params.service !== undefined) url.searchParams.set('service', params.service);
-    url.searchParams.set('scope', params.scope ?? scope);
+    // Our own scope, not the challenge's: a HEAD is challenged for pull, but the push needs pull,push.
+    url.searchParams.set('scope', scope);
     const credentials = this.#options.credentials;
     const headers: Record<string, string> = { 'user-agent': this.#options.userAgent };
     if (credentials?.username !== undefined)
