@@ -206,7 +206,7 @@ describe('what comes back is checked', () => {
     const pushed = await oci.push(ref(plain, 'tampered:1'), { kind: 'actor', bytes });
     const path = plain.blobDataPath(pushed.layerDigest);
     const stored = readFileSync(path);
-    stored[stored.length - 1] ^= 0xff; // same size, one byte different
+    stored.writeUInt8(stored.readUInt8(stored.length - 1) ^ 0xff, stored.length - 1); // same size, one byte off
     writeFileSync(path, stored);
     const cache = new BlobCache(join(dir, 'tamper-cache'));
     const error = await failure(oci.pull(ref(plain, 'tampered:1'), { cache }));
