@@ -77,6 +77,17 @@ export const HOST_SETTINGS = {
     flag: 'allowed-insecure',
     help: 'comma-separated registries that may be reached over plain HTTP',
   },
+  ociRegistry: {
+    env: 'OCI_REGISTRY',
+    flag: 'oci-registry',
+    help: 'registry (host[:port]) that OCI_REGISTRY_USER and OCI_REGISTRY_PASSWORD are for',
+  },
+  ociRegistryUser: { env: 'OCI_REGISTRY_USER', flag: 'oci-registry-user', help: 'username for OCI_REGISTRY' },
+  ociRegistryPassword: {
+    env: 'OCI_REGISTRY_PASSWORD',
+    flag: 'oci-registry-password',
+    help: 'password for OCI_REGISTRY',
+  },
   providerShutdownDelayMs: {
     env: 'WASMCLOUD_PROV_SHUTDOWN_DELAY_MS',
     flag: 'provider-shutdown-delay-ms',
@@ -218,6 +229,9 @@ const settingsSchema = z.object({
   jsDomain: z.string().refine(isSubjectToken, "expected a name without '.', '*', '>' or spaces").optional(),
   allowLatest: booleanText.default(false),
   allowedInsecure: listText.default([]),
+  ociRegistry: z.string().min(1).optional(),
+  ociRegistryUser: z.string().min(1).optional(),
+  ociRegistryPassword: z.string().optional(),
   providerShutdownDelayMs: millisecondsText(0).default(300),
   structuredLogging: booleanText.default(false),
   logLevel: logLevelText.default('info'),
@@ -230,6 +244,14 @@ const settingsSchema = z.object({
     .optional(),
   dashboardPort: dashboardPortText.default(4000),
   dashboardHost: bindAddressText.default('127.0.0.1'),
+});
+
+/** A username or password for no registry would be silently unused. */
+const checkedSettingsSchema = settingsSchema.superRefine((settings, context) => {
+  for (const name of ['ociRegistryUser', 'ociRegistryPassword'] as const) {
+    if (settings[name] !== undefined && settings.ociRegistry === undefined)
+      context.addIssue({ code: 'custom', path: [name], message: 'set OCI_REGISTRY (--oci-registry) too' });
+  }
 });
 
 export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -252,6 +274,8 @@ export interface HostConfig {
   jsDomain: string | undefined;
   allowLatest: boolean;
   allowedInsecure: string[];
+  /** Credentials for one registry from OCI_REGISTRY, OCI_REGISTRY_USER and OCI_REGISTRY_PASSWORD. */
+  ociRegistry: { registry: string; username: string | undefined; password: string | undefined } | undefined;
   providerShutdownDelayMs: number;
   structuredLogging: boolean;
   logLevel: LogLevelName;
@@ -327,7 +351,7 @@ function generatedFriendlyName(): string {
  * `WASMCLOUD_RPC_PORT (--rpc-port): expected a port number`.
  */
 export function resolveHostConfig(raw: RawSettings, labels: Record<string, string>): HostConfig {
-  const parsed = settingsSchema.safeParse(raw);
+  const parsed = checkedSettingsSchema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
       const name = issue.path[0] as SettingName | undefined;
@@ -385,6 +409,10 @@ export function resolveHostConfig(raw: RawSettings, labels: Record<string, strin
     jsDomain: s.jsDomain,
     allowLatest: s.allowLatest,
     allowedInsecure: s.allowedInsecure,
+    ociRegistry:
+      s.ociRegistry === undefined
+        ? undefined
+        : { registry: s.ociRegistry, username: s.ociRegistryUser, password: s.ociRegistryPassword },
     providerShutdownDelayMs: s.providerShutdownDelayMs,
     structuredLogging: s.structuredLogging,
     logLevel: s.logLevel,
