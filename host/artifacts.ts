@@ -1,51 +1,85 @@
 // Where actor modules and provider archives come from. A reference is a file path (absolute,
-// relative to the host's working directory, or a `file://` URL). OCI references are recognised and
-// refused with a clear message until OCI distribution lands (the providers issue).
+// relative to the host's working directory, or a `file://` URL) or, when no such file exists, an
+// OCI reference (`registry[:port]/repository[:tag|@digest]`) pulled from its registry:
+// - `latest` (named, or implied by no tag) is refused unless WASMCLOUD_OCI_ALLOW_LATEST;
+// - registries are spoken to over HTTPS, except those in WASMCLOUD_OCI_ALLOWED_INSECURE;
+// - credentials come from `registries.put` and OCI_REGISTRY / _USER / _PASSWORD, read at each pull;
+// - the manifest is asked for on every start (tags move); layers are cached by digest.
+// An artifact started from a registry is recorded in the lattice's refmap (ref → public key).
 
 import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { RegistryCredential } from '../lattice/control.ts';
+import { errorMessage } from '../lattice/errors.ts';
+import { BlobCache } from '../lattice/oci/blob-cache.ts';
+import { OciError } from '../lattice/oci/errors.ts';
+import type { ArtifactKind } from '../lattice/oci/media-types.ts';
+import { DEFAULT_MAX_ARTIFACT_BYTES, OciClient } from '../lattice/oci/oci-client.ts';
+import { normalizeRegistryName, parseOciReference, refuseLatest } from '../lattice/oci/reference.ts';
+import type { RegistryCredentials } from '../lattice/oci/registry-session.ts';
+import type { EventPublisher } from './events.ts';
+import type { LatticeData } from './lattice-data.ts';
+import type { Logger } from './log.ts';
 
 /** Artifacts larger than this are refused before they are read (a provider binary can be big). */
-export const MAX_ARTIFACT_BYTES = 256 * 1024 * 1024;
+export const MAX_ARTIFACT_BYTES = DEFAULT_MAX_ARTIFACT_BYTES;
 
 export class ArtifactError extends Error {
   readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
+  constructor(code: string, message: string, options?: ErrorOptions) {
+    super(message, options);
     this.code = code;
     this.name = 'ArtifactError';
   }
 }
 
-/** An OCI reference looks like `registry[:port]/repo[:tag|@digest]` and is not an existing path. */
-function looksLikeOciRef(ref: string): boolean {
-  return /^[a-z0-9.-]+(:\d+)?\/[a-z0-9._/-]+([:@][\w.:-]+)?$/i.test(ref) && !ref.startsWith('.');
+export type { ArtifactKind };
+
+export interface OciSettings {
+  allowLatest: boolean;
+  allowedInsecure: readonly string[];
+  /** Pulled layers, by digest. */
+  cacheDir: string;
+  /** By registry (`host[:port]`, a scheme in front is ignored); read at every pull, so updates apply. */
+  registries: ReadonlyMap<string, RegistryCredential>;
 }
+
+export interface FetchedArtifact {
+  bytes: Uint8Array;
+  /** The reference as given, when the bytes came from a registry. */
+  ociRef: string | undefined;
+}
+
+const HINTS = {
+  insecure: 'add it to WASMCLOUD_OCI_ALLOWED_INSECURE (--allowed-insecure)',
+  credentials:
+    'send them with registries.put, or start the host with OCI_REGISTRY, OCI_REGISTRY_USER and OCI_REGISTRY_PASSWORD',
+  latest: 'WASMCLOUD_OCI_ALLOW_LATEST=true (--allow-latest)',
+};
 
 function pathOf(ref: string): string {
   if (ref.startsWith('file://')) return fileURLToPath(ref);
   return isAbsolute(ref) ? ref : resolve(ref);
 }
 
-/** Reads the bytes a reference names; throws an ArtifactError saying what was wrong. */
-export async function fetchArtifact(ref: string): Promise<Uint8Array> {
-  const path = pathOf(ref);
-  let size: number;
+/** The size of the file at `path`, or undefined when there is none. */
+async function fileSize(ref: string, path: string): Promise<number | undefined> {
   try {
     const info = await stat(path);
     if (!info.isFile()) throw new ArtifactError('ARTIFACT_NOT_A_FILE', `${ref} is not a file`);
-    size = info.size;
+    return info.size;
   } catch (error) {
     if (error instanceof ArtifactError) throw error;
-    if (!ref.startsWith('/') && !ref.startsWith('file://') && looksLikeOciRef(ref)) {
-      throw new ArtifactError(
-        'ARTIFACT_OCI_UNSUPPORTED',
-        `${ref} looks like an OCI reference; this host starts actors and providers from files only so far`,
-      );
-    }
-    throw new ArtifactError('ARTIFACT_NOT_FOUND', `cannot read ${ref}: no such file`);
+    return undefined;
   }
+}
+
+/** Reads an artifact file; throws an ArtifactError saying what was wrong. */
+export async function readArtifactFile(ref: string): Promise<Uint8Array> {
+  const path = pathOf(ref);
+  const size = await fileSize(ref, path);
+  if (size === undefined) throw new ArtifactError('ARTIFACT_NOT_FOUND', `cannot read ${ref}: no such file`);
   if (size > MAX_ARTIFACT_BYTES) {
     throw new ArtifactError(
       'ARTIFACT_TOO_LARGE',
@@ -53,4 +87,89 @@ export async function fetchArtifact(ref: string): Promise<Uint8Array> {
     );
   }
   return new Uint8Array(await readFile(path));
+}
+
+/** Only a bare path can be an OCI reference: not `file://…`, not absolute, not `./…`. */
+function mayBeOciRef(ref: string): boolean {
+  return !ref.startsWith('file://') && !isAbsolute(ref) && !ref.startsWith('.');
+}
+
+function credentialsFor(
+  registries: ReadonlyMap<string, RegistryCredential>,
+  registry: string,
+): RegistryCredentials | undefined {
+  for (const [server, credential] of registries) {
+    if (server.startsWith('bindle://') || credential.registryType === 'bindle') continue;
+    if (normalizeRegistryName(server) !== registry) continue;
+    const { username, password, token } = credential;
+    if (username !== undefined || token !== undefined) return { username, password, token };
+  }
+  return undefined;
+}
+
+/** Fetches artifacts for the host and records the OCI ones it started in the lattice refmap. */
+export class ArtifactSource {
+  readonly #oci: OciSettings;
+  readonly #cache: BlobCache;
+  readonly #data: Pick<LatticeData, 'putRefmap'>;
+  readonly #events: EventPublisher;
+  readonly #log: Logger;
+
+  constructor(oci: OciSettings, data: Pick<LatticeData, 'putRefmap'>, events: EventPublisher, log: Logger) {
+    this.#oci = oci;
+    this.#cache = new BlobCache(oci.cacheDir);
+    this.#data = data;
+    this.#events = events;
+    this.#log = log;
+  }
+
+  /** The bytes `ref` names: a file when one exists there, else a pull of `kind` from a registry. */
+  async fetch(ref: string, kind: ArtifactKind): Promise<FetchedArtifact> {
+    const path = pathOf(ref);
+    if (!mayBeOciRef(ref) || (await fileSize(ref, path)) !== undefined) {
+      return { bytes: await readArtifactFile(ref), ociRef: undefined };
+    }
+    let reference: ReturnType<typeof parseOciReference>;
+    try {
+      reference = parseOciReference(ref);
+    } catch (error) {
+      // A ref whose first part looks like a host was most likely meant for a registry.
+      const first = ref.split('/')[0] ?? '';
+      const why = /[.:]|^localhost$/.test(first) && ref.includes('/') ? `; ${errorMessage(error)}` : '';
+      throw new ArtifactError('ARTIFACT_NOT_FOUND', `cannot read ${ref}: no such file${why}`);
+    }
+    try {
+      refuseLatest(reference, this.#oci.allowLatest, HINTS.latest);
+      const client = new OciClient({
+        insecureRegistries: this.#oci.allowedInsecure,
+        credentials: (registry) => credentialsFor(this.#oci.registries, registry),
+        hints: HINTS,
+        userAgent: 'wasmcloud-ts-host',
+      });
+      const pulled = await client.pull(reference, { kinds: [kind], cache: this.#cache });
+      this.#log.info(`pulled ${ref}`, {
+        digest: pulled.manifestDigest,
+        layer: pulled.layerDigest,
+        cached: pulled.fromCache,
+      });
+      return { bytes: pulled.bytes, ociRef: ref };
+    } catch (error) {
+      if (!(error instanceof OciError)) throw error;
+      throw new ArtifactError(error.code, `cannot pull ${ref}: ${error.message}`, { cause: error });
+    }
+  }
+
+  /**
+   * After an artifact from a registry started: writes the refmap entry (so its ref can stand for
+   * its key lattice-wide) and publishes `refmap_set`. The start has happened; a failure is logged.
+   */
+  async recordStarted(fetched: FetchedArtifact, publicKey: string): Promise<void> {
+    if (fetched.ociRef === undefined) return;
+    try {
+      await this.#data.putRefmap(fetched.ociRef, publicKey);
+      this.#events.publish('refmap_set', { oci_url: fetched.ociRef, public_key: publicKey });
+    } catch (error) {
+      this.#log.warn(`cannot record ${fetched.ociRef} → ${publicKey} in the refmap: ${errorMessage(error)}`);
+    }
+  }
 }

@@ -13,6 +13,7 @@ import { InvocationSigner } from '../lattice/invocation-signer.ts';
 import { connectNats, type NatsConnection, type Subscription } from '../lattice/nats.ts';
 import { latticeSubjects } from '../lattice/subjects.ts';
 import { ActorSupervisor } from './actors/actor-supervisor.ts';
+import { ArtifactSource } from './artifacts.ts';
 import type { HostConfig } from './config.ts';
 import { serveControlInterface } from './control/control-server.ts';
 import type { ControlContext, HostIdentity } from './control/types.ts';
@@ -148,7 +149,24 @@ export class Host {
         invokeLocal: (actorId, operation, payload) => runtime.invoke(actorId, operation, payload),
       }),
     });
-    actors = new ActorSupervisor({ runtime, data, events, log });
+    // OCI_REGISTRY* credentials first; registries.put adds to and overrides them.
+    const registries = new Map<string, RegistryCredential>();
+    if (config.ociRegistry) {
+      const { registry, username, password } = config.ociRegistry;
+      registries.set(registry, { username, password });
+    }
+    const artifacts = new ArtifactSource(
+      {
+        allowLatest: config.allowLatest,
+        allowedInsecure: config.allowedInsecure,
+        cacheDir: join(cacheDir, 'oci'),
+        registries,
+      },
+      data,
+      events,
+      log,
+    );
+    actors = new ActorSupervisor({ runtime, data, events, log, artifacts });
     providers = new ProviderSupervisor({
       hostId,
       latticePrefix: config.latticePrefix,
@@ -205,7 +223,8 @@ export class Host {
       providers,
       events,
       log,
-      registries: new Map<string, RegistryCredential>(),
+      registries,
+      artifacts,
       heartbeat: () => publishHeartbeat(context, events),
       stopHost: () => void host?.stop(),
     };

@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ActorClaims } from '../../lattice/claims.ts';
 import { verifySignedWasm } from '../../lattice/claims.ts';
-import { fetchArtifact } from '../artifacts.ts';
+import type { ArtifactSource } from '../artifacts.ts';
 import type { EventPublisher } from '../events.ts';
 import type { ClaimsRecord, LatticeData } from '../lattice-data.ts';
 import type { Logger } from '../log.ts';
@@ -44,6 +44,8 @@ export interface ActorSupervisorContext {
   data: LatticeData;
   events: EventPublisher;
   log: Logger;
+  /** Reads files and pulls OCI references; records the refmap of those pulled. */
+  artifacts: ArtifactSource;
 }
 
 /** Revision as OTP reports it: `rev`, or the token's issue time when `rev` is missing. */
@@ -106,7 +108,8 @@ export class ActorSupervisor {
 
   /** Fetches, verifies and runs `count` instances of the actor `ref` names (adding to any running). */
   async start(ref: string, count: number, annotations: Record<string, string>): Promise<RunningActor> {
-    const bytes = await fetchArtifact(ref);
+    const fetched = await this.#context.artifacts.fetch(ref, 'actor');
+    const { bytes } = fetched;
     const { claims } = verifySignedWasm(bytes);
     return this.#serially(claims.sub, async () => {
       const existing = this.#actors.get(claims.sub);
@@ -128,6 +131,7 @@ export class ActorSupervisor {
       }));
       actor.instances.push(...added);
       await this.#context.data.putClaims(actor.id, actorClaimsRecord(actor.claims));
+      await this.#context.artifacts.recordStarted(fetched, actor.id);
       for (const instance of added) this.#publishStarted(actor, instance);
       this.#context.log.info(`actor ${actor.name} (${actor.id}) started`, {
         instances: actor.instances.length,
@@ -228,7 +232,7 @@ export class ActorSupervisor {
 
   #grow(actor: RunningActor, count: number, annotations: Record<string, string>): Promise<void> {
     return this.#serially(actor.id, async () => {
-      const bytes = await fetchArtifact(actor.imageRef);
+      const { bytes } = await this.#context.artifacts.fetch(actor.imageRef, 'actor');
       await this.#context.runtime.load(bytes, {
         maxConcurrency: actor.instances.length + count,
         serve: true,
@@ -253,15 +257,15 @@ export class ActorSupervisor {
       if (!actor)
         throw new ActorCommandError('ACTOR_NOT_RUNNING', `actor ${actorId} is not running on this host`);
       try {
-        const bytes = await fetchArtifact(newRef);
-        const { claims } = verifySignedWasm(bytes);
+        const fetched = await this.#context.artifacts.fetch(newRef, 'actor');
+        const { claims } = verifySignedWasm(fetched.bytes);
         if (claims.sub !== actorId) {
           throw new ActorCommandError(
             'ACTOR_KEY_MISMATCH',
             `${newRef} holds actor ${claims.sub}; a live update needs the same key ${actorId}`,
           );
         }
-        const loaded = await this.#context.runtime.load(bytes, {
+        const loaded = await this.#context.runtime.load(fetched.bytes, {
           maxConcurrency: actor.instances.length,
           serve: true,
         });
@@ -271,6 +275,7 @@ export class ActorSupervisor {
         actor.name = loaded.claims.wascap.name ?? actor.name;
         for (const instance of actor.instances) instance.revision = actor.revision;
         await this.#context.data.putClaims(actor.id, actorClaimsRecord(actor.claims));
+        await this.#context.artifacts.recordStarted(fetched, actor.id);
         for (const instance of actor.instances) {
           this.#context.events.publish('actor_updated', {
             public_key: actor.id,

@@ -18,7 +18,6 @@ import {
 import { errorMessage } from '../../lattice/errors.ts';
 import { parseJsonMessage } from '../../lattice/json-message.ts';
 import type { HostCommand } from '../../lattice/subjects.ts';
-import { fetchArtifact } from '../artifacts.ts';
 import type { RunningProvider } from '../providers/mod.ts';
 import type { ControlContext } from './types.ts';
 
@@ -101,14 +100,15 @@ function launchProvider(context: ControlContext, body: Uint8Array): CtlAck {
   }
   inBackground(
     async () => {
-      const archive = await fetchArtifact(provider_ref);
-      await context.providers.start({
-        archive,
+      const fetched = await context.artifacts.fetch(provider_ref, 'provider');
+      const started = await context.providers.start({
+        archive: fetched.bytes,
         imageRef: provider_ref,
         linkName: link_name,
         configuration,
         annotations,
       });
+      await context.artifacts.recordStarted(fetched, started.id);
     },
     (error) => {
       context.log.warn(`provider ${provider_ref} (link ${link_name}) failed to start: ${error}`);

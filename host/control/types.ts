@@ -3,6 +3,7 @@
 
 import type { RegistryCredential } from '../../lattice/control.ts';
 import type { ActorSupervisor } from '../actors/actor-supervisor.ts';
+import type { ArtifactSource } from '../artifacts.ts';
 import type { EventPublisher } from '../events.ts';
 import type { LatticeData } from '../lattice-data.ts';
 import type { Logger } from '../log.ts';
@@ -35,6 +36,8 @@ export interface ControlContext {
   log: Logger;
   /** Credentials from `registries.put`, by registry; used when fetching OCI artifacts. */
   registries: Map<string, RegistryCredential>;
+  /** Reads files and pulls OCI references (provider starts); records the refmap of those pulled. */
+  artifacts: ArtifactSource;
   /** Publishes a heartbeat now (after each ping). */
   heartbeat(): void;
   /** Stops the host (after `cmd.{host}.stop` has been acknowledged). */
