@@ -38,6 +38,18 @@ let kube: KubeApiServer;
 
 const base64 = (text: string) => Buffer.from(text).toString('base64');
 const utf8 = (text: string) => new TextEncoder().encode(text);
+interface StoredMetadata {
+  uid: string;
+  resourceVersion: string;
+  managedFields: unknown[];
+}
+
+/** The metadata of an object the stand-in holds (fails the test when there is none). */
+function metadataOf(object: Record<string, unknown> | undefined): StoredMetadata {
+  if (object === undefined) throw new Error('the stand-in holds no such object');
+  return object.metadata as StoredMetadata;
+}
+
 /** The stand-in's requests from index `from` on, as "METHOD path status". */
 const requestLines = (from: number) =>
   kube.requests.slice(from).map((r) => `${r.method} ${r.path} ${r.status}`);
@@ -432,13 +444,13 @@ describe('the provider, started by a host from its archive', () => {
     expect(patch.query).toEqual({ fieldManager: FIELD_MANAGER });
     const updated = kube.service(NAMESPACE, 'web');
     expect(updated).toMatchObject({
-      metadata: { uid: (created?.metadata as { uid: string }).uid, labels: { tier: 'front' } },
+      metadata: { uid: metadataOf(created).uid, labels: { tier: 'front' } },
       spec: { ports: [{ port: 8080, targetPort: 8080 }] },
     });
     const version = (object: Record<string, unknown> | undefined) =>
-      Number((object?.metadata as { resourceVersion: string }).resourceVersion);
+      Number(metadataOf(object).resourceVersion);
     expect(version(updated)).toBeGreaterThan(version(created));
-    expect((updated?.metadata as { managedFields: unknown[] }).managedFields).toContainEqual(
+    expect(metadataOf(updated).managedFields).toContainEqual(
       expect.objectContaining({ manager: FIELD_MANAGER, operation: 'Apply' }),
     );
 
