@@ -8,6 +8,8 @@ import { registerCtlCommands } from './commands/ctl/ctl.ts';
 import { registerDownCommand } from './commands/down.ts';
 import { registerKeysCommands } from './commands/keys.ts';
 import { registerParCommands } from './commands/par.ts';
+import { registerPullCommand } from './commands/pull.ts';
+import { registerPushCommand } from './commands/push.ts';
 import { registerUpCommand } from './commands/up.ts';
 
 export function buildProgram(): Command {
@@ -20,6 +22,11 @@ export function buildProgram(): Command {
   registerClaimsCommands(program);
   registerParCommands(program);
   registerCtlCommands(program);
+  registerPushCommand(program);
+  registerPullCommand(program);
+  const reg = program.command('reg').description('push and pull artifacts (as wash push and wash pull)');
+  registerPushCommand(reg);
+  registerPullCommand(reg);
   registerUpCommand(program);
   registerDownCommand(program);
   return program;
