@@ -5,7 +5,12 @@
 
 import { readFileSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import Fastify, { type FastifyError, type FastifyInstance, type RawServerBase } from 'fastify';
+import Fastify, {
+  type FastifyError,
+  type FastifyInstance,
+  type RawServerBase,
+  type RouteHandlerMethod,
+} from 'fastify';
 import { CorsPolicy } from './cors.ts';
 import {
   type ActorCall,
@@ -38,7 +43,12 @@ const DEFAULT_CLOSE_GRACE_MS = 2_000;
 
 function send(res: ServerResponse, reply: Reply, extraHeaders?: Record<string, string>): void {
   if (res.headersSent || res.destroyed) return;
-  res.writeHead(reply.statusCode, extraHeaders ? { ...reply.headers, ...extraHeaders } : reply.headers);
+  const headers = extraHeaders ? { ...reply.headers, ...extraHeaders } : { ...reply.headers };
+  // Known up front, so Node frames the body with a length rather than chunked encoding.
+  headers['content-length'] = String(
+    typeof reply.body === 'string' ? Buffer.byteLength(reply.body) : reply.body.byteLength,
+  );
+  res.writeHead(reply.statusCode, headers);
   res.end(reply.body);
 }
 
@@ -104,28 +114,27 @@ function configure<Server extends RawServerBase>(
     reply.hijack();
     send(reply.raw as ServerResponse, fastifyErrorReply(error, settings.maxContentLen));
   });
-  app.route({
-    method: app.supportedMethods,
-    url: '*',
-    handler: async (request, reply) => {
-      reply.hijack();
-      const raw = request.raw as IncomingMessage;
-      const res = reply.raw as ServerResponse;
-      const method = raw.method ?? 'GET';
-      const decision = cors.outcome(method, (name) => {
-        const value = raw.headers[name];
-        return Array.isArray(value) ? value.join(', ') : value;
-      });
-      if (decision.kind === 'forbidden')
-        return send(res, text(403, `CORS request forbidden: ${decision.reason}`));
-      if (decision.kind === 'preflight')
-        return send(res, { statusCode: 200, headers: decision.headers, body: '' });
-      const body = request.body instanceof Uint8Array ? request.body : undefined;
-      const forwarded = httpRequestFrom(method, raw.url ?? '/', raw.rawHeaders, body);
-      const answer = await forwardToActor(forwarded, call, logFailure);
-      send(res, answer, decision.kind === 'actual' ? decision.headers : undefined);
-    },
-  });
+  const handler: RouteHandlerMethod<Server> = async (request, reply) => {
+    reply.hijack();
+    const raw = request.raw as IncomingMessage;
+    const res = reply.raw as ServerResponse;
+    const method = raw.method ?? 'GET';
+    const decision = cors.outcome(method, (name) => {
+      const value = raw.headers[name];
+      return Array.isArray(value) ? value.join(', ') : value;
+    });
+    if (decision.kind === 'forbidden')
+      return send(res, text(403, `CORS request forbidden: ${decision.reason}`));
+    if (decision.kind === 'preflight')
+      return send(res, { statusCode: 200, headers: decision.headers, body: '' });
+    const body = request.body instanceof Uint8Array ? request.body : undefined;
+    const forwarded = httpRequestFrom(method, raw.url ?? '/', raw.rawHeaders, body);
+    const answer = await forwardToActor(forwarded, call, logFailure);
+    send(res, answer, decision.kind === 'actual' ? decision.headers : undefined);
+  };
+  app.route({ method: app.supportedMethods, url: '*', handler });
+  // Methods fastify has no route table for (PURGE, PROPFIND, …) reach the actor as well.
+  app.setNotFoundHandler(handler);
 }
 
 export class ActorListener {

@@ -40,6 +40,7 @@ let dir: string;
 let providerKey: string;
 let echoId: string;
 let kvcounterId: string;
+let wasmbusEchoId: string;
 
 /** An actor no host runs: this test answers its invocations (see `fakeActor`). */
 const fakeId = KeyPair.create('module').publicKey;
@@ -106,6 +107,7 @@ beforeAll(async () => {
   });
   echoId = await startActor('echo');
   kvcounterId = await startActor('wasmbus-kvcounter');
+  wasmbusEchoId = await startActor('wasmbus-echo');
   serveFakeActor();
   await nc.flush();
   expect(
@@ -379,6 +381,32 @@ describe('what the provider sends and how it reads replies (the fake actor)', ()
     fakeBehaviour = () => encodePayload({ statusCode: 204, header: {}, body: new Uint8Array() });
     expect((await send(port)).status).toBe(204);
   });
+});
+
+describe('wasmbus-echo (C) answers what echo (TypeScript) answers', () => {
+  test('the same bytes and headers for every kind of request', async () => {
+    const [tsPort, cPort] = [await freePort(), await freePort()];
+    await putLink(echoId, { ADDRESS: `127.0.0.1:${tsPort}` });
+    await putLink(wasmbusEchoId, { ADDRESS: `127.0.0.1:${cPort}` });
+    await Promise.all([waitServing(tsPort), waitServing(cPort)]);
+    const requests: RawRequest[] = [
+      {},
+      { method: 'POST', path: '/bytes', body: new Uint8Array(256).map((_, i) => i) },
+      { method: 'PURGE', path: '/cache?all' },
+      { method: 'DELETE', path: '/a"b\\c?q="1"&r=\\' },
+      { method: 'PUT', path: `/${'long/'.repeat(200)}?${'k=v&'.repeat(300)}`, body: 'x'.repeat(70_000) },
+    ];
+    for (const request of requests) {
+      const [ts, c] = await Promise.all([send(tsPort, request), send(cPort, request)]);
+      expect(c.status).toBe(200);
+      expect(c.headers['content-type']).toBe('application/json');
+      expect(c.headers['content-length']).toBe(String(c.body.length));
+      expect(text(c)).toBe(text(ts));
+    }
+    const purge = JSON.parse(text(await send(cPort, requests[2]))) as Record<string, unknown>;
+    expect(purge).toEqual({ body: [], method: 'PURGE', path: '/cache', query_string: 'all' });
+    await deleteLink(wasmbusEchoId);
+  }, 30_000);
 });
 
 describe('errors from real actors and missing ones', () => {
