@@ -108,7 +108,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   });
   const sse = new ServerSentEvents();
   const snapshot = () =>
-    buildSnapshot({ latticePrefix: options.latticePrefix, hostId: options.hostId, view, data: options.data });
+    buildSnapshot({
+      latticePrefix: options.latticePrefix,
+      hostId: options.hostId,
+      view,
+      data: options.data,
+      uploadedFileAt: (path) => uploads.fileNameAt(path),
+    });
   const readiness = async (): Promise<Readiness> => {
     const checks = {
       nats: await natsReady(nc),

@@ -37,6 +37,8 @@ export interface ActorSummary {
   caps: string[];
   call_alias: string | null;
   instances: Array<{ host_id: string; count: number; image_ref: string | null }>;
+  /** Set when the actor was started from a file uploaded to this dashboard: that file's name. */
+  uploaded_file: string | null;
   total_instances: number;
 }
 
@@ -46,6 +48,8 @@ export interface ProviderSummary {
   link_name: string;
   contract_id: string;
   image_ref: string | null;
+  /** As for actors. */
+  uploaded_file: string | null;
   hosts: Array<{ host_id: string; health: ProviderHealth }>;
 }
 
@@ -81,6 +85,8 @@ export interface SnapshotContext {
   hostId: string;
   view: LatticeView;
   data: LatticeDataReader;
+  /** The name of the uploaded file stored at a path (image refs of uploads are those paths). */
+  uploadedFileAt: (path: string) => string | undefined;
 }
 
 const byName = <T extends { name: string; id: string }>(a: T, b: T) =>
@@ -105,6 +111,7 @@ export function buildSnapshot(context: SnapshotContext, now = Date.now()): Latti
         id: actor.id,
         name: actor.name || record?.name || fromEvents?.name || actor.id,
         image_ref: actor.image_ref ?? null,
+        uploaded_file: actor.image_ref ? (context.uploadedFileAt(actor.image_ref) ?? null) : null,
         caps: record?.caps ? record.caps.split(',').filter(Boolean) : (fromEvents?.caps ?? []),
         call_alias: record?.call_alias || fromEvents?.callAlias || null,
         instances: [],
@@ -122,6 +129,7 @@ export function buildSnapshot(context: SnapshotContext, now = Date.now()): Latti
         link_name: provider.link_name,
         contract_id: provider.contract_id ?? '',
         image_ref: provider.image_ref ?? null,
+        uploaded_file: provider.image_ref ? (context.uploadedFileAt(provider.image_ref) ?? null) : null,
         hosts: [],
       };
       summary.hosts.push({ host_id: host.id, health: view.health(host.id, provider.id, provider.link_name) });

@@ -140,6 +140,12 @@ export class UploadStore {
     return upload;
   }
 
+  /** The uploaded file's own name, when `path` is where an upload was stored. */
+  fileNameAt(path: string): string | undefined {
+    for (const upload of this.#uploads.values()) if (upload.path === path) return upload.file_name;
+    return undefined;
+  }
+
   list(): UploadInfo[] {
     return [...this.#uploads.values()].map(infoOf);
   }

@@ -1,0 +1,105 @@
+// The dashboard page: follows the lattice through server-sent events (`state`: the whole lattice,
+// sent on every change) and redraws the picture and the tables; no reload, no polling. Names of
+// hosts and artifacts are remembered, so events about a host that has left still read well.
+
+import { getJson } from './api.js';
+import { shortKey } from './dom.js';
+import { setupForms } from './forms.js';
+import { renderPicture } from './lattice-picture.js';
+import { notify, setupNotices } from './notices.js';
+import {
+  renderActors,
+  renderEvents,
+  renderHosts,
+  renderLinks,
+  renderProviders,
+  tickUptimes,
+} from './tables.js';
+
+const RECONNECT_MS = 3_000;
+
+const byId = (id) => document.getElementById(id);
+
+let state = { lattice: '', synced: false, hosts: [], actors: [], providers: [], links: [], events: [] };
+const hostNames = new Map();
+const artifactNames = new Map();
+const names = {
+  host: (id) => hostNames.get(id) ?? shortKey(id),
+  artifact: (key) => artifactNames.get(key) ?? shortKey(key),
+};
+
+function remember(next) {
+  for (const host of next.hosts) hostNames.set(host.id, host.friendly_name);
+  for (const actor of next.actors) artifactNames.set(actor.id, actor.name);
+  for (const provider of next.providers) artifactNames.set(provider.id, provider.name);
+  for (const link of next.links) {
+    if (link.actor_name !== link.actor_id) artifactNames.set(link.actor_id, link.actor_name);
+    if (link.provider_name !== link.provider_id) artifactNames.set(link.provider_id, link.provider_name);
+  }
+}
+
+const forms = setupForms(() => state, names);
+
+function render(next) {
+  state = next;
+  remember(next);
+  document.title = `wasmCloud · ${next.lattice}`;
+  byId('lattice-name').textContent = next.lattice;
+  byId('hosts-count').textContent = String(next.hosts.length);
+  byId('actors-count').textContent = String(next.actors.length);
+  byId('providers-count').textContent = String(next.providers.length);
+  byId('links-count').textContent = String(next.links.length);
+  renderPicture(byId('picture'), next);
+  renderHosts(byId('hosts-body'), next);
+  renderActors(byId('actors-body'), next, names, forms);
+  renderProviders(byId('providers-body'), next, names, forms);
+  renderLinks(byId('links-body'), next, forms);
+  renderEvents(byId('events-list'), next, names);
+  forms.refreshChoices(next);
+  setLive(next.synced ? 'live' : 'syncing');
+}
+
+const LIVE_TEXT = {
+  connecting: 'connecting…',
+  syncing: 'live · finding hosts…',
+  live: 'live',
+  reconnecting: 'reconnecting…',
+};
+
+function setLive(status) {
+  const pill = byId('live-status');
+  pill.dataset.state = status;
+  pill.textContent = LIVE_TEXT[status] ?? status;
+}
+
+function connect() {
+  const source = new EventSource('/api/events');
+  source.addEventListener('state', (event) => {
+    try {
+      render(JSON.parse(event.data));
+    } catch (error) {
+      notify('error', `could not show the lattice's state: ${error.message}`);
+    }
+  });
+  source.addEventListener('error', () => {
+    setLive('reconnecting');
+    // EventSource retries by itself unless the server refused the stream outright.
+    if (source.readyState === EventSource.CLOSED) setTimeout(connect, RECONNECT_MS);
+  });
+}
+
+async function start() {
+  setupNotices(byId('notices'));
+  byId('open-start-actor').addEventListener('click', forms.openStartActor);
+  byId('open-start-provider').addEventListener('click', forms.openStartProvider);
+  byId('open-define-link').addEventListener('click', forms.openDefineLink);
+  setInterval(() => tickUptimes(byId('hosts-body')), 1_000);
+  try {
+    render(await getJson('/api/lattice'));
+  } catch (error) {
+    notify('error', error.message);
+  }
+  connect();
+}
+
+start();

@@ -1,0 +1,182 @@
+// The picture of the lattice: actors in a column on the left, providers on the right, each link
+// definition a curve from its actor to its provider, labelled with its contract and link name.
+// A link whose actor or provider runs nowhere still shows, to a dashed "not running" box, since
+// that is usually the thing someone needs to notice.
+
+import { replaceChildren, shortKey, svg } from './dom.js';
+
+const NODE_WIDTH = 250;
+const NODE_HEIGHT = 58;
+const ROW_GAP = 18;
+const MARGIN = 16;
+/** Room above the boxes for the column titles. */
+const TOP = 30;
+const WIDTH = 820;
+const LEFT_X = MARGIN;
+const RIGHT_X = WIDTH - MARGIN - NODE_WIDTH;
+
+function truncate(text, length) {
+  return text.length > length ? `${text.slice(0, length - 1)}…` : text;
+}
+
+function plural(count, word) {
+  return `${count} ${word}${count === 1 ? '' : 's'}`;
+}
+
+/** The boxes of each column, running ones first, then the ends of links that run nowhere. */
+function columns(state) {
+  const actors = state.actors.map((actor) => ({
+    key: actor.id,
+    kind: 'actor',
+    id: actor.id,
+    title: actor.name,
+    detail: `${plural(actor.total_instances, 'instance')} on ${plural(actor.instances.length, 'host')}`,
+    health: undefined,
+    running: true,
+  }));
+  const providers = state.providers.map((provider) => {
+    const healths = provider.hosts.map((host) => host.health);
+    const health = healths.includes('unhealthy')
+      ? 'unhealthy'
+      : healths.every((value) => value === 'healthy')
+        ? 'healthy'
+        : 'unknown';
+    return {
+      key: `${provider.id}|${provider.link_name}`,
+      kind: 'provider',
+      id: provider.id,
+      title: provider.name,
+      detail: `${provider.contract_id || 'unknown contract'} · ${provider.link_name}`,
+      health,
+      running: true,
+    };
+  });
+  for (const link of state.links) {
+    if (!actors.some((node) => node.key === link.actor_id)) {
+      actors.push({
+        key: link.actor_id,
+        kind: 'actor',
+        id: link.actor_id,
+        title: link.actor_name,
+        detail: 'not running',
+        running: false,
+      });
+    }
+    const providerKey = `${link.provider_id}|${link.link_name}`;
+    if (!providers.some((node) => node.key === providerKey)) {
+      providers.push({
+        key: providerKey,
+        kind: 'provider',
+        id: link.provider_id,
+        title: link.provider_name,
+        detail: `not running · ${link.link_name}`,
+        running: false,
+      });
+    }
+  }
+  return { actors, providers };
+}
+
+function nodeY(index) {
+  return TOP + index * (NODE_HEIGHT + ROW_GAP);
+}
+
+const HEALTH_TEXT = {
+  healthy: 'healthy',
+  unhealthy: 'failing health checks',
+  unknown: 'health not yet known',
+};
+
+function drawNode(node, x, y) {
+  const dataKey = node.kind === 'actor' ? 'data-actor-id' : 'data-provider-id';
+  const title = node.title === node.id ? shortKey(node.id) : node.title;
+  const parts = [
+    svg('title', {}, `${node.kind} ${node.title}\n${node.id}\n${node.detail}`),
+    svg('rect', { x, y, width: NODE_WIDTH, height: NODE_HEIGHT, rx: 10, class: 'node-box' }),
+    svg('text', { x: x + 14, y: y + 24, class: 'node-title' }, truncate(title, 26)),
+    svg('text', { x: x + 14, y: y + 44, class: 'node-detail' }, truncate(node.detail, 36)),
+  ];
+  if (node.health) {
+    parts.push(
+      svg(
+        'circle',
+        { cx: x + NODE_WIDTH - 16, cy: y + 16, r: 6, class: `health health-${node.health}` },
+        svg('title', {}, HEALTH_TEXT[node.health]),
+      ),
+    );
+  }
+  return svg('g', { class: `node ${node.kind}${node.running ? '' : ' ghost'}`, [dataKey]: node.id }, parts);
+}
+
+function drawLink(link, from, to) {
+  const x1 = LEFT_X + NODE_WIDTH;
+  const y1 = nodeY(from) + NODE_HEIGHT / 2;
+  const x2 = RIGHT_X;
+  const y2 = nodeY(to) + NODE_HEIGHT / 2;
+  const bend = (x2 - x1) / 2;
+  const label = `${link.contract_id} · ${link.link_name}`;
+  return svg(
+    'g',
+    { class: 'link', 'data-link-id': link.id },
+    svg('title', {}, `${link.actor_name} → ${link.provider_name}\n${label}`),
+    svg('path', {
+      d: `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2} ${y2}`,
+      class: 'link-line',
+    }),
+    svg('circle', { cx: x2, cy: y2, r: 4, class: 'link-end' }),
+    svg(
+      'text',
+      { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 6, class: 'link-label', 'text-anchor': 'middle' },
+      truncate(label, 40),
+    ),
+  );
+}
+
+export function renderPicture(container, state) {
+  const { actors, providers } = columns(state);
+  if (actors.length === 0 && providers.length === 0) {
+    replaceChildren(
+      container,
+      svg(
+        'svg',
+        {
+          viewBox: `0 0 ${WIDTH} 80`,
+          class: 'picture',
+          role: 'img',
+          'aria-label': 'The lattice runs nothing yet',
+        },
+        svg(
+          'text',
+          { x: WIDTH / 2, y: 45, 'text-anchor': 'middle', class: 'empty' },
+          'Nothing runs yet: start an actor or a provider with the buttons above.',
+        ),
+      ),
+    );
+    return;
+  }
+  const rows = Math.max(actors.length, providers.length, 1);
+  const height = TOP + MARGIN + rows * NODE_HEIGHT + (rows - 1) * ROW_GAP;
+  const actorRow = new Map(actors.map((node, index) => [node.key, index]));
+  const providerRow = new Map(providers.map((node, index) => [node.key, index]));
+  const links = state.links.map((link) =>
+    drawLink(link, actorRow.get(link.actor_id), providerRow.get(`${link.provider_id}|${link.link_name}`)),
+  );
+  const description = `${plural(actors.length, 'actor')}, ${plural(providers.length, 'provider')} and ${plural(state.links.length, 'link')}`;
+  replaceChildren(
+    container,
+    svg(
+      'svg',
+      {
+        viewBox: `0 0 ${WIDTH} ${height}`,
+        class: 'picture',
+        role: 'img',
+        'aria-label': `The lattice: ${description}`,
+      },
+      svg('text', { x: LEFT_X, y: TOP - 10, class: 'column-title' }, 'actors'),
+      svg('text', { x: RIGHT_X, y: TOP - 10, class: 'column-title' }, 'providers'),
+      links,
+      actors.map((node, index) => drawNode(node, LEFT_X, nodeY(index))),
+      providers.map((node, index) => drawNode(node, RIGHT_X, nodeY(index))),
+    ),
+  );
+}
