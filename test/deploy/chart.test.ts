@@ -1,0 +1,492 @@
+// The Helm chart charts/wasmcloud-host, rendered by the helm-render stand-in (no helm binary can run
+// here) for the default values, the Kubernetes walk-through's values and the other ways to run it;
+// every object validated with kubernetes-models; the environment given to the host checked against
+// the settings the host really reads (HOST_SETTINGS) and resolved by the host's own config code.
+
+import { execFile } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { promisify } from 'node:util';
+import { load } from 'js-yaml';
+import type { IContainer, IEnvVar } from 'kubernetes-models/v1';
+import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { HOST_SETTINGS, hostLabels, resolveHostConfig, settingsFromEnv } from '../../host/config.ts';
+import { KeyPair } from '../../lattice/keys.ts';
+import { REPO_ROOT } from '../helpers/fixtures.ts';
+import { buildHelmRenderer, HelmRenderError, type HelmRenderer } from '../helpers/helm-render/render.ts';
+import { type KubeObjects, kubeObjects } from './kube-objects.ts';
+
+const CHART = join(REPO_ROOT, 'charts', 'wasmcloud-host');
+const RELEASE = { name: 'demo', namespace: 'wasmcloud' };
+const FULLNAME = 'demo-wasmcloud-host';
+/** A pod name, for the variables the chart takes from the pod's metadata. */
+const POD_NAME = `${FULLNAME}-7d9c6b5f4-x2k8q`;
+const WALK_THROUGH = `wasmcloud:
+  enableApplierSupport: true
+  customLabels:
+    wasmcloud.dev/route-to: "true"
+`;
+const HOST_VARIABLES = new Set<string>(Object.values(HOST_SETTINGS).map((spec) => spec.env));
+
+let renderer: HelmRenderer;
+const workDir = mkdtempSync(join(tmpdir(), 'wasmcloud-ts-chart-test-'));
+
+beforeAll(async () => {
+  renderer = await buildHelmRenderer();
+}, 120_000);
+
+afterAll(() => {
+  renderer?.remove();
+  rmSync(workDir, { recursive: true, force: true });
+});
+
+async function render(values: string[] = [], kubeVersion?: string): Promise<KubeObjects> {
+  return kubeObjects(await renderer.template(CHART, { ...RELEASE, values, kubeVersion }));
+}
+
+async function renderFailure(values: string[]): Promise<string> {
+  const error = await renderer.template(CHART, { ...RELEASE, values }).then(
+    () => new Error('expected the chart to refuse these values'),
+    (caught: unknown) => caught,
+  );
+  expect(error).toBeInstanceOf(HelmRenderError);
+  return (error as Error).message;
+}
+
+function container(objects: KubeObjects, name: string): IContainer {
+  const spec = objects.deployment.spec?.template.spec;
+  const all = [...(spec?.containers ?? []), ...(spec?.initContainers ?? [])];
+  const found = all.find((candidate) => candidate.name === name);
+  if (!found) throw new Error(`no container ${name} in ${all.map((c) => c.name).join(', ')}`);
+  return found;
+}
+
+/** The host container's environment as the kubelet would give it to the process. */
+function hostEnvironment(objects: KubeObjects): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const variable of container(objects, 'wasmcloud-host').env ?? []) {
+    const value = resolveVariable(objects, variable);
+    if (value !== undefined) env[variable.name] = value;
+  }
+  return env;
+}
+
+function resolveVariable(objects: KubeObjects, variable: IEnvVar): string | undefined {
+  if (variable.value !== undefined) return variable.value;
+  const from = variable.valueFrom;
+  if (from?.fieldRef?.fieldPath === 'metadata.name') return POD_NAME;
+  const ref = from?.secretKeyRef;
+  if (ref) {
+    const secret = objects.secrets.find((candidate) => candidate.metadata?.name === ref.name);
+    const data = secret?.data?.[ref.key];
+    if (data !== undefined) return Buffer.from(data, 'base64').toString('utf8');
+    if (ref.optional) return undefined;
+    throw new Error(`${variable.name} refers to ${ref.name}/${ref.key}, which the chart does not render`);
+  }
+  throw new Error(`${variable.name} has a source this test does not know: ${JSON.stringify(from)}`);
+}
+
+/** Every variable the chart sets is one the host reads, or a HOST_* label. */
+function expectOnlyHostVariables(objects: KubeObjects): void {
+  for (const variable of container(objects, 'wasmcloud-host').env ?? []) {
+    const known = HOST_VARIABLES.has(variable.name) || /^HOST_[A-Z0-9_]+$/.test(variable.name);
+    expect(known, `${variable.name} is not a variable the host reads`).toBe(true);
+  }
+}
+
+function natsConfig(objects: KubeObjects): string {
+  const map = objects.configMaps.find((candidate) => candidate.metadata?.name === `${FULLNAME}-nats`);
+  const text = map?.data?.['nats.conf'];
+  if (text === undefined) throw new Error('no nats.conf ConfigMap');
+  return text;
+}
+
+/** Checks nats.conf with the real nats-server (`-t` parses the configuration and exits). */
+async function expectValidNatsConfig(config: string): Promise<void> {
+  const file = join(workDir, `nats-${Math.random().toString(36).slice(2)}.conf`);
+  writeFileSync(file, config);
+  const { stderr } = await promisify(execFile)('nats-server', ['-c', file, '-t'], {
+    env: { PATH: process.env.PATH ?? '', POD_NAME },
+  });
+  expect(stderr).toMatch(/configuration file .* is valid/);
+}
+
+describe('default values', () => {
+  test('render into valid objects: ServiceAccount, nats ConfigMap, Service, Deployment, and no RBAC', async () => {
+    const objects = await render();
+    expect(objects.kinds).toEqual(['v1/ServiceAccount', 'v1/ConfigMap', 'v1/Service', 'apps/v1/Deployment']);
+    expect(objects.roles).toEqual([]);
+    expect(objects.secrets).toEqual([]);
+  });
+
+  test('the host joins the sidecar NATS, names itself after the pod and serves the dashboard on 0.0.0.0:4000', async () => {
+    const objects = await render();
+    expectOnlyHostVariables(objects);
+    const env = hostEnvironment(objects);
+    const config = resolveHostConfig(settingsFromEnv(env), hostLabels(env));
+    expect(config.rpc.url).toBe('127.0.0.1:4222');
+    expect(config.ctl.url).toBe('127.0.0.1:4222');
+    expect(config.providerRpc.url).toBe('127.0.0.1:4222');
+    expect(config.dashboard).toEqual({ host: '0.0.0.0', port: 4000 });
+    expect(config.friendlyName).toBe(POD_NAME);
+    expect(config.latticePrefix).toBe('default');
+    expect(config.labels).toMatchObject({ kubernetes: 'true' });
+  });
+
+  test('the host container: image from appVersion, non-root, read-only root, probes on the dashboard port', async () => {
+    const objects = await render();
+    const chart = load(readFileSync(join(CHART, 'Chart.yaml'), 'utf8')) as { appVersion: string };
+    const packageJson = JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as {
+      version: string;
+    };
+    expect(chart.appVersion).toBe(packageJson.version);
+    const host = container(objects, 'wasmcloud-host');
+    expect(host.image).toBe(`wasmcloud-ts-host:${packageJson.version}`);
+    expect(host.ports).toEqual([{ name: 'washboard', containerPort: 4000, protocol: 'TCP' }]);
+    expect(host.livenessProbe?.httpGet).toEqual({ path: '/api/livez', port: 'washboard' });
+    expect(host.readinessProbe?.httpGet).toEqual({ path: '/api/readyz', port: 'washboard' });
+    expect(host.startupProbe?.httpGet).toEqual({ path: '/api/livez', port: 'washboard' });
+    expect(host.securityContext).toMatchObject({
+      allowPrivilegeEscalation: false,
+      readOnlyRootFilesystem: true,
+      capabilities: { drop: ['ALL'] },
+    });
+    expect(host.volumeMounts).toContainEqual({ name: 'tmp', mountPath: '/tmp' });
+    const pod = objects.deployment.spec?.template.spec;
+    expect(pod?.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+    // Service links would put variables such as WASMCLOUD_RPC_PORT=tcp://… into the host's environment.
+    expect(pod?.enableServiceLinks).toBe(false);
+    expect(pod?.automountServiceAccountToken).toBe(false);
+    expect(pod?.serviceAccountName).toBe(FULLNAME);
+  });
+
+  test('NATS is a native sidecar with JetStream, started before the host, its nats.conf accepted by nats-server', async () => {
+    const objects = await render();
+    const pod = objects.deployment.spec?.template.spec;
+    expect(pod?.containers.map((c) => c.name)).toEqual(['wasmcloud-host']);
+    const nats = container(objects, 'nats');
+    expect(pod?.initContainers?.map((c) => c.name)).toEqual(['nats']);
+    expect(nats.restartPolicy).toBe('Always');
+    expect(nats.image).toBe('nats:2.10-alpine');
+    expect(nats.args).toEqual(['--config', '/etc/nats/nats.conf']);
+    expect(nats.ports?.map((port) => [port.name, port.containerPort])).toEqual([
+      ['nats', 4222],
+      ['nats-monitor', 8222],
+    ]);
+    expect(nats.startupProbe?.httpGet).toEqual({ path: '/healthz', port: 'nats-monitor' });
+    const config = natsConfig(objects);
+    expect(config).toMatch(/jetstream \{\s*store_dir: "\/data\/jetstream"\s*\}/);
+    expect(config).not.toContain('leafnodes');
+    await expectValidNatsConfig(config);
+    const volumes = Object.fromEntries((pod?.volumes ?? []).map((volume) => [volume.name, volume]));
+    expect(volumes['nats-config']?.configMap?.name).toBe(`${FULLNAME}-nats`);
+    expect(volumes['nats-data']?.emptyDir).toEqual({});
+  });
+
+  test('on Kubernetes before 1.29 the sidecar is an ordinary container', async () => {
+    const objects = await render([], 'v1.28.5');
+    const pod = objects.deployment.spec?.template.spec;
+    expect(pod?.initContainers).toBeUndefined();
+    expect(pod?.containers.map((c) => c.name)).toEqual(['wasmcloud-host', 'nats']);
+    expect(container(objects, 'nats').restartPolicy).toBeUndefined();
+  });
+
+  test('the Service selects the pods and reaches the dashboard (4000) and NATS (4222) by port name', async () => {
+    const objects = await render();
+    const [service] = objects.services;
+    expect(service?.metadata?.name).toBe(FULLNAME);
+    expect(service?.spec?.type).toBe('ClusterIP');
+    expect(service?.spec?.ports).toEqual([
+      { name: 'washboard', port: 4000, targetPort: 'washboard', protocol: 'TCP' },
+      { name: 'nats', port: 4222, targetPort: 'nats', protocol: 'TCP' },
+    ]);
+    const podLabels = objects.deployment.spec?.template.metadata?.labels ?? {};
+    for (const [key, value] of Object.entries(service?.spec?.selector ?? {})) {
+      expect(podLabels[key]).toBe(value);
+    }
+    expect(objects.deployment.spec?.selector.matchLabels).toEqual(service?.spec?.selector);
+  });
+
+  test('NOTES.txt tells how to reach the dashboard through the Deployment the chart renders', async () => {
+    const notes = await renderer.notes(CHART, RELEASE);
+    const objects = await render();
+    expect(objects.deployment.metadata?.name).toBe(FULLNAME);
+    expect(notes).toContain(`kubectl --namespace wasmcloud port-forward deployment/${FULLNAME} 4000`);
+    expect(notes).toContain('http://localhost:4000');
+    expect(notes).toContain(`http://${FULLNAME}.wasmcloud.svc:4000`);
+    expect(notes).toContain('wasmcloud.config.clusterSeed');
+  });
+});
+
+describe('the Kubernetes walk-through values (enableApplierSupport, customLabels)', () => {
+  test('render a ServiceAccount, a Role on core services and a RoleBinding to it', async () => {
+    const objects = await render([WALK_THROUGH]);
+    expect(objects.kinds).toEqual([
+      'v1/ServiceAccount',
+      'v1/ConfigMap',
+      'rbac.authorization.k8s.io/v1/Role',
+      'rbac.authorization.k8s.io/v1/RoleBinding',
+      'v1/Service',
+      'apps/v1/Deployment',
+    ]);
+    const [role] = objects.roles;
+    expect(role?.metadata?.name).toBe(`${FULLNAME}-service-manager`);
+    expect(role?.rules).toEqual([
+      {
+        apiGroups: [''],
+        resources: ['services'],
+        verbs: ['get', 'list', 'create', 'update', 'patch', 'delete'],
+      },
+    ]);
+    const [binding] = objects.roleBindings;
+    expect(binding?.roleRef).toEqual({
+      apiGroup: 'rbac.authorization.k8s.io',
+      kind: 'Role',
+      name: role?.metadata?.name,
+    });
+    const [account] = objects.serviceAccounts;
+    expect(binding?.subjects).toEqual([
+      { kind: 'ServiceAccount', name: account?.metadata?.name, namespace: 'wasmcloud' },
+    ]);
+    const pod = objects.deployment.spec?.template.spec;
+    expect(pod?.serviceAccountName).toBe(account?.metadata?.name);
+    expect(pod?.automountServiceAccountToken).toBe(true);
+  });
+
+  test('the pods carry wasmcloud.dev/route-to for the Services the service-applier creates; the selector does not', async () => {
+    const objects = await render([WALK_THROUGH]);
+    const labels = objects.deployment.spec?.template.metadata?.labels;
+    expect(labels).toEqual({
+      'app.kubernetes.io/name': 'wasmcloud-host',
+      'app.kubernetes.io/instance': 'demo',
+      'wasmcloud.dev/route-to': 'true',
+    });
+    // The selector of a Deployment cannot change after install: custom labels stay out of it.
+    expect(objects.deployment.spec?.selector.matchLabels).not.toHaveProperty('wasmcloud.dev/route-to');
+    expectOnlyHostVariables(objects);
+  });
+
+  test('the service account is created for the applier even when serviceAccount.create is false', async () => {
+    const objects = await render([WALK_THROUGH, 'serviceAccount: {create: false}\n']);
+    expect(objects.serviceAccounts.map((account) => account.metadata?.name)).toEqual([FULLNAME]);
+    const plain = await render(['serviceAccount: {create: false}\n']);
+    expect(plain.serviceAccounts).toEqual([]);
+    expect(plain.deployment.spec?.template.spec?.serviceAccountName).toBe('default');
+  });
+});
+
+describe('host settings from wasmcloud.config', () => {
+  const cluster = KeyPair.create('cluster');
+  const otherIssuer = KeyPair.create('cluster').publicKey;
+  const host = KeyPair.create('server');
+  const rpcUser = KeyPair.create('user');
+  const everything = `
+wasmcloud:
+  config:
+    latticePrefix: blue
+    clusterSeed: ${cluster.seed}
+    clusterIssuers: [${otherIssuer}]
+    hostSeed: ${host.seed}
+    hostName: edge-host
+    rpcJWT: eyJ.rpc.jwt
+    rpcSeed: ${rpcUser.seed}
+    controlNatsHost: ctl.nats.internal
+    controlNatsPort: 4333
+    rpcTimeout: 5000
+    providerShutdownDelay: 900
+    jetstreamDomain: hub
+    actorWorkers: 2
+    ociAllowLatest: true
+    ociAllowedInsecure: [registry.local:5000, localhost:5000]
+    logging: {structuredLoggingEnabled: true, logLevel: debug}
+    registry: {url: "registry.example:5443", username: deployer, password: "s3cret pass"}
+    hostLabels: {zone: eu_1, kubernetes: "true"}
+nats:
+  enabled: false
+  url: tls://nats.nats.svc:4443
+`;
+
+  test('every value reaches the host under its variable; seeds come from the Secret', async () => {
+    const objects = await render([everything]);
+    expectOnlyHostVariables(objects);
+    const [secret] = objects.secrets;
+    expect(secret?.metadata?.name).toBe(FULLNAME);
+    expect(Object.keys(secret?.data ?? {}).sort()).toEqual([
+      'clusterSeed',
+      'hostSeed',
+      'registryPassword',
+      'rpcSeed',
+    ]);
+    const hostContainer = container(objects, 'wasmcloud-host');
+    const literal = (hostContainer.env ?? []).filter((variable) => variable.value !== undefined);
+    // No seed is written into the pod spec itself.
+    for (const variable of literal) {
+      expect(variable.value).not.toMatch(/^S[CNU][A-Z2-7]{50,}$/);
+      expect(variable.value).not.toBe('s3cret pass');
+    }
+
+    const env = hostEnvironment(objects);
+    const config = resolveHostConfig(settingsFromEnv(env), hostLabels(env));
+    expect(config.latticePrefix).toBe('blue');
+    expect(config.clusterKey.publicKey).toBe(cluster.publicKey);
+    expect(config.clusterIssuers.sort()).toEqual([cluster.publicKey, otherIssuer].sort());
+    expect(config.hostKey.publicKey).toBe(host.publicKey);
+    expect(config.friendlyName).toBe('edge-host');
+    expect(config.rpc).toMatchObject({ url: 'nats.nats.svc:4443', jwt: 'eyJ.rpc.jwt', seed: rpcUser.seed });
+    expect(config.rpc.tls).toBe(true);
+    expect(config.ctl.url).toBe('ctl.nats.internal:4333');
+    expect(config.providerRpc.url).toBe('nats.nats.svc:4443');
+    expect(config.rpcTimeoutMs).toBe(5000);
+    expect(config.providerShutdownDelayMs).toBe(900);
+    expect(config.jsDomain).toBe('hub');
+    expect(config.actorWorkers).toBe(2);
+    expect(config.allowLatest).toBe(true);
+    expect(config.allowedInsecure).toEqual(['registry.local:5000', 'localhost:5000']);
+    expect(config.structuredLogging).toBe(true);
+    expect(config.logLevel).toBe('debug');
+    expect(config.labels).toMatchObject({ zone: 'eu_1', kubernetes: 'true' });
+    expect(config.ociRegistry).toEqual({
+      registry: 'registry.example:5443',
+      username: 'deployer',
+      password: 's3cret pass',
+    });
+  });
+
+  test('with an existing NATS there is no sidecar, no nats ConfigMap and no NATS port on the Service', async () => {
+    const objects = await render([everything]);
+    const pod = objects.deployment.spec?.template.spec;
+    expect(pod?.initContainers).toBeUndefined();
+    expect(pod?.containers.map((c) => c.name)).toEqual(['wasmcloud-host']);
+    expect(objects.configMaps).toEqual([]);
+    expect(objects.services[0]?.spec?.ports?.map((port) => port.name)).toEqual(['washboard']);
+    expect(pod?.volumes?.map((volume) => volume.name)).toEqual(['tmp']);
+  });
+
+  test('the 2022 connection values rpcNatsHost/rpcNatsPort still choose the NATS', async () => {
+    const objects = await render([
+      'wasmcloud: {config: {rpcNatsHost: nats.example, rpcNatsPort: 4999, providerNatsHost: prov.example}}\n',
+    ]);
+    const env = hostEnvironment(objects);
+    const config = resolveHostConfig(settingsFromEnv(env), hostLabels(env));
+    expect(config.rpc.url).toBe('nats.example:4999');
+    expect(config.providerRpc.url).toBe('prov.example:4999');
+  });
+
+  test('seeds can come from an existing Secret instead: optional references, no Secret rendered', async () => {
+    const objects = await render(['wasmcloud: {config: {existingSecret: lattice-keys}}\n']);
+    expect(objects.secrets).toEqual([]);
+    const refs = (container(objects, 'wasmcloud-host').env ?? []).filter((v) => v.valueFrom?.secretKeyRef);
+    expect(refs.map((v) => [v.name, v.valueFrom?.secretKeyRef?.key])).toEqual(
+      expect.arrayContaining([
+        ['WASMCLOUD_CLUSTER_SEED', 'clusterSeed'],
+        ['WASMCLOUD_HOST_SEED', 'hostSeed'],
+        ['WASMCLOUD_RPC_SEED', 'rpcSeed'],
+        ['WASMCLOUD_PROV_RPC_SEED', 'providerRpcSeed'],
+        ['WASMCLOUD_CTL_SEED', 'ctlSeed'],
+        ['OCI_REGISTRY_PASSWORD', 'registryPassword'],
+      ]),
+    );
+    for (const variable of refs) {
+      expect(variable.valueFrom?.secretKeyRef).toMatchObject({ name: 'lattice-keys', optional: true });
+    }
+    expectOnlyHostVariables(objects);
+  });
+
+  test('a changed seed changes the pod template, so the pods restart with it', async () => {
+    const one = await render([`wasmcloud: {config: {clusterSeed: ${KeyPair.create('cluster').seed}}}\n`]);
+    const two = await render([`wasmcloud: {config: {clusterSeed: ${KeyPair.create('cluster').seed}}}\n`]);
+    const checksum = (objects: KubeObjects) =>
+      objects.deployment.spec?.template.metadata?.annotations?.['checksum/config'];
+    expect(checksum(one)).toMatch(/^[0-9a-f]{64}$/);
+    expect(checksum(one)).not.toBe(checksum(two));
+  });
+});
+
+describe('the NATS sidecar as a leaf node', () => {
+  const leaf = `
+replicaCount: 3
+nats:
+  jetstreamDomain: leaf
+  leafnode:
+    enabled: true
+    clusterURL: nats-leaf://hub.example:7422
+    credentials: |
+      -----BEGIN NATS USER JWT-----
+      eyJ0eXAiOiJKV1QifQ.e30.sig
+      ------END NATS USER JWT------
+`;
+
+  test('replicas join the remote cluster: leafnodes remote with the credentials from a Secret, a JetStream domain', async () => {
+    const objects = await render([leaf]);
+    expect(objects.deployment.spec?.replicas).toBe(3);
+    const config = natsConfig(objects);
+    expect(config).toContain('url: "nats-leaf://hub.example:7422"');
+    expect(config).toContain('credentials: "/etc/nats-credentials/nats.creds"');
+    expect(config).toContain('domain: "leaf"');
+    await expectValidNatsConfig(config);
+    const creds = objects.secrets.find((secret) => secret.metadata?.name === `${FULLNAME}-nats`);
+    expect(Buffer.from(creds?.data?.['nats.creds'] ?? '', 'base64').toString()).toContain('NATS USER JWT');
+    const pod = objects.deployment.spec?.template.spec;
+    expect(pod?.volumes?.find((volume) => volume.name === 'nats-credentials')?.secret?.secretName).toBe(
+      `${FULLNAME}-nats`,
+    );
+    expect(container(objects, 'nats').volumeMounts).toContainEqual({
+      name: 'nats-credentials',
+      mountPath: '/etc/nats-credentials',
+      readOnly: true,
+    });
+  });
+});
+
+describe('values the chart refuses, with the reason', () => {
+  test('a leaf node without credentials', async () => {
+    expect(await renderFailure(['nats: {leafnode: {enabled: true}}\n'])).toMatch(
+      /^Error: execution error at \(wasmcloud-host\/templates\/nats\.yaml:\d+:\d+\): nats\.leafnode\.credentials is required when nats\.leafnode\.enabled/,
+    );
+  });
+
+  test('replicas that would each have a NATS, and so a lattice, of their own', async () => {
+    expect(await renderFailure(['replicaCount: 2\n'])).toMatch(
+      /replicaCount > 1 with a plain NATS sidecar would give each replica a lattice of its own/,
+    );
+  });
+
+  test('no sidecar and no NATS URL, or a URL that is not NATS', async () => {
+    expect(await renderFailure(['nats: {enabled: false}\n'])).toMatch(
+      /nats\.url is required when nats\.enabled is false/,
+    );
+    expect(await renderFailure(['nats: {enabled: false, url: "http://nats:4222"}\n'])).toMatch(
+      /nats\.url "http:\/\/nats:4222": expected nats:\/\/host:port or tls:\/\/host:port/,
+    );
+  });
+
+  test('a host label key that cannot be part of a variable name', async () => {
+    expect(await renderFailure(['wasmcloud: {config: {hostLabels: {"topology.zone": a}}}\n'])).toMatch(
+      /hostLabels key "topology\.zone": only letters, digits and _ are allowed/,
+    );
+  });
+
+  test('2022 values this host does not read', async () => {
+    expect(await renderFailure(['wasmcloud: {config: {hostKey: NABC}}\n'])).toMatch(
+      /wasmcloud\.config\.hostKey is not read by this host/,
+    );
+    expect(await renderFailure(['wasmcloud: {config: {providerRpcTimeout: 100}}\n'])).toMatch(
+      /providerRpcTimeout is not read by this host: providers use wasmcloud\.config\.rpcTimeout/,
+    );
+    expect(await renderFailure(['wasmcloud: {config: {otel: {exporter: otlp}}}\n'])).toMatch(
+      /otel is not supported/,
+    );
+  });
+
+  test('registry credentials without the registry they are for', async () => {
+    expect(await renderFailure(['wasmcloud: {config: {registry: {username: me, password: pw}}}\n'])).toMatch(
+      /registry\.username and password need wasmcloud\.config\.registry\.url/,
+    );
+  });
+
+  test('one host seed for several replicas', async () => {
+    const values = `replicaCount: 2\nnats: {enabled: false, url: "nats://nats:4222"}\nwasmcloud: {config: {hostSeed: ${KeyPair.create('server').seed}}}\n`;
+    expect(await renderFailure([values])).toMatch(/would give every replica the same host ID/);
+  });
+});

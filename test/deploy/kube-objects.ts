@@ -1,0 +1,88 @@
+// Rendered chart output as Kubernetes objects: parsed from multi-document YAML, each built as its
+// kubernetes-models class (by apiVersion and kind) and validated against the Kubernetes schema.
+
+import { loadAll } from 'js-yaml';
+import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1';
+import {
+  type IRole,
+  type IRoleBinding,
+  Role,
+  RoleBinding,
+} from 'kubernetes-models/rbac.authorization.k8s.io/v1';
+import {
+  ConfigMap,
+  type IConfigMap,
+  type ISecret,
+  type IService,
+  type IServiceAccount,
+  Secret,
+  Service,
+  ServiceAccount,
+} from 'kubernetes-models/v1';
+
+/** The kinds this chart renders. Anything else fails the test: it would not be validated. */
+const MODELS = {
+  'v1/ServiceAccount': ServiceAccount,
+  'v1/Secret': Secret,
+  'v1/ConfigMap': ConfigMap,
+  'v1/Service': Service,
+  'apps/v1/Deployment': Deployment,
+  'rbac.authorization.k8s.io/v1/Role': Role,
+  'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
+} as const;
+
+export interface KubeObjects {
+  /** `apiVersion/kind` of every document, in output order. */
+  kinds: string[];
+  deployment: IDeployment;
+  serviceAccounts: IServiceAccount[];
+  secrets: ISecret[];
+  configMaps: IConfigMap[];
+  services: IService[];
+  roles: IRole[];
+  roleBindings: IRoleBinding[];
+}
+
+interface TypeHead {
+  apiVersion?: unknown;
+  kind?: unknown;
+}
+
+/** Parses and validates `helm template` output; throws naming the first invalid object. */
+export function kubeObjects(rendered: string): KubeObjects {
+  const objects: Omit<KubeObjects, 'deployment'> = {
+    kinds: [],
+    serviceAccounts: [],
+    secrets: [],
+    configMaps: [],
+    services: [],
+    roles: [],
+    roleBindings: [],
+  };
+  const deployments: IDeployment[] = [];
+  for (const document of loadAll(rendered)) {
+    if (document === null || document === undefined) continue;
+    const head = document as TypeHead;
+    const key = `${String(head.apiVersion)}/${String(head.kind)}`;
+    objects.kinds.push(key);
+    if (!(key in MODELS)) throw new Error(`the chart rendered ${key}, which this test does not know`);
+    const Model = MODELS[key as keyof typeof MODELS];
+    const model = new Model(document as never);
+    try {
+      model.validate();
+    } catch (error) {
+      const name = (document as { metadata?: { name?: string } }).metadata?.name;
+      throw new Error(`${key} ${name ?? '(no name)'} is invalid: ${(error as Error).message}`);
+    }
+    const plain = model.toJSON();
+    if (key === 'apps/v1/Deployment') deployments.push(plain as IDeployment);
+    else if (key === 'v1/ServiceAccount') objects.serviceAccounts.push(plain as IServiceAccount);
+    else if (key === 'v1/Secret') objects.secrets.push(plain as ISecret);
+    else if (key === 'v1/ConfigMap') objects.configMaps.push(plain as IConfigMap);
+    else if (key === 'v1/Service') objects.services.push(plain as IService);
+    else if (key === 'rbac.authorization.k8s.io/v1/Role') objects.roles.push(plain as IRole);
+    else objects.roleBindings.push(plain as IRoleBinding);
+  }
+  if (deployments.length !== 1) throw new Error(`expected one Deployment, got ${deployments.length}`);
+  return { ...objects, deployment: deployments[0]! };
+}
