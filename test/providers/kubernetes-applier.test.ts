@@ -578,11 +578,25 @@ describe('the provider, started by a host from its archive', () => {
       expect(await link(actorId, { config_b64: base64(kube.kubeconfig({ namespace: NAMESPACE })) })).toMatch(
         'Linked actor',
       );
+      // actor_started can be published before the actor's RPC subscription is in place (seen
+      // as "no responders"): wait until it answers an event it ignores.
+      const ignored = { specversion: '1.0', type: 'com.wasmcloud.lattice.host_heartbeat', data: {} };
+      await eventually(
+        () =>
+          deliverEvent(ignored).then(
+            () => true,
+            (error: Error) => {
+              if (/no responders/.test(error.message)) return false;
+              throw error;
+            },
+          ),
+        'the service-applier actor to answer',
+        15_000,
+      );
     }, 60_000);
 
     /** Delivers a lattice event to the actor as the messaging provider would. */
-    function deliver(name: 'linkdef_set' | 'linkdef_deleted', link: LinkDefinition): Promise<Uint8Array> {
-      const event = cloudEvent(name, testHost.id, withLinkId(link));
+    function deliverEvent(event: unknown): Promise<Uint8Array> {
       const message = encodePayload({
         subject: `wasmbus.evt.${LATTICE}`,
         body: utf8(JSON.stringify(event)),
@@ -597,6 +611,9 @@ describe('the provider, started by a host from its archive', () => {
         providerEntity(MESSAGING_PROVIDER, 'wasmcloud:messaging', 'default'),
       );
     }
+
+    const deliver = (name: 'linkdef_set' | 'linkdef_deleted', link: LinkDefinition) =>
+      deliverEvent(cloudEvent(name, testHost.id, withLinkId(link)));
 
     const httpLink = (values: Record<string, string>, linkName = 'default'): LinkDefinition => ({
       actor_id: actorId,
