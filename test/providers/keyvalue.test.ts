@@ -114,15 +114,19 @@ async function failure(operation: string, request: unknown, options: CallOptions
 
 /** Waits until the provider accepts calls from `actor` on `linkName` (its link arrived). */
 async function waitForLink(options: CallOptions = {}): Promise<void> {
+  const what = `the link of ${options.actor ?? actorId} (${options.linkName ?? 'default'})`;
   await eventually(
     () =>
       call('Contains', 'probe', options).then(
         () => true,
         () => false,
       ),
-    `the link of ${options.actor ?? actorId} (${options.linkName ?? 'default'})`,
+    what,
     20_000,
-  );
+  ).catch((error: Error) => {
+    // Say why: the provider's own log (start-up, refusals) is in the host's log.
+    throw new Error(`${error.message}; provider log:\n${providerLog(/./).join('\n')}`);
+  });
 }
 
 async function bucketEntry(connection: NatsConnection, bucket: string, kvKey: string): Promise<unknown> {
