@@ -140,6 +140,14 @@ export function createDashboardServer(parts: DashboardServerParts): FastifyInsta
   app.get('/api/uploads', async () => ({ uploads: uploads.list() }));
   app.post('/api/uploads', { bodyLimit: uploads.limits.maxFileBytes }, async (request, reply) => {
     const query = validateInput(uploadQuerySchema, request.query);
+    const contentType = request.headers['content-type'];
+    if (contentType !== undefined && !contentType.startsWith('application/octet-stream')) {
+      throw new DashboardApiError(
+        415,
+        'UNSUPPORTED_MEDIA_TYPE',
+        `Content-Type ${contentType} is not accepted here: send the file as the request body with Content-Type: application/octet-stream`,
+      );
+    }
     if (!(request.body instanceof Uint8Array)) {
       throw new DashboardApiError(
         400,

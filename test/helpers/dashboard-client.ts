@@ -1,0 +1,144 @@
+// A test's client of a host's dashboard: JSON calls that return status and body as they came,
+// raw HTTP requests (to send headers fetch refuses to, such as Host), and a reader of the
+// server-sent `state` events that can wait for a state matching a condition.
+
+import { request as httpRequest } from 'node:http';
+import type { LatticeSnapshot } from '../../host/dashboard/snapshot.ts';
+
+export interface ApiReply<T = Record<string, unknown>> {
+  status: number;
+  body: T;
+  headers: Headers;
+}
+
+export async function apiGet<T = Record<string, unknown>>(base: string, path: string): Promise<ApiReply<T>> {
+  const response = await fetch(`${base}${path}`);
+  return { status: response.status, body: (await response.json()) as T, headers: response.headers };
+}
+
+/** POSTs `body` as JSON (a string is sent as it is, to test malformed JSON). */
+export async function apiPost<T = Record<string, unknown>>(
+  base: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<ApiReply<T>> {
+  const response = await fetch(`${base}${path}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: response.status, body: (await response.json()) as T, headers: response.headers };
+}
+
+export async function apiUpload<T = Record<string, unknown>>(
+  base: string,
+  query: string,
+  bytes: Uint8Array,
+): Promise<ApiReply<T>> {
+  const response = await fetch(`${base}/api/uploads?${query}`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/octet-stream' },
+    body: new Uint8Array(bytes),
+  });
+  return { status: response.status, body: (await response.json()) as T, headers: response.headers };
+}
+
+export interface RawReply {
+  status: number;
+  body: string;
+}
+
+/** An HTTP request with exactly these headers (fetch will not send a Host header of our choosing). */
+export function rawRequest(
+  port: number,
+  options: { method: string; path: string; headers: Record<string, string>; body?: string },
+): Promise<RawReply> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      { host: '127.0.0.1', port, method: options.method, path: options.path, headers: options.headers },
+      (response) => {
+        let body = '';
+        response.setEncoding('utf8');
+        response.on('data', (chunk: string) => {
+          body += chunk;
+        });
+        response.on('end', () => resolve({ status: response.statusCode ?? 0, body }));
+      },
+    );
+    request.on('error', reject);
+    request.end(options.body);
+  });
+}
+
+/** Follows `GET /api/events`, keeping every `state` event. */
+export class StateStream {
+  readonly states: LatticeSnapshot[] = [];
+  readonly #abort = new AbortController();
+  readonly #waiters = new Set<() => void>();
+  #done: Promise<void> = Promise.resolve();
+
+  static async open(base: string): Promise<StateStream> {
+    const stream = new StateStream();
+    const response = await fetch(`${base}/api/events`, { signal: stream.#abort.signal });
+    if (response.status !== 200 || response.body === null)
+      throw new Error(`GET /api/events answered ${response.status}`);
+    if (!response.headers.get('content-type')?.startsWith('text/event-stream'))
+      throw new Error(`GET /api/events is not an event stream: ${response.headers.get('content-type')}`);
+    stream.#done = stream.#read(response.body);
+    return stream;
+  }
+
+  async #read(body: ReadableStream<Uint8Array>): Promise<void> {
+    const decoder = new TextDecoder();
+    let buffered = '';
+    try {
+      for await (const chunk of body) {
+        buffered += decoder.decode(chunk, { stream: true });
+        let end = buffered.indexOf('\n\n');
+        while (end >= 0) {
+          const frame = buffered.slice(0, end);
+          buffered = buffered.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(frame)?.[1];
+          const data = /^data: (.*)$/m.exec(frame)?.[1];
+          if (event === 'state' && data !== undefined) {
+            this.states.push(JSON.parse(data) as LatticeSnapshot);
+            for (const wake of this.#waiters) wake();
+          }
+          end = buffered.indexOf('\n\n');
+        }
+      }
+    } catch {
+      // aborted by close()
+    }
+  }
+
+  /** The latest state, or the first one after it, for which `match` holds. */
+  waitFor(
+    match: (state: LatticeSnapshot) => boolean,
+    what: string,
+    timeoutMs = 15_000,
+  ): Promise<LatticeSnapshot> {
+    const from = Math.max(0, this.states.length - 1);
+    return new Promise((resolve, reject) => {
+      const check = () => {
+        const found = this.states.slice(from).find(match);
+        if (!found) return false;
+        clearTimeout(timer);
+        this.#waiters.delete(check);
+        resolve(found);
+        return true;
+      };
+      const timer = setTimeout(() => {
+        this.#waiters.delete(check);
+        reject(new Error(`no state with ${what} within ${timeoutMs} ms (${this.states.length} states seen)`));
+      }, timeoutMs);
+      if (!check()) this.#waiters.add(check);
+    });
+  }
+
+  async close(): Promise<void> {
+    this.#abort.abort();
+    await this.#done;
+  }
+}
