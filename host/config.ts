@@ -178,7 +178,7 @@ const logLevelText = z
   .transform((level) => level.trim().toLowerCase())
   .pipe(z.enum(['trace', 'debug', 'info', 'warn', 'error'], 'expected trace, debug, info, warn or error'));
 
-/** A port, `0` for any free one, or `off` for no dashboard at all (undefined). */
+/** A port, `0` for any free one, or `off` (false: zod's default would replace an undefined). */
 const dashboardPortText = z
   .string()
   .transform((text) => text.trim().toLowerCase())
@@ -186,7 +186,7 @@ const dashboardPortText = z
     (text) => text === 'off' || (/^\d+$/.test(text) && Number(text) <= 65_535),
     'expected a port from 0 to 65535, or off',
   )
-  .transform((text) => (text === 'off' ? undefined : Number(text)));
+  .transform((text) => (text === 'off' ? false : Number(text)));
 
 const bindAddressText = z
   .string()
@@ -418,6 +418,6 @@ export function resolveHostConfig(raw: RawSettings, labels: Record<string, strin
     logLevel: s.logLevel,
     friendlyName,
     actorWorkers: s.actorWorkers ?? Math.max(1, availableParallelism() - 1),
-    dashboard: s.dashboardPort === undefined ? undefined : { host: s.dashboardHost, port: s.dashboardPort },
+    dashboard: s.dashboardPort === false ? undefined : { host: s.dashboardHost, port: s.dashboardPort },
   };
 }
