@@ -1,0 +1,164 @@
+// The dashboard's lattice-wide view and its limits, with short timings: a dashboard started on its
+// own beside a real host (as a host starts it, on port 0), a host that stops heartbeating dropped,
+// junk on the event subject ignored, upload size limits, and listening errors said plainly.
+
+import { afterAll, beforeAll, expect, test } from 'vitest';
+import { type Dashboard, DashboardStartError, startDashboard } from '../../host/dashboard/mod.ts';
+import type { LatticeSnapshot } from '../../host/dashboard/snapshot.ts';
+import { createLogger } from '../../host/log.ts';
+import { cloudEvent } from '../../lattice/events.ts';
+import { KeyPair } from '../../lattice/keys.ts';
+import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
+import { latticeSubjects } from '../../lattice/subjects.ts';
+import { builtActor, signForTest, unsignedActor } from '../helpers/actors.ts';
+import { apiGet, apiUpload } from '../helpers/dashboard-client.ts';
+import { startTestHost, type TestHost } from '../helpers/host.ts';
+import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
+
+const LATTICE = 'dashview';
+const subjects = latticeSubjects(LATTICE);
+const encoder = new TextEncoder();
+
+let nats: NatsServer;
+let dashboardNc: NatsConnection;
+let nc: NatsConnection;
+let testHost: TestHost;
+let dashboard: Dashboard;
+const logs: string[] = [];
+
+beforeAll(async () => {
+  nats = await startNatsServer();
+  nc = await connectNats({ url: nats.url });
+  dashboardNc = await connectNats({ url: nats.url });
+  testHost = await startTestHost({ natsUrl: nats.url, settings: { latticePrefix: LATTICE } });
+  dashboard = await startDashboard({
+    nc: dashboardNc,
+    latticePrefix: LATTICE,
+    hostId: testHost.id,
+    data: testHost.host.latticeData,
+    log: createLogger({ level: 'debug', structured: false, write: (line) => logs.push(line) }),
+    listen: { host: '127.0.0.1', port: 0 },
+    view: { refreshIntervalMs: 300, hostOverdueMs: 1_500, pingTimeoutMs: 200 },
+    uploads: { maxFileBytes: 8 * 1024, maxTotalBytes: 12 * 1024 },
+  });
+}, 60_000);
+
+afterAll(async () => {
+  await dashboard?.close();
+  await testHost?.host.stop();
+  await dashboardNc?.close();
+  await nc?.close();
+  await nats?.stop();
+});
+
+async function hostIds(): Promise<string[]> {
+  const reply = await apiGet<LatticeSnapshot>(dashboard.url, '/api/lattice');
+  return reply.body.hosts.map((host) => host.id);
+}
+
+test('port 0 listens on a free port and logs the URL to open', () => {
+  expect(dashboard.port).toBeGreaterThan(0);
+  expect(dashboard.url).toBe(`http://127.0.0.1:${dashboard.port}`);
+  expect(logs.join('')).toContain(`INFO  dashboard listening on ${dashboard.url}\n`);
+});
+
+test('a host whose heartbeat is overdue leaves the view; a host that answers stays', async () => {
+  const ghost = KeyPair.create('server').publicKey;
+  const heartbeat = cloudEvent('host_heartbeat', ghost, {
+    actors: {},
+    providers: [],
+    labels: { zone: 'ghost' },
+    friendly_name: 'ghost-host',
+  });
+  nc.publish(subjects.events.subject(), encoder.encode(JSON.stringify(heartbeat)));
+  await expect.poll(hostIds, { timeout: 5_000 }).toContain(ghost);
+  const seen = (await apiGet<LatticeSnapshot>(dashboard.url, '/api/lattice')).body.hosts.find(
+    (host) => host.id === ghost,
+  );
+  expect(seen).toMatchObject({ friendly_name: 'ghost-host', labels: { zone: 'ghost' }, local: false });
+  // Nobody answers its inventory request: shown, not hidden.
+  await expect
+    .poll(
+      async () =>
+        (await apiGet<LatticeSnapshot>(dashboard.url, '/api/lattice')).body.hosts.find(
+          (host) => host.id === ghost,
+        )?.inventory_error,
+    )
+    .toMatch(/^no host .* nobody is listening/);
+  await expect.poll(hostIds, { timeout: 10_000 }).toEqual([testHost.id]);
+  expect(logs.join('')).toMatch(
+    new RegExp(`dashboard: host ${ghost} left the view \\(no heartbeat for \\d+ s\\)`),
+  );
+});
+
+test('junk on the event subject and events from non-hosts leave the view as it was', async () => {
+  const subject = subjects.events.subject();
+  nc.publish(subject, encoder.encode('not json'));
+  nc.publish(subject, encoder.encode(JSON.stringify({ specversion: '1.0', type: 'nonsense' })));
+  nc.publish(subject, new Uint8Array([0xff, 0xfe, 0x00]));
+  const fromNobody = cloudEvent('actor_started', 'n/a', {
+    public_key: KeyPair.create('module').publicKey,
+    instance_id: 'x',
+    annotations: {},
+  });
+  nc.publish(subject, encoder.encode(JSON.stringify(fromNobody)));
+  await nc.flush();
+  await new Promise((resolve) => setTimeout(resolve, 400));
+  expect(await hostIds()).toEqual([testHost.id]);
+  const live = await apiGet(dashboard.url, '/api/livez');
+  expect(live.status).toBe(200);
+});
+
+test('uploads over the size limit, or beyond the total kept, are refused naming the limit', async () => {
+  const big = await apiUpload<{ error: { message: string } }>(
+    dashboard.url,
+    'kind=actor',
+    new Uint8Array(9 * 1024),
+  );
+  expect(big.status).toBe(413);
+  expect(big.body.error.message).toBe('the request body is larger than the limit of 8192 bytes');
+
+  expect((await apiUpload(dashboard.url, 'kind=actor', builtActor('wasmbus-echo'))).status).toBe(201);
+  expect((await apiUpload(dashboard.url, 'kind=actor', builtActor('wasmbus-kvcounter'))).status).toBe(201);
+  const third = signForTest(unsignedActor('wasmbus-echo')).bytes;
+  const full = await apiUpload<{ error: { code: string; message: string } }>(
+    dashboard.url,
+    'kind=actor',
+    third,
+  );
+  expect(full.status).toBe(507);
+  expect(full.body.error.code).toBe('UPLOADS_FULL');
+  expect(full.body.error.message).toMatch(/the limit is 12288 \(restart the host to clear them\)$/);
+});
+
+test('a port in use is a clear error; a host whose dashboard cannot listen runs on without it', async () => {
+  const options = {
+    nc: dashboardNc,
+    latticePrefix: LATTICE,
+    hostId: testHost.id,
+    data: testHost.host.latticeData,
+    log: createLogger({ level: 'error', structured: false, write: () => undefined }),
+  };
+  const inUse = startDashboard({ ...options, listen: { host: '127.0.0.1', port: dashboard.port } });
+  await expect(inUse).rejects.toThrow(DashboardStartError);
+  await expect(inUse).rejects.toThrow(
+    `cannot listen on 127.0.0.1:${dashboard.port}: the port is in use (choose another with WASMCLOUD_DASHBOARD_PORT / --dashboard-port, or off)`,
+  );
+  await expect(startDashboard({ ...options, listen: { host: '192.0.2.1', port: 0 } })).rejects.toThrow(
+    'cannot listen on 192.0.2.1:0: no such address on this machine (WASMCLOUD_DASHBOARD_HOST / --dashboard-host)',
+  );
+
+  const second = await startTestHost({
+    natsUrl: nats.url,
+    settings: { latticePrefix: LATTICE, dashboardPort: String(dashboard.port) },
+  });
+  try {
+    expect(second.host.dashboardUrl).toBeUndefined();
+    expect(second.logs.join('')).toContain(
+      `WARN  dashboard not started: cannot listen on 127.0.0.1:${dashboard.port}: the port is in use`,
+    );
+    await expect.poll(hostIds, { timeout: 5_000 }).toContain(second.id);
+  } finally {
+    await second.host.stop();
+  }
+});
