@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { resolveHostConfig } from '../../host/config.ts';
 import { verifySignedWasm } from '../../lattice/claims.ts';
 import { hostInventorySchema } from '../../lattice/control.ts';
 import { KeyPair } from '../../lattice/keys.ts';
@@ -309,5 +310,19 @@ describe('what a host refuses, and why', () => {
     );
     // And the host answers as ever.
     expect(await instancesOf(echoId)).toBe(1);
+  });
+});
+
+test('OCI_REGISTRY_USER or OCI_REGISTRY_PASSWORD without OCI_REGISTRY is refused by name', () => {
+  expect(() => resolveHostConfig({ ociRegistryUser: 'alice' }, {})).toThrow(
+    'invalid host configuration: OCI_REGISTRY_USER (--oci-registry-user): set OCI_REGISTRY (--oci-registry) too',
+  );
+  expect(() => resolveHostConfig({ ociRegistryPassword: 'x' }, {})).toThrow(
+    /OCI_REGISTRY_PASSWORD \(--oci-registry-password\): set OCI_REGISTRY/,
+  );
+  expect(resolveHostConfig({ ociRegistry: 'r.io', ociRegistryUser: 'a' }, {}).ociRegistry).toEqual({
+    registry: 'r.io',
+    username: 'a',
+    password: undefined,
   });
 });
