@@ -45,7 +45,7 @@ export class ActorRuntime {
     if (options.serve && !this.#serves)
       throw new TypeError('serving RPC needs the runtime to be given `rpc`');
     const { actor, definition } = await prepareActor(bytes, this.#maxPages);
-    this.#pool.load({
+    await this.#pool.load({
       type: 'load',
       actorId: actor.id,
       definition,

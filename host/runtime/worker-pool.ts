@@ -38,6 +38,8 @@ export interface PoolHooks {
 
 /** How long a worker may take to close its NATS connection before it is terminated anyway. */
 const CLOSE_GRACE_MS = 1_000;
+/** How long workers may take to join an actor's RPC queue group. */
+const SERVE_TIMEOUT_MS = 10_000;
 
 class WorkerHandle {
   readonly worker: Worker;
@@ -75,6 +77,8 @@ export class WorkerPool {
   /** Every load still in force, replayed into replacement workers. */
   readonly #loads = new Map<string, Extract<ToWorker, { type: 'load' }>>();
   readonly #liveness: NodeJS.Timeout;
+  /** Loads waiting for workers to say they serve the actor, by actor. */
+  readonly #serving = new Map<string, { waiting: Set<WorkerHandle>; settle: (error?: string) => void }>();
   #nextId = 0;
   #closed = false;
 
@@ -153,6 +157,16 @@ export class WorkerPool {
       case 'closed':
         handle.closed?.();
         return;
+      case 'serving': {
+        const pending = this.#serving.get(message.actorId);
+        if (!pending) return;
+        if (message.error !== undefined) pending.settle(message.error);
+        else {
+          pending.waiting.delete(handle);
+          if (pending.waiting.size === 0) pending.settle();
+        }
+        return;
+      }
     }
   }
 
@@ -174,7 +188,12 @@ export class WorkerPool {
   #replace(handle: WorkerHandle, reason: string): void {
     const index = this.#workers.indexOf(handle);
     if (index < 0 || this.#closed) return;
-    this.#workers[index] = this.#spawn();
+    const replacement = this.#spawn();
+    this.#workers[index] = replacement;
+    // A load waiting on the old worker now waits on the new one, which replays it.
+    for (const pending of this.#serving.values()) {
+      if (pending.waiting.delete(handle)) pending.waiting.add(replacement);
+    }
     void handle.worker.terminate();
     for (const [id, call] of handle.calls) {
       clearTimeout(call.timer);
@@ -241,9 +260,32 @@ export class WorkerPool {
     });
   }
 
-  load(message: Extract<ToWorker, { type: 'load' }>): void {
+  /**
+   * Loads an actor into every worker. With `serve`, resolves once every worker has joined the
+   * actor's RPC queue group, so whoever hears the actor has started can call it at once.
+   */
+  load(message: Extract<ToWorker, { type: 'load' }>): Promise<void> {
     this.#loads.set(message.actorId, message);
+    const served = message.serve ? this.#awaitServing(message.actorId) : Promise.resolve();
     for (const handle of this.#workers) handle.post(message);
+    return served;
+  }
+
+  #awaitServing(actorId: string): Promise<void> {
+    this.#serving.get(actorId)?.settle('superseded by a newer load');
+    return new Promise((resolve, reject) => {
+      const timer = setTimeout(
+        () => settle(`the workers did not join its RPC queue group within ${SERVE_TIMEOUT_MS} ms`),
+        SERVE_TIMEOUT_MS,
+      );
+      const settle = (error?: string) => {
+        clearTimeout(timer);
+        if (this.#serving.get(actorId)?.settle === settle) this.#serving.delete(actorId);
+        if (error === undefined) resolve();
+        else reject(new Error(`cannot serve actor ${actorId}: ${error}`));
+      };
+      this.#serving.set(actorId, { waiting: new Set(this.#workers), settle });
+    });
   }
 
   unload(actorId: string): void {

@@ -28,7 +28,7 @@ export type ToWorker =
       definition: ActorDefinition;
       caps: string[];
       maxConcurrency: number;
-      /** Join the actor's RPC queue group from this worker. */
+      /** Join the actor's RPC queue group from this worker; answered with `serving`. */
       serve: boolean;
     }
   | { type: 'unload'; actorId: string }
@@ -45,7 +45,9 @@ export type FromWorker =
   | { type: 'host-call'; callId: number; request: HostCallRequest }
   | { type: 'log'; entry: ActorLogEntry }
   | { type: 'pong'; id: number }
-  | { type: 'closed' };
+  | { type: 'closed' }
+  /** The worker has joined (error: could not join) the actor's RPC queue group. */
+  | { type: 'serving'; actorId: string; error?: string };
 
 /**
  * The bytes of a view, in a buffer of their own. Posting a view clones its whole backing

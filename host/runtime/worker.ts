@@ -200,10 +200,15 @@ const rpc = data.rpc
   : undefined;
 
 function serve(actorId: string): void {
-  rpc?.serve(actorId).catch((error: unknown) => {
-    const text = `cannot serve RPC for ${actorId}: ${error instanceof Error ? error.message : String(error)}`;
-    send({ type: 'log', entry: { actorId, level: 'error', text } });
-  });
+  if (!rpc) {
+    send({ type: 'serving', actorId, error: 'this worker was started without RPC settings' });
+    return;
+  }
+  rpc.serve(actorId).then(
+    () => send({ type: 'serving', actorId }),
+    (error: unknown) =>
+      send({ type: 'serving', actorId, error: error instanceof Error ? error.message : String(error) }),
+  );
 }
 
 /** Stops serving first, so calls already delivered to this worker still find the actor. */
