@@ -1,12 +1,15 @@
 // Builds the helm-render stand-in (Go, GOPATH mode, offline, from Debian's golang-go, sprig and
 // sigs.k8s.io/yaml) into a temporary directory and runs it. No helm binary can run here; the
-// stand-in renders a chart the way `helm template` does (see main.go for what it covers).
+// stand-in renders a chart the way `helm template` does (see main.go for what it covers). Like
+// Helm, it first checks the merged values against the chart's values.schema.json, here with Ajv
+// (draft-07, the draft Helm supports), since Debian packages no JSON Schema library for Go.
 
 import { execFile } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { Ajv } from 'ajv';
 
 const run = promisify(execFile);
 const SOURCE_DIR = import.meta.dirname;
@@ -89,11 +92,41 @@ export async function buildHelmRenderer(): Promise<HelmRenderer> {
     }
   };
 
+  const mergedValues = async (chartDir: string, options: RenderOptions): Promise<unknown> =>
+    JSON.parse(await invoke(chartDir, options, ['--print-values'])) as unknown;
+  const checked = async (chartDir: string, options: RenderOptions, extra: string[]): Promise<string> => {
+    await checkSchema(chartDir, await mergedValues(chartDir, options));
+    return invoke(chartDir, options, extra);
+  };
+
   return {
-    template: (chartDir, options = {}) => invoke(chartDir, options, []),
-    notes: (chartDir, options = {}) => invoke(chartDir, options, ['--notes']),
-    values: async (chartDir, options = {}) =>
-      JSON.parse(await invoke(chartDir, options, ['--print-values'])) as unknown,
+    template: (chartDir, options = {}) => checked(chartDir, options, []),
+    notes: (chartDir, options = {}) => checked(chartDir, options, ['--notes']),
+    values: (chartDir, options = {}) => mergedValues(chartDir, options),
     remove: () => rmSync(workDir, { recursive: true, force: true }),
   };
+}
+
+/** Helm's check of the merged values against values.schema.json, with Helm's wording. */
+async function checkSchema(chartDir: string, values: unknown): Promise<void> {
+  const schemaFile = join(chartDir, 'values.schema.json');
+  if (!existsSync(schemaFile)) return;
+  const schema = JSON.parse(readFileSync(schemaFile, 'utf8')) as object;
+  const validate = new Ajv({ allErrors: true, strict: false }).compile(schema);
+  if (validate(values)) return;
+  const chartName =
+    /^name:\s*(\S+)/m.exec(readFileSync(join(chartDir, 'Chart.yaml'), 'utf8'))?.[1] ?? chartDir;
+  const problems = (validate.errors ?? []).map((error) => {
+    const at = error.instancePath.replace(/^\//, '').replaceAll('/', '.') || '(root)';
+    const extra = error.params as { additionalProperty?: string; allowedValues?: unknown[] };
+    const detail = extra.additionalProperty
+      ? `additional property ${extra.additionalProperty} is not allowed`
+      : extra.allowedValues
+        ? `${error.message}: ${extra.allowedValues.map((value) => JSON.stringify(value)).join(', ')}`
+        : error.message;
+    return `- ${at}: ${detail}`;
+  });
+  throw new HelmRenderError(
+    `Error: values don't meet the specifications of the schema(s) in the following chart(s): ${chartName}: ${problems.join(' ')}`,
+  );
 }
