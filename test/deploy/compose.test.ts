@@ -13,6 +13,7 @@ import { composeValidator } from './compose-schema.ts';
 
 interface ComposeService {
   image?: string;
+  init?: boolean;
   build?: string | { context?: string; dockerfile?: string };
   command?: string[] | string;
   environment?: Record<string, string | number | boolean | null>;
@@ -127,6 +128,8 @@ describe('docker-compose.yml', () => {
     for (const [name, service] of hosts) {
       expect(service.image, name).toBe(`wasmcloud-ts-host:${PACKAGE_VERSION}`);
       expect(service.depends_on?.nats?.condition, name).toBe('service_healthy');
+      // The image's entrypoint is tini; a second init in front of it makes tini warn.
+      expect(service.init, name).toBeUndefined();
       for (const variable of Object.keys(service.environment ?? {})) {
         const known = HOST_VARIABLES.has(variable) || /^HOST_[A-Z0-9_]+$/.test(variable);
         expect(known, `${name}: ${variable} is not a variable the host reads`).toBe(true);
