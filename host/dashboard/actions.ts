@@ -107,6 +107,17 @@ export class DashboardActions {
     while (!present(this.#data.links()) && Date.now() < deadline) await sleep(20);
   }
 
+  /** The name an actor or provider goes by in the view ("echo (MBCF…)"), or its key. */
+  #artifactName(publicKey: string): string {
+    for (const host of this.#view.hosts()) {
+      const entry =
+        host.inventory?.actors.find((actor) => actor.id === publicKey) ??
+        host.inventory?.providers.find((provider) => provider.id === publicKey);
+      if (entry?.name) return DashboardActions.#named(entry.name, publicKey);
+    }
+    return DashboardActions.#named(this.#view.claimsFromEvents(publicKey)?.name, publicKey);
+  }
+
   /** "echo (MBCF…)" */
   static #named(name: string | undefined, publicKey: string): string {
     return name && name !== publicKey ? `${name} (${publicKey.slice(0, 8)}…)` : publicKey;
@@ -302,7 +313,7 @@ export class DashboardActions {
     const link: StoredLinkDefinition = withLinkId(request);
     await this.#linkSettled((links) => links.some((stored) => stored.id === link.id));
     return this.#done({
-      message: `defined link ${link.link_name} on ${link.contract_id} from actor ${link.actor_id.slice(0, 8)}… to provider ${link.provider_id.slice(0, 8)}…`,
+      message: `defined link ${link.link_name} on ${link.contract_id} from actor ${this.#artifactName(link.actor_id)} to provider ${this.#artifactName(link.provider_id)}`,
       link,
     });
   }
@@ -312,7 +323,7 @@ export class DashboardActions {
     const id = linkDefinitionId(request.actor_id, request.contract_id, request.link_name);
     await this.#linkSettled((links) => !links.some((stored) => stored.id === id));
     return this.#done({
-      message: `deleted link ${request.link_name} on ${request.contract_id} of actor ${request.actor_id.slice(0, 8)}…`,
+      message: `deleted link ${request.link_name} on ${request.contract_id} of actor ${this.#artifactName(request.actor_id)}`,
       actor_id: request.actor_id,
       contract_id: request.contract_id,
       link_name: request.link_name,
