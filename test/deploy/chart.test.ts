@@ -120,6 +120,16 @@ describe('default values', () => {
     expect(objects.secrets).toEqual([]);
   });
 
+  test('the object checks are not vacuous: a misspelt field and a string port are caught', async () => {
+    const rendered = await renderer.template(CHART, RELEASE);
+    expect(() => kubeObjects(rendered.replace('readinessProbe:', 'readinessprobe:'))).toThrow(
+      /apps\/v1\/Deployment demo-wasmcloud-host has fields Kubernetes does not know: spec\.template\.spec\.containers\[0\]\.readinessprobe$/,
+    );
+    expect(() => kubeObjects(rendered.replace('containerPort: 4000', 'containerPort: "4000"'))).toThrow(
+      /containerPort must be integer/,
+    );
+  });
+
   test('the host joins the sidecar NATS, names itself after the pod and serves the dashboard on 0.0.0.0:4000', async () => {
     const objects = await render();
     expectOnlyHostVariables(objects);

@@ -1,6 +1,10 @@
 // Rendered chart output as Kubernetes objects: parsed from multi-document YAML, each built as its
 // kubernetes-models class (by apiVersion and kind) and validated against the Kubernetes schema.
+// That schema lets unknown fields through (a misspelt `readinessprobe` would pass), so each object
+// also goes through client-node's typed serializer, which keeps only the fields the API defines:
+// whatever does not come back is a field Kubernetes would not know.
 
+import { ObjectSerializer } from '@kubernetes/client-node/dist/serializer.js';
 import { loadAll } from 'js-yaml';
 import { Deployment, type IDeployment } from 'kubernetes-models/apps/v1';
 import {
@@ -30,6 +34,35 @@ const MODELS = {
   'rbac.authorization.k8s.io/v1/Role': Role,
   'rbac.authorization.k8s.io/v1/RoleBinding': RoleBinding,
 } as const;
+
+/** client-node's model name of each kind. */
+const SERIALIZER_TYPES: Record<keyof typeof MODELS, string> = {
+  'v1/ServiceAccount': 'V1ServiceAccount',
+  'v1/Secret': 'V1Secret',
+  'v1/ConfigMap': 'V1ConfigMap',
+  'v1/Service': 'V1Service',
+  'apps/v1/Deployment': 'V1Deployment',
+  'rbac.authorization.k8s.io/v1/Role': 'V1Role',
+  'rbac.authorization.k8s.io/v1/RoleBinding': 'V1RoleBinding',
+};
+
+/** Paths present in `original` but not in `kept`. */
+export function droppedFields(original: unknown, kept: unknown, path = ''): string[] {
+  if (original === null || typeof original !== 'object') return [];
+  if (kept === null || typeof kept !== 'object') return [path || '(root)'];
+  return Object.entries(original).flatMap(([key, value]) => {
+    const at = Array.isArray(original) ? `${path}[${key}]` : path ? `${path}.${key}` : key;
+    if (!(key in kept)) return [at];
+    return droppedFields(value, (kept as Record<string, unknown>)[key], at);
+  });
+}
+
+/** The fields of an object that the Kubernetes API does not define. */
+export function unknownFields(key: keyof typeof MODELS, document: unknown): string[] {
+  const type = SERIALIZER_TYPES[key];
+  const kept: unknown = ObjectSerializer.serialize(ObjectSerializer.deserialize(document, type), type);
+  return droppedFields(document, kept);
+}
 
 export interface KubeObjects {
   /** `apiVersion/kind` of every document, in output order. */
@@ -68,12 +101,15 @@ export function kubeObjects(rendered: string): KubeObjects {
     if (!(key in MODELS)) throw new Error(`the chart rendered ${key}, which this test does not know`);
     const Model = MODELS[key as keyof typeof MODELS];
     const model = new Model(document as never);
+    const name = (document as { metadata?: { name?: string } }).metadata?.name ?? '(no name)';
     try {
       model.validate();
     } catch (error) {
-      const name = (document as { metadata?: { name?: string } }).metadata?.name;
-      throw new Error(`${key} ${name ?? '(no name)'} is invalid: ${(error as Error).message}`);
+      throw new Error(`${key} ${name} is invalid: ${(error as Error).message}`);
     }
+    const unknown = unknownFields(key as keyof typeof MODELS, document);
+    if (unknown.length > 0)
+      throw new Error(`${key} ${name} has fields Kubernetes does not know: ${unknown.join(', ')}`);
     const plain = model.toJSON();
     if (key === 'apps/v1/Deployment') deployments.push(plain as IDeployment);
     else if (key === 'v1/ServiceAccount') objects.serviceAccounts.push(plain as IServiceAccount);
