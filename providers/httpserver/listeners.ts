@@ -8,12 +8,15 @@ import type { Provider } from '../sdk/mod.ts';
 import { ActorListener, describeAddress, ListenError } from './actor-listener.ts';
 import { HANDLE_REQUEST } from './http-contract.ts';
 import { loadSettings } from './settings.ts';
+import { TurnBatcher } from './turn-batcher.ts';
 
 /** How long shutdown lets requests in flight finish: the host kills the process soon after. */
 const SHUTDOWN_GRACE_MS = 200;
 
 export class ActorListeners {
   readonly #byActor = new Map<string, ActorListener>();
+  /** Shared by every listener: their calls go out on the provider's one NATS connection. */
+  readonly #batcher = new TurnBatcher();
 
   /** Opens the listener of a newly linked actor; throws (refusing the link) with the reason. */
   async open(link: LinkDefinition, provider: Provider): Promise<void> {
@@ -27,7 +30,8 @@ export class ActorListeners {
       listener = await ActorListener.open({
         actorId,
         settings,
-        call: (payload) => provider.callActor(actorId, HANDLE_REQUEST, payload, callOptions),
+        call: (payload) =>
+          this.#batcher.run(() => provider.callActor(actorId, HANDLE_REQUEST, payload, callOptions)),
         logFailure: (message) => provider.log.warn(`request for actor ${actorId}: ${message}`),
       });
     } catch (error) {

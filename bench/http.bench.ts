@@ -1,0 +1,410 @@
+// The HTTP path (issue 5): GET / through the httpserver provider process → NATS → a host process
+// → the echo actor and back, with invocation signing (provider) and verification (host) on, beside
+// two baselines in the same run: plain fastify answering the same JSON, and fastify → one NATS
+// request → a trivial responder process. N keep-alive connections with one request in flight
+// each; cases interleaved in rounds so a noisy neighbour slows each alike. Then where the CPU
+// goes: each process's CPU time per request, read from /proc around every round, and the parts
+// of the hot path measured alone.
+//
+// HTTP_BENCH_CONNECTIONS (default "32,64"), HTTP_BENCH_ROUNDS (4), HTTP_BENCH_SECONDS (2).
+
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { verifySignedWasm } from '../lattice/claims.ts';
+import { hostPingReplySchema } from '../lattice/control.ts';
+import { actorEntity, decodeInvocation, encodeInvocation, providerEntity } from '../lattice/invocation.ts';
+import { InvocationSigner } from '../lattice/invocation-signer.ts';
+import { validateInvocation } from '../lattice/invocation-validation.ts';
+import { KeyPair } from '../lattice/keys.ts';
+import { connectNats, type NatsConnection } from '../lattice/nats.ts';
+import { encodePayload } from '../lattice/payload.ts';
+import { latticeSubjects } from '../lattice/subjects.ts';
+import { buildProvider } from '../providers/build.ts';
+import { decodeHttpResponse, encodeHttpRequest } from '../providers/httpserver/http-contract.ts';
+import { builtActor } from '../test/helpers/actors.ts';
+import { freePort, startNatsServer } from '../test/helpers/nats-server.ts';
+import { measure, percentile } from './harness.ts';
+import { type LoadResult, runLoad } from './http-load.ts';
+
+const LATTICE = 'httpbench';
+const SUBJECT = 'bench.http';
+const HOST_MAIN = new URL('../host/main.ts', import.meta.url).pathname;
+const RESPONDER = new URL('./nats-responder.ts', import.meta.url).pathname;
+const BASELINE_SERVER = new URL('./http-baseline-server.ts', import.meta.url).pathname;
+const EXPECTED = '{"body":[],"method":"GET","path":"/","query_string":""}';
+const TARGET_RPS_RATIO = 0.4;
+const TARGET_P99_RATIO = 3;
+/** The case the targets are about: the provider → host → the C echo (cases[0] is the baseline). */
+const TARGET_CASE = 2;
+
+function spawnNode(args: string[]): ChildProcess {
+  return spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+async function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> {
+  const lines = createInterface({ input: child.stdout! });
+  for await (const line of lines) if (pattern.test(line)) return;
+  throw new Error(`child exited before printing ${pattern}`);
+}
+
+async function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  child.kill('SIGTERM');
+  await once(child, 'exit');
+}
+
+const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function retry<T>(what: string, attempt: () => Promise<T>, timeoutMs = 30_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await attempt();
+    } catch (error) {
+      if (Date.now() > deadline) throw new Error(`${what}: ${(error as Error).message}`);
+      await delay(100);
+    }
+  }
+}
+
+async function control(nc: NatsConnection, subject: string, body: unknown): Promise<void> {
+  const reply = await nc.request(subject, new TextEncoder().encode(JSON.stringify(body)), { timeout: 5_000 });
+  const ack = JSON.parse(new TextDecoder().decode(reply.data)) as { accepted: boolean; error: string };
+  if (!ack.accepted) throw new Error(`${subject} refused: ${ack.error}`);
+}
+
+// ---- CPU time per process, from /proc ----
+
+const CLOCK_TICKS = Number(execFileSync('getconf', ['CLK_TCK']).toString().trim()) || 100;
+
+/** User + system CPU of a process (all its threads) in µs; 10 ms resolution. */
+function cpuMicros(pid: number, statFile = `/proc/${pid}/stat`): number {
+  const stat = readFileSync(statFile, 'utf8');
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return ((Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS) * 1e6;
+}
+
+/** CPU µs of each thread of a process, summed by thread name (MainThread, WorkerThread, V8Worker, …). */
+function threadCpuMicros(pid: number): Map<string, number> {
+  const byName = new Map<string, number>();
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      const name = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+      byName.set(name, (byName.get(name) ?? 0) + cpuMicros(Number(tid), `/proc/${pid}/task/${tid}/stat`));
+    } catch {
+      // The thread ended meanwhile.
+    }
+  }
+  return byName;
+}
+
+/** The PID of the one process whose command line contains every one of `parts`. */
+function findPid(parts: string[], except: string[] = []): number {
+  const found = readdirSync('/proc')
+    .filter((entry) => /^\d+$/.test(entry))
+    .filter((pid) => {
+      try {
+        const cmdline = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').join(' ');
+        return (
+          parts.every((part) => cmdline.includes(part)) && !except.some((part) => cmdline.includes(part))
+        );
+      } catch {
+        return false;
+      }
+    });
+  if (found.length !== 1)
+    throw new Error(`expected one process with ${parts.join(' ')}, found ${found.length}`);
+  return Number(found[0]);
+}
+
+/** A process whose CPU is counted; `self` is this process (the load generator). */
+interface CountedProcess {
+  name: string;
+  pid: number | 'self';
+  /** Also count its threads by name, as `{name}/{thread}`. */
+  byThread?: boolean;
+}
+
+/** CPU µs used so far by each counted process (and thread group). */
+function cpuSnapshot(processes: readonly CountedProcess[]): Map<string, number> {
+  const snapshot = new Map<string, number>();
+  for (const counted of processes) {
+    if (counted.pid === 'self') {
+      const usage = process.cpuUsage();
+      snapshot.set(counted.name, usage.user + usage.system);
+      continue;
+    }
+    snapshot.set(counted.name, cpuMicros(counted.pid));
+    if (counted.byThread)
+      for (const [thread, micros] of threadCpuMicros(counted.pid))
+        snapshot.set(`${counted.name}/${thread}`, micros);
+  }
+  return snapshot;
+}
+
+// ---- the cases ----
+
+interface Case {
+  name: string;
+  port: number;
+  processes: CountedProcess[];
+}
+
+interface CaseResult {
+  rates: number[];
+  latencies: number[];
+  requests: number;
+  failures: number;
+  cpu: Map<string, number>;
+}
+
+async function runRound(entry: Case, connections: number, seconds: number, into: CaseResult): Promise<void> {
+  const before = cpuSnapshot(entry.processes);
+  const load: LoadResult = await runLoad({
+    port: entry.port,
+    path: '/',
+    connections,
+    durationMs: seconds * 1000,
+    expectBody: EXPECTED,
+  });
+  for (const [name, micros] of cpuSnapshot(entry.processes))
+    into.cpu.set(name, (into.cpu.get(name) ?? 0) + micros - (before.get(name) ?? 0));
+  into.rates.push(load.requests / load.seconds);
+  into.latencies.push(...load.latencies);
+  into.requests += load.requests;
+  into.failures += load.failures;
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+function printTable(header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  for (const row of [header, ...rows]) console.log(row.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+}
+
+function report(cases: readonly Case[], results: readonly CaseResult[], connections: number): void {
+  const baseline = results[0]!;
+  const baseRate = median(baseline.rates);
+  const sortedBase = [...baseline.latencies].sort((a, b) => a - b);
+  const base99 = percentile(sortedBase, 0.99);
+  const rows = cases.map((entry, i) => {
+    const result = results[i]!;
+    const sorted = [...result.latencies].sort((a, b) => a - b);
+    const rate = median(result.rates);
+    return [
+      entry.name,
+      Math.round(rate).toLocaleString('en'),
+      percentile(sorted, 0.5).toFixed(0),
+      percentile(sorted, 0.99).toFixed(0),
+      `${(rate / baseRate).toFixed(2)}×`,
+      `${(percentile(sorted, 0.99) / base99).toFixed(2)}×`,
+      String(result.failures),
+    ];
+  });
+  console.log(`\n${connections} requests in flight (keep-alive connections)`);
+  printTable(['case', 'req/s', 'p50 µs', 'p99 µs', 'req/s ratio', 'p99 ratio', 'non-200'], rows);
+
+  const ours = results[TARGET_CASE]!;
+  const oursSorted = [...ours.latencies].sort((a, b) => a - b);
+  const rpsRatio = median(ours.rates) / baseRate;
+  const p99Ratio = percentile(oursSorted, 0.99) / base99;
+  const verdict = (ok: boolean) => (ok ? 'met' : 'NOT met');
+  console.log(
+    `target (${cases[TARGET_CASE]!.name} vs ${cases[0]!.name}): req/s ≥ ${TARGET_RPS_RATIO}× → ${rpsRatio.toFixed(2)}× ${verdict(rpsRatio >= TARGET_RPS_RATIO)}; ` +
+      `p99 ≤ ${TARGET_P99_RATIO}× → ${p99Ratio.toFixed(2)}× ${verdict(p99Ratio <= TARGET_P99_RATIO)}`,
+  );
+
+  console.log('\nCPU per request (µs, each process over all rounds; /proc, 10 ms ticks)');
+  const names = [...new Set(cases.flatMap((entry) => entry.processes.map((p) => p.name)))];
+  const cpuRows = cases.map((entry, i) => {
+    const result = results[i]!;
+    const per = (name: string) => {
+      const total = result.cpu.get(name);
+      return total === undefined ? '' : (total / result.requests).toFixed(0);
+    };
+    const sum = names.reduce((total, name) => total + (result.cpu.get(name) ?? 0), 0) / result.requests;
+    return [entry.name, ...names.map(per), sum.toFixed(0)];
+  });
+  printTable(['case', ...names, 'total'], cpuRows);
+  for (const [i, entry] of cases.entries()) {
+    for (const counted of entry.processes.filter((p) => p.byThread)) {
+      const threads = [...results[i]!.cpu]
+        .filter(([name, micros]) => name.startsWith(`${counted.name}/`) && micros / results[i]!.requests >= 1)
+        .sort((a, b) => b[1] - a[1])
+        .map(
+          ([name, micros]) =>
+            `${name.slice(counted.name.length + 1)} ${(micros / results[i]!.requests).toFixed(0)}`,
+        );
+      console.log(`  ${counted.name} by thread: ${threads.join(', ')}`);
+    }
+  }
+}
+
+/** The hot path's parts, measured alone in this process. */
+function measureParts(clusterKey: KeyPair, hostId: string, actorId: string, providerKey: string): void {
+  const signer = new InvocationSigner(clusterKey, hostId);
+  const origin = providerEntity(providerKey, 'wasmcloud:httpserver', 'default');
+  const request = {
+    method: 'GET',
+    path: '/',
+    queryString: '',
+    header: { host: ['127.0.0.1:8080'] },
+    body: new Uint8Array(0),
+  };
+  const payload = encodeHttpRequest(request);
+  const response = encodePayload({
+    statusCode: 200,
+    header: { 'content-type': ['application/json'] },
+    body: new TextEncoder().encode(EXPECTED),
+  });
+  const sign = () =>
+    signer.sign({
+      origin,
+      target: actorEntity(actorId),
+      operation: 'HttpServer.HandleRequest',
+      msg: payload,
+    });
+  const invocation = sign();
+  const issuers = new Set([clusterKey.publicKey]);
+  const parts = [
+    measure('sign the invocation (provider)', sign),
+    measure('verify the invocation (host worker)', () =>
+      validateInvocation(invocation, { clusterIssuers: issuers }),
+    ),
+    measure('HttpRequest encode + HttpResponse decode (provider)', () => {
+      encodeHttpRequest(request);
+      decodeHttpResponse(response);
+    }),
+    measure('Invocation encode + decode', () => decodeInvocation(encodeInvocation(invocation))),
+  ];
+  console.log('\nparts of the hot path measured alone (µs per request)');
+  for (const part of parts) console.log(`  ${part.name.padEnd(52)} ${part.microseconds.toFixed(1)}`);
+}
+
+export async function runHttpBench(): Promise<void> {
+  const connectionCounts = (process.env.HTTP_BENCH_CONNECTIONS ?? '32,64').split(',').map(Number);
+  const rounds = Number(process.env.HTTP_BENCH_ROUNDS ?? 4);
+  const seconds = Number(process.env.HTTP_BENCH_SECONDS ?? 2);
+  const nats = await startNatsServer();
+  const dir = mkdtempSync(join(tmpdir(), 'wasmcloud-ts-httpbench-'));
+  const clusterKey = KeyPair.create('cluster');
+  const subjects = latticeSubjects(LATTICE);
+  const children: ChildProcess[] = [];
+  const start = (args: string[]) => {
+    const child = spawnNode(args);
+    children.push(child);
+    return child;
+  };
+  let nc: NatsConnection | undefined;
+  try {
+    const provider = await buildProvider('httpserver');
+    const actors = await Promise.all(
+      ['wasmbus-echo', 'echo'].map(async (name) => {
+        const bytes = builtActor(name);
+        const path = join(dir, `${name}.wasm`);
+        writeFileSync(path, bytes);
+        return { name, path, id: verifySignedWasm(bytes).claims.sub, port: await freePort() };
+      }),
+    );
+    const [plainPort, natsPort] = [await freePort(), await freePort()];
+
+    const responder = start([RESPONDER, nats.url, SUBJECT]);
+    const plain = start([BASELINE_SERVER, 'plain', String(plainPort)]);
+    const viaNats = start([BASELINE_SERVER, 'nats', String(natsPort), nats.url, SUBJECT]);
+    const hostArgs = ['--rpc-port', String(nats.port), '--lattice-prefix', LATTICE];
+    const host = spawn(
+      process.execPath,
+      [HOST_MAIN, ...hostArgs, '--cluster-seed', clusterKey.seed, '--log-level', 'warn'],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    children.push(host);
+    await Promise.all([responder, plain, viaNats].map((child) => waitForLine(child, /ready/)));
+    nc = await connectNats({ url: nats.url });
+    const hostId = await retry('the host did not answer a ping', async () => {
+      const reply = await nc!.request(subjects.ctl.ping(), new Uint8Array(), { timeout: 300 });
+      return hostPingReplySchema.parse(JSON.parse(new TextDecoder().decode(reply.data))).id;
+    });
+    for (const actor of actors)
+      await control(nc, subjects.ctl.launchActor(hostId), { actor_ref: actor.path });
+    await control(nc, subjects.ctl.launchProvider(hostId), {
+      provider_ref: provider.path,
+      link_name: 'default',
+    });
+    for (const actor of actors) {
+      await control(nc, subjects.ctl.linkPut(), {
+        actor_id: actor.id,
+        provider_id: provider.providerKey,
+        contract_id: 'wasmcloud:httpserver',
+        link_name: 'default',
+        values: { ADDRESS: `127.0.0.1:${actor.port}` },
+      });
+      await retry(`the httpserver did not answer through ${actor.name}`, async () => {
+        const response = await fetch(`http://127.0.0.1:${actor.port}/`);
+        const body = await response.text();
+        if (body !== EXPECTED) throw new Error(`got ${response.status} ${body}`);
+      });
+    }
+
+    const natsServerPid = findPid(['nats-server', String(nats.port)]);
+    const providerPid = findPid([provider.providerKey], ['setpriv']);
+    const load: CountedProcess = { name: 'load', pid: 'self' };
+    const natsServer: CountedProcess = { name: 'nats-server', pid: natsServerPid };
+    const cases: Case[] = [
+      {
+        name: 'fastify → NATS → responder',
+        port: natsPort,
+        processes: [
+          load,
+          { name: 'fastify', pid: viaNats.pid! },
+          { name: 'responder', pid: responder.pid! },
+          natsServer,
+        ],
+      },
+      { name: 'plain fastify', port: plainPort, processes: [load, { name: 'fastify', pid: plain.pid! }] },
+      ...actors.map((actor) => ({
+        name: `httpserver → host → ${actor.name}`,
+        port: actor.port,
+        processes: [
+          load,
+          { name: 'provider', pid: providerPid, byThread: true },
+          { name: 'host', pid: host.pid!, byThread: true },
+          natsServer,
+        ],
+      })),
+    ];
+
+    console.log(
+      `\nHTTP GET / → the echo JSON (${EXPECTED.length} bytes), invocations signed and verified; ` +
+        `${rounds} rounds × ${seconds} s per case, interleaved`,
+    );
+    for (const connections of connectionCounts) {
+      for (const entry of cases)
+        await runLoad({ port: entry.port, path: '/', connections, durationMs: 1000, expectBody: EXPECTED });
+      const results: CaseResult[] = cases.map(() => ({
+        rates: [],
+        latencies: [],
+        requests: 0,
+        failures: 0,
+        cpu: new Map(),
+      }));
+      for (let round = 0; round < rounds; round++)
+        for (const [i, entry] of cases.entries()) await runRound(entry, connections, seconds, results[i]!);
+      report(cases, results, connections);
+    }
+    measureParts(clusterKey, hostId, actors[0]!.id, provider.providerKey);
+  } finally {
+    await nc?.close();
+    for (const child of children.reverse()) await stop(child);
+    await nats.stop();
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+if (import.meta.main) await runHttpBench();
