@@ -1,11 +1,13 @@
 // `npm run bench`: every benchmark, each printing its figures beside a baseline from the same
-// run. `npm run bench -- invocation` (or runtime, lattice) runs one.
+// run. `npm run bench -- invocation` (or runtime, lattice, http) runs one.
 
+import { runHttpBench } from './http.bench.ts';
 import { runInvocationBench } from './invocation.bench.ts';
 import { runLatticeBench } from './lattice.bench.ts';
 import { runRuntimeBench } from './runtime.bench.ts';
 
 const benches: Record<string, () => void | Promise<void>> = {
+  http: runHttpBench,
   invocation: runInvocationBench,
   lattice: runLatticeBench,
   runtime: runRuntimeBench,
