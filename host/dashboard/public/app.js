@@ -40,6 +40,17 @@ function remember(next) {
 
 const forms = setupForms(() => state, names);
 
+const rendered = new Map();
+
+/** Whether `parts` differ from what `section` last showed: unchanged parts are not rebuilt, so a
+ * heartbeat does not close an open drop-down or move a button from under the pointer. */
+function changed(section, parts) {
+  const key = JSON.stringify(parts);
+  if (rendered.get(section) === key) return false;
+  rendered.set(section, key);
+  return true;
+}
+
 function render(next) {
   state = next;
   remember(next);
@@ -49,13 +60,19 @@ function render(next) {
   byId('actors-count').textContent = String(next.actors.length);
   byId('providers-count').textContent = String(next.providers.length);
   byId('links-count').textContent = String(next.links.length);
-  renderPicture(byId('picture'), next);
-  renderHosts(byId('hosts-body'), next);
-  renderActors(byId('actors-body'), next, names, forms);
-  renderProviders(byId('providers-body'), next, names, forms);
-  renderLinks(byId('links-body'), next, forms);
-  renderEvents(byId('events-list'), next, names);
-  forms.refreshChoices(next);
+  const hostNameList = next.hosts.map((host) => [host.id, host.friendly_name]);
+  // Uptime and last-seen change in every state; the uptime cells count by themselves.
+  const hostRows = next.hosts.map(({ uptime_seconds: _uptime, last_seen: _seen, ...rest }) => rest);
+  if (changed('picture', [next.actors, next.providers, next.links])) renderPicture(byId('picture'), next);
+  if (changed('hosts', hostRows)) renderHosts(byId('hosts-body'), next);
+  if (changed('actors', [next.actors, hostNameList])) renderActors(byId('actors-body'), next, names, forms);
+  if (changed('providers', [next.providers, hostNameList]))
+    renderProviders(byId('providers-body'), next, names, forms);
+  if (changed('links', next.links)) renderLinks(byId('links-body'), next, forms);
+  if (changed('events', [next.events.map((event) => event.id), hostNameList]))
+    renderEvents(byId('events-list'), next, names);
+  if (changed('choices', [hostNameList, next.actors.map((a) => [a.id, a.name]), next.providers]))
+    forms.refreshChoices(next);
   setLive(next.synced ? 'live' : 'syncing');
 }
 
