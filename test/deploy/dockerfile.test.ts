@@ -233,8 +233,13 @@ describe('the image staged as the Dockerfile lays it out', () => {
       healthy = await runHealthCheck({ WASMCLOUD_DASHBOARD_PORT: String(dashboardPort) });
     }
     expect(healthy, `health check never passed; host output:\n${output}`).toBe(0);
-    const ready = await fetch(`http://127.0.0.1:${dashboardPort}/api/readyz`);
-    expect(ready.status, output).toBe(200);
+    // Live comes first: the dashboard listens before the host has joined the lattice.
+    let ready = await fetch(`http://127.0.0.1:${dashboardPort}/api/readyz`);
+    while (ready.status !== 200 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 250));
+      ready = await fetch(`http://127.0.0.1:${dashboardPort}/api/readyz`);
+    }
+    expect(ready.status, `${await ready.text()}\n${output}`).toBe(200);
 
     const exited = new Promise<number | null>((resolve) => host!.once('exit', (code) => resolve(code)));
     host.kill('SIGTERM');

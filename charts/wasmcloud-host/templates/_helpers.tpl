@@ -75,6 +75,11 @@ wasmcloud.config.rpcNatsHost/Port override either.
 {{- printf "%s %s %s" $host $port $tls }}
 {{- end }}
 
+{{/* The variables the host reads registry credentials from (wasmcloud.config.registry.*). */}}
+{{- define "wasmcloud-host.registryVariable" -}}
+{{- get (dict "url" "OCI_REGISTRY" "username" "OCI_REGISTRY_USER" "password" "OCI_REGISTRY_PASSWORD") . }}
+{{- end }}
+
 {{/* The seeds and passwords the chart keeps in its Secret: value name → Secret key. */}}
 {{- define "wasmcloud-host.secretValues" -}}
 {{- $config := .Values.wasmcloud.config }}

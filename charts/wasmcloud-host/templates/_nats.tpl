@@ -54,8 +54,3 @@ container that keeps running: Kubernetes starts it, and waits for its startup pr
   resources:
     {{- toYaml $nats.resources | nindent 4 }}
 {{- end }}
-
-{{/* The variables the host reads registry credentials from (wasmcloud.config.registry.*). */}}
-{{- define "wasmcloud-host.registryVariable" -}}
-{{- get (dict "url" "OCI_REGISTRY" "username" "OCI_REGISTRY_USER" "password" "OCI_REGISTRY_PASSWORD") . }}
-{{- end }}
