@@ -11,7 +11,8 @@ import { runWash } from '../helpers/wash.ts';
 
 let nats: NatsServer;
 let dir: string;
-let hostPid: number | undefined;
+/** Host processes wash up reported, killed in afterAll if a test failed before wash down. */
+const hostPids = new Set<number>();
 
 function wash(args: string[]) {
   return runWash(args, {
@@ -36,7 +37,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  if (hostPid !== undefined && alive(hostPid)) process.kill(hostPid, 'SIGKILL');
+  for (const pid of hostPids) if (alive(pid)) process.kill(pid, 'SIGKILL');
   await nats?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -58,7 +59,7 @@ test('wash up prints the dashboard URL, the dashboard answers there, and wash do
   expect(up.stderr).toBe('');
   expect(up.code).toBe(0);
   const info = JSON.parse(up.stdout) as { dashboard_url?: string; host_pid: number; host_id: string };
-  hostPid = info.host_pid;
+  hostPids.add(info.host_pid);
   expect(info.dashboard_url).toBe(`http://127.0.0.1:${port}`);
 
   const live = await fetch(`${info.dashboard_url}/api/livez`);
@@ -92,7 +93,7 @@ test('wash up in text form names the dashboard among what it started', async () 
   ]);
   expect(up.code).toBe(0);
   const state = JSON.parse(readFileSync(join(dir, 'home', 'up.json'), 'utf8')) as { host_pid: number };
-  hostPid = state.host_pid;
+  hostPids.add(state.host_pid);
   expect(up.stdout).toMatch(new RegExp(`^  Dashboard\\s+http://127\\.0\\.0\\.1:${port}$`, 'm'));
   expect((await wash(['down'])).code).toBe(0);
   await expect.poll(() => alive(state.host_pid), { timeout: 15_000 }).toBe(false);
