@@ -277,6 +277,28 @@ describe('the Kubernetes walk-through values (enableApplierSupport, customLabels
     expectOnlyHostVariables(objects);
   });
 
+  test("every object carries the chart's labels, so `helm`-style selection finds them all", async () => {
+    const objects = await render([WALK_THROUGH]);
+    const all = [
+      objects.deployment,
+      ...objects.serviceAccounts,
+      ...objects.configMaps,
+      ...objects.services,
+      ...objects.roles,
+      ...objects.roleBindings,
+    ];
+    expect(all).toHaveLength(6);
+    for (const object of all) {
+      expect(object.metadata?.labels, object.metadata?.name).toEqual({
+        'helm.sh/chart': 'wasmcloud-host-0.1.0',
+        'app.kubernetes.io/name': 'wasmcloud-host',
+        'app.kubernetes.io/instance': 'demo',
+        'app.kubernetes.io/version': '0.1.0',
+        'app.kubernetes.io/managed-by': 'Helm',
+      });
+    }
+  });
+
   test('the service account is created for the applier even when serviceAccount.create is false', async () => {
     const objects = await render([WALK_THROUGH, 'serviceAccount: {create: false}\n']);
     expect(objects.serviceAccounts.map((account) => account.metadata?.name)).toEqual([FULLNAME]);
