@@ -121,8 +121,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       // The host opens the dashboard only once its lattice data has been read in full.
       lattice_data: 'loaded',
       lattice_view: view.synced ? 'synced' : 'syncing',
+      // Its own host_started or heartbeat has come back through NATS: the host has joined.
+      host: view.host(options.hostId) ? 'joined' : 'not yet seen in the lattice',
     };
-    return { ready: checks.nats === 'connected' && view.synced, checks };
+    return { ready: checks.nats === 'connected' && view.synced && checks.host === 'joined', checks };
   };
 
   let port = listen.port;

@@ -82,7 +82,7 @@ describe('health and the view', () => {
       .poll(async () => (await apiGet(base, '/api/readyz')).body, { timeout: 10_000 })
       .toEqual({
         ready: true,
-        checks: { nats: 'connected', lattice_data: 'loaded', lattice_view: 'synced' },
+        checks: { nats: 'connected', lattice_data: 'loaded', lattice_view: 'synced', host: 'joined' },
       });
   });
 

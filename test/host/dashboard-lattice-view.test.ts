@@ -62,6 +62,36 @@ test('port 0 listens on a free port and logs the URL to open', () => {
   expect(logs.join('')).toContain(`INFO  dashboard listening on ${dashboard.url}\n`);
 });
 
+test('readyz says not ready, and why, until the serving host has been seen in the lattice', async () => {
+  const unseen = await startDashboard({
+    nc: dashboardNc,
+    latticePrefix: LATTICE,
+    hostId: KeyPair.create('server').publicKey,
+    data: testHost.host.latticeData,
+    log: createLogger({ level: 'error', structured: false, write: () => undefined }),
+    listen: { host: '127.0.0.1', port: 0 },
+    view: { pingTimeoutMs: 200 },
+  });
+  try {
+    await expect
+      .poll(async () => (await apiGet(unseen.url, '/api/readyz')).body.checks, { timeout: 5_000 })
+      .toMatchObject({ lattice_view: 'synced' });
+    const readiness = await apiGet(unseen.url, '/api/readyz');
+    expect(readiness.status).toBe(503);
+    expect(readiness.body).toEqual({
+      ready: false,
+      checks: {
+        nats: 'connected',
+        lattice_data: 'loaded',
+        lattice_view: 'synced',
+        host: 'not yet seen in the lattice',
+      },
+    });
+  } finally {
+    await unseen.close();
+  }
+});
+
 test('a host whose heartbeat is overdue leaves the view; a host that answers stays', async () => {
   const ghost = KeyPair.create('server').publicKey;
   const heartbeat = cloudEvent('host_heartbeat', ghost, {
