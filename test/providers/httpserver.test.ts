@@ -447,10 +447,17 @@ describe('listeners follow the links', () => {
     expect((JSON.parse(text(at)) as { body: number[] }).body).toHaveLength(1024);
   }, 30_000);
 
-  test('new values move the listener; deleting the link closes its port', async () => {
+  test('a repeated put is a no-op; new values move the listener; deleting the link closes its port', async () => {
     const first = await freePort();
     await putLink(echoId, { ADDRESS: `127.0.0.1:${first}` });
     await waitServing(first);
+    const opened = () =>
+      providerLogs(new RegExp(`actor ${echoId} listening on http://127.0.0.1:${first}(?!\\d)`));
+    expect(opened()).toHaveLength(1);
+    await putLink(echoId, { ADDRESS: `127.0.0.1:${first}` });
+    await expect.poll(() => providerLogs(/Ignoring duplicate link put/)).not.toEqual([]);
+    expect(await probe(first)).toBe('serving');
+    expect(opened()).toHaveLength(1);
     const second = await freePort();
     await putLink(echoId, { ADDRESS: `127.0.0.1:${second}` });
     await waitServing(second);
