@@ -214,6 +214,25 @@ describe('TLS', () => {
 });
 
 describe('bodies and closing', () => {
+  test("the actor's own framing headers are replaced by the body's real length", async () => {
+    const { port, listener } = await openListener({}, async () =>
+      encodePayload({
+        statusCode: 200,
+        header: { 'content-length': ['999'], 'transfer-encoding': ['chunked'], 'x-kept': ['yes'] },
+        body: new TextEncoder().encode('four'),
+      }),
+    );
+    try {
+      const answer = await send(port);
+      expect(answer).toMatchObject({ status: 200, body: 'four' });
+      expect(answer.headers['content-length']).toBe('4');
+      expect(answer.headers['transfer-encoding']).toBeUndefined();
+      expect(answer.headers['x-kept']).toBe('yes');
+    } finally {
+      await listener.close();
+    }
+  });
+
   test('a body sent without a length is read whole, and cut off at max_content_len with 413', async () => {
     const { port, listener, calls } = await openListener({ max_content_len: '100' });
     try {
