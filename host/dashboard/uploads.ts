@@ -1,6 +1,7 @@
 // Files uploaded through the dashboard: a signed actor module or a provider archive, checked here
 // (so a wrong file is refused at once with the reason, not later by a host), then written with mode
-// 0600 into a private temporary directory (0700) that exists as long as the dashboard. Hosts start
+// 0600 into a private temporary directory (0700), made at the first upload (a host killed outright
+// then leaves nothing behind unless something was uploaded) and removed with the dashboard. Hosts start
 // from that path; it stays while the dashboard runs because a host re-reads an actor's file to add
 // instances. Same bytes uploaded twice are stored once.
 
@@ -79,16 +80,25 @@ async function checkProvider(bytes: Uint8Array, fileName: string): Promise<Check
 }
 
 export class UploadStore {
-  readonly directory: string;
   readonly limits: UploadLimits;
+  #directory: string | undefined;
   readonly #uploads = new Map<string, StoredUpload>();
   #totalBytes = 0;
   #closed = false;
 
   constructor(limits: UploadLimits = DEFAULT_UPLOAD_LIMITS) {
     this.limits = limits;
+  }
+
+  /** Where uploads are kept; undefined until the first one. */
+  get directory(): string | undefined {
+    return this.#directory;
+  }
+
+  #ensureDirectory(): string {
     // mkdtemp creates the directory with mode 0700: only this user can list or read it.
-    this.directory = mkdtempSync(join(tmpdir(), 'wasmcloud-ts-dashboard-uploads-'));
+    this.#directory ??= mkdtempSync(join(tmpdir(), 'wasmcloud-ts-dashboard-uploads-'));
+    return this.#directory;
   }
 
   /** Checks and stores a file; a DashboardApiError says what is wrong with it. */
@@ -115,7 +125,7 @@ export class UploadStore {
       );
     }
     const id = randomUUID();
-    const path = join(this.directory, `${id}${kind === 'actor' ? '.wasm' : '.par.gz'}`);
+    const path = join(this.#ensureDirectory(), `${id}${kind === 'actor' ? '.wasm' : '.par.gz'}`);
     await writeFile(path, bytes, { mode: 0o600, flag: 'wx' });
     const upload: StoredUpload = {
       upload_id: id,
@@ -154,7 +164,7 @@ export class UploadStore {
   close(): void {
     this.#closed = true;
     this.#uploads.clear();
-    rmSync(this.directory, { recursive: true, force: true });
+    if (this.#directory !== undefined) rmSync(this.#directory, { recursive: true, force: true });
   }
 }
 
