@@ -15,6 +15,7 @@ import {
   isChunked,
 } from './invocation.ts';
 import type { Msg, NatsConnection } from './nats.ts';
+import { RequestFailedError, requestMuxFor } from './request-mux.ts';
 
 /** The call did not get an answer: nobody serves the subject, or no reply in time. */
 export class RpcTransportError extends LatticeError {}
@@ -30,14 +31,15 @@ export interface SendOptions {
   chunks?: ChunkStore | undefined;
 }
 
-function describeRequestFailure(error: unknown, subject: string, timeoutMs: number): RpcTransportError {
-  const code = (error as { code?: unknown }).code;
-  if (code === '503') {
-    return new RpcTransportError('RPC_NO_RESPONDERS', `nobody is serving ${subject} (no responders)`);
-  }
-  if (code === 'TIMEOUT') {
-    return new RpcTransportError('RPC_TIMEOUT', `no reply on ${subject} within ${timeoutMs} ms`);
-  }
+const FAILURE_CODES = {
+  'no-responders': 'RPC_NO_RESPONDERS',
+  timeout: 'RPC_TIMEOUT',
+  closed: 'RPC_FAILED',
+} as const;
+
+function describeRequestFailure(error: unknown, subject: string): RpcTransportError {
+  if (error instanceof RequestFailedError)
+    return new RpcTransportError(FAILURE_CODES[error.failure], error.message);
   return new RpcTransportError('RPC_FAILED', `request on ${subject} failed: ${(error as Error).message}`);
 }
 
@@ -62,9 +64,9 @@ export async function sendInvocation(
   const timeoutMs = rpcTimeoutFor(size, options.timeoutMs);
   let reply: Msg;
   try {
-    reply = await nc.request(subject, encodeInvocation(wire), { timeout: timeoutMs });
+    reply = await requestMuxFor(nc).request(subject, encodeInvocation(wire), timeoutMs);
   } catch (error) {
-    throw describeRequestFailure(error, subject, timeoutMs);
+    throw describeRequestFailure(error, subject);
   }
   const response = decodeInvocationResponse(reply.data);
   if (response.error !== undefined && response.error !== '') {
