@@ -109,7 +109,7 @@ test('an actor started through the form from an uploaded file shows in the table
   expect(row).toContain('wasmcloud:httpserver');
   await visible(`#picture g.node.actor[data-actor-id="${ECHO_ID}"]`);
   expect(await page.locator('.notice.success').first().textContent()).toMatch(
-    /started actor echo \(MCWRE6UN…\) on host/,
+    new RegExp(`started actor echo \\(${ECHO_ID.slice(0, 8)}…\\) on host`),
   );
 }, 60_000);
 
