@@ -5,6 +5,14 @@
 // uploads become the path of the stored file.
 
 import type { ControlClient } from '../../lattice/control-client.ts';
+import {
+  actorStarted,
+  actorStartFailed,
+  actorStopped,
+  type ControlOutcome,
+  providerStarted,
+  providerStopped,
+} from '../../lattice/control-outcomes.ts';
 import { linkDefinitionId, type StoredLinkDefinition, withLinkId } from '../../lattice/link-definition.ts';
 import type { Logger } from '../log.ts';
 import { DashboardApiError } from './api-errors.ts';
@@ -18,14 +26,6 @@ import type {
   StopProviderRequest,
 } from './api-schemas.ts';
 import type { LatticeView } from './lattice-view.ts';
-import {
-  actorStarted,
-  actorStopped,
-  type Outcome,
-  providerStarted,
-  providerStopped,
-  scaleFailed,
-} from './outcomes.ts';
 import type { LatticeDataReader } from './snapshot.ts';
 import type { UploadStore } from './uploads.ts';
 
@@ -60,7 +60,7 @@ function constraintsText(constraints: Record<string, string>): string {
   return pairs.length > 0 ? ` with labels ${pairs.join(', ')}` : '';
 }
 
-function failed(outcome: Outcome, what: string): asserts outcome is Outcome & { ok: true } {
+function failed(outcome: ControlOutcome, what: string): asserts outcome is ControlOutcome & { ok: true } {
   if (!outcome.ok) throw new DashboardApiError(422, 'ACTION_FAILED', `${what} failed: ${outcome.error}`);
 }
 
@@ -184,7 +184,7 @@ export class DashboardActions {
     const stream = await this.#client.subscribeEvents();
     let failure: string | undefined;
     stream.onEvent((event) => {
-      const outcome = scaleFailed(hostId, ref)(event);
+      const outcome = actorStartFailed(hostId, ref)(event);
       if (outcome && !outcome.ok) failure = outcome.error;
     });
     try {

@@ -9,6 +9,7 @@ import {
   DEFAULT_AUCTION_TIMEOUT_MS,
   type EventMatcher,
 } from '../../../lattice/control-client.ts';
+import { actorStarted, type ControlOutcome, providerStarted } from '../../../lattice/control-outcomes.ts';
 import { DEFAULT_LINK_NAME } from '../../../lattice/link-definition.ts';
 import { addConnectionOptions, type ConnectionFlags, withControlClient } from '../../connection-options.ts';
 import { type CommandResult, runAction, WashError } from '../../output.ts';
@@ -22,7 +23,6 @@ import {
   wholeNumberArgument,
 } from './arguments.ts';
 import { resolveActorRef, resolveProviderRef } from './local-artifact.ts';
-import { actorStart, type Outcome, providerStart } from './outcomes.ts';
 
 /** How long to wait for the outcome event (wash-lib's defaults); a longer -t raises it. */
 const ACTOR_START_WAIT_MS = 5_000;
@@ -75,12 +75,12 @@ async function chooseHost(
 async function commandAndWait(
   client: ControlClient,
   send: () => Promise<void>,
-  outcome: EventMatcher<Outcome>,
+  outcome: EventMatcher<ControlOutcome>,
   waitMs: number,
   description: string,
   spinnerText: string,
   skipWait: boolean | undefined,
-): Promise<Outcome | undefined> {
+): Promise<ControlOutcome | undefined> {
   if (skipWait) {
     await send();
     return undefined;
@@ -102,7 +102,7 @@ async function startActor(refText: string, flags: StartActorFlags): Promise<Comm
     const outcome = await commandAndWait(
       client,
       () => client.startActor(hostId, ref, count),
-      actorStart(hostId, ref, publicKey),
+      actorStarted(hostId, ref, publicKey),
       Math.max(ACTOR_START_WAIT_MS, connection.timeoutMs),
       'actor_started or actor_start_failed',
       `Starting actor ${ref} on host ${hostId}`,
@@ -151,7 +151,7 @@ async function startProvider(refText: string, flags: StartProviderFlags): Promis
     const outcome = await commandAndWait(
       client,
       () => client.startProvider(hostId, ref, linkName, configuration),
-      providerStart(hostId, ref, publicKey, linkName),
+      providerStarted(hostId, ref, publicKey, linkName),
       Math.max(PROVIDER_START_WAIT_MS, connection.timeoutMs),
       'provider_started or provider_start_failed',
       `Starting provider ${ref} on host ${hostId}`,

@@ -2,6 +2,7 @@
 // unless --skip-wait; stopping a host only waits for its ack (it then shuts down on its own).
 
 import type { Command } from 'commander';
+import { actorStopped, providerStopped } from '../../../lattice/control-outcomes.ts';
 import { addConnectionOptions, type ConnectionFlags, withControlClient } from '../../connection-options.ts';
 import { type CommandResult, runAction } from '../../output.ts';
 import { withSpinner } from '../../spinner.ts';
@@ -12,7 +13,6 @@ import {
   publicKeyArgument,
   wholeNumberArgument,
 } from './arguments.ts';
-import { actorStop, providerStop } from './outcomes.ts';
 
 /** How long to wait for a stopped event; a provider gets its shutdown grace period on top. */
 const ACTOR_STOP_WAIT_MS = 5_000;
@@ -46,7 +46,7 @@ async function stopActor(hostText: string, actorText: string, flags: StopActorFl
     await withSpinner(`Stopping actor ${actorId} on host ${hostId}`, () =>
       client.commandWithOutcome(
         send,
-        actorStop(hostId, actorId),
+        actorStopped(hostId, actorId),
         Math.max(ACTOR_STOP_WAIT_MS, connection.timeoutMs),
         'actor_stopped',
       ),
@@ -82,7 +82,7 @@ async function stopProvider(
     await withSpinner(`Stopping provider ${providerId} on host ${hostId}`, () =>
       client.commandWithOutcome(
         send,
-        providerStop(hostId, providerId, linkName),
+        providerStopped(hostId, providerId, linkName),
         Math.max(PROVIDER_STOP_WAIT_MS, connection.timeoutMs),
         'provider_stopped',
       ),
