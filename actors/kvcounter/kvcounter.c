@@ -8,7 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define PAGE_SIZE 65536u
+#include "arena.h"
 
 // --- Canonical ABI types (wasm32: pointers and lengths are 4 bytes) -----------------------
 
@@ -75,7 +75,7 @@ _Static_assert(sizeof(http_response_t) == 20, "http-response size");
 _Static_assert(offsetof(handle_result_t, val) == 4 && sizeof(handle_result_t) == 24, "result layout");
 _Static_assert(offsetof(increment_result_t, val) == 4 && sizeof(increment_result_t) == 12, "result layout");
 
-// --- Imports -------------------------------------------------------------------------------
+// --- Imports ------------------------------------------------------------------------------
 
 // increment: func(key: string, value: s32) -> result<s32, string>. The result flattens to
 // 3 values (> 1), so the caller passes a return pointer as the last parameter.
@@ -86,32 +86,7 @@ extern void kv_increment(const char *key, size_t key_len, int32_t value, increme
 __attribute__((import_module("wasmcloud:builtin/logging@0.1.0"), import_name("write-log")))
 extern void write_log(const char *level, size_t level_len, const char *text, size_t text_len);
 
-// --- Memory: a bump arena from __heap_base, reset after each call -------------------------
-
-// Set by wasm-ld: the first byte after static data and the stack.
-extern unsigned char __heap_base;
-
-static uintptr_t arena_top;
-
-static void arena_reset(void) { arena_top = (uintptr_t)&__heap_base; }
-
-// Grows linear memory so that [0, end) is addressable; traps when the host refuses.
-static void ensure_memory(uint64_t end) {
-  uint64_t have = (uint64_t)__builtin_wasm_memory_size(0) * PAGE_SIZE;
-  if (end <= have) return;
-  size_t pages = (size_t)((end - have + PAGE_SIZE - 1) / PAGE_SIZE);
-  if (__builtin_wasm_memory_grow(0, pages) == (size_t)-1) __builtin_trap();
-}
-
-static void *arena_alloc(size_t size, size_t align) {
-  if (arena_top == 0) arena_reset();
-  uint64_t start = ((uint64_t)arena_top + align - 1) & ~((uint64_t)align - 1);
-  uint64_t end = start + size;
-  if (end > UINT32_MAX) __builtin_trap();
-  ensure_memory(end);
-  arena_top = (uintptr_t)end;
-  return (void *)(uintptr_t)start;
-}
+// --- Memory: the bump arena (arena.h), reset after each call ------------------------------
 
 // The host allocates arguments (and strings returned by imports) through this.
 __attribute__((export_name("cabi_realloc")))
@@ -123,7 +98,7 @@ void *cabi_realloc(void *old_ptr, size_t old_size, size_t align, size_t new_size
   return ptr;
 }
 
-// --- Helpers -------------------------------------------------------------------------------
+// --- Helpers ------------------------------------------------------------------------------
 
 #define STR(literal) ((string_t){literal, sizeof(literal) - 1})
 
@@ -151,7 +126,7 @@ static string_t format_i32(int32_t value) {
 
 static void log_line(string_t level, string_t text) { write_log(level.ptr, level.len, text.ptr, text.len); }
 
-// --- The export ----------------------------------------------------------------------------
+// --- The export ---------------------------------------------------------------------------
 
 // The header every response carries, as static data the host only reads.
 static const string_t json_type[] = {{"application/json", 16}};

@@ -1,11 +1,14 @@
 // Freestanding C → wasm32 core module with Debian's clang-14 (no libc, no WASI imports).
-// Shared by the example actors written in C.
+// Shared by the example actors written in C; their shared headers (arena.h, wasmbus-guest.h) sit
+// next to this file, which is on the include path.
 
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 
 const CLANG = 'clang-14';
+const HEADERS_DIR = fileURLToPath(new URL('.', import.meta.url));
 const MISSING_TOOLCHAIN = `install the Debian packages clang-14 and lld-14 (apt-get install clang-14 lld-14)`;
 
 // -mbulk-memory: __builtin_memcpy becomes memory.copy, so no libc memcpy is needed.
@@ -27,7 +30,7 @@ const CFLAGS = [
 /** Compiles one freestanding C file to a wasm32 core module (no libc, no WASI). */
 export async function compileC(source: string, output: string): Promise<Uint8Array> {
   try {
-    await promisify(execFile)(CLANG, [...CFLAGS, '-o', output, source]);
+    await promisify(execFile)(CLANG, [...CFLAGS, '-I', HEADERS_DIR, '-o', output, source]);
   } catch (error) {
     const { code, stderr } = error as { code?: unknown; stderr?: string };
     if (code === 'ENOENT') throw new Error(`${CLANG} not found: ${MISSING_TOOLCHAIN}`);

@@ -6,84 +6,9 @@
 // It exists for the HTTP benchmark: a component pays for a JavaScript engine on every call,
 // a C module only for what it does.
 
-#include <stddef.h>
-#include <stdint.h>
+#include "wasmbus-guest.h"
 
-#define PAGE_SIZE 65536u
-#define WASMBUS(name) __attribute__((import_module("wasmbus"), import_name(name)))
-#define EXPORT(name) __attribute__((export_name(name)))
-
-WASMBUS("__guest_request") extern void guest_request(uint8_t *op, uint8_t *msg);
-WASMBUS("__guest_response") extern void guest_response(const uint8_t *ptr, size_t len);
-WASMBUS("__guest_error") extern void guest_error(const uint8_t *ptr, size_t len);
-
-// --- Byte strings --------------------------------------------------------------------------
-
-typedef struct {
-  const uint8_t *ptr;
-  size_t len;
-} bytes_t;
-
-#define LIT(literal) ((bytes_t){(const uint8_t *)(literal), sizeof(literal) - 1})
-
-static int bytes_equal(bytes_t a, bytes_t b) {
-  if (a.len != b.len) return 0;
-  for (size_t i = 0; i < a.len; i++) {
-    if (a.ptr[i] != b.ptr[i]) return 0;
-  }
-  return 1;
-}
-
-// --- Memory: a bump arena from __heap_base, reset at the start of each call ---------------
-
-extern uint8_t __heap_base;
-
-static uintptr_t arena_top;
-
-static void ensure_memory(uint64_t end) {
-  uint64_t have = (uint64_t)__builtin_wasm_memory_size(0) * PAGE_SIZE;
-  if (end <= have) return;
-  size_t pages = (size_t)((end - have + PAGE_SIZE - 1) / PAGE_SIZE);
-  if (__builtin_wasm_memory_grow(0, pages) == (size_t)-1) __builtin_trap();
-}
-
-static uint8_t *arena_alloc(uint64_t size) {
-  uint64_t start = ((uint64_t)arena_top + 7) & ~(uint64_t)7;
-  uint64_t end = start + size;
-  if (end > UINT32_MAX) __builtin_trap();
-  ensure_memory(end);
-  arena_top = (uintptr_t)end;
-  return (uint8_t *)(uintptr_t)start;
-}
-
-static int32_t fail(bytes_t error) {
-  guest_error(error.ptr, error.len);
-  return 0;
-}
-
-// --- msgpack reading: enough to find the request's members and skip the rest -------------
-
-typedef struct {
-  const uint8_t *data;
-  size_t len;
-  size_t pos;
-} reader_t;
-
-static int take(reader_t *r, uint64_t n, const uint8_t **out) {
-  if ((uint64_t)(r->len - r->pos) < n) return 0;
-  *out = r->data + r->pos;
-  r->pos += (size_t)n;
-  return 1;
-}
-
-static int read_uint(reader_t *r, size_t n, uint64_t *out) {
-  const uint8_t *p;
-  if (!take(r, n, &p)) return 0;
-  uint64_t value = 0;
-  for (size_t i = 0; i < n; i++) value = value << 8 | p[i];
-  *out = value;
-  return 1;
-}
+// --- msgpack reading: enough to find the request's members and skip the rest --------------
 
 // A str or a bin (the Elixir host packs binaries as str): its bytes.
 static int read_bytes(reader_t *r, bytes_t *out) {
@@ -167,18 +92,6 @@ static int skip(reader_t *r, int depth) {
 
 // --- JSON writing, escaping as JavaScript's JSON.stringify does ---------------------------
 
-typedef struct {
-  uint8_t *data;
-  size_t len;
-} writer_t;
-
-static void put_byte(writer_t *w, uint8_t byte) { w->data[w->len++] = byte; }
-
-static void put_bytes(writer_t *w, bytes_t bytes) {
-  __builtin_memcpy(w->data + w->len, bytes.ptr, bytes.len);
-  w->len += bytes.len;
-}
-
 static void put_decimal_byte(writer_t *w, uint8_t value) {
   if (value >= 100) put_byte(w, (uint8_t)('0' + value / 100));
   if (value >= 10) put_byte(w, (uint8_t)('0' + value / 10 % 10));
@@ -208,7 +121,7 @@ static void put_json_string(writer_t *w, bytes_t text) {
   put_byte(w, '"');
 }
 
-// --- HttpServer.HandleRequest --------------------------------------------------------------
+// --- HttpServer.HandleRequest -------------------------------------------------------------
 
 typedef struct {
   bytes_t method, path, query, body;
@@ -248,7 +161,7 @@ static int32_t handle_request(bytes_t msg) {
   if (!read_request(msg, &request)) return fail(LIT("wasmbus-echo: the HttpRequest is not valid msgpack"));
   uint64_t bound = sizeof response_head + 4 + 64 + (uint64_t)request.body.len * 4 +
                    ((uint64_t)request.method.len + request.path.len + request.query.len) * 6;
-  writer_t w = {arena_alloc(bound), 0};
+  writer_t w = {arena_alloc(bound, 1), 0};
   put_bytes(&w, (bytes_t){response_head, sizeof response_head});
   size_t length_at = w.len;
   w.len += 4;
@@ -267,23 +180,12 @@ static int32_t handle_request(bytes_t msg) {
   put_byte(&w, '}');
   uint32_t json_len = (uint32_t)(w.len - json_start);
   for (int i = 0; i < 4; i++) w.data[length_at + i] = (uint8_t)(json_len >> (24 - 8 * i));
-  guest_response(w.data, w.len);
-  return 1;
+  return reply((bytes_t){w.data, w.len});
 }
 
-// Returns 1 when it answered with __guest_response, 0 with __guest_error.
-EXPORT("__guest_call") int32_t guest_call(size_t op_len, size_t msg_len) {
-  arena_top = (uintptr_t)&__heap_base;  // nothing from an earlier call is still in use
-  uint8_t *op = arena_alloc(op_len);
-  uint8_t *msg = arena_alloc(msg_len);
-  guest_request(op, msg);
-  bytes_t operation = {op, op_len};
-  if (bytes_equal(operation, LIT("HttpServer.HandleRequest"))) return handle_request((bytes_t){msg, msg_len});
-  writer_t w = {arena_alloc(op_len + 32), 0};
-  put_bytes(&w, LIT("wasmbus-echo: unknown operation "));
-  put_bytes(&w, operation);
-  return fail((bytes_t){w.data, w.len});
-}
+// --- The operations (__guest_call in wasmbus-guest.h hands each request here) -------------
 
-// The host calls this once after instantiation; there is nothing to set up.
-EXPORT("wapc_init") void wapc_init(void) {}
+static int32_t dispatch(bytes_t op, bytes_t msg) {
+  if (bytes_equal(op, LIT("HttpServer.HandleRequest"))) return handle_request(msg);
+  return fail(concat(LIT("wasmbus-echo: unknown operation "), op));
+}

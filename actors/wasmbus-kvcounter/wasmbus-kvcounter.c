@@ -6,152 +6,34 @@
 // an endless loop (timeouts), a trap, memory growth (the memory cap), console logging and a
 // call to another actor by its call alias.
 
-#include <stddef.h>
-#include <stdint.h>
-
-#define PAGE_SIZE 65536u
-#define WASMBUS(name) __attribute__((import_module("wasmbus"), import_name(name)))
-#define EXPORT(name) __attribute__((export_name(name)))
-
-// --- The wasmbus imports -------------------------------------------------------------------
-
-WASMBUS("__guest_request") extern void guest_request(uint8_t *op, uint8_t *msg);
-WASMBUS("__guest_response") extern void guest_response(const uint8_t *ptr, size_t len);
-WASMBUS("__guest_error") extern void guest_error(const uint8_t *ptr, size_t len);
-WASMBUS("__host_call")
-extern int32_t host_call_raw(const uint8_t *binding, size_t binding_len, const uint8_t *ns, size_t ns_len,
-                             const uint8_t *op, size_t op_len, const uint8_t *msg, size_t msg_len);
-WASMBUS("__host_response") extern void host_response(uint8_t *ptr);
-WASMBUS("__host_response_len") extern size_t host_response_len(void);
-WASMBUS("__host_error") extern void host_error(uint8_t *ptr);
-WASMBUS("__host_error_len") extern size_t host_error_len(void);
-WASMBUS("__console_log") extern void console_log(const uint8_t *ptr, size_t len);
-
-// --- Byte strings --------------------------------------------------------------------------
-
-typedef struct {
-  const uint8_t *ptr;
-  size_t len;
-} bytes_t;
-
-#define LIT(literal) ((bytes_t){(const uint8_t *)(literal), sizeof(literal) - 1})
-
-static int bytes_equal(bytes_t a, bytes_t b) {
-  if (a.len != b.len) return 0;
-  for (size_t i = 0; i < a.len; i++) {
-    if (a.ptr[i] != b.ptr[i]) return 0;
-  }
-  return 1;
-}
-
-// --- Memory: a bump arena from __heap_base, reset at the start of each call ---------------
-
-// Set by wasm-ld: the first byte after static data and the stack.
-extern uint8_t __heap_base;
-
-static uintptr_t arena_top;
-
-// Grows linear memory so that [0, end) is addressable; traps when the host refuses.
-static void ensure_memory(uint64_t end) {
-  uint64_t have = (uint64_t)__builtin_wasm_memory_size(0) * PAGE_SIZE;
-  if (end <= have) return;
-  size_t pages = (size_t)((end - have + PAGE_SIZE - 1) / PAGE_SIZE);
-  if (__builtin_wasm_memory_grow(0, pages) == (size_t)-1) __builtin_trap();
-}
-
-static uint8_t *arena_alloc(size_t size) {
-  uint64_t start = ((uint64_t)arena_top + 7) & ~(uint64_t)7;
-  uint64_t end = start + size;
-  if (end > UINT32_MAX) __builtin_trap();
-  ensure_memory(end);
-  arena_top = (uintptr_t)end;
-  return (uint8_t *)(uintptr_t)start;
-}
-
-static bytes_t concat(bytes_t a, bytes_t b) {
-  uint8_t *out = arena_alloc(a.len + b.len);
-  __builtin_memcpy(out, a.ptr, a.len);
-  __builtin_memcpy(out + a.len, b.ptr, b.len);
-  return (bytes_t){out, a.len + b.len};
-}
-
-// --- Answering the host (the return value of __guest_call) --------------------------------
-
-static int32_t reply(bytes_t response) {
-  guest_response(response.ptr, response.len);
-  return 1;
-}
-
-static int32_t fail(bytes_t error) {
-  guest_error(error.ptr, error.len);
-  return 0;
-}
-
-// --- Calling out ---------------------------------------------------------------------------
-
-// Calls `op` on `ns` (a contract ID or an actor's call alias) over the default link.
-// Returns 1 with the reply in *out, or 0 with the host's error in *out.
-static int host_call(bytes_t ns, bytes_t op, bytes_t msg, bytes_t *out) {
-  static const uint8_t binding[] = "default";
-  int ok = host_call_raw(binding, sizeof binding - 1, ns.ptr, ns.len, op.ptr, op.len, msg.ptr, msg.len);
-  size_t len = ok ? host_response_len() : host_error_len();
-  uint8_t *buffer = arena_alloc(len);
-  if (ok) {
-    host_response(buffer);
-  } else {
-    host_error(buffer);
-  }
-  *out = (bytes_t){buffer, len};
-  return ok;
-}
+#include "wasmbus-guest.h"
 
 // --- msgpack: just the integers, fixstr, fixmap and bin8 this actor needs -----------------
 
-static uint64_t read_big_endian(const uint8_t *p, size_t n) {
-  uint64_t value = 0;
-  for (size_t i = 0; i < n; i++) value = value << 8 | p[i];
-  return value;
-}
-
 // Decodes a message that is exactly one msgpack integer. Returns 0 if it is anything else.
 static int msgpack_read_int(bytes_t in, int64_t *out) {
-  if (in.len == 0) return 0;
-  uint8_t tag = in.ptr[0];
-  const uint8_t *p = in.ptr + 1;
-  size_t n = 0;  // payload bytes after the tag
-  if (tag <= 0x7f) {
-    *out = tag;  // positive fixint
-  } else if (tag >= 0xe0) {
-    *out = (int8_t)tag;  // negative fixint
-  } else if (tag >= 0xcc && tag <= 0xcf) {
-    n = (size_t)1 << (tag - 0xcc);  // uint8/16/32/64
-    if (in.len != 1 + n) return 0;
-    uint64_t value = read_big_endian(p, n);
-    if (value > INT64_MAX) return 0;
+  reader_t r = {in.ptr, in.len, 0};
+  const uint8_t *tag;
+  uint64_t value;
+  if (!take(&r, 1, &tag)) return 0;
+  uint8_t t = *tag;
+  if (t <= 0x7f) {
+    *out = t;  // positive fixint
+  } else if (t >= 0xe0) {
+    *out = (int8_t)t;  // negative fixint
+  } else if (t >= 0xcc && t <= 0xcf) {
+    // uint8/16/32/64
+    if (!read_uint(&r, (size_t)1 << (t - 0xcc), &value) || value > INT64_MAX) return 0;
     *out = (int64_t)value;
-  } else if (tag >= 0xd0 && tag <= 0xd3) {
-    n = (size_t)1 << (tag - 0xd0);  // int8/16/32/64: sign-extend from n bytes
-    if (in.len != 1 + n) return 0;
-    uint64_t value = read_big_endian(p, n);
+  } else if (t >= 0xd0 && t <= 0xd3) {
+    size_t n = (size_t)1 << (t - 0xd0);  // int8/16/32/64: sign-extend from n bytes
+    if (!read_uint(&r, n, &value)) return 0;
     unsigned shift = (unsigned)(64 - 8 * n);
     *out = (int64_t)(value << shift) >> shift;
   } else {
     return 0;
   }
-  return in.len == 1 + n;
-}
-
-// Appends bytes to a buffer the caller sized beforehand.
-typedef struct {
-  uint8_t *data;
-  size_t len;
-} writer_t;
-
-static void put_byte(writer_t *w, uint8_t byte) { w->data[w->len++] = byte; }
-
-static void put_bytes(writer_t *w, bytes_t bytes) {
-  __builtin_memcpy(w->data + w->len, bytes.ptr, bytes.len);
-  w->len += bytes.len;
+  return r.pos == r.len;
 }
 
 static void put_big_endian(writer_t *w, uint64_t value, size_t n) {
@@ -187,12 +69,12 @@ static void put_bin8(writer_t *w, bytes_t data) {  // data shorter than 256 byte
 }
 
 static bytes_t encode_int(int64_t value) {
-  writer_t w = {arena_alloc(5), 0};
+  writer_t w = {arena_alloc(5, 1), 0};
   put_int(&w, value);
   return (bytes_t){w.data, w.len};
 }
 
-// --- HttpServer.HandleRequest --------------------------------------------------------------
+// --- HttpServer.HandleRequest -------------------------------------------------------------
 
 // IncrementRequest {"key": "counter", "value": 1}
 static const uint8_t increment_request[] = {
@@ -213,14 +95,14 @@ static bytes_t format_i32(int32_t value) {
     magnitude /= 10;
   } while (magnitude != 0);
   if (value < 0) digits[n++] = '-';
-  uint8_t *out = arena_alloc(n);
+  uint8_t *out = arena_alloc(n, 1);
   for (size_t i = 0; i < n; i++) out[i] = digits[n - 1 - i];
   return (bytes_t){out, n};
 }
 
 // HttpResponse {"statusCode": status, "header": {}, "body": bin(body)}; body < 256 bytes.
 static bytes_t encode_http_response(uint16_t status, bytes_t body) {
-  writer_t w = {arena_alloc(64 + body.len), 0};
+  writer_t w = {arena_alloc(64 + body.len, 1), 0};
   put_byte(&w, 0x83);  // map of 3
   put_fixstr(&w, LIT("statusCode"));
   put_int(&w, status);
@@ -246,7 +128,7 @@ static int32_t handle_request(bytes_t msg) {
   return reply(encode_http_response(200, body));
 }
 
-// --- Test.* operations ---------------------------------------------------------------------
+// --- Test.* operations --------------------------------------------------------------------
 
 static int32_t test_echo(bytes_t msg) { return reply(msg); }
 
@@ -288,7 +170,7 @@ static int32_t test_call_alias(bytes_t msg) {
   return reply(answer);
 }
 
-// --- The exports ---------------------------------------------------------------------------
+// --- The operations (__guest_call in wasmbus-guest.h hands each request here) -------------
 
 typedef struct {
   bytes_t name;
@@ -311,15 +193,3 @@ static int32_t dispatch(bytes_t op, bytes_t msg) {
   }
   return fail(concat(LIT("unknown operation: "), op));
 }
-
-// Returns 1 when it answered with __guest_response, 0 with __guest_error.
-EXPORT("__guest_call") int32_t guest_call(size_t op_len, size_t msg_len) {
-  arena_top = (uintptr_t)&__heap_base;  // nothing from an earlier call is still in use
-  uint8_t *op = arena_alloc(op_len);
-  uint8_t *msg = arena_alloc(msg_len);
-  guest_request(op, msg);
-  return dispatch((bytes_t){op, op_len}, (bytes_t){msg, msg_len});
-}
-
-// The host calls this once after instantiation; there is nothing to set up.
-EXPORT("wapc_init") void wapc_init(void) {}
