@@ -7,7 +7,7 @@ import { existsSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { type KeyKind, KeyPair } from '../lattice/keys.ts';
-import { buildJsProviderArchive } from './packaging/mod.ts';
+import { type BuiltJsProviderArchive, buildJsProviderArchive } from './packaging/mod.ts';
 
 export const PROVIDERS_DIR = import.meta.dirname;
 export const PROVIDERS_BUILD_DIR = join(PROVIDERS_DIR, 'build');
@@ -39,21 +39,31 @@ export function providerArchivePath(folder: string): string {
   return join(PROVIDERS_BUILD_DIR, `${folder}.par.gz`);
 }
 
-export async function buildProvider(folder: string): Promise<{ path: string; providerKey: string }> {
+/** Builds providers/{folder} as its provider.json says into a signed archive at `out`. */
+export async function buildProviderArchive(
+  folder: string,
+  signing: { issuer: KeyPair; subject: KeyPair; out: string },
+): Promise<BuiltJsProviderArchive> {
   const dir = join(PROVIDERS_DIR, folder);
   const manifest = JSON.parse(await readFile(join(dir, 'provider.json'), 'utf8')) as ProviderManifest;
-  const started = Date.now();
-  const built = await buildJsProviderArchive({
+  return buildJsProviderArchive({
     entry: join(dir, manifest.entry ?? 'index.ts'),
     capabilityId: manifest.capabilityId,
     name: manifest.name,
     vendor: manifest.vendor,
     version: manifest.version,
     revision: manifest.revision,
+    ...signing,
+    compress: true,
+  });
+}
+
+export async function buildProvider(folder: string): Promise<{ path: string; providerKey: string }> {
+  const started = Date.now();
+  const built = await buildProviderArchive(folder, {
     issuer: await keyPair('providers', 'account'),
     subject: await keyPair(folder, 'service'),
     out: providerArchivePath(folder),
-    compress: true,
   });
   const kib = Math.round(built.archive.length / 1024);
   console.log(

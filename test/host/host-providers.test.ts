@@ -2,78 +2,47 @@
 // file, links delivered through the lattice data, calls both ways (provider → actor, actor →
 // provider by link), health events, and a provider killed with SIGKILL coming back with its links.
 
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { verifySignedWasm } from '../../lattice/claims.ts';
 import { hostInventorySchema } from '../../lattice/control.ts';
-import { actorEntity, providerEntity } from '../../lattice/invocation.ts';
-import { InvocationSigner } from '../../lattice/invocation-signer.ts';
-import { KeyPair } from '../../lattice/keys.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
-import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
-import { sendInvocation } from '../../lattice/rpc.ts';
-import { latticeSubjects } from '../../lattice/subjects.ts';
-import { type BuiltProbe, buildProbeArchive } from '../fixtures/providers/provider-test-kit.ts';
-import { builtActor } from '../helpers/actors.ts';
-import { startTestHost, type TestHost } from '../helpers/host.ts';
-import { ctlRequest, EventLog, invokeActor } from '../helpers/lattice-client.ts';
-import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
+import {
+  type BuiltProbe,
+  buildProbeArchive,
+  PROBE_CONTRACT,
+} from '../fixtures/providers/provider-test-kit.ts';
+import { ctlRequest } from '../helpers/lattice-client.ts';
+import { ACK, ProviderLattice } from '../helpers/provider-lattice.ts';
 
-const LATTICE = 'provtest';
-const subjects = latticeSubjects(LATTICE);
-const clusterKey = KeyPair.create('cluster');
-const ACK = { accepted: true, error: '' };
-
-let nats: NatsServer;
-let nc: NatsConnection;
-let events: EventLog;
-let testHost: TestHost;
-let dir: string;
+let lattice: ProviderLattice;
 let probe: BuiltProbe;
 let actorId: string;
 
 beforeAll(async () => {
-  nats = await startNatsServer();
-  nc = await connectNats({ url: nats.url });
-  events = new EventLog(nc, LATTICE);
-  dir = mkdtempSync(join(tmpdir(), 'wasmcloud-ts-hostprov-'));
-  probe = await buildProbeArchive(dir);
-  testHost = await startTestHost({
-    natsUrl: nats.url,
-    settings: { latticePrefix: LATTICE, clusterSeed: clusterKey.seed },
+  lattice = await ProviderLattice.start({
+    lattice: 'provtest',
+    name: 'hostprov',
     providerHealthIntervalMs: 500,
   });
-  const actorPath = join(dir, 'kvcounter.wasm');
-  const bytes = builtActor('wasmbus-kvcounter');
-  writeFileSync(actorPath, bytes);
-  actorId = verifySignedWasm(bytes).claims.sub;
-  expect(await ctlRequest(nc, subjects.ctl.launchActor(testHost.id), { actor_ref: actorPath })).toEqual(ACK);
-  await events.waitFor('actor_started', (data) => data.public_key === actorId);
+  probe = await buildProbeArchive(lattice.dir);
+  actorId = await lattice.startActor('wasmbus-kvcounter');
 }, 60_000);
 
 afterAll(async () => {
-  await testHost?.host.stop();
-  await nc?.close();
-  await nats?.stop();
-  rmSync(dir, { recursive: true, force: true });
+  await lattice?.stop();
 });
 
 /** Calls the probe provider as the linked actor would; the raw reply. */
-async function callProbe(operation: string, payload: Uint8Array = new Uint8Array()): Promise<Uint8Array> {
-  const signer = new InvocationSigner(clusterKey, testHost.id);
-  const invocation = signer.sign({
-    origin: actorEntity(actorId),
-    target: providerEntity(probe.providerKey, 'wasmcloud:probe', 'default'),
+function callProbe(operation: string, payload: Uint8Array = new Uint8Array()): Promise<Uint8Array> {
+  return lattice.callProvider({
+    actorId,
+    providerKey: probe.providerKey,
+    contractId: PROBE_CONTRACT,
     operation,
     msg: payload,
-  });
-  const reply = await sendInvocation(nc, subjects.rpc.provider(probe.providerKey, 'default'), invocation, {
     timeoutMs: 3_000,
   });
-  return reply;
 }
 
 const probeLinks = async () => decodePayload(await callProbe('Probe.Links'));
@@ -94,13 +63,10 @@ function providerPids(): number[] {
 }
 
 test('a provider started through the control interface serves links both ways and survives SIGKILL', async () => {
-  const started = await ctlRequest(nc, subjects.ctl.launchProvider(testHost.id), {
-    provider_ref: probe.path,
-    link_name: 'default',
-  });
-  expect(started).toEqual(ACK);
-  await events.waitFor('provider_started', (data) => data.public_key === probe.providerKey);
-  const inventory = hostInventorySchema.parse(await ctlRequest(nc, subjects.ctl.hostInventory(testHost.id)));
+  await lattice.startProvider(probe);
+  const inventory = hostInventorySchema.parse(
+    await ctlRequest(lattice.nc, lattice.subjects.ctl.hostInventory(lattice.host.id)),
+  );
   expect(inventory.providers).toEqual([
     expect.objectContaining({
       id: probe.providerKey,
@@ -109,11 +75,11 @@ test('a provider started through the control interface serves links both ways an
       name: 'Probe',
     }),
   ]);
-  await events.waitFor('health_check_passed', (data) => data.public_key === probe.providerKey);
+  await lattice.events.waitFor('health_check_passed', (data) => data.public_key === probe.providerKey);
 
   // A second start of the same provider and link name is a no-op, as in OTP.
   expect(
-    await ctlRequest(nc, subjects.ctl.launchProvider(testHost.id), {
+    await ctlRequest(lattice.nc, lattice.subjects.ctl.launchProvider(lattice.host.id), {
       provider_ref: probe.path,
       link_name: 'default',
     }),
@@ -128,9 +94,9 @@ test('a provider started through the control interface serves links both ways an
     header: {},
     body: new Uint8Array(),
   });
-  await expect(
-    invokeActor(nc, LATTICE, clusterKey, actorId, 'HttpServer.HandleRequest', request),
-  ).rejects.toThrow(/missing link definition for .* on wasmcloud:keyvalue/);
+  await expect(lattice.invokeActor(actorId, 'HttpServer.HandleRequest', request)).rejects.toThrow(
+    /missing link definition for .* on wasmcloud:keyvalue/,
+  );
   const keyvalueLink: LinkDefinition = {
     actor_id: actorId,
     provider_id: probe.providerKey,
@@ -138,16 +104,18 @@ test('a provider started through the control interface serves links both ways an
     link_name: 'default',
     values: {},
   };
-  expect(await ctlRequest(nc, subjects.ctl.linkPut(), keyvalueLink)).toEqual(ACK);
+  await lattice.putLink(keyvalueLink);
   await expect
     .poll(() =>
-      invokeActor(nc, LATTICE, clusterKey, actorId, 'HttpServer.HandleRequest', request).catch(
-        (error: Error) => error.message,
-      ),
+      lattice
+        .invokeActor(actorId, 'HttpServer.HandleRequest', request)
+        .catch((error: Error) => error.message),
     )
     .toMatch(/operation KeyValue.Increment is not handled by provider/);
   const { actor_id, contract_id, link_name } = keyvalueLink;
-  expect(await ctlRequest(nc, subjects.ctl.linkDel(), { actor_id, contract_id, link_name })).toEqual(ACK);
+  expect(
+    await ctlRequest(lattice.nc, lattice.subjects.ctl.linkDel(), { actor_id, contract_id, link_name }),
+  ).toEqual(ACK);
   // Unlinked now: the provider refuses the actor's calls (§3.3 step 6).
   await expect
     .poll(() => probeLinks().catch((error: Error) => error.message))
@@ -160,7 +128,7 @@ test('a provider started through the control interface serves links both ways an
     contract_id: 'wasmcloud:httpserver',
     values: { PORT: '8080' },
   };
-  expect(await ctlRequest(nc, subjects.ctl.linkPut(), link)).toEqual(ACK);
+  await lattice.putLink(link);
   await expect.poll(probeLinks).toEqual([expect.objectContaining(link)]);
   const echoed = await callProbe(
     'Probe.CallActor',
@@ -175,24 +143,27 @@ test('a provider started through the control interface serves links both ways an
   // SIGKILL: the host publishes provider_stopped, restarts it, and it holds its links again.
   const [pid] = providerPids();
   expect(pid).toBeGreaterThan(0);
-  const startsBefore = events.named('provider_started').length;
+  const startsBefore = lattice.events.named('provider_started').length;
   process.kill(pid!, 'SIGKILL');
-  const stopped = await events.waitFor('provider_stopped', (data) => data.public_key === probe.providerKey);
+  const stopped = await lattice.events.waitFor(
+    'provider_stopped',
+    (data) => data.public_key === probe.providerKey,
+  );
   expect((stopped.data as { reason: string }).reason).toMatch(/SIGKILL/);
   await expect
-    .poll(() => events.named('provider_started').length, { timeout: 15_000 })
+    .poll(() => lattice.events.named('provider_started').length, { timeout: 15_000 })
     .toBe(startsBefore + 1);
   await expect.poll(probeLinks, { timeout: 10_000 }).toEqual([expect.objectContaining(link)]);
   expect(providerPids()).not.toContain(pid);
 
   // Stop: the shutdown sequence runs and the process is gone.
   expect(
-    await ctlRequest(nc, subjects.ctl.stopProvider(testHost.id), {
+    await ctlRequest(lattice.nc, lattice.subjects.ctl.stopProvider(lattice.host.id), {
       provider_ref: probe.providerKey,
       link_name: 'default',
       contract_id: 'wasmcloud:probe',
     }),
   ).toEqual(ACK);
-  await events.waitFor('provider_stopped', (data) => data.reason === 'normal');
+  await lattice.events.waitFor('provider_stopped', (data) => data.reason === 'normal');
   await expect.poll(() => providerPids()).toEqual([]);
 }, 90_000);

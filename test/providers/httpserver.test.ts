@@ -3,41 +3,23 @@
 // kvcounter) and to a "fake actor" whose invocations this test answers itself (to see exactly
 // what the provider sends, and to answer slowly or wrongly). Requests go over real sockets.
 
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 import { createServer, type Server } from 'node:net';
-import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { verifySignedWasm } from '../../lattice/claims.ts';
 import { actorEntity, type Invocation, providerEntity } from '../../lattice/invocation.ts';
 import { validateInvocation } from '../../lattice/invocation-validation.ts';
 import { KeyPair } from '../../lattice/keys.ts';
-import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
 import { invocationErrorReply, invocationReply, receiveInvocation } from '../../lattice/rpc.ts';
-import { latticeSubjects } from '../../lattice/subjects.ts';
-import type { ProviderManifest } from '../../providers/build.ts';
-import { buildJsProviderArchive } from '../../providers/packaging/mod.ts';
-import { eventually, tempDir } from '../fixtures/providers/provider-test-kit.ts';
-import { builtActor } from '../helpers/actors.ts';
-import { REPO_ROOT } from '../helpers/fixtures.ts';
-import { startTestHost, type TestHost } from '../helpers/host.ts';
-import { ctlRequest, EventLog } from '../helpers/lattice-client.ts';
-import { freePort, type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
+import { eventually } from '../fixtures/providers/provider-test-kit.ts';
+import { ctlRequest } from '../helpers/lattice-client.ts';
+import { freePort } from '../helpers/nats-server.ts';
+import { ACK, type ProviderArchive, ProviderLattice } from '../helpers/provider-lattice.ts';
 
-const LATTICE = 'httpsrv';
 const CONTRACT = 'wasmcloud:httpserver';
-const subjects = latticeSubjects(LATTICE);
-const clusterKey = KeyPair.create('cluster');
-const ACK = { accepted: true, error: '' };
-const PROVIDER_DIR = join(REPO_ROOT, 'providers', 'httpserver');
 
-let nats: NatsServer;
-let nc: NatsConnection;
-let events: EventLog;
-let testHost: TestHost;
-let dir: string;
-let providerKey: string;
+let lattice: ProviderLattice;
+let provider: ProviderArchive;
 let echoId: string;
 let kvcounterId: string;
 let wasmbusEchoId: string;
@@ -51,35 +33,8 @@ let fakeBehaviour: (request: Record<string, unknown>) => Uint8Array | { error: s
   encodePayload({ statusCode: 200, header: {}, body: new Uint8Array() });
 const fakeReceived: Invocation[] = [];
 
-async function buildArchive(out: string): Promise<string> {
-  const manifest = JSON.parse(readFileSync(join(PROVIDER_DIR, 'provider.json'), 'utf8')) as ProviderManifest;
-  const built = await buildJsProviderArchive({
-    entry: join(PROVIDER_DIR, manifest.entry ?? 'index.ts'),
-    capabilityId: manifest.capabilityId,
-    name: manifest.name,
-    vendor: manifest.vendor,
-    version: manifest.version,
-    revision: manifest.revision,
-    issuer: KeyPair.create('account'),
-    subject: KeyPair.create('service'),
-    out,
-    compress: true,
-  });
-  return built.providerKey;
-}
-
-async function startActor(name: string): Promise<string> {
-  const bytes = builtActor(name);
-  const path = join(dir, `${name}.wasm`);
-  writeFileSync(path, bytes);
-  const id = verifySignedWasm(bytes).claims.sub;
-  expect(await ctlRequest(nc, subjects.ctl.launchActor(testHost.id), { actor_ref: path })).toEqual(ACK);
-  await events.waitFor('actor_started', (data) => data.public_key === id);
-  return id;
-}
-
 function serveFakeActor(): void {
-  nc.subscribe(subjects.rpc.actor(fakeId), {
+  lattice.nc.subscribe(lattice.subjects.rpc.actor(fakeId), {
     callback: (_error, msg) => {
       void (async () => {
         const invocation = await receiveInvocation(msg.data, undefined);
@@ -95,54 +50,36 @@ function serveFakeActor(): void {
 }
 
 beforeAll(async () => {
-  nats = await startNatsServer();
-  nc = await connectNats({ url: nats.url });
-  events = new EventLog(nc, LATTICE);
-  dir = tempDir('httpserver');
-  const archivePath = join(dir, 'httpserver.par.gz');
-  providerKey = await buildArchive(archivePath);
-  testHost = await startTestHost({
-    natsUrl: nats.url,
-    settings: { latticePrefix: LATTICE, clusterSeed: clusterKey.seed },
-  });
-  echoId = await startActor('echo');
-  kvcounterId = await startActor('wasmbus-kvcounter');
-  wasmbusEchoId = await startActor('wasmbus-echo');
+  lattice = await ProviderLattice.start({ lattice: 'httpsrv', name: 'httpserver' });
+  provider = await lattice.buildProvider('httpserver');
+  echoId = await lattice.startActor('echo');
+  kvcounterId = await lattice.startActor('wasmbus-kvcounter');
+  wasmbusEchoId = await lattice.startActor('wasmbus-echo');
   serveFakeActor();
-  await nc.flush();
-  expect(
-    await ctlRequest(nc, subjects.ctl.launchProvider(testHost.id), {
-      provider_ref: archivePath,
-      link_name: 'default',
-    }),
-  ).toEqual(ACK);
-  const started = await events.waitFor('provider_started', (data) => data.public_key === providerKey, 30_000);
+  await lattice.nc.flush();
+  const started = await lattice.startProvider(provider);
   expect(started.data).toMatchObject({ contract_id: CONTRACT, link_name: 'default' });
 }, 90_000);
 
 afterAll(async () => {
-  await testHost?.host.stop();
-  await nc?.close();
-  await nats?.stop();
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await lattice?.stop();
 });
 
 // ---- helpers ----
 
-async function putLink(actorId: string, values: Record<string, string>): Promise<void> {
-  const link = {
+function putLink(actorId: string, values: Record<string, string>): Promise<void> {
+  return lattice.putLink({
     actor_id: actorId,
-    provider_id: providerKey,
+    provider_id: provider.providerKey,
     link_name: 'default',
     contract_id: CONTRACT,
     values,
-  };
-  expect(await ctlRequest(nc, subjects.ctl.linkPut(), link)).toEqual(ACK);
+  });
 }
 
 async function deleteLink(actorId: string): Promise<void> {
   const request = { actor_id: actorId, contract_id: CONTRACT, link_name: 'default' };
-  expect(await ctlRequest(nc, subjects.ctl.linkDel(), request)).toEqual(ACK);
+  expect(await ctlRequest(lattice.nc, lattice.subjects.ctl.linkDel(), request)).toEqual(ACK);
 }
 
 interface RawResponse {
@@ -211,7 +148,7 @@ async function waitClosed(port: number): Promise<void> {
 }
 
 function providerLogs(pattern: RegExp): string[] {
-  return testHost.logs.filter((line) => line.includes(providerKey) && pattern.test(line));
+  return lattice.host.logs.filter((line) => line.includes(provider.providerKey) && pattern.test(line));
 }
 
 const text = (response: RawResponse) => response.body.toString('utf8');
@@ -307,10 +244,12 @@ describe('what the provider sends and how it reads replies (the fake actor)', ()
     expect(fakeReceived).toHaveLength(1);
     const invocation = fakeReceived[0]!;
     expect(invocation.operation).toBe('HttpServer.HandleRequest');
-    expect(invocation.origin).toEqual(providerEntity(providerKey, CONTRACT, 'default'));
+    expect(invocation.origin).toEqual(providerEntity(provider.providerKey, CONTRACT, 'default'));
     expect(invocation.target).toEqual(actorEntity(fakeId));
-    expect(validateInvocation(invocation, { clusterIssuers: new Set([clusterKey.publicKey]) })).toEqual({
-      issuer: clusterKey.publicKey,
+    expect(
+      validateInvocation(invocation, { clusterIssuers: new Set([lattice.clusterKey.publicKey]) }),
+    ).toEqual({
+      issuer: lattice.clusterKey.publicKey,
     });
     const sent = decodePayload(invocation.msg) as Record<string, unknown>;
     expect(Object.keys(sent)).toEqual(['method', 'path', 'queryString', 'header', 'body']);

@@ -3,82 +3,34 @@
 // through it, every KeyValue operation called as a linked actor, expiry, concurrent writers in two
 // provider processes, a bucket on another NATS named by URI, and links it must refuse.
 
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { verifySignedWasm } from '../../lattice/claims.ts';
-import { actorEntity, providerEntity } from '../../lattice/invocation.ts';
-import { InvocationSigner } from '../../lattice/invocation-signer.ts';
 import { KeyPair } from '../../lattice/keys.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
-import { sendInvocation } from '../../lattice/rpc.ts';
-import { latticeSubjects } from '../../lattice/subjects.ts';
-import type { ProviderManifest } from '../../providers/build.ts';
-import { buildJsProviderArchive } from '../../providers/packaging/mod.ts';
-import { eventually, tempDir } from '../fixtures/providers/provider-test-kit.ts';
-import { builtActor } from '../helpers/actors.ts';
-import { startTestHost, type TestHost } from '../helpers/host.ts';
-import { ctlRequest, EventLog, invokeActor } from '../helpers/lattice-client.ts';
+import { eventually } from '../fixtures/providers/provider-test-kit.ts';
+import { ctlRequest } from '../helpers/lattice-client.ts';
 import { freePort, type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
+import { ACK, type ProviderArchive, ProviderLattice } from '../helpers/provider-lattice.ts';
 
-const LATTICE = 'kvprov';
 const CONTRACT = 'wasmcloud:keyvalue';
-const subjects = latticeSubjects(LATTICE);
-const clusterKey = KeyPair.create('cluster');
-const ACK = { accepted: true, error: '' };
-const PROVIDER_DIR = join(import.meta.dirname, '../../providers/keyvalue');
 
-let nats: NatsServer;
+let lattice: ProviderLattice;
 let remote: NatsServer;
 let noJetStream: NatsServer;
-let nc: NatsConnection;
 let remoteNc: NatsConnection;
-let events: EventLog;
-let testHost: TestHost;
-let dir: string;
-let providerKey: string;
-let archivePath: string;
+let provider: ProviderArchive;
 let actorId: string;
 
-/** Builds providers/keyvalue as `npm run build` does (its provider.json), into a temporary dir. */
-async function buildArchive(): Promise<{ path: string; providerKey: string }> {
-  const manifest = JSON.parse(readFileSync(join(PROVIDER_DIR, 'provider.json'), 'utf8')) as ProviderManifest;
-  const built = await buildJsProviderArchive({
-    entry: join(PROVIDER_DIR, manifest.entry ?? 'index.ts'),
-    capabilityId: manifest.capabilityId,
-    name: manifest.name,
-    vendor: manifest.vendor,
-    version: manifest.version,
-    revision: manifest.revision,
-    issuer: KeyPair.create('account'),
-    subject: KeyPair.create('service'),
-    out: join(dir, 'keyvalue.par.gz'),
-    compress: true,
-  });
-  return { path: built.path, providerKey: built.providerKey };
-}
-
-async function launchProvider(linkName: string): Promise<void> {
-  const reply = await ctlRequest(nc, subjects.ctl.launchProvider(testHost.id), {
-    provider_ref: archivePath,
-    link_name: linkName,
-  });
-  expect(reply).toEqual(ACK);
-  await events.waitFor(
-    'provider_started',
-    (data) => data.public_key === providerKey && data.link_name === linkName,
-    20_000,
-  );
-}
-
 function link(actor: string, values: Record<string, string>, linkName = 'default'): LinkDefinition {
-  return { actor_id: actor, provider_id: providerKey, link_name: linkName, contract_id: CONTRACT, values };
-}
-
-async function putLink(definition: LinkDefinition): Promise<void> {
-  expect(await ctlRequest(nc, subjects.ctl.linkPut(), definition)).toEqual(ACK);
+  return {
+    actor_id: actor,
+    provider_id: provider.providerKey,
+    link_name: linkName,
+    contract_id: CONTRACT,
+    values,
+  };
 }
 
 interface CallOptions {
@@ -88,14 +40,15 @@ interface CallOptions {
 
 /** Calls the provider as a linked actor would (signed invocation); the raw reply payload. */
 function callRaw(operation: string, request: unknown, options: CallOptions = {}): Promise<Uint8Array> {
-  const linkName = options.linkName ?? 'default';
-  const invocation = new InvocationSigner(clusterKey, testHost.id).sign({
-    origin: actorEntity(options.actor ?? actorId),
-    target: providerEntity(providerKey, CONTRACT, linkName),
+  return lattice.callProvider({
+    actorId: options.actor ?? actorId,
+    providerKey: provider.providerKey,
+    contractId: CONTRACT,
+    linkName: options.linkName,
     operation: `KeyValue.${operation}`,
     msg: encodePayload(request),
+    timeoutMs: 15_000,
   });
-  return sendInvocation(nc, subjects.rpc.provider(providerKey, linkName), invocation, { timeoutMs: 15_000 });
 }
 
 async function call(operation: string, request: unknown, options: CallOptions = {}): Promise<unknown> {
@@ -138,7 +91,7 @@ async function bucketEntry(connection: NatsConnection, bucket: string, kvKey: st
 
 /** The provider's log lines (the host logs them as `[V…]: …`) matching `pattern`. */
 function providerLog(pattern: RegExp): string[] {
-  return testHost.logs.filter((line) => line.includes(`[${providerKey}]`) && pattern.test(line));
+  return lattice.providerLog(provider.providerKey, pattern);
 }
 
 /** Established TCP connections from this machine to `port` (both /proc tables). */
@@ -156,40 +109,23 @@ function connectionsTo(port: number): number {
 }
 
 beforeAll(async () => {
-  [nats, remote, noJetStream] = await Promise.all([
-    startNatsServer(),
+  [lattice, remote, noJetStream] = await Promise.all([
+    ProviderLattice.start({ lattice: 'kvprov', name: 'keyvalue', providerHealthIntervalMs: 500 }),
     startNatsServer(),
     startNatsServer({ jetstream: false }),
   ]);
-  nc = await connectNats({ url: nats.url });
   remoteNc = await connectNats({ url: remote.url });
-  events = new EventLog(nc, LATTICE);
-  dir = tempDir('keyvalue');
-  const built = await buildArchive();
-  archivePath = built.path;
-  providerKey = built.providerKey;
-  testHost = await startTestHost({
-    natsUrl: nats.url,
-    settings: { latticePrefix: LATTICE, clusterSeed: clusterKey.seed },
-    providerHealthIntervalMs: 500,
-  });
-  const actorPath = join(dir, 'wasmbus-kvcounter.wasm');
-  const bytes = builtActor('wasmbus-kvcounter');
-  writeFileSync(actorPath, bytes);
-  actorId = verifySignedWasm(bytes).claims.sub;
-  expect(await ctlRequest(nc, subjects.ctl.launchActor(testHost.id), { actor_ref: actorPath })).toEqual(ACK);
-  await events.waitFor('actor_started', (data) => data.public_key === actorId);
-  await launchProvider('default');
-  await putLink(link(actorId, { BUCKET: 'counters' }));
+  provider = await lattice.buildProvider('keyvalue');
+  actorId = await lattice.startActor('wasmbus-kvcounter');
+  await lattice.startProvider(provider);
+  await lattice.putLink(link(actorId, { BUCKET: 'counters' }));
   await waitForLink();
 }, 90_000);
 
 afterAll(async () => {
-  await testHost?.host.stop();
-  await nc?.close();
+  await lattice?.stop();
   await remoteNc?.close();
-  await Promise.all([nats?.stop(), remote?.stop(), noJetStream?.stop()]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await Promise.all([remote?.stop(), noJetStream?.stop()]);
 });
 
 test('the wasmbus-kvcounter actor counts through KeyValue.Increment in the bucket its link names', async () => {
@@ -201,7 +137,7 @@ test('the wasmbus-kvcounter actor counts through KeyValue.Increment in the bucke
     body: new Uint8Array(),
   });
   const count = async () => {
-    const reply = await invokeActor(nc, LATTICE, clusterKey, actorId, 'HttpServer.HandleRequest', request);
+    const reply = await lattice.invokeActor(actorId, 'HttpServer.HandleRequest', request);
     const response = decodePayload(reply) as { statusCode: number; body: Uint8Array };
     expect(response.statusCode).toBe(200);
     return JSON.parse(new TextDecoder().decode(response.body)) as { counter: number };
@@ -218,7 +154,7 @@ test('the wasmbus-kvcounter actor counts through KeyValue.Increment in the bucke
   expect(first).toEqual({ counter: 1 });
   expect(await count()).toEqual({ counter: 2 });
   // Stored where the link said: bucket `counters` on the lattice's NATS, a plain key.
-  expect(await bucketEntry(nc, 'counters', 'counter')).toEqual({ type: 'string', value: '2' });
+  expect(await bucketEntry(lattice.nc, 'counters', 'counter')).toEqual({ type: 'string', value: '2' });
   expect(await call('Get', 'counter')).toEqual({ value: '2', exists: true });
 }, 30_000);
 
@@ -248,7 +184,7 @@ describe('every operation, called as the linked actor', () => {
     expect(await call('Get', key)).toEqual({ value: 'unicode', exists: true });
     expect(await call('Get', 'user42')).toEqual({ value: 'plain', exists: true });
     const kvKey = `=${Buffer.from(key, 'utf8').toString('base64url')}`;
-    expect(await bucketEntry(nc, 'counters', kvKey)).toEqual({ type: 'string', value: 'unicode' });
+    expect(await bucketEntry(lattice.nc, 'counters', kvKey)).toEqual({ type: 'string', value: 'unicode' });
     expect(await failure('Get', '')).toMatch(/KeyValue.Get: the key is empty/);
     expect(await failure('Set', { key: 'x'.repeat(1025), value: 'v' })).toMatch(
       /the key is 1025 bytes long; at most 1024/,
@@ -268,7 +204,7 @@ describe('every operation, called as the linked actor', () => {
       /the value of key "word" is not an integer: "hello"/,
     );
     // A value written by another NATS client (not this provider's JSON) reads as a string.
-    const kv = await nc.jetstream().views.kv('counters', { bindOnly: true });
+    const kv = await lattice.nc.jetstream().views.kv('counters', { bindOnly: true });
     await kv.put('seeded', new TextEncoder().encode('41'));
     expect(await call('Increment', { key: 'seeded', value: 1 })).toBe(42);
   });
@@ -348,7 +284,7 @@ test('Set with expires: the value reads as absent once the time has passed, and 
   await call('Set', { key: 'ttl', value: 'short-lived', expires: 1 });
   await call('Set', { key: 'kept', value: 'forever', expires: 0 });
   expect(await call('Get', 'ttl')).toEqual({ value: 'short-lived', exists: true });
-  const stored = (await bucketEntry(nc, 'counters', 'ttl')) as { expires_at: number };
+  const stored = (await bucketEntry(lattice.nc, 'counters', 'ttl')) as { expires_at: number };
   expect(stored.expires_at).toBeGreaterThanOrEqual(setAt + 1000);
   await expect
     .poll(() => call('Get', 'ttl'), { timeout: 5_000, interval: 100 })
@@ -356,7 +292,7 @@ test('Set with expires: the value reads as absent once the time has passed, and 
   expect(Date.now() - setAt).toBeGreaterThanOrEqual(1000);
   expect(await call('Contains', 'ttl')).toBe(false);
   // The read that found it expired deleted the entry.
-  expect(await bucketEntry(nc, 'counters', 'ttl')).toBe('DEL');
+  expect(await bucketEntry(lattice.nc, 'counters', 'ttl')).toBe('DEL');
   expect(await call('Get', 'kept')).toEqual({ value: 'forever', exists: true });
   // Increment keeps a live expiry (INCRBY does), and an expired counter starts again from zero.
   await call('Set', { key: 'ttl-counter', value: '10', expires: 1 });
@@ -367,8 +303,8 @@ test('Set with expires: the value reads as absent once the time has passed, and 
 
 test('concurrent writers in two provider processes sharing a bucket lose no update', async () => {
   // A second process of the same provider, under link name `other`, linked to the same bucket.
-  await launchProvider('other');
-  await putLink(link(actorId, { BUCKET: 'counters' }, 'other'));
+  await lattice.startProvider(provider, 'other');
+  await lattice.putLink(link(actorId, { BUCKET: 'counters' }, 'other'));
   await waitForLink({ linkName: 'other' });
   const before = (await call('Increment', { key: 'race', value: 0 })) as number;
   const perProcess = 25;
@@ -408,24 +344,26 @@ test('a link with URI keeps its bucket on that NATS (comma list allowed); deleti
   const other = KeyPair.create('module').publicKey;
   const deadPort = await freePort();
   const connectionsBefore = connectionsTo(remote.port);
-  await putLink(link(other, { uri: `127.0.0.1:${deadPort}, ${remote.url}`, bucket: 'elsewhere' }));
+  await lattice.putLink(link(other, { uri: `127.0.0.1:${deadPort}, ${remote.url}`, bucket: 'elsewhere' }));
   await waitForLink({ actor: other });
   await call('Set', { key: 'where', value: 'remote' }, { actor: other });
   expect(await bucketEntry(remoteNc, 'elsewhere', 'where')).toEqual({ type: 'string', value: 'remote' });
-  const latticeStreams = await (await nc.jetstreamManager()).streams.names().next();
+  const latticeStreams = await (await lattice.nc.jetstreamManager()).streams.names().next();
   expect(latticeStreams).not.toContain('KV_elsewhere');
   expect(connectionsTo(remote.port)).toBe(connectionsBefore + 1);
 
   // Links without BUCKET get a bucket named after the actor: separate from everyone else's.
   const third = KeyPair.create('module').publicKey;
-  await putLink(link(third, {}));
+  await lattice.putLink(link(third, {}));
   await waitForLink({ actor: third });
   await call('Set', { key: 'counter', value: 'mine' }, { actor: third });
-  expect(await bucketEntry(nc, third, 'counter')).toEqual({ type: 'string', value: 'mine' });
+  expect(await bucketEntry(lattice.nc, third, 'counter')).toEqual({ type: 'string', value: 'mine' });
   expect(await call('Get', 'counter')).not.toEqual({ value: 'mine', exists: true });
 
   const { actor_id, contract_id, link_name } = link(other, {});
-  expect(await ctlRequest(nc, subjects.ctl.linkDel(), { actor_id, contract_id, link_name })).toEqual(ACK);
+  expect(
+    await ctlRequest(lattice.nc, lattice.subjects.ctl.linkDel(), { actor_id, contract_id, link_name }),
+  ).toEqual(ACK);
   await expect.poll(() => connectionsTo(remote.port), { timeout: 10_000 }).toBe(connectionsBefore);
   expect(await failure('Get', 'where', { actor: other })).toMatch(/has no link to this provider/);
 }, 40_000);
@@ -446,7 +384,7 @@ test('bad link values are refused with a clear reason; the other links keep work
   ];
   for (const [values, reason] of refusals) {
     const refused = KeyPair.create('module').publicKey;
-    await putLink(link(refused, values));
+    await lattice.putLink(link(refused, values));
     const refusedLines = () => providerLog(new RegExp(`Refused the link of actor ${refused}`));
     await expect.poll(() => refusedLines().length, { timeout: 15_000 }).toBeGreaterThan(0);
     for (const line of refusedLines()) expect(line).toMatch(reason);
@@ -457,7 +395,7 @@ test('bad link values are refused with a clear reason; the other links keep work
   // The same link again: the provider ignores it and the bucket is untouched.
   const duplicatesBefore = providerLog(new RegExp(`Ignoring duplicate link put for actor ${actorId}`)).length;
   await call('Set', { key: 'survives', value: 'yes' });
-  await putLink(link(actorId, { BUCKET: 'counters' }));
+  await lattice.putLink(link(actorId, { BUCKET: 'counters' }));
   await expect
     .poll(() => providerLog(new RegExp(`Ignoring duplicate link put for actor ${actorId}`)).length)
     .toBeGreaterThan(duplicatesBefore);

@@ -4,33 +4,23 @@
 // provider runs as a real process, started by a real host from its signed archive; it is called
 // as a linked actor would call it, and by the real service-applier actor running in that host.
 
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { verifySignedWasm } from '../../lattice/claims.ts';
 import { cloudEvent } from '../../lattice/events.ts';
-import { actorEntity, providerEntity } from '../../lattice/invocation.ts';
-import { InvocationSigner } from '../../lattice/invocation-signer.ts';
+import { providerEntity } from '../../lattice/invocation.ts';
 import { KeyPair } from '../../lattice/keys.ts';
 import { type LinkDefinition, withLinkId } from '../../lattice/link-definition.ts';
-import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
-import { sendInvocation } from '../../lattice/rpc.ts';
-import { latticeSubjects } from '../../lattice/subjects.ts';
-import type { ProviderManifest } from '../../providers/build.ts';
 import { FIELD_MANAGER } from '../../providers/kubernetes-applier/applier-client.ts';
 import { loadKubeConfig } from '../../providers/kubernetes-applier/kubeconfig-source.ts';
-import { buildJsProviderArchive } from '../../providers/packaging/mod.ts';
 import { eventually } from '../fixtures/providers/provider-test-kit.ts';
-import { builtActor } from '../helpers/actors.ts';
-import { startTestHost, type TestHost } from '../helpers/host.ts';
 import { type KubeApiServer, type RecordedRequest, startKubeApiServer } from '../helpers/kube-api-server.ts';
-import { ctlRequest, EventLog, invokeActor } from '../helpers/lattice-client.ts';
-import { freePort, type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
+import { freePort } from '../helpers/nats-server.ts';
+import { ProviderLattice } from '../helpers/provider-lattice.ts';
 
 const CONTRACT = 'cosmonic:kubernetes_applier';
-const APPLIER_DIR = join(import.meta.dirname, '../../providers/kubernetes-applier');
 const NAMESPACE = 'lattice-apps';
 
 let dir: string;
@@ -306,58 +296,19 @@ describe('kubeconfig sources', () => {
 
 describe('the provider, started by a host from its archive', () => {
   const LATTICE = 'kapplier';
-  const subjects = latticeSubjects(LATTICE);
-  const clusterKey = KeyPair.create('cluster');
-  const ACK = { accepted: true, error: '' };
-  let nats: NatsServer;
-  let nc: NatsConnection;
-  let events: EventLog;
-  let testHost: TestHost;
+  let lattice: ProviderLattice;
   let providerKey: string;
 
   beforeAll(async () => {
-    nats = await startNatsServer();
-    nc = await connectNats({ url: nats.url });
-    events = new EventLog(nc, LATTICE);
-    const manifest = JSON.parse(readFileSync(join(APPLIER_DIR, 'provider.json'), 'utf8')) as ProviderManifest;
-    const built = await buildJsProviderArchive({
-      entry: join(APPLIER_DIR, manifest.entry ?? 'index.ts'),
-      capabilityId: manifest.capabilityId,
-      name: manifest.name,
-      vendor: manifest.vendor,
-      version: manifest.version,
-      revision: manifest.revision,
-      issuer: KeyPair.create('account'),
-      subject: KeyPair.create('service'),
-      out: join(dir, 'kubernetes-applier.par.gz'),
-      compress: true,
-    });
-    providerKey = built.providerKey;
-    testHost = await startTestHost({
-      natsUrl: nats.url,
-      settings: { latticePrefix: LATTICE, clusterSeed: clusterKey.seed },
-    });
-    expect(
-      await ctlRequest(nc, subjects.ctl.launchProvider(testHost.id), {
-        provider_ref: built.path,
-        link_name: 'default',
-      }),
-    ).toEqual(ACK);
-    const outcomes = () =>
-      [...events.named('provider_started'), ...events.named('provider_start_failed')].filter(
-        (event) => (event.data as { public_key?: string }).public_key === providerKey,
-      );
-    await eventually(() => outcomes().length > 0, 'the provider to start or fail', 30_000);
-    // A failed start shows its reason here.
-    expect(
-      outcomes().map((event) => (event.type.endsWith('provider_started') ? 'started' : event.data)),
-    ).toEqual(['started']);
+    lattice = await ProviderLattice.start({ lattice: LATTICE, name: 'kapplier-host' });
+    const provider = await lattice.buildProvider('kubernetes-applier');
+    providerKey = provider.providerKey;
+    // A failed start throws the host's reason.
+    await lattice.startProvider(provider);
   }, 90_000);
 
   afterAll(async () => {
-    await testHost?.host.stop();
-    await nc?.close();
-    await nats?.stop();
+    await lattice?.stop();
   });
 
   /** Puts a link from `actorId` to the applier and waits until the provider accepted or refused it. */
@@ -369,10 +320,10 @@ describe('the provider, started by a host from its archive', () => {
       link_name: 'default',
       values,
     };
-    expect(await ctlRequest(nc, subjects.ctl.linkPut(), definition)).toEqual(ACK);
+    await lattice.putLink(definition);
     const outcome = new RegExp(`(Linked actor|Refused the link of actor) ${actorId}.*`);
     return eventually(
-      () => testHost.logs.find((entry) => outcome.test(entry)),
+      () => lattice.host.logs.find((entry) => outcome.test(entry)),
       `the provider to accept or refuse the link of ${actorId}`,
       20_000,
     );
@@ -380,13 +331,12 @@ describe('the provider, started by a host from its archive', () => {
 
   /** Calls the applier as the linked actor `actorId` would; the decoded reply. */
   async function callApplier(actorId: string, operation: string, payload: Uint8Array): Promise<unknown> {
-    const invocation = new InvocationSigner(clusterKey, testHost.id).sign({
-      origin: actorEntity(actorId),
-      target: providerEntity(providerKey, CONTRACT, 'default'),
+    const reply = await lattice.callProvider({
+      actorId,
+      providerKey,
+      contractId: CONTRACT,
       operation,
       msg: payload,
-    });
-    const reply = await sendInvocation(nc, subjects.rpc.provider(providerKey, 'default'), invocation, {
       timeoutMs: 15_000,
     });
     return decodePayload(reply);
@@ -401,7 +351,7 @@ describe('the provider, started by a host from its archive', () => {
     const actorId = KeyPair.create('module').publicKey;
     const accepted = await link(actorId, { config_b64: base64(kube.kubeconfig({ namespace: NAMESPACE })) });
     expect(accepted).toMatch(`Linked actor ${actorId}`);
-    expect(testHost.logs.join('\n')).toMatch(
+    expect(lattice.host.logs.join('\n')).toMatch(
       `actor ${actorId}: Kubernetes API server ${kube.url} (config_b64), default namespace ${NAMESPACE}`,
     );
 
@@ -569,12 +519,7 @@ describe('the provider, started by a host from its archive', () => {
     let actorId: string;
 
     beforeAll(async () => {
-      const bytes = builtActor('service-applier');
-      actorId = verifySignedWasm(bytes).claims.sub;
-      const path = join(dir, 'service-applier.wasm');
-      writeFileSync(path, bytes);
-      expect(await ctlRequest(nc, subjects.ctl.launchActor(testHost.id), { actor_ref: path })).toEqual(ACK);
-      await events.waitFor('actor_started', (data) => data.public_key === actorId);
+      actorId = await lattice.startActor('service-applier');
       expect(await link(actorId, { config_b64: base64(kube.kubeconfig({ namespace: NAMESPACE })) })).toMatch(
         'Linked actor',
       );
@@ -601,10 +546,7 @@ describe('the provider, started by a host from its archive', () => {
         subject: `wasmbus.evt.${LATTICE}`,
         body: utf8(JSON.stringify(event)),
       });
-      return invokeActor(
-        nc,
-        LATTICE,
-        clusterKey,
+      return lattice.invokeActor(
         actorId,
         'MessageSubscriber.HandleMessage',
         message,
@@ -613,7 +555,7 @@ describe('the provider, started by a host from its archive', () => {
     }
 
     const deliver = (name: 'linkdef_set' | 'linkdef_deleted', link: LinkDefinition) =>
-      deliverEvent(cloudEvent(name, testHost.id, withLinkId(link)));
+      deliverEvent(cloudEvent(name, lattice.host.id, withLinkId(link)));
 
     const httpLink = (values: Record<string, string>, linkName = 'default'): LinkDefinition => ({
       actor_id: actorId,

@@ -5,87 +5,54 @@
 // service-applier actor as MessageSubscriber.HandleMessage, the SubMessage on the wire, link values
 // in all their forms, refusals, duplicate puts, and a deleted link's connection closing.
 
-import { readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { verifySignedWasm } from '../../lattice/claims.ts';
 import {
-  actorEntity,
   decodeInvocation,
   encodeInvocationResponse,
   type Invocation,
   providerEntity,
 } from '../../lattice/invocation.ts';
-import { InvocationSigner } from '../../lattice/invocation-signer.ts';
 import { KeyPair } from '../../lattice/keys.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { connectNats, type Msg, type NatsConnection } from '../../lattice/nats.ts';
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
-import { sendInvocation } from '../../lattice/rpc.ts';
-import { latticeSubjects } from '../../lattice/subjects.ts';
-import type { ProviderManifest } from '../../providers/build.ts';
-import { buildJsProviderArchive } from '../../providers/packaging/mod.ts';
-import { eventually, tempDir } from '../fixtures/providers/provider-test-kit.ts';
-import { builtActor } from '../helpers/actors.ts';
-import { startTestHost, type TestHost } from '../helpers/host.ts';
-import { ctlRequest, EventLog } from '../helpers/lattice-client.ts';
+import { eventually } from '../fixtures/providers/provider-test-kit.ts';
+import { ctlRequest } from '../helpers/lattice-client.ts';
 import { freePort, type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
+import { ACK, type ProviderArchive, ProviderLattice } from '../helpers/provider-lattice.ts';
 
-const LATTICE = 'msgprov';
 const CONTRACT = 'wasmcloud:messaging';
-const subjects = latticeSubjects(LATTICE);
-const clusterKey = KeyPair.create('cluster');
-const ACK = { accepted: true, error: '' };
-const PROVIDER_DIR = join(import.meta.dirname, '../../providers/messaging');
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
 
-let nats: NatsServer;
+let lattice: ProviderLattice;
 let broker: NatsServer;
-let nc: NatsConnection;
 let brokerNc: NatsConnection;
-let events: EventLog;
-let testHost: TestHost;
-let dir: string;
-let providerKey: string;
+let provider: ProviderArchive;
 /** The service-applier actor: it handles MessageSubscriber.HandleMessage and logs what it got. */
 let applierId: string;
 let applierLink: LinkDefinition;
 
-async function buildArchive(): Promise<{ path: string; providerKey: string }> {
-  const manifest = JSON.parse(readFileSync(join(PROVIDER_DIR, 'provider.json'), 'utf8')) as ProviderManifest;
-  const built = await buildJsProviderArchive({
-    entry: join(PROVIDER_DIR, manifest.entry ?? 'index.ts'),
-    capabilityId: manifest.capabilityId,
-    name: manifest.name,
-    vendor: manifest.vendor,
-    version: manifest.version,
-    revision: manifest.revision,
-    issuer: KeyPair.create('account'),
-    subject: KeyPair.create('service'),
-    out: join(dir, 'messaging.par.gz'),
-    compress: true,
-  });
-  return { path: built.path, providerKey: built.providerKey };
-}
-
 function link(actor: string, values: Record<string, string>): LinkDefinition {
-  return { actor_id: actor, provider_id: providerKey, link_name: 'default', contract_id: CONTRACT, values };
-}
-
-async function putLink(definition: LinkDefinition): Promise<void> {
-  expect(await ctlRequest(nc, subjects.ctl.linkPut(), definition)).toEqual(ACK);
+  return {
+    actor_id: actor,
+    provider_id: provider.providerKey,
+    link_name: 'default',
+    contract_id: CONTRACT,
+    values,
+  };
 }
 
 /** Calls the provider as the linked actor `actor` would (a signed invocation); the raw reply. */
 function callRaw(operation: string, request: unknown, actor = applierId): Promise<Uint8Array> {
-  const invocation = new InvocationSigner(clusterKey, testHost.id).sign({
-    origin: actorEntity(actor),
-    target: providerEntity(providerKey, CONTRACT, 'default'),
+  return lattice.callProvider({
+    actorId: actor,
+    providerKey: provider.providerKey,
+    contractId: CONTRACT,
     operation,
     msg: encodePayload(request),
   });
-  return sendInvocation(nc, subjects.rpc.provider(providerKey, 'default'), invocation, { timeoutMs: 5_000 });
 }
 
 async function failure(operation: string, request: unknown, actor = applierId): Promise<string> {
@@ -123,11 +90,13 @@ function collect(connection: NatsConnection, subject: string, queue?: string): M
 
 /** The service-applier's log lines saying it received a message on `subject`. */
 function handledOn(subject: string): string[] {
-  return testHost.logs.filter((line) => line.includes(`service-applier: ignoring a message on ${subject}:`));
+  return lattice.host.logs.filter((line) =>
+    line.includes(`service-applier: ignoring a message on ${subject}:`),
+  );
 }
 
 function providerLog(pattern: RegExp): string[] {
-  return testHost.logs.filter((line) => line.includes(`[${providerKey}]`) && pattern.test(line));
+  return lattice.providerLog(provider.providerKey, pattern);
 }
 
 /** Established TCP connections from this machine to `port`. */
@@ -146,7 +115,7 @@ function connectionsTo(port: number): number {
 /** Answers every invocation addressed to actor `actorId` on the lattice, recording it. */
 function fakeActor(actorId: string): Invocation[] {
   const received: Invocation[] = [];
-  nc.subscribe(subjects.rpc.actor(actorId), {
+  lattice.nc.subscribe(lattice.subjects.rpc.actor(actorId), {
     callback: (_error, msg) => {
       const invocation = decodeInvocation(msg.data);
       received.push(invocation);
@@ -159,50 +128,31 @@ function fakeActor(actorId: string): Invocation[] {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
-  [nats, broker] = await Promise.all([startNatsServer(), startNatsServer({ jetstream: false })]);
-  nc = await connectNats({ url: nats.url });
+  [lattice, broker] = await Promise.all([
+    ProviderLattice.start({ lattice: 'msgprov', name: 'messaging', providerHealthIntervalMs: 500 }),
+    startNatsServer({ jetstream: false }),
+  ]);
   brokerNc = await connectNats({ url: broker.url });
-  events = new EventLog(nc, LATTICE);
-  dir = tempDir('messaging');
-  const built = await buildArchive();
-  providerKey = built.providerKey;
-  testHost = await startTestHost({
-    natsUrl: nats.url,
-    settings: { latticePrefix: LATTICE, clusterSeed: clusterKey.seed },
-    providerHealthIntervalMs: 500,
-  });
-  const actorPath = join(dir, 'service-applier.wasm');
-  const bytes = builtActor('service-applier');
-  writeFileSync(actorPath, bytes);
-  applierId = verifySignedWasm(bytes).claims.sub;
-  expect(await ctlRequest(nc, subjects.ctl.launchActor(testHost.id), { actor_ref: actorPath })).toEqual(ACK);
-  await events.waitFor('actor_started', (data) => data.public_key === applierId, 30_000);
-  expect(
-    await ctlRequest(nc, subjects.ctl.launchProvider(testHost.id), {
-      provider_ref: built.path,
-      link_name: 'default',
-    }),
-  ).toEqual(ACK);
-  await events.waitFor('provider_started', (data) => data.public_key === providerKey, 20_000);
+  provider = await lattice.buildProvider('messaging');
+  applierId = await lattice.startActor('service-applier');
+  await lattice.startProvider(provider);
   applierLink = link(applierId, { URI: broker.url, SUBSCRIPTION: 'applier.>, jobs|workers' });
-  await putLink(applierLink);
+  await lattice.putLink(applierLink);
   await waitForLink(applierId);
 }, 90_000);
 
 afterAll(async () => {
-  await testHost?.host.stop();
-  await nc?.close();
+  await lattice?.stop();
   await brokerNc?.close();
-  await Promise.all([nats?.stop(), broker?.stop()]);
-  if (dir) rmSync(dir, { recursive: true, force: true });
+  await broker?.stop();
 });
 
 describe('actor → provider', () => {
   test("Messaging.Publish goes out on the link's NATS (with replyTo), not on the lattice's", async () => {
     const onBroker = collect(brokerNc, 'greetings');
-    const onLattice = collect(nc, 'greetings');
+    const onLattice = collect(lattice.nc, 'greetings');
     await brokerNc.flush();
-    await nc.flush();
+    await lattice.nc.flush();
     const reply = await callRaw('Messaging.Publish', publishRequest('greetings', 'hello', 'answers.here'));
     expect(reply).toHaveLength(0);
     await eventually(() => onBroker.length === 1, 'the message on the broker');
@@ -313,11 +263,11 @@ describe('provider → actor', () => {
     const b64Actor = KeyPair.create('module').publicKey;
     const jsonReceived = fakeActor(jsonActor);
     const b64Received = fakeActor(b64Actor);
-    await nc.flush();
+    await lattice.nc.flush();
     const jsonConfig = { cluster_uris: [`127.0.0.1:${deadPort}`, broker.url], subscriptions: ['from.json'] };
-    await putLink(link(jsonActor, { config_json: JSON.stringify(jsonConfig) }));
+    await lattice.putLink(link(jsonActor, { config_json: JSON.stringify(jsonConfig) }));
     const b64Config = Buffer.from(JSON.stringify({ cluster_uris: [broker.url] })).toString('base64');
-    await putLink(link(b64Actor, { config_b64: b64Config, SUBSCRIPTION: 'from.b64|b64group' }));
+    await lattice.putLink(link(b64Actor, { config_b64: b64Config, SUBSCRIPTION: 'from.b64|b64group' }));
     await waitForLink(jsonActor);
     await waitForLink(b64Actor);
 
@@ -326,7 +276,7 @@ describe('provider → actor', () => {
     await eventually(() => jsonReceived.length === 1 && b64Received.length === 1, 'both deliveries');
     const [first] = jsonReceived;
     expect(first!.operation).toBe('MessageSubscriber.HandleMessage');
-    expect(first!.origin).toEqual(providerEntity(providerKey, CONTRACT, 'default'));
+    expect(first!.origin).toEqual(providerEntity(provider.providerKey, CONTRACT, 'default'));
     // SubMessage {subject, replyTo?, body}: the 2022 names, body as msgpack bin.
     expect(first!.msg).toEqual(
       encodePayload({ subject: 'from.json', replyTo: 'reply.to.me', body: encoder.encode('payload one') }),
@@ -367,7 +317,7 @@ test('bad link values are refused with a clear reason while the other links keep
   ];
   for (const [values, reason] of refusals) {
     const refused = KeyPair.create('module').publicKey;
-    await putLink(link(refused, values));
+    await lattice.putLink(link(refused, values));
     const lines = () => providerLog(new RegExp(`Refused the link of actor ${refused}`));
     await eventually(() => lines().length > 0, `the refusal of ${JSON.stringify(values)}`, 15_000);
     for (const line of lines()) expect(line).toMatch(reason);
@@ -386,7 +336,7 @@ test('a duplicate link put is a no-op: one connection, each message handled once
   const duplicates = () =>
     providerLog(new RegExp(`Ignoring duplicate link put for actor ${applierId}`)).length;
   const before = duplicates();
-  await putLink(applierLink);
+  await lattice.putLink(applierLink);
   await eventually(() => duplicates() > before, 'the provider to ignore the duplicate');
   expect(connectionsTo(broker.port)).toBe(connections);
   brokerNc.publish('applier.once', encoder.encode('not an event'));
@@ -404,7 +354,9 @@ test("deleting a link drains and closes that actor's connection", async () => {
   );
   const connections = connectionsTo(broker.port);
   const { actor_id, contract_id, link_name } = applierLink;
-  expect(await ctlRequest(nc, subjects.ctl.linkDel(), { actor_id, contract_id, link_name })).toEqual(ACK);
+  expect(
+    await ctlRequest(lattice.nc, lattice.subjects.ctl.linkDel(), { actor_id, contract_id, link_name }),
+  ).toEqual(ACK);
   await eventually(() => connectionsTo(broker.port) === connections - 1, 'the connection to close');
   await expect(
     brokerNc.request('applier.probe', encoder.encode(''), { timeout: 1_000 }),
