@@ -1,6 +1,6 @@
 #!/usr/bin/env node
-// wash — the wasmcloud-ts command line. Each command group lives in commands/{group}.ts and
-// registers itself here; output and errors go through output.ts.
+// wash — the wasmcloud-ts command line. Each command group lives in commands/{group}.ts (or a folder
+// commands/{group}/) and registers itself here; output and errors go through output.ts.
 
 import { Command } from 'commander';
 import { registerClaimsCommands } from './commands/claims.ts';
@@ -10,7 +10,7 @@ import { registerKeysCommands } from './commands/keys.ts';
 import { registerParCommands } from './commands/par.ts';
 import { registerPullCommand } from './commands/pull.ts';
 import { registerPushCommand } from './commands/push.ts';
-import { registerUpCommand } from './commands/up.ts';
+import { registerUpCommand } from './commands/up/index.ts';
 
 export function buildProgram(): Command {
   const program = new Command('wash')

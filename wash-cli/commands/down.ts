@@ -6,10 +6,7 @@ import type { Command } from 'commander';
 import { type CommandResult, runAction } from '../output.ts';
 import { withSpinner } from '../spinner.ts';
 import { readUpState, removeUpState, stopProcess, upStatePath } from '../up-state.ts';
-import { HOST_MARKER, NATS_MARKER } from './up.ts';
-
-const HOST_STOP_GRACE_MS = 15_000;
-const NATS_STOP_GRACE_MS = 5_000;
+import { HOST_MARKER, HOST_STOP_GRACE_MS, NATS_MARKER, NATS_STOP_GRACE_MS } from './up/started-processes.ts';
 
 async function down(): Promise<CommandResult> {
   const state = readUpState();

@@ -1,0 +1,23 @@
+// The processes `wash up` starts: how to recognise them later (`wash down`, a second `wash up -d`)
+// and how long each gets to stop before it is killed.
+
+import { stopChild } from './child-process.ts';
+import type { StartedHost } from './host-process.ts';
+import type { ChosenNats } from './nats-for-up.ts';
+
+/** What identifies our processes in /proc/{pid}/cmdline (see up-state.ts). */
+export const HOST_MARKER = 'host/main.ts';
+export const NATS_MARKER = 'nats-server';
+
+/** The host stops its actors and providers and says goodbye on the lattice first. */
+export const HOST_STOP_GRACE_MS = 15_000;
+export const NATS_STOP_GRACE_MS = 5_000;
+
+/** Stops what this run started: the host first, then the nats-server if wash up started it. */
+export async function stopStarted(
+  host: StartedHost | undefined,
+  nats: ChosenNats | undefined,
+): Promise<void> {
+  if (host) await stopChild(host.child, HOST_STOP_GRACE_MS);
+  if (nats?.child) await stopChild(nats.child, NATS_STOP_GRACE_MS);
+}
