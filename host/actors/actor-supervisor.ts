@@ -124,12 +124,7 @@ export class ActorSupervisor {
         instances: [],
       };
       this.#actors.set(actor.id, actor);
-      const added = Array.from({ length: count }, () => ({
-        instanceId: randomUUID(),
-        annotations,
-        revision: actor.revision,
-      }));
-      actor.instances.push(...added);
+      const added = this.#addInstances(actor, count, annotations);
       await this.#context.data.putClaims(actor.id, actorClaimsRecord(actor.claims));
       await this.#context.artifacts.recordStarted(fetched, actor.id);
       for (const instance of added) this.#publishStarted(actor, instance);
@@ -230,21 +225,23 @@ export class ActorSupervisor {
     }
   }
 
+  /** More instances of a running actor: the code it runs already, with more calls at once. */
   #grow(actor: RunningActor, count: number, annotations: Record<string, string>): Promise<void> {
     return this.#serially(actor.id, async () => {
-      const { bytes } = await this.#context.artifacts.fetch(actor.imageRef, 'actor');
-      await this.#context.runtime.load(bytes, {
-        maxConcurrency: actor.instances.length + count,
-        serve: true,
-      });
-      const added = Array.from({ length: count }, () => ({
-        instanceId: randomUUID(),
-        annotations,
-        revision: actor.revision,
-      }));
-      actor.instances.push(...added);
-      for (const instance of added) this.#publishStarted(actor, instance);
+      await this.#context.runtime.setConcurrency(actor.id, actor.instances.length + count);
+      for (const instance of this.#addInstances(actor, count, annotations))
+        this.#publishStarted(actor, instance);
     });
+  }
+
+  #addInstances(actor: RunningActor, count: number, annotations: Record<string, string>): ActorInstance[] {
+    const added = Array.from({ length: count }, () => ({
+      instanceId: randomUUID(),
+      annotations,
+      revision: actor.revision,
+    }));
+    actor.instances.push(...added);
+    return added;
   }
 
   /**

@@ -57,6 +57,11 @@ export class ActorRuntime {
     return actor;
   }
 
+  /** Lets more (or fewer) calls of a loaded actor run at once; nothing is fetched or compiled again. */
+  setConcurrency(actorId: string, maxConcurrency: number): Promise<void> {
+    return this.#pool.resize(actorId, maxConcurrency);
+  }
+
   unload(actorId: string): void {
     this.#actors.delete(actorId);
     this.#pool.unload(actorId);

@@ -288,6 +288,13 @@ export class WorkerPool {
     });
   }
 
+  /** Loads a loaded actor again with another concurrency, from the definition already compiled. */
+  resize(actorId: string, maxConcurrency: number): Promise<void> {
+    const current = this.#loads.get(actorId);
+    if (!current) return Promise.reject(new Error(`actor ${actorId} is not loaded`));
+    return this.load({ ...current, maxConcurrency });
+  }
+
   unload(actorId: string): void {
     this.#loads.delete(actorId);
     for (const handle of this.#workers) handle.post({ type: 'unload', actorId });
