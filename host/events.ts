@@ -19,9 +19,9 @@ export class NatsEventPublisher implements EventPublisher {
   readonly #nc: NatsConnection;
   readonly #subjects: LatticeSubjects;
   readonly #source: string;
-  readonly #log: Logger;
+  readonly #log: Pick<Logger, 'debug'> | undefined;
 
-  constructor(nc: NatsConnection, subjects: LatticeSubjects, hostId: string, log: Logger) {
+  constructor(nc: NatsConnection, subjects: LatticeSubjects, hostId: string, log?: Pick<Logger, 'debug'>) {
     this.#nc = nc;
     this.#subjects = subjects;
     this.#source = hostId;
@@ -36,7 +36,7 @@ export class NatsEventPublisher implements EventPublisher {
       this.#nc.publish(subject, encodeJsonMessage(cloudEvent(name, this.#source, data)));
     } catch (error) {
       // A closed connection during shutdown: the event has nobody left to reach.
-      this.#log.debug(`event ${name} not published: ${(error as Error).message}`);
+      this.#log?.debug(`event ${name} not published: ${(error as Error).message}`);
     }
   }
 }

@@ -9,13 +9,12 @@
 
 import { ChunkStore } from '../../lattice/chunking.ts';
 import { errorMessage } from '../../lattice/errors.ts';
-import { cloudEvent } from '../../lattice/events.ts';
 import type { Invocation, WasmCloudEntity } from '../../lattice/invocation.ts';
 import { checkActorCapability, validateInvocation } from '../../lattice/invocation-validation.ts';
-import { encodeJsonMessage } from '../../lattice/json-message.ts';
 import { connectNats, type Msg, type NatsConnection, type Subscription } from '../../lattice/nats.ts';
 import { invocationErrorReply, invocationReply, receiveInvocation } from '../../lattice/rpc.ts';
 import { type LatticeSubjects, latticeSubjects } from '../../lattice/subjects.ts';
+import { NatsEventPublisher } from '../events.ts';
 import type { WorkerRpcSettings } from './types.ts';
 
 /** What the worker lends the RPC server: its actors' claims and a way to run them. */
@@ -29,17 +28,15 @@ function entity({ public_key, contract_id, link_name }: WasmCloudEntity) {
 }
 
 export class WorkerRpcServer {
-  readonly #settings: WorkerRpcSettings;
   readonly #actors: WorkerActors;
   readonly #subjects: LatticeSubjects;
   readonly #issuers: ReadonlySet<string>;
   readonly #subscriptions = new Map<string, Subscription>();
-  readonly #connection: Promise<{ nc: NatsConnection; chunks: ChunkStore }>;
+  readonly #connection: Promise<{ nc: NatsConnection; chunks: ChunkStore; events: NatsEventPublisher }>;
   /** Calls being served now; the main thread reads it to know when to check this worker is alive. */
   readonly #busy: Int32Array;
 
   constructor(settings: WorkerRpcSettings, actors: WorkerActors, busy: Int32Array) {
-    this.#settings = settings;
     this.#actors = actors;
     this.#busy = busy;
     this.#subjects = latticeSubjects(settings.latticePrefix);
@@ -47,6 +44,7 @@ export class WorkerRpcServer {
     this.#connection = connectNats(settings.nats).then((nc) => ({
       nc,
       chunks: new ChunkStore(nc, this.#subjects, settings.jsDomain),
+      events: new NatsEventPublisher(nc, this.#subjects, settings.hostId),
     }));
     this.#connection.catch(() => undefined); // reported by `serve`
   }
@@ -54,13 +52,13 @@ export class WorkerRpcServer {
   /** Joins the actor's queue group (once; a reload of the same actor keeps its subscription). */
   async serve(actorId: string): Promise<void> {
     if (this.#subscriptions.has(actorId)) return;
-    const { nc, chunks } = await this.#connection;
+    const { nc, chunks, events } = await this.#connection;
     if (this.#subscriptions.has(actorId)) return;
     const subject = this.#subjects.rpc.actor(actorId);
     const subscription = nc.subscribe(subject, {
       queue: this.#subjects.rpc.actorQueueGroup(actorId),
       callback: (error, msg) => {
-        if (!error) void this.#handle(nc, chunks, actorId, msg);
+        if (!error) void this.#handle(chunks, events, actorId, msg);
       },
     });
     this.#subscriptions.set(actorId, subscription);
@@ -75,7 +73,7 @@ export class WorkerRpcServer {
     await subscription.drain().catch(() => undefined);
   }
 
-  async #handle(nc: NatsConnection, chunks: ChunkStore, actorId: string, msg: Msg): Promise<void> {
+  async #handle(chunks: ChunkStore, events: NatsEventPublisher, actorId: string, msg: Msg): Promise<void> {
     Atomics.add(this.#busy, 0, 1);
     let invocation: Invocation | undefined;
     let reply: Uint8Array;
@@ -95,7 +93,7 @@ export class WorkerRpcServer {
     if (msg.reply) msg.respond(reply);
     // On the next turn, so the reply is written out before the event is even built.
     const served = invocation;
-    if (served) setImmediate(() => this.#publishOutcome(nc, served, succeeded));
+    if (served) setImmediate(() => this.#publishOutcome(events, served, succeeded));
   }
 
   #check(actorId: string, invocation: Invocation): void {
@@ -108,19 +106,13 @@ export class WorkerRpcServer {
     checkActorCapability(invocation, caps);
   }
 
-  #publishOutcome(nc: NatsConnection, invocation: Invocation, succeeded: boolean): void {
-    const name = succeeded ? 'invocation_succeeded' : 'invocation_failed';
-    const event = cloudEvent(name, this.#settings.hostId, {
+  #publishOutcome(events: NatsEventPublisher, invocation: Invocation, succeeded: boolean): void {
+    events.publish(succeeded ? 'invocation_succeeded' : 'invocation_failed', {
       source: entity(invocation.origin),
       dest: entity(invocation.target),
       operation: invocation.operation,
       bytes: invocation.msg.length,
     });
-    try {
-      nc.publish(this.#subjects.events.invocations(), encodeJsonMessage(event));
-    } catch {
-      // The connection is closing with the worker; nobody is left to tell.
-    }
   }
 
   async close(): Promise<void> {
