@@ -13,10 +13,10 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HOST_SETTINGS, hostLabels, resolveHostConfig, settingsFromEnv } from '../../host/config.ts';
 import { REPO_ROOT } from '../helpers/fixtures.ts';
+import { importGraph } from '../helpers/import-graph.ts';
 import { freePort, type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
 import { NODE_24 } from '../helpers/wash.ts';
 import { envPairs, execForm, type Instruction, readDockerfile } from './dockerfile.ts';
-import { importGraph } from './import-graph.ts';
 
 const INSTRUCTIONS = readDockerfile(join(REPO_ROOT, 'Dockerfile'));
 const FINAL_STAGE = Math.max(...INSTRUCTIONS.map((instruction) => instruction.stage));

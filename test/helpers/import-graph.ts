@@ -6,12 +6,12 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { builtinModules } from 'node:module';
 import { dirname, resolve } from 'node:path';
 
-const SPECIFIERS = [
+const IMPORTS = [
   /\b(?:import|export)\s+(?:type\s+)?[^'";]*?\sfrom\s*['"]([^'"]+)['"]/g,
   /\bimport\s*['"]([^'"]+)['"]/g,
   /\bimport\(\s*['"]([^'"]+)['"]\s*\)/g,
-  /\bnew URL\(\s*['"]([^'"]+)['"]\s*,\s*import\.meta\.url\s*\)/g,
 ];
+const URL_REFERENCE = /\bnew URL\(\s*['"]([^'"]+)['"]\s*,\s*import\.meta\.url\s*\)/g;
 
 export interface ImportGraph {
   /** Absolute paths of every file reached. */
@@ -46,7 +46,19 @@ function withoutComments(source: string): string {
   return out;
 }
 
-function packageName(specifier: string): string {
+/**
+ * The specifiers a source file imports. `typeOnly: false` leaves out `import type` statements,
+ * which vanish at run time; the architecture rules count them. `urls` adds the files named by
+ * `new URL(…, import.meta.url)` (workers, child processes): needed at run time, but not imports.
+ */
+export function importSpecifiers(file: string, options: { typeOnly: boolean; urls: boolean }): string[] {
+  let source = withoutComments(readFileSync(file, 'utf8'));
+  if (!options.typeOnly) source = source.replace(/^\s*import\s+type\s[^;]*;/gm, '');
+  const patterns = options.urls ? [...IMPORTS, URL_REFERENCE] : IMPORTS;
+  return patterns.flatMap((pattern) => [...source.matchAll(pattern)].map((match) => match[1]!));
+}
+
+export function packageName(specifier: string): string {
   const parts = specifier.split('/');
   return specifier.startsWith('@') ? parts.slice(0, 2).join('/') : parts[0]!;
 }
@@ -59,20 +71,15 @@ export function importGraph(entry: string): ImportGraph {
     if (graph.files.has(file)) continue;
     graph.files.add(file);
     if (!/\.(?:ts|mts|js|mjs)$/.test(file)) continue;
-    // Type-only imports vanish at run time.
-    const source = withoutComments(readFileSync(file, 'utf8')).replace(/^\s*import\s+type\s[^;]*;/gm, '');
-    for (const pattern of SPECIFIERS) {
-      for (const match of source.matchAll(pattern)) {
-        const specifier = match[1]!;
-        if (specifier.startsWith('.') || specifier.startsWith('/')) {
-          const target = resolve(dirname(file), specifier);
-          if (!existsSync(target) || statSync(target).isDirectory()) {
-            throw new Error(`${file} imports ${specifier}, which is not a file`);
-          }
-          queue.push(target);
-        } else if (!specifier.startsWith('node:') && !builtinModules.includes(specifier)) {
-          graph.packages.add(packageName(specifier));
+    for (const specifier of importSpecifiers(file, { typeOnly: false, urls: true })) {
+      if (specifier.startsWith('.') || specifier.startsWith('/')) {
+        const target = resolve(dirname(file), specifier);
+        if (!existsSync(target) || statSync(target).isDirectory()) {
+          throw new Error(`${file} imports ${specifier}, which is not a file`);
         }
+        queue.push(target);
+      } else if (!specifier.startsWith('node:') && !builtinModules.includes(specifier)) {
+        graph.packages.add(packageName(specifier));
       }
     }
   }
