@@ -3,8 +3,7 @@
 // with events and heartbeats. `Host.start` puts the pieces together; `stop` takes them apart in the
 // reverse order, so nothing it started outlives it.
 
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { ChunkStore } from '../lattice/chunking.ts';
 import type { RegistryCredential } from '../lattice/control.ts';
@@ -25,6 +24,7 @@ import type { Logger } from './log.ts';
 import { ProviderSupervisor } from './providers/mod.ts';
 import { outboundCaller } from './rpc/outbound.ts';
 import { ActorRuntime } from './runtime/mod.ts';
+import { createHostFolder, removeStaleHostFolders } from './temp-folder.ts';
 import { HOST_VERSION } from './version.ts';
 
 export interface HostOptions {
@@ -109,7 +109,9 @@ export class Host {
     const events = new NatsEventPublisher(ctlNc, subjects, hostId, log);
     const chunks = new ChunkStore(rpcNc, subjects, config.jsDomain);
     const signer = new InvocationSigner(config.clusterKey, hostId);
-    const cacheDir = mkdtempSync(join(tmpdir(), 'wasmcloud-ts-host-'));
+    // Folders of hosts killed before they could remove theirs go first; ours is marked as ours.
+    removeStaleHostFolders(log);
+    const cacheDir = createHostFolder();
 
     // Links reach local providers through the bucket watch, on every host alike.
     let providers: ProviderSupervisor | undefined;
@@ -196,6 +198,7 @@ export class Host {
         data,
         log,
         listen,
+        tempDir: cacheDir,
       }).catch((error: unknown) => {
         log.warn(`dashboard not started: ${errorMessage(error)}`);
         return undefined;

@@ -33,6 +33,8 @@ export interface DashboardOptions {
   data: LatticeDataReader;
   log: Logger;
   listen: { host: string; port: number };
+  /** Where uploads are kept (in a folder of their own); default the system's temporary folder. */
+  tempDir?: string | undefined;
   ctlTimeoutMs?: number | undefined;
   view?: Partial<LatticeViewTimings> | undefined;
   actions?: Partial<ActionTimeouts> | undefined;
@@ -97,7 +99,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     onInvalidMessage: (subject, error) => log.debug(`dashboard: ignoring a message on ${subject}: ${error}`),
   });
   const view = await LatticeView.start(client, log, options.view);
-  const uploads = new UploadStore({ ...DEFAULT_UPLOAD_LIMITS, ...options.uploads });
+  const uploads = new UploadStore({ ...DEFAULT_UPLOAD_LIMITS, ...options.uploads }, options.tempDir);
   const actions = new DashboardActions({
     client,
     view,

@@ -86,8 +86,12 @@ export class UploadStore {
   #totalBytes = 0;
   #closed = false;
 
-  constructor(limits: UploadLimits = DEFAULT_UPLOAD_LIMITS) {
+  readonly #parentDir: string;
+
+  /** Uploads go into a folder made in `parentDir` (the host's own temporary folder). */
+  constructor(limits: UploadLimits = DEFAULT_UPLOAD_LIMITS, parentDir = tmpdir()) {
     this.limits = limits;
+    this.#parentDir = parentDir;
   }
 
   /** Where uploads are kept; undefined until the first one. */
@@ -97,7 +101,7 @@ export class UploadStore {
 
   #ensureDirectory(): string {
     // mkdtemp creates the directory with mode 0700: only this user can list or read it.
-    this.#directory ??= mkdtempSync(join(tmpdir(), 'wasmcloud-ts-dashboard-uploads-'));
+    this.#directory ??= mkdtempSync(join(this.#parentDir, 'wasmcloud-ts-dashboard-uploads-'));
     return this.#directory;
   }
 
