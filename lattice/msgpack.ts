@@ -318,8 +318,13 @@ export class MsgpackReader {
       const size = this.mapHeader();
       const map: { [key: string]: MsgpackValue } = {};
       for (let i = 0; i < size; i++) {
-        const key = this.value(depth + 1);
-        map[typeof key === 'string' ? key : String(key)] = this.value(depth + 1);
+        const keyAt = this.#offset;
+        const key = mapKey(this.value(depth + 1), keyAt);
+        const value = this.value(depth + 1);
+        // A plain assignment to `__proto__` would set the map's prototype instead of a key.
+        if (key === '__proto__')
+          Object.defineProperty(map, key, { value, enumerable: true, writable: true, configurable: true });
+        else map[key] = value;
       }
       return map;
     }
@@ -402,6 +407,15 @@ export class MsgpackReader {
     }
     return map;
   }
+}
+
+/** A decoded map key as an object key: strings as they are, bytes as UTF-8, scalars as text; maps and arrays refused. */
+function mapKey(key: MsgpackValue, offset: number): string {
+  if (typeof key === 'string') return key;
+  if (key instanceof Uint8Array) return Buffer.from(key.buffer, key.byteOffset, key.length).toString('utf8');
+  if (key === null || typeof key !== 'object') return String(key);
+  const kind = Array.isArray(key) ? 'an array' : 'a map';
+  throw new DecodeError('MSGPACK_TYPE', `a map key at offset ${offset} is ${kind}, not a string or a number`);
 }
 
 function safeInteger(value: bigint): number | bigint {
