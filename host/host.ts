@@ -21,6 +21,7 @@ import { NatsEventPublisher } from './events.ts';
 import { HEARTBEAT_INTERVAL_MS, publishHeartbeat } from './heartbeat.ts';
 import { LatticeData } from './lattice-data.ts';
 import type { Logger } from './log.ts';
+import { NatsConnectivity } from './nats-status.ts';
 import { ProviderSupervisor } from './providers/mod.ts';
 import { outboundCaller } from './rpc/outbound.ts';
 import { ActorRuntime } from './runtime/mod.ts';
@@ -107,6 +108,10 @@ export class Host {
       throw error;
     });
     const events = new NatsEventPublisher(ctlNc, subjects, hostId, log);
+    // Losing NATS and getting it back are logged and announced; the watches end when the connections close.
+    const connectivity = new NatsConnectivity(log, events);
+    connectivity.watch('control', ctlNc, { carriesEvents: true });
+    connectivity.watch('rpc', rpcNc);
     const chunks = new ChunkStore(rpcNc, subjects, config.jsDomain);
     const signer = new InvocationSigner(config.clusterKey, hostId);
     // Folders of hosts killed before they could remove theirs go first; ours is marked as ours.
@@ -199,6 +204,7 @@ export class Host {
         log,
         listen,
         tempDir: cacheDir,
+        natsStatus: connectivity,
       }).catch((error: unknown) => {
         log.warn(`dashboard not started: ${errorMessage(error)}`);
         return undefined;

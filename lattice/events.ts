@@ -171,6 +171,15 @@ export const eventDataSchemas = {
   refmap_set: z.looseObject({ oci_url: nonEmptyStringSchema, public_key: nonEmptyStringSchema }),
   invocation_succeeded: invocationEventSchema,
   invocation_failed: invocationEventSchema,
+  // wasmcloud-ts: a host's NATS connection is back. Nothing can be published while it is down, so
+  // this one event tells both when it went (`disconnected_at`) and for how long. `connection` is
+  // `control` or `rpc`; `server` the `host:port` it is connected to again.
+  nats_reconnected: z.looseObject({
+    connection: nonEmptyStringSchema,
+    server: nonEmptyStringSchema,
+    down_ms: nonNegativeIntSchema,
+    disconnected_at: optionalField(z.string()),
+  }),
 } as const;
 
 export type EventName = keyof typeof eventDataSchemas;

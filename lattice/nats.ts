@@ -10,7 +10,11 @@ import {
   credsAuthenticator,
   jwtAuthenticator,
   type NatsConnection,
+  DebugEvents as NatsDebugEvents,
+  Events as NatsEvents,
+  type Status as NatsStatus,
   nkeyAuthenticator,
+  type QueuedIterator,
 } from 'nats';
 import { LatticeError } from './errors.ts';
 
@@ -113,3 +117,53 @@ export async function connectNats(settings: NatsConnectionSettings): Promise<Nat
 
 /** Codes of the client's errors (a request timeout is `ErrorCode.Timeout`, no subscriber `ErrorCode.NoResponders`). */
 export { ErrorCode } from 'nats';
+
+/**
+ * A change in a connection's link to its server, as the client reports it (`server` is `host:port`).
+ * `reconnecting` comes before each attempt to dial a server again; a connection made with
+ * `reconnect: true` keeps trying until it is closed.
+ */
+export type NatsConnectionStatus =
+  | { kind: 'disconnected'; server: string }
+  | { kind: 'reconnecting'; server: string }
+  | { kind: 'reconnected'; server: string }
+  /** The server is shutting down gracefully (lame duck mode); the client will move elsewhere. */
+  | { kind: 'lame_duck'; server: string }
+  /** An error the server sent outside any request (a permissions violation, …). */
+  | { kind: 'server_error'; message: string };
+
+function statusOf(status: NatsStatus): NatsConnectionStatus | undefined {
+  const text = typeof status.data === 'string' ? status.data : String(status.data);
+  switch (status.type) {
+    case NatsEvents.Disconnect:
+      return { kind: 'disconnected', server: text };
+    case NatsDebugEvents.Reconnecting:
+      return { kind: 'reconnecting', server: text };
+    case NatsEvents.Reconnect:
+      return { kind: 'reconnected', server: text };
+    case NatsEvents.LDM:
+      return { kind: 'lame_duck', server: text };
+    case NatsEvents.Error:
+      return { kind: 'server_error', message: text };
+    default:
+      return undefined; // cluster updates, ping timers: nothing to tell
+  }
+}
+
+/**
+ * Calls `onStatus` with each status change of `nc`, from now until it is closed or the returned
+ * function is called.
+ */
+export function watchNatsStatus(
+  nc: NatsConnection,
+  onStatus: (status: NatsConnectionStatus) => void,
+): () => void {
+  const statuses = nc.status() as QueuedIterator<NatsStatus>;
+  void (async () => {
+    for await (const status of statuses) {
+      const change = statusOf(status);
+      if (change !== undefined) onStatus(change);
+    }
+  })();
+  return () => statuses.stop();
+}

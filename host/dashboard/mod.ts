@@ -9,6 +9,7 @@ import { ControlClient } from '../../lattice/control-client.ts';
 import { errorMessage } from '../../lattice/errors.ts';
 import type { NatsConnection } from '../../lattice/nats.ts';
 import type { Logger } from '../log.ts';
+import type { NatsStatusSource } from '../nats-status.ts';
 import { type ActionTimeouts, DashboardActions } from './actions.ts';
 import { LatticeView, type LatticeViewTimings } from './lattice-view.ts';
 import { isLoopback } from './request-guard.ts';
@@ -35,6 +36,8 @@ export interface DashboardOptions {
   listen: { host: string; port: number };
   /** Where uploads are kept (in a folder of their own); default the system's temporary folder. */
   tempDir?: string | undefined;
+  /** The host's NATS connections, shown in the page and in readiness. */
+  natsStatus?: NatsStatusSource | undefined;
   ctlTimeoutMs?: number | undefined;
   view?: Partial<LatticeViewTimings> | undefined;
   actions?: Partial<ActionTimeouts> | undefined;
@@ -116,10 +119,15 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       view,
       data: options.data,
       uploadedFileAt: (path) => uploads.fileNameAt(path),
+      nats: () => options.natsStatus?.reports() ?? [],
     });
   const readiness = async (): Promise<Readiness> => {
+    // While the client says a connection is lost, a round trip would only wait out its timeout.
+    const lost = options.natsStatus?.reports().find((report) => report.state === 'reconnecting');
     const checks = {
-      nats: await natsReady(nc),
+      nats: lost
+        ? `${lost.connection} connection lost; reconnecting to ${lost.server} since ${lost.since}`
+        : await natsReady(nc),
       // The host opens the dashboard only once its lattice data has been read in full.
       lattice_data: 'loaded',
       lattice_view: view.synced ? 'synced' : 'syncing',
@@ -164,6 +172,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     }, BROADCAST_DELAY_MS);
   };
   view.onChange(scheduleBroadcast);
+  const stopNatsStatus = options.natsStatus?.onChange(scheduleBroadcast);
 
   const url = browsableUrl(listen.host, port);
   log.info(
@@ -178,6 +187,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     close: () => {
       closing ??= (async () => {
         clearTimeout(broadcastTimer);
+        stopNatsStatus?.();
         closeParts();
         await app.close();
       })();

@@ -5,6 +5,7 @@
 // the public key.
 
 import type { StoredLinkDefinition } from '../../lattice/link-definition.ts';
+import type { NatsConnectionReport } from '../nats-status.ts';
 import type { LatticeView, ProviderHealth, RecentEvent } from './lattice-view.ts';
 
 /** What the snapshot reads from the host's lattice data (`LatticeData` has both). */
@@ -78,6 +79,8 @@ export interface LatticeSnapshot {
   providers: ProviderSummary[];
   links: LinkSummary[];
   events: RecentEvent[];
+  /** This host's own NATS connections (known here even while NATS is down). */
+  nats: NatsConnectionReport[];
 }
 
 export interface SnapshotContext {
@@ -87,6 +90,8 @@ export interface SnapshotContext {
   data: LatticeDataReader;
   /** The name of the uploaded file stored at a path (image refs of uploads are those paths). */
   uploadedFileAt: (path: string) => string | undefined;
+  /** The serving host's NATS connections; none when not told. */
+  nats?: (() => NatsConnectionReport[]) | undefined;
 }
 
 const byName = <T extends { name: string; id: string }>(a: T, b: T) =>
@@ -185,5 +190,6 @@ export function buildSnapshot(context: SnapshotContext, now = Date.now()): Latti
         a.link_name.localeCompare(b.link_name),
     ),
     events: view.recentEvents(),
+    nats: context.nats?.() ?? [],
   };
 }

@@ -2,7 +2,8 @@
 // the page loads live; an actor started through the form (the signed echo_s.wasm uploaded) shows
 // in the tables and the picture; a provider likewise; a link defined in the page, or by anyone
 // else on the lattice, shows at once and goes when deleted; hosts join and leave; a failed start
-// shows the host's reason. Screenshots go to test/artifacts/.
+// shows the host's reason; NATS lost and back shows in the header and the events. Screenshots go
+// to test/artifacts/.
 
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -273,5 +274,18 @@ test('an actor is scaled and stopped from its row', async () => {
   await gone(`#actors-body tr[data-actor-id="${ECHO_ID}"]`, SLOW);
   await gone(`#picture g.node.actor[data-actor-id="${ECHO_ID}"]`);
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-after-stop.png'), fullPage: true });
+  expect(pageErrors).toEqual([]);
+}, 60_000);
+
+test('losing NATS shows in the header while it lasts, and its return in the events', async () => {
+  const natsPill = (state: string, text: string) =>
+    page.locator(`#nats-status[data-state="${state}"]`, { hasText: text }).waitFor({ timeout: 15_000 });
+  await natsPill('live', 'NATS connected');
+  await nats.restart(async () => {
+    await natsPill('reconnecting', 'NATS lost · reconnecting since');
+    await page.screenshot({ path: join(ARTIFACTS, 'dashboard-nats-lost.png'), fullPage: true });
+  });
+  await natsPill('live', 'NATS connected');
+  await visible('#events-list li[data-event="nats_reconnected"]:has-text("connection back after")');
   expect(pageErrors).toEqual([]);
 }, 60_000);

@@ -36,6 +36,11 @@ export interface NatsServer {
   stop(): Promise<void>;
   /** Kills the process with SIGKILL, as a crash would. */
   kill(): Promise<void>;
+  /**
+   * Kills the process (SIGKILL), calls `whileDown` if given, then starts it again on the same port
+   * with the same store, as a crash and a restart would. `stop` and `kill` then act on the new one.
+   */
+  restart(whileDown?: () => Promise<void>): Promise<void>;
 }
 
 export interface NatsServerOptions {
@@ -102,15 +107,24 @@ async function launch(port: number, options: NatsServerOptions): Promise<NatsSer
     const routes = options.cluster.routes.map((route) => `nats://127.0.0.1:${route}`).join(',');
     if (routes) args.push('--routes', routes);
   }
-  const child = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  started.add(child);
-  await waitForReady(child, port);
+  const spawnServer = async () => {
+    const child = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    started.add(child);
+    await waitForReady(child, port);
+    return child;
+  };
+  let child = await spawnServer();
   const cleanUp = () => rmSync(storeDir, { recursive: true, force: true });
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
     stop: () => stopChild(child, 'SIGTERM').then(cleanUp),
     kill: () => stopChild(child, 'SIGKILL').then(cleanUp),
+    restart: async (whileDown) => {
+      await stopChild(child, 'SIGKILL');
+      await whileDown?.();
+      child = await spawnServer();
+    },
   };
 }
 

@@ -224,6 +224,16 @@ const catalogue: Record<
     },
     error: 'invalid invocation_failed event: data.bytes: must not be negative',
   },
+  nats_reconnected: {
+    valid: {
+      connection: 'control',
+      server: '127.0.0.1:4222',
+      down_ms: 2_345,
+      disconnected_at: '2022-08-30T12:00:00.000Z',
+    },
+    invalid: { connection: 'control', server: '127.0.0.1:4222', down_ms: 1.5 },
+    error: 'invalid nats_reconnected event: data.down_ms: expected a whole number, got a fraction',
+  },
 };
 
 describe('cloudEvent', () => {
@@ -337,7 +347,7 @@ describe('parseCloudEvent: envelope', () => {
 describe('parseCloudEvent: data of each event', () => {
   it('covers the whole §2.2 catalogue', () => {
     expect([...EVENT_NAMES].sort()).toEqual(Object.keys(catalogue).sort());
-    expect(EVENT_NAMES).toHaveLength(18);
+    expect(EVENT_NAMES).toHaveLength(19);
   });
 
   it.each(EVENT_NAMES)('%s: accepts complete data', (name) => {

@@ -6,6 +6,7 @@ import { getJson } from './api.js';
 import { shortKey } from './dom.js';
 import { setupForms } from './forms.js';
 import { renderPicture } from './lattice-picture.js';
+import { renderNatsStatus } from './nats-status.js';
 import { notify, setupNotices } from './notices.js';
 import {
   renderActors,
@@ -73,6 +74,7 @@ function render(next) {
     renderEvents(byId('events-list'), next, names);
   if (changed('choices', [hostNameList, next.actors.map((a) => [a.id, a.name]), next.providers]))
     forms.refreshChoices(next);
+  renderNatsStatus(byId('nats-status'), next.nats);
   setLive(next.synced ? 'live' : 'syncing');
 }
 

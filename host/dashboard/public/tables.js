@@ -234,6 +234,8 @@ export function describeEvent(event, names) {
       return `link ${data.link_name} deleted: ${names.artifact(data.actor_id)} → ${names.artifact(data.provider_id)} (${data.contract_id})`;
     case 'refmap_set':
       return `${data.oci_url} is ${names.artifact(data.public_key)}`;
+    case 'nats_reconnected':
+      return `${host} has its NATS ${data.connection} connection back after ${(data.down_ms / 1000).toFixed(1)} s (${data.server})`;
     default:
       return `${event.name} from ${host}`;
   }
