@@ -5,6 +5,8 @@
 import { LatticeError } from './errors.ts';
 import { entityUrl, type Invocation, invocationHash, isActorEntity, targetUrl } from './invocation.ts';
 import { decodeAndVerifyJwt, nowSeconds } from './jwt.ts';
+import { missingCapabilityText } from './missing-capability.ts';
+import { type ReplayGuard, type ReplayWindow, tokenFingerprint } from './replay-guard.ts';
 
 /** Base of every rejection; `code` says which check failed. */
 export class InvocationRejectedError extends LatticeError {}
@@ -34,12 +36,22 @@ export class InvocationWrongProviderError extends InvocationRejectedError {}
 export class InvocationNotLinkedError extends InvocationRejectedError {}
 /** An actor got a call from a provider whose contract its claims do not list. */
 export class InvocationMissingCapabilityError extends InvocationRejectedError {}
+/** The token has no `iat`, or was issued longer ago than the replay window. */
+export class InvocationStaleError extends InvocationRejectedError {}
+/** The token's `iat` is further ahead of this clock than the allowed skew. */
+export class InvocationIssuedInFutureError extends InvocationRejectedError {}
+/** The same signed invocation was accepted here within the replay window: this is a copy. */
+export class InvocationReplayedError extends InvocationRejectedError {}
+/** The replay guard has no room: refused rather than accepted unguarded. */
+export class ReplayGuardFullError extends InvocationRejectedError {}
 
 export interface ValidationOptions {
   /** Public keys (C…) of the cluster keys whose invocations are accepted. */
   clusterIssuers: ReadonlySet<string>;
   /** Seconds since the epoch; now by default. */
   now?: number;
+  /** Given, the token's `iat` must lie within it (replay protection; see checkNotReplayed). */
+  replayWindow?: ReplayWindow | undefined;
 }
 
 interface InvocationMetadata {
@@ -85,6 +97,7 @@ export function validateInvocation(invocation: Invocation, options: ValidationOp
       `invocation ${invocation.id} rejected: its token is not valid yet`,
     );
   }
+  if (options.replayWindow) checkIssuedAt(invocation.id, payload.iat, now, options.replayWindow);
 
   // 3. Metadata and hash.
   const metadata = metadataOf(payload);
@@ -133,6 +146,48 @@ export function validateInvocation(invocation: Invocation, options: ValidationOp
   return { issuer };
 }
 
+/** An invocation is accepted only while its `iat` is in the window, so the guard need not remember longer. */
+function checkIssuedAt(id: string, iat: unknown, now: number, window: ReplayWindow): void {
+  if (typeof iat !== 'number' || !Number.isFinite(iat)) {
+    throw new InvocationStaleError(
+      'INVOCATION_STALE',
+      `invocation ${id} rejected: its token has no issue time (iat), so it could be replayed at any time`,
+    );
+  }
+  if (now - iat > window.maxAgeSeconds) {
+    throw new InvocationStaleError(
+      'INVOCATION_STALE',
+      `invocation ${id} rejected: its token was issued ${now - iat} s ago, more than the ${window.maxAgeSeconds} s an invocation is accepted for (a replay, or the sender's clock is behind)`,
+    );
+  }
+  if (iat - now > window.clockSkewSeconds) {
+    throw new InvocationIssuedInFutureError(
+      'INVOCATION_ISSUED_IN_FUTURE',
+      `invocation ${id} rejected: its token was issued ${iat - now} s in the future, more than the ${window.clockSkewSeconds} s of clock skew allowed`,
+    );
+  }
+}
+
+/**
+ * After §3.3 (the token verified, its `iat` in the window): remembers the invocation as accepted
+ * and refuses a copy of one already accepted. Call it last, just before running the call.
+ */
+export function checkNotReplayed(invocation: Invocation, guard: ReplayGuard, nowSeconds?: number): void {
+  const admission = guard.admit(tokenFingerprint(invocation.encoded_claims), nowSeconds);
+  if (admission === 'replayed') {
+    throw new InvocationReplayedError(
+      'INVOCATION_REPLAYED',
+      `invocation ${invocation.id} rejected: the same signed invocation was already accepted in the last ${guard.rememberSeconds} s (a replay)`,
+    );
+  }
+  if (admission === 'full') {
+    throw new ReplayGuardFullError(
+      'REPLAY_GUARD_FULL',
+      `invocation ${invocation.id} rejected: the replay guard is full (${guard.capacity} invocations remembered for ${guard.rememberSeconds} s); retry later`,
+    );
+  }
+}
+
 /** Step 6 of §3.3, for a provider: the invocation is for this provider, from a linked actor. */
 export function checkProviderInvocation(
   invocation: Invocation,
@@ -160,7 +215,7 @@ export function checkActorCapability(invocation: Invocation, actorCaps: readonly
   if (!actorCaps.includes(contract)) {
     throw new InvocationMissingCapabilityError(
       'INVOCATION_MISSING_CAPABILITY',
-      `invocation ${invocation.id} rejected: actor ${invocation.target.public_key} is missing capability claim for ${contract}`,
+      `invocation ${invocation.id} rejected: ${missingCapabilityText(invocation.target.public_key, contract)}`,
     );
   }
 }

@@ -20,6 +20,7 @@ export * from './msgpack.ts';
 export * from './nats.ts';
 export * from './oci/mod.ts';
 export * from './provider-archive.ts';
+export * from './replay-guard.ts';
 export * from './rpc.ts';
 export * from './subjects.ts';
 export * from './wasm.ts';

@@ -4,16 +4,30 @@
 // Given `rpc`, each worker holds its own NATS connection and serves its actors' RPC subjects.
 
 import { availableParallelism } from 'node:os';
+import { ReplayGuard, replayGuardCapacity, replayWindowFor } from '../../lattice/replay-guard.ts';
 import { prepareActor } from './actor-loader.ts';
 import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
 import { WASM_PAGE_BYTES } from './memory-cap.ts';
-import type { ActorLogEntry, LoadedActor, LoadOptions, RuntimeOptions } from './types.ts';
+import type { ActorLogEntry, LoadedActor, LoadOptions, RuntimeOptions, WorkerRpcSettings } from './types.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 export const DEFAULT_INVOCATION_TIMEOUT_MS = 2_000;
 export const DEFAULT_MAX_MEMORY_BYTES = 128 * 1024 * 1024;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_MAX_CONCURRENCY = 8;
+
+/**
+ * One replay guard table for all the workers (a copy of an invocation may reach any of them),
+ * sized for their number; replacement workers get the same table.
+ */
+function withReplayGuard(rpc: WorkerRpcSettings, workers: number, timeoutMs: number): WorkerRpcSettings {
+  const replayWindow = rpc.replayWindow ?? replayWindowFor(timeoutMs);
+  const guard = ReplayGuard.create({
+    window: replayWindow,
+    capacity: replayGuardCapacity(workers, replayWindow),
+  });
+  return { ...rpc, replayWindow, replayGuard: guard.buffer };
+}
 
 function logToStderr(entry: ActorLogEntry): void {
   process.stderr.write(`[${entry.actorId}] ${entry.level}: ${entry.text}\n`);
@@ -31,10 +45,11 @@ export class ActorRuntime {
     this.#timeoutMs = options.invocationTimeoutMs ?? DEFAULT_INVOCATION_TIMEOUT_MS;
     this.#maxPages = Math.floor((options.maxMemoryBytes ?? DEFAULT_MAX_MEMORY_BYTES) / WASM_PAGE_BYTES);
     this.#maxPayloadBytes = options.maxPayloadBytes ?? DEFAULT_MAX_PAYLOAD_BYTES;
-    this.#pool = new WorkerPool(options.workers ?? availableParallelism(), {
+    const workers = options.workers ?? availableParallelism();
+    this.#pool = new WorkerPool(workers, {
       hostCall: options.hostCall,
       log: options.log ?? logToStderr,
-      rpc: options.rpc,
+      rpc: options.rpc && withReplayGuard(options.rpc, workers, this.#timeoutMs),
       stuckAfterMs: this.#timeoutMs,
     });
     this.#serves = options.rpc !== undefined;

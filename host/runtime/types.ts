@@ -3,6 +3,7 @@
 
 import type { ActorClaims } from '../../lattice/claims.ts';
 import type { NatsConnectionSettings } from '../../lattice/nats.ts';
+import type { ReplayWindow } from '../../lattice/replay-guard.ts';
 import type { WasmKind } from '../../lattice/wasm.ts';
 
 /** An actor's call out of the sandbox, after the runtime has checked its capability claims. */
@@ -56,6 +57,10 @@ export interface WorkerRpcSettings {
   clusterIssuers: string[];
   /** The host's key: the source of invocation events. */
   hostId: string;
+  /** The host's replay guard table (lattice/replay-guard.ts), shared by every worker; the runtime makes it. */
+  replayGuard?: SharedArrayBuffer | undefined;
+  /** The `iat` window invocations must be issued in; default: from the runtime's invocation timeout. */
+  replayWindow?: ReplayWindow | undefined;
 }
 
 export interface LoadOptions {

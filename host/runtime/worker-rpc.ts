@@ -3,15 +3,21 @@
 // (design.md: the main-thread hop costs as much as the wasm call and the NATS hop together).
 //
 // Every worker of every host running an actor joins the actor's queue group, so NATS spreads the
-// calls. Each call is decoded, de-chunked, validated (signature, time, hash, issuer, URLs, then the
-// actor's capability claim for a provider caller), run, answered, and reported as an invocation
-// event on `wasmbus.rpcevt.{lattice}`.
+// calls. Each call is decoded, de-chunked, validated (signature, time and `iat` window, hash,
+// issuer, URLs, then the actor's capability claim for a provider caller), checked against the
+// host's replay guard (shared by its workers), run, answered, and reported as an invocation event
+// on `wasmbus.rpcevt.{lattice}`.
 
 import { ChunkStore } from '../../lattice/chunking.ts';
 import { errorMessage } from '../../lattice/errors.ts';
 import type { Invocation, WasmCloudEntity } from '../../lattice/invocation.ts';
-import { checkActorCapability, validateInvocation } from '../../lattice/invocation-validation.ts';
+import {
+  checkActorCapability,
+  checkNotReplayed,
+  validateInvocation,
+} from '../../lattice/invocation-validation.ts';
 import { connectNats, type Msg, type NatsConnection, type Subscription } from '../../lattice/nats.ts';
+import { ReplayGuard, type ReplayWindow } from '../../lattice/replay-guard.ts';
 import { invocationErrorReply, invocationReply, receiveInvocation } from '../../lattice/rpc.ts';
 import { type LatticeSubjects, latticeSubjects } from '../../lattice/subjects.ts';
 import { NatsEventPublisher } from '../events.ts';
@@ -35,12 +41,17 @@ export class WorkerRpcServer {
   readonly #connection: Promise<{ nc: NatsConnection; chunks: ChunkStore; events: NatsEventPublisher }>;
   /** Calls being served now; the main thread reads it to know when to check this worker is alive. */
   readonly #busy: Int32Array;
+  /** The host's table of accepted invocations, shared with its other workers; none without one. */
+  readonly #replayGuard: ReplayGuard | undefined;
+  readonly #replayWindow: ReplayWindow | undefined;
 
   constructor(settings: WorkerRpcSettings, actors: WorkerActors, busy: Int32Array) {
     this.#actors = actors;
     this.#busy = busy;
     this.#subjects = latticeSubjects(settings.latticePrefix);
     this.#issuers = new Set(settings.clusterIssuers);
+    this.#replayGuard = settings.replayGuard && new ReplayGuard(settings.replayGuard);
+    this.#replayWindow = settings.replayWindow;
     this.#connection = connectNats(settings.nats).then((nc) => ({
       nc,
       chunks: new ChunkStore(nc, this.#subjects, settings.jsDomain),
@@ -97,13 +108,15 @@ export class WorkerRpcServer {
   }
 
   #check(actorId: string, invocation: Invocation): void {
-    validateInvocation(invocation, { clusterIssuers: this.#issuers });
+    validateInvocation(invocation, { clusterIssuers: this.#issuers, replayWindow: this.#replayWindow });
     if (invocation.target.public_key !== actorId) {
       throw new Error(`invocation ${invocation.id} is for ${invocation.target.public_key}, not ${actorId}`);
     }
     const caps = this.#actors.capsOf(actorId);
     if (caps === undefined) throw new Error(`actor ${actorId} is not running on this host`);
     checkActorCapability(invocation, caps);
+    // Last, so only invocations that would run are remembered.
+    if (this.#replayGuard) checkNotReplayed(invocation, this.#replayGuard);
   }
 
   #publishOutcome(events: NatsEventPublisher, invocation: Invocation, succeeded: boolean): void {

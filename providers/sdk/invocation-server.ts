@@ -1,17 +1,21 @@
 // Answers invocations on `wasmbus.rpc.{lattice}.{providerKey}.{linkName}` (queue group `rpc`),
 // as wasmbus-rpc's `subscribe_rpc` does (protocol.md §6.4): receive (decode + de-chunk, shared
-// with the host in lattice/rpc.ts), validate (§3.3 steps 1–6 and the provider checks), dispatch
-// on `operation`, reply. Nothing a caller sends can throw out of here.
+// with the host in lattice/rpc.ts), validate (§3.3 steps 1–6 and the provider checks, the token's
+// `iat` within the replay window), refuse a copy of an invocation already accepted (a table of
+// this process: a provider is one thread), dispatch on `operation`, reply. Nothing a caller sends
+// can throw out of here.
 
 import type { ChunkStore } from '../../lattice/chunking.ts';
 import { errorMessage } from '../../lattice/errors.ts';
 import type { Invocation } from '../../lattice/invocation.ts';
 import {
+  checkNotReplayed,
   checkProviderInvocation,
   type ValidationOptions,
   validateInvocation,
 } from '../../lattice/invocation-validation.ts';
 import type { Msg, NatsConnection, Subscription } from '../../lattice/nats.ts';
+import { ReplayGuard, replayWindowFor } from '../../lattice/replay-guard.ts';
 import { invocationErrorReply, invocationReply, receiveInvocation } from '../../lattice/rpc.ts';
 import type { LatticeSubjects } from '../../lattice/subjects.ts';
 import type { LinkTable } from './link-table.ts';
@@ -38,12 +42,16 @@ export class InvocationServer {
   readonly #operations: ReadonlyMap<string, OperationHandler>;
   readonly #validation: ValidationOptions;
   readonly #isLinked: (actorId: string) => boolean;
+  readonly #replayGuard: ReplayGuard;
   #subscription: Subscription | undefined;
 
   constructor(options: InvocationServerOptions) {
     this.#options = options;
     this.#operations = new Map(Object.entries(options.operations));
-    this.#validation = { clusterIssuers: new Set(options.clusterIssuers) };
+    // The window follows the lattice's RPC timeout, as the host's does.
+    const replayWindow = replayWindowFor(options.provider.hostData.default_rpc_timeout_ms);
+    this.#validation = { clusterIssuers: new Set(options.clusterIssuers), replayWindow };
+    this.#replayGuard = ReplayGuard.create({ window: replayWindow });
     this.#isLinked = (actorId) => options.links.has(actorId);
   }
 
@@ -95,6 +103,7 @@ export class InvocationServer {
         `operation ${invocation.operation} is not handled by provider ${this.#options.providerKey}`,
       );
     }
+    checkNotReplayed(invocation, this.#replayGuard);
     const actorId = invocation.origin.public_key;
     const context: InvocationContext = {
       actorId,
