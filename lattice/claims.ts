@@ -217,12 +217,11 @@ export function verifySignedWasm(bytes: Uint8Array, options: VerifyOptions = {})
   }
   const claims = verifyActorClaims(token, options);
   const hash = moduleHash(bytes);
-  const hashMatches = hash === claims.wascap.hash.toUpperCase();
-  if (!hashMatches && claims.wascap_revision !== undefined) {
+  if (hash !== claims.wascap.hash.toUpperCase()) {
     throw new ClaimsError(
       'CLAIMS_HASH_MISMATCH',
       `the ${kind} has been changed since it was signed: its hash is ${hash}, the claims say ${claims.wascap.hash}`,
     );
   }
-  return { kind, token, claims, hash, hashMatches };
+  return { kind, token, claims, hash };
 }

@@ -1,5 +1,6 @@
 // How wash answers: text for people, `-o json` for scripts (wash 0.1x shape: the result map
-// plus "success": true on stdout; {"success":false,"error":…} on stderr and exit 1 on failure).
+// plus "success": true on stdout; {"success":false,"error":…} on stderr and exit 1 on failure, with
+// "code" too when the error has one).
 // Every command's action runs through `runAction`, so no error ever reaches a user as a stack trace.
 
 import type { Command } from 'commander';
@@ -47,8 +48,11 @@ export async function runAction(
     else process.stdout.write(result.text.endsWith('\n') ? result.text : `${result.text}\n`);
   } catch (error) {
     const message = messageOf(error);
-    if (kind === 'json') process.stderr.write(`${JSON.stringify({ success: false, error: message })}\n`);
-    else process.stderr.write(`error: ${message}\n`);
+    if (kind === 'json') {
+      // A coded error (LatticeError) carries its code, so scripts need not match on the message.
+      const code = error instanceof LatticeError ? { code: error.code } : {};
+      process.stderr.write(`${JSON.stringify({ success: false, error: message, ...code })}\n`);
+    } else process.stderr.write(`error: ${message}\n`);
     process.exitCode = 1;
   }
 }

@@ -10,6 +10,7 @@ import { ClaimsError } from '../../lattice/errors.ts';
 import { signJwt } from '../../lattice/jwt.ts';
 import { KeyPair } from '../../lattice/keys.ts';
 import { embedClaims, moduleHash } from '../../lattice/wasm.ts';
+import { sign2022ForTest, tamperDataByte, unsignedActor } from '../helpers/actors.ts';
 import { claimsFixtures, claimsFixtureToken } from '../helpers/fixtures.ts';
 import { ANSWER_MODULE, EMPTY_COMPONENT, runAnswer } from '../helpers/wasm-fixtures.ts';
 
@@ -67,7 +68,7 @@ describe('signing and verifying wasm', () => {
     const signed = sign(ANSWER_MODULE);
     const verified = verifySignedWasm(signed);
     expect(verified.kind).toBe('module');
-    expect(verified.hashMatches).toBe(true);
+    expect(verified.hash).toBe(moduleHash(ANSWER_MODULE));
     expect(verified.claims.sub).toBe(subject.publicKey);
     expect(verified.claims.iss).toBe(issuer.publicKey);
     expect(verified.claims.wascap).toMatchObject({
@@ -85,7 +86,7 @@ describe('signing and verifying wasm', () => {
   it('round-trips a component', () => {
     const verified = verifySignedWasm(sign(EMPTY_COMPONENT));
     expect(verified.kind).toBe('component');
-    expect(verified.hashMatches).toBe(true);
+    expect(verified.hash).toBe(moduleHash(EMPTY_COMPONENT));
   });
 
   it('detects one flipped byte anywhere in the code of a signed module or component', () => {
@@ -115,11 +116,11 @@ describe('signing and verifying wasm', () => {
       expect.objectContaining({ code: 'CLAIMS_NOT_YET_VALID' }),
     );
     expect(
-      verifySignedWasm(sign(ANSWER_MODULE, { expiresAt: now + 3600, notBefore: now - 10 })).hashMatches,
-    ).toBe(true);
+      verifySignedWasm(sign(ANSWER_MODULE, { expiresAt: now + 3600, notBefore: now - 10 })).claims.sub,
+    ).toBe(subject.publicKey);
   });
 
-  it('accepts a hash mismatch only for 2022 tokens without a wascap revision, and reports it', () => {
+  it('refuses a hash mismatch for a 2022 token (no wascap revision) too, naming both hashes', () => {
     const legacy = signJwt(
       {
         jti: 'x',
@@ -130,9 +131,26 @@ describe('signing and verifying wasm', () => {
       },
       issuer,
     );
-    const verified = verifySignedWasm(embedClaims(ANSWER_MODULE, legacy));
-    expect(verified.hashMatches).toBe(false);
-    expect(verified.hash).toBe(moduleHash(ANSWER_MODULE));
+    expect(() => verifySignedWasm(embedClaims(ANSWER_MODULE, legacy))).toThrow(
+      expect.objectContaining({
+        code: 'CLAIMS_HASH_MISMATCH',
+        message: `the module has been changed since it was signed: its hash is ${moduleHash(ANSWER_MODULE)}, the claims say ${'00'.repeat(32)}`,
+      }),
+    );
+  });
+
+  it('verifies a 2022-signed wasmbus echo, and refuses it once one byte of its data is edited', () => {
+    const signed = sign2022ForTest(unsignedActor('wasmbus-echo'), { name: 'Echo' });
+    const verified = verifySignedWasm(signed.bytes);
+    expect(verified.claims.wascap_revision).toBeUndefined();
+    expect(verified.claims.sub).toBe(signed.id);
+    const tampered = tamperDataByte(signed.bytes);
+    expect(() => verifySignedWasm(tampered)).toThrow(
+      expect.objectContaining({
+        code: 'CLAIMS_HASH_MISMATCH',
+        message: expect.stringContaining(moduleHash(tampered)),
+      }),
+    );
   });
 
   it('refuses claims signed by the wrong kinds of keys, or about the wrong kind of subject', () => {

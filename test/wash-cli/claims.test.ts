@@ -4,6 +4,8 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { KeyPair } from '../../lattice/keys.ts';
 import { createProviderArchive, JS_PROVIDER_TARGET } from '../../lattice/provider-archive.ts';
+import { moduleHash } from '../../lattice/wasm.ts';
+import { sign2022ForTest, tamperDataByte, unsignedActor } from '../helpers/actors.ts';
 import { CLAIMS_FIXTURES, claimsFixtures } from '../helpers/fixtures.ts';
 import { expectOneLineError, runWash } from '../helpers/wash.ts';
 import { ANSWER_MODULE, EMPTY_COMPONENT, runAnswer } from '../helpers/wasm-fixtures.ts';
@@ -157,6 +159,31 @@ describe('wash claims sign + inspect', () => {
     expect(JSON.parse(json.stderr)).toMatchObject({
       success: false,
       error: expect.stringMatching(/changed since it was signed/),
+    });
+  });
+
+  it('refuses an edited 2022-signed echo (no wascap revision): both hashes named, exit 1, a code under -o json', async () => {
+    const signed = sign2022ForTest(unsignedActor('wasmbus-echo'), { name: 'Echo' });
+    const original = await runWash(['claims', 'inspect', file('echo2022_s.wasm', signed.bytes)]);
+    expect(original.code).toBe(0);
+    expect(original.stdout).toContain('Verified: signature, validity period and module hash.');
+    const tampered = tamperDataByte(signed.bytes);
+    const path = file('echo2022_tampered.wasm', tampered);
+    const recorded = moduleHash(signed.bytes);
+    const actual = moduleHash(tampered);
+    expectOneLineError(
+      await runWash(['claims', 'inspect', path]),
+      new RegExp(
+        `the module has been changed since it was signed: its hash is ${actual}, the claims say ${recorded}`,
+      ),
+    );
+    const json = await runWash(['claims', 'inspect', path, '-o', 'json']);
+    expect(json.code).toBe(1);
+    expect(json.stdout).toBe('');
+    expect(JSON.parse(json.stderr)).toEqual({
+      success: false,
+      code: 'CLAIMS_HASH_MISMATCH',
+      error: expect.stringContaining(`its hash is ${actual}, the claims say ${recorded}`),
     });
   });
 

@@ -212,6 +212,7 @@ describe('wash par inspect', () => {
     expect(run.code).toBe(1);
     expect(JSON.parse(run.stderr)).toEqual({
       success: false,
+      code: 'PAR_NOT_AN_ARCHIVE',
       error: expect.stringMatching(/not a provider archive/),
     });
   });

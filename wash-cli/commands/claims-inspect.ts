@@ -1,5 +1,7 @@
 // Reads the claims of whatever file `wash claims inspect` is given — a core module, a
-// component, a provider archive or a bare token — verifies them, and lays them out.
+// component, a provider archive or a bare token — verifies them, and lays them out. A module or
+// component whose bytes do not match the hash in its claims (2022 tokens included) is an error
+// naming both hashes (CLAIMS_HASH_MISMATCH), so inspect exits 1 on it.
 
 import { readFile } from 'node:fs/promises';
 import {
@@ -15,7 +17,7 @@ import type { CommandResult } from '../output.ts';
 import { table, WashError } from '../output.ts';
 
 export type Inspected =
-  | { kind: 'module' | 'component'; token: string; claims: ActorClaims; hash: string; hashMatches: boolean }
+  | { kind: 'module' | 'component'; token: string; claims: ActorClaims; hash: string }
   | { kind: 'provider archive'; token: string; claims: ProviderClaims; targets: string[] }
   | { kind: 'token'; token: string; claims: ActorClaims | ProviderClaims };
 
@@ -82,8 +84,7 @@ function isProviderClaims(claims: ActorClaims | ProviderClaims): claims is Provi
 
 function hashLine(inspected: Inspected): string | undefined {
   if (inspected.kind !== 'module' && inspected.kind !== 'component') return undefined;
-  if (inspected.hashMatches) return `${inspected.hash} (matches the ${inspected.kind})`;
-  return `${inspected.claims.wascap.hash} (the ${inspected.kind} hashes to ${inspected.hash}; not enforced for a 2022 token without a wascap revision)`;
+  return `${inspected.hash} (matches the ${inspected.kind})`;
 }
 
 /** Text and JSON views of verified claims, in wash 0.1x's layout. */
@@ -140,7 +141,7 @@ export function describeClaims(inspected: Inspected): CommandResult {
   const caps = meta.caps ?? [];
   const tags = meta.tags ?? [];
   const verified =
-    inspected.kind === 'token' || (inspected.kind !== 'provider archive' && !inspected.hashMatches)
+    inspected.kind === 'token'
       ? 'signature and validity period'
       : 'signature, validity period and module hash';
   return {
@@ -154,8 +155,8 @@ export function describeClaims(inspected: Inspected): CommandResult {
       capabilities: caps,
       tags,
       hash: meta.hash,
-      hash_matches:
-        inspected.kind === 'module' || inspected.kind === 'component' ? inspected.hashMatches : null,
+      // Kept for scripts: true once the bytes were compared (a mismatch is an error), null for a token.
+      hash_matches: inspected.kind === 'token' ? null : true,
     },
     text: [
       `${meta.name ?? 'Unnamed'} - ${inspected.kind === 'component' ? 'Component' : 'Module'}`,
