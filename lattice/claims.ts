@@ -195,17 +195,19 @@ export interface VerifiedWasm {
   kind: WasmKind;
   token: string;
   claims: ActorClaims;
-  /** The hash of the bytes as given (without their claims section). */
+  /** The hash of the bytes as given (without their claims section); it equals `wascap.hash`. */
   hash: string;
-  /**
-   * True when the bytes match `wascap.hash`. A mismatch is fatal for tokens with a
-   * wascap revision; 2022 tokens (no revision) hashed a re-serialisation of the module,
-   * so for them — as in wascap 0.11 — a mismatch is reported here but not enforced.
-   */
-  hashMatches: boolean;
 }
 
-/** Extracts the embedded claims of a module or component and verifies token and hash. */
+/**
+ * Extracts the embedded claims of a module or component and verifies the token and the hash.
+ *
+ * The hash is checked for every token, 2022 ones (no `wascap_revision`) included: the bytes
+ * without their claims section must hash to `wascap.hash`. That byte-wise hash matches every
+ * module the wasmCloud project signed in 2022 that we have seen. wascap 0.8 computed it over a
+ * parity-wasm re-serialisation of the module; should a real 2022 module ever need that rule to
+ * match, the rule is to be added here as a second way to match, never as a skipped check.
+ */
 export function verifySignedWasm(bytes: Uint8Array, options: VerifyOptions = {}): VerifiedWasm {
   const kind = wasmKind(bytes);
   const token = extractClaimsToken(bytes);
