@@ -126,7 +126,9 @@ export interface VerifyOptions {
 }
 
 function describeTime(seconds: number): string {
-  return new Date(seconds * 1000).toISOString();
+  const date = new Date(seconds * 1000);
+  // A token may carry any number: one outside Date's range (±8.64e12 s) is shown as it is.
+  return Number.isNaN(date.getTime()) ? `${seconds} seconds after the epoch` : date.toISOString();
 }
 
 function verifyToken<T>(

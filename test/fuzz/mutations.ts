@@ -130,7 +130,7 @@ export function deeplyNested(depth: number, inObjects = false): Json {
 /** Values of every JSON type, including the ones that break lazy code: huge, fractional, deep. */
 export const awkwardJson: fc.Arbitrary<Json> = fc.oneof(
   fc.constantFrom<Json>(null, true, false, 0, -1, 0.5, 1e308, -1e308, 2 ** 53 + 2, 65_536, '', ' ', '0'),
-  fc.constantFrom<Json>([], {}, [null], { '': null }, 'x'.repeat(70_000)),
+  fc.constantFrom<Json>([], {}, [null], { '': null }, 'x'.repeat(20_000)),
   fc.integer().map((n): Json => n),
   fc.double({ noNaN: true, noDefaultInfinity: true }).map((n): Json => n),
   fc.string({ maxLength: 40 }).map((s): Json => s),
@@ -140,9 +140,10 @@ export const awkwardJson: fc.Arbitrary<Json> = fc.oneof(
   fc.jsonValue({ maxDepth: 3 }).map((v) => v as Json),
 );
 
+/** Paths to edit: every value down to a modest depth (edits deep inside a deep value add nothing). */
 function pathsOf(value: Json, prefix: PathStep[] = [], out: PathStep[][] = []): PathStep[][] {
   out.push(prefix);
-  if (out.length > 500) return out;
+  if (out.length > 200 || prefix.length >= 12) return out;
   if (Array.isArray(value)) {
     for (const [i, item] of value.entries()) pathsOf(item, [...prefix, i], out);
   } else if (value !== null && typeof value === 'object')
@@ -177,53 +178,58 @@ const jsonEdit: fc.Arbitrary<JsonEdit> = fc.oneof(
   },
 );
 
-function clone(value: Json): Json {
-  return value !== null && typeof value === 'object' ? structuredClone(value) : value;
-}
-
 /** Defines `key` as an own property, so `__proto__` stays a key as it would after JSON.parse. */
 function setOwn(target: Record<string, Json> | Json[], key: PathStep, value: Json): void {
   Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 }
 
+function shallowCopy(value: Json): Record<string, Json> | Json[] {
+  if (Array.isArray(value)) return [...value];
+  const out: Record<string, Json> = {};
+  for (const key of Object.keys(value as object)) setOwn(out, key, (value as Record<string, Json>)[key]!);
+  return out;
+}
+
+/** `root` with the value at `path` replaced by `change(value)` (undefined removes it); copies only the path. */
+function updateAt(
+  root: Json,
+  path: readonly PathStep[],
+  change: (value: Json) => Json | undefined,
+): Json | undefined {
+  if (path.length === 0) return change(root);
+  const [step, ...rest] = path as [PathStep, ...PathStep[]];
+  const copy = shallowCopy(root);
+  const updated = updateAt((copy as Record<PathStep, Json>)[step]!, rest, change);
+  if (updated !== undefined) setOwn(copy, step, updated);
+  else if (Array.isArray(copy)) copy.splice(Number(step), 1);
+  else delete copy[step];
+  return copy;
+}
+
+function isPlainObject(value: Json): value is Record<string, Json> {
+  return value !== null && typeof value === 'object' && !Array.isArray(value);
+}
+
 function applyJsonEdit(root: Json, edit: JsonEdit): Json {
   const paths = pathsOf(root);
   const path = paths[edit.path % paths.length]!;
-  if (path.length === 0) {
-    // Edits at the top: replace or wrap the whole message, or add a key to it.
-    if (edit.kind === 'replace') return edit.value;
-    if (edit.kind === 'wrap') return edit.inArray ? [root] : { value: root };
-    if (edit.kind === 'addKey' && root !== null && typeof root === 'object' && !Array.isArray(root)) {
-      const out = clone(root) as Record<string, Json>;
-      setOwn(out, edit.key, edit.value);
-      return out;
+  const changed = updateAt(root, path, (current) => {
+    switch (edit.kind) {
+      case 'replace':
+        return edit.value;
+      case 'remove':
+        return path.length === 0 ? current : undefined;
+      case 'addKey': {
+        if (!isPlainObject(current)) return path.length === 0 ? current : { [edit.key]: edit.value };
+        const out = shallowCopy(current) as Record<string, Json>;
+        setOwn(out, edit.key, edit.value);
+        return out;
+      }
+      case 'wrap':
+        return edit.inArray ? [current] : { value: current };
     }
-    return root;
-  }
-  const out = clone(root) as Record<string, Json>;
-  let parent: Record<string, Json> | Json[] = out;
-  for (const step of path.slice(0, -1))
-    parent = (parent as Record<string, Json>)[step] as Record<string, Json>;
-  const last = path[path.length - 1]!;
-  const current = (parent as Record<PathStep, Json>)[last]!;
-  switch (edit.kind) {
-    case 'replace':
-      setOwn(parent, last, edit.value);
-      break;
-    case 'remove':
-      if (Array.isArray(parent)) parent.splice(Number(last), 1);
-      else delete parent[last];
-      break;
-    case 'addKey':
-      if (current !== null && typeof current === 'object' && !Array.isArray(current))
-        setOwn(current, edit.key, edit.value);
-      else setOwn(parent, last, { [edit.key]: edit.value });
-      break;
-    case 'wrap':
-      setOwn(parent, last, edit.inArray ? [current] : { value: current });
-      break;
-  }
-  return out;
+  });
+  return changed === undefined ? root : changed;
 }
 
 /** A valid JSON message from `valid` with 1–3 structural edits. */
@@ -312,7 +318,7 @@ function textEdit(alphabet: string): fc.Arbitrary<TextEdit> {
       kind: fc.constant('repeat' as const),
       from: fc.nat(),
       length: fc.integer({ min: 1, max: 16 }),
-      times: fc.integer({ min: 2, max: 3_000 }),
+      times: fc.integer({ min: 2, max: 1_000 }),
     }),
   );
 }
