@@ -18,10 +18,12 @@ import { validateInvocation } from '../lattice/invocation-validation.ts';
 import { KeyPair } from '../lattice/keys.ts';
 import { connectNats, type NatsConnection } from '../lattice/nats.ts';
 import { sendInvocation } from '../lattice/rpc.ts';
+import { replayWindowFor } from '../lattice/replay-guard.ts';
 import { latticeSubjects } from '../lattice/subjects.ts';
 import { builtActor } from '../test/helpers/actors.ts';
 import { startNatsServer } from '../test/helpers/nats-server.ts';
 import { interleavedLatencies, measure, percentile, printLatencies } from './harness.ts';
+import { measureReplayGuard } from './replay-guard-cost.ts';
 
 const LATTICE = 'bench';
 const ACTOR = 'wasmbus-kvcounter'; // a C wasmbus module; Test.Echo answers its payload
@@ -135,7 +137,14 @@ export async function runLatticeBench(): Promise<void> {
     const sign = measure('sign', () =>
       signer.sign({ origin, target: actorEntity(actorId), operation: 'Test.Echo', msg: payload }),
     );
-    const verify = measure('verify', () => validateInvocation(invocation, { clusterIssuers: issuers }));
+    // As the host checks it: with the `iat` window of replay protection.
+    const replayWindow = replayWindowFor(2_000);
+    const verify = measure('verify', () =>
+      validateInvocation(invocation, { clusterIssuers: issuers, replayWindow }),
+    );
+    const replayGuard = measureReplayGuard(() =>
+      signer.sign({ origin, target: actorEntity(actorId), operation: 'Test.Echo', msg: payload }),
+    );
     const codec = measure('encode + decode', () => decodeInvocation(encodeInvocation(invocation)));
     const runtime = new ActorRuntime({
       workers: 1,
@@ -153,6 +162,9 @@ export async function runLatticeBench(): Promise<void> {
     console.log(`  raw NATS round trip (p50)             ${rawP50.toFixed(0)}`);
     console.log(`  + sign invocation (client)            ${sign.microseconds.toFixed(0)}`);
     console.log(`  + verify invocation (host)            ${verify.microseconds.toFixed(0)}`);
+    console.log(
+      `  + replay guard (host)                 ${replayGuard.microseconds.toFixed(2)}  (${replayGuard.note}; target ≤ 5)`,
+    );
     console.log(
       `  (main thread → worker → wasm (p50)    ${percentile(workerCall!.samples, 0.5).toFixed(0)}  not on this path: workers serve NATS themselves)`,
     );

@@ -86,6 +86,13 @@ const BASE64URL_VALUES = (() => {
   return values;
 })();
 
+/** The six bits of the base64url character at `index`. */
+function sextet(token: string, index: number): number {
+  const value = BASE64URL_VALUES[token.charCodeAt(index) & 0x7f]!;
+  if (value < 0) throw new RangeError('the token signature is not base64url');
+  return value;
+}
+
 /** Characters of base64url read for the 64-bit fingerprint (11 × 6 bits; the last 2 are dropped). */
 const FINGERPRINT_CHARS = 11;
 
@@ -103,15 +110,25 @@ export function tokenFingerprint(token: string): InvocationFingerprint {
   if (start === 0 || token.length - start < FINGERPRINT_CHARS) {
     throw new RangeError('the token has no signature segment to take a fingerprint of');
   }
-  const c = (i: number): number => {
-    const value = BASE64URL_VALUES[token.charCodeAt(start + i) & 0x7f]!;
-    if (value < 0) throw new RangeError('the token signature is not base64url');
-    return value;
-  };
-  // Six bits a character: characters 0–5 give the first 32 bits (2 left over), 5–10 the next 32.
-  const high = ((c(0) << 26) | (c(1) << 20) | (c(2) << 14) | (c(3) << 8) | (c(4) << 2) | (c(5) >>> 4)) >>> 0;
+  const c0 = sextet(token, start);
+  const c5 = sextet(token, start + 5);
+  // Six bits a character: characters 0–5 give the first 32 bits (4 bits of c5 left), 5–10 the next.
+  const high =
+    ((c0 << 26) |
+      (sextet(token, start + 1) << 20) |
+      (sextet(token, start + 2) << 14) |
+      (sextet(token, start + 3) << 8) |
+      (sextet(token, start + 4) << 2) |
+      (c5 >>> 4)) >>>
+    0;
   const low =
-    (((c(5) & 0xf) << 28) | (c(6) << 22) | (c(7) << 16) | (c(8) << 10) | (c(9) << 4) | (c(10) >>> 2)) >>> 0;
+    (((c5 & 0xf) << 28) |
+      (sextet(token, start + 6) << 22) |
+      (sextet(token, start + 7) << 16) |
+      (sextet(token, start + 8) << 10) |
+      (sextet(token, start + 9) << 4) |
+      (sextet(token, start + 10) >>> 2)) >>>
+    0;
   return { high, low };
 }
 
