@@ -3,6 +3,7 @@
 // claims do not list (before anything is sent), and hands the rest to the host.
 
 import { isPublicKey } from '../../lattice/keys.ts';
+import { missingCapabilityText } from '../../lattice/missing-capability.ts';
 import { LOGGING_CONTRACT, NUMBERGEN_CONTRACT, runBuiltin } from './builtins.ts';
 import type { ActorLogLevel, HostCallRequest } from './types.ts';
 
@@ -27,9 +28,7 @@ function isContractId(namespace: string): boolean {
 }
 
 export function missingCapability(actorId: string, contract: string): CallRefusedError {
-  return new CallRefusedError(
-    `Invocation not authorized: actor ${actorId} is missing capability claim for ${contract}`,
-  );
+  return new CallRefusedError(`Invocation not authorized: ${missingCapabilityText(actorId, contract)}`);
 }
 
 /**

@@ -1,9 +1,12 @@
 // One HTTP request through the actor: the request as the contract's HttpRequest, the call, and the
 // reply as what to send back. Failures become the 2022 provider's statuses: no answer in time (or
 // no host running the actor) is 503, an actor error or a reply that is not a valid HttpResponse
-// is 500; each with a short text body, the detail going to the provider's log.
+// is 500; each with a short text body, the detail going to the provider's log. A call refused for a
+// missing capability claim (the actor's call out, or this provider's call in) is 403 with a body
+// naming the claim, since the fix is to sign the actor with it.
 
 import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { findMissingCapability } from '../../lattice/missing-capability.ts';
 import { ActorCallError } from '../sdk/mod.ts';
 import {
   decodeHttpResponse,
@@ -59,9 +62,19 @@ function textReply(statusCode: number, text: string): Reply {
   return { statusCode, headers: { 'content-type': 'text/plain; charset=utf-8' }, body: `${text}\n` };
 }
 
+/** Names the claim and how to add it; built only from the key and contract ID the refusal names. */
+function missingClaimReply(actorId: string, contract: string): Reply {
+  return textReply(
+    403,
+    `Forbidden: missing capability claim: ${contract} (actor ${actorId} is not signed with it; sign it with wash claims sign --cap ${contract})`,
+  );
+}
+
 function failureReply(error: unknown, logFailure: FailureLog): Reply {
   if (error instanceof ActorCallError) {
     logFailure(error.message);
+    const missing = error.code === 'ACTOR_ERROR' ? findMissingCapability(error.message) : undefined;
+    if (missing !== undefined) return missingClaimReply(missing.actorId, missing.contract);
     switch (error.code) {
       case 'ACTOR_CALL_TIMEOUT':
         return textReply(503, 'Service Unavailable: the actor did not answer in time');

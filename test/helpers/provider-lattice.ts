@@ -113,8 +113,12 @@ export class ProviderLattice {
   }
 
   /** Starts the built actor `name` (actors/build) from a file; its public key once actor_started. */
-  async startActor(name: string, timeoutMs = 30_000): Promise<string> {
-    const bytes = builtActor(name);
+  startActor(name: string, timeoutMs = 30_000): Promise<string> {
+    return this.startSignedActor(builtActor(name), name, timeoutMs);
+  }
+
+  /** Starts a signed module or component (e.g. re-signed with other claims) from a file named `name`. */
+  async startSignedActor(bytes: Uint8Array, name: string, timeoutMs = 30_000): Promise<string> {
     const path = join(this.dir, `${name}.wasm`);
     writeFileSync(path, bytes);
     const actorId = verifySignedWasm(bytes).claims.sub;

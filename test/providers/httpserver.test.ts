@@ -12,6 +12,7 @@ import { KeyPair } from '../../lattice/keys.ts';
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
 import { invocationErrorReply, invocationReply, receiveInvocation } from '../../lattice/rpc.ts';
 import { eventually } from '../fixtures/providers/provider-test-kit.ts';
+import { signForTest, unsignedActor } from '../helpers/actors.ts';
 import { ctlRequest } from '../helpers/lattice-client.ts';
 import { freePort } from '../helpers/nats-server.ts';
 import { ACK, type ProviderArchive, ProviderLattice } from '../helpers/provider-lattice.ts';
@@ -316,6 +317,23 @@ describe('what the provider sends and how it reads replies (the fake actor)', ()
     await expect.poll(() => providerLogs(logged)).not.toEqual([]);
   });
 
+  test('a refusal told by another host is 403 with only the key and the claim, nothing else of the text', async () => {
+    const refused = KeyPair.create('module').publicKey;
+    fakeBehaviour = () => ({
+      error: `blob: Invocation not authorized: actor ${refused} is missing capability claim for wasmcloud:blobstore.\n    at secret (/srv/app.js:1:1) <b>`,
+    });
+    const response = await send(port);
+    expect(response.status).toBe(403);
+    expect(text(response)).toBe(
+      `Forbidden: missing capability claim: wasmcloud:blobstore (actor ${refused} is not signed with it; sign it with wash claims sign --cap wasmcloud:blobstore)\n`,
+    );
+    // A contract that is not a contract ID is not echoed: the generic 500.
+    fakeBehaviour = () => ({ error: `actor ${refused} is missing capability claim for <script>` });
+    const forged = await send(port);
+    expect(forged.status).toBe(500);
+    expect(text(forged)).toBe('Internal Server Error: the actor failed to handle the request\n');
+  });
+
   test('the provider keeps serving after all of that', async () => {
     fakeBehaviour = () => encodePayload({ statusCode: 204, header: {}, body: new Uint8Array() });
     expect((await send(port)).status).toBe(204);
@@ -358,6 +376,47 @@ describe('errors from real actors and missing ones', () => {
     expect(text(response)).toBe('Internal Server Error: the actor failed to handle the request\n');
     await expect.poll(() => providerLogs(/missing link definition .* on wasmcloud:keyvalue/)).not.toEqual([]);
     await deleteLink(kvcounterId);
+    await waitClosed(port);
+  }, 30_000);
+
+  test('a kvcounter whose claims lack wasmcloud:keyvalue: 403 naming the claim it needs', async () => {
+    const unprivileged = signForTest(unsignedActor('wasmbus-kvcounter'), {
+      name: 'kvcounter-unpriv',
+      caps: [CONTRACT],
+    });
+    const actorId = await lattice.startSignedActor(unprivileged.bytes, 'kvcounter-unpriv');
+    const port = await freePort();
+    await putLink(actorId, { port: String(port) });
+    await waitServing(port);
+    const response = await send(port);
+    expect(response.status).toBe(403);
+    expect(response.headers['content-type']).toBe('text/plain; charset=utf-8');
+    expect(text(response)).toBe(
+      `Forbidden: missing capability claim: wasmcloud:keyvalue (actor ${actorId} is not signed with it; sign it with wash claims sign --cap wasmcloud:keyvalue)\n`,
+    );
+    await expect
+      .poll(() =>
+        providerLogs(
+          /Invocation not authorized: actor M\w+ is missing capability claim for wasmcloud:keyvalue/,
+        ),
+      )
+      .not.toEqual([]);
+    await deleteLink(actorId);
+    await waitClosed(port);
+  }, 30_000);
+
+  test('an actor whose claims lack wasmcloud:httpserver: 403 naming that claim', async () => {
+    const notForHttp = signForTest(unsignedActor('wasmbus-echo'), { name: 'echo-no-http', caps: [] });
+    const actorId = await lattice.startSignedActor(notForHttp.bytes, 'echo-no-http');
+    const port = await freePort();
+    await putLink(actorId, { port: String(port) });
+    await waitServing(port);
+    const response = await send(port);
+    expect(response.status).toBe(403);
+    expect(text(response)).toBe(
+      `Forbidden: missing capability claim: wasmcloud:httpserver (actor ${actorId} is not signed with it; sign it with wash claims sign --cap wasmcloud:httpserver)\n`,
+    );
+    await deleteLink(actorId);
     await waitClosed(port);
   }, 30_000);
 
