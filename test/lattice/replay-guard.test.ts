@@ -116,6 +116,16 @@ describe('ReplayGuard', () => {
     expect(guard.admit({ high: 6000, low: 0 }, later)).toBe('full');
   });
 
+  it('takes over a region lock left held by a thread terminated while holding it', () => {
+    const guard = ReplayGuard.create({ window: WINDOW, capacity: REGION_ENTRIES, now: NOW });
+    // One region; its lock is the word after the 8-word header. Another thread held it and died.
+    Atomics.store(new Int32Array(guard.buffer), 8, 12345);
+    const started = Date.now();
+    expect(guard.admit({ high: 1, low: 1 }, NOW)).toBe('accepted');
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1_000); // waited for it to be stale first
+    expect(guard.admit({ high: 1, low: 1 }, NOW)).toBe('replayed'); // and released it after
+  });
+
   it('lets exactly one of two threads admitting the same fingerprints at once accept each', async () => {
     const count = 20_000;
     const guard = ReplayGuard.create({ window: WINDOW, capacity: 2 ** 16, now: NOW });
