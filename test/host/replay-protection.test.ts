@@ -55,12 +55,7 @@ beforeAll(async () => {
   writeFileSync(actorPath, builtActor('wasmbus-kvcounter'));
   testHost = await startTestHost({
     natsUrl: nats.url,
-    settings: {
-      latticePrefix: LATTICE,
-      clusterSeed: clusterKey.seed,
-      actorWorkers: '2',
-      allowFileLoad: 'true',
-    },
+    settings: { latticePrefix: LATTICE, clusterSeed: clusterKey.seed, actorWorkers: '2' },
   });
   signer = new InvocationSigner(clusterKey, testHost.id);
   const started = await ctlRequest(nc, subjects.ctl.launchActor(testHost.id), { actor_ref: actorPath });
