@@ -53,12 +53,10 @@ function mainCoreModule(definition: ComponentDefinition): WebAssembly.Module {
 }
 
 async function wasmbusKind(definition: WasmbusDefinition): Promise<KindResult> {
-  const instantiate = measure(
+  const instantiate = await measureAsync(
     'wasmbus module: instantiate',
-    () => new WasmbusInstance(definition.module, context),
-    {
-      iterationsPerRound: 50,
-    },
+    () => WasmbusInstance.create(definition.module, context, Number.POSITIVE_INFINITY),
+    50,
   );
   const raw = stubImports(definition.module);
   const rawInstantiate = raw
@@ -66,11 +64,11 @@ async function wasmbusKind(definition: WasmbusDefinition): Promise<KindResult> {
         iterationsPerRound: 50,
       })
     : undefined;
-  const instance = new WasmbusInstance(definition.module, context);
+  const instance = await WasmbusInstance.create(definition.module, context, Number.POSITIVE_INFINITY);
   const payload = Buffer.from('hello');
   const call = await measureAsync(
     'wasmbus module: call (Test.Echo)',
-    () => instance.invoke('Test.Echo', payload),
+    () => instance.invoke('Test.Echo', payload, Number.POSITIVE_INFINITY),
     2000,
   );
   // The raw ABI without JSPI or our bookkeeping: __guest_call answering through plain imports.

@@ -24,6 +24,7 @@ import type { Logger } from './log.ts';
 import { NatsConnectivity } from './nats-status.ts';
 import { ProviderSupervisor } from './providers/mod.ts';
 import { outboundCaller } from './rpc/outbound.ts';
+import { answerForWorker, reportRunaway } from './runaway.ts';
 import { ActorRuntime } from './runtime/mod.ts';
 import { createHostFolder, removeStaleHostFolders } from './temp-folder.ts';
 import { HOST_VERSION } from './version.ts';
@@ -155,6 +156,9 @@ export class Host {
         isLocalActor: (actorId) => actors?.find(actorId) !== undefined,
         invokeLocal: (actorId, operation, payload) => runtime.invoke(actorId, operation, payload),
       }),
+      // A worker stuck past a call's deadline cannot answer it: the reply goes out from here.
+      answerCall: (call) => answerForWorker(rpcNc, call, log),
+      onRunaway: (report) => reportRunaway(report, log, events),
     });
     // OCI_REGISTRY* credentials first; registries.put adds to and overrides them.
     const registries = new Map<string, RegistryCredential>();

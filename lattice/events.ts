@@ -171,6 +171,15 @@ export const eventDataSchemas = {
   refmap_set: z.looseObject({ oci_url: nonEmptyStringSchema, public_key: nonEmptyStringSchema }),
   invocation_succeeded: invocationEventSchema,
   invocation_failed: invocationEventSchema,
+  // wasmcloud-ts: an actor's call ran to its timeout (`timeout_ms`) and was stopped; its caller got
+  // ACTOR_TIMEOUT. `action` is `interrupted` (stopped at a yield point while its worker served
+  // other calls) or `worker_replaced` (code without yield points kept its worker busy).
+  actor_interrupted: z.looseObject({
+    public_key: nonEmptyStringSchema,
+    operation: z.string(),
+    timeout_ms: nonNegativeIntSchema,
+    action: nonEmptyStringSchema,
+  }),
   // wasmcloud-ts: a host's NATS connection is back. Nothing can be published while it is down, so
   // this one event tells both when it went (`disconnected_at`) and for how long. `connection` is
   // `control` or `rpc`; `server` the `host:port` it is connected to again.

@@ -1,17 +1,20 @@
 // Turns signed actor bytes into something a worker can instantiate: verify the claims,
-// cap the memory, compile once per module hash (a cache keyed by hash), and for components
+// cap the memory, add yield points to wasmbus modules (so a call stops at its timeout without
+// blocking its worker), compile once per module hash (a cache keyed by hash), and for components
 // transpile jco's glue and check that every import is one this host provides.
 
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { verifySignedWasm } from '../../lattice/claims.ts';
-import { LatticeError } from '../../lattice/errors.ts';
+import { errorMessage, LatticeError } from '../../lattice/errors.ts';
 import { asyncFunctions } from './component-instance.ts';
 import { ACTOR_CALL_INTERFACE, IMPORTED_OPERATIONS } from './contracts.ts';
 import { ActorLoadError } from './errors.ts';
 import { capMemory, MemoryCapError } from './memory-cap.ts';
 import type { LoadedActor } from './types.ts';
 import { WASI_INTERFACES } from './wasi-sandbox.ts';
+import { WasmDecodeError } from './wasm-reader.ts';
 import type { ActorDefinition } from './worker-protocol.ts';
+import { addYieldPoints, YIELD_MODULE, YIELD_NAME } from './yield-points.ts';
 
 /** The imports a wasmbus module may ask for (module `wasmbus`). */
 const WASMBUS_IMPORTS = new Set([
@@ -37,21 +40,46 @@ const COMPONENT_IMPORTS = new Set<string>([
 
 const withoutVersion = (name: string) => name.replace(/@[^@/]*$/, '');
 
-async function compileModule(bytes: Uint8Array, maxPages: number): Promise<WebAssembly.Module> {
+async function compileModule(
+  bytes: Uint8Array,
+  maxPages: number,
+  rewrite: (bytes: Uint8Array) => Uint8Array = (capped) => capped,
+): Promise<WebAssembly.Module> {
+  let capped: Uint8Array;
   try {
-    return await WebAssembly.compile(Uint8Array.from(capMemory(bytes, maxPages)));
+    capped = capMemory(bytes, maxPages);
+    return await WebAssembly.compile(Uint8Array.from(rewrite(capped)));
   } catch (error) {
     if (error instanceof MemoryCapError) throw new ActorLoadError('ACTOR_MEMORY_CAP', error.message);
-    throw new ActorLoadError(
-      'ACTOR_INVALID_WASM',
-      `the module does not compile: ${(error as Error).message}`,
-    );
+    if (error instanceof WasmDecodeError) {
+      // Bytes the module itself cannot compile with are an invalid module, not an instrumenting problem.
+      await WebAssembly.compile(Uint8Array.from(bytes)).catch((invalid: unknown) => {
+        throw new ActorLoadError(
+          'ACTOR_INVALID_WASM',
+          `the module does not compile: ${errorMessage(invalid)}`,
+        );
+      });
+      throw new ActorLoadError(
+        'ACTOR_NOT_INTERRUPTIBLE',
+        `the host cannot add yield points (how it stops a call at its timeout) to the module: ${error.message}`,
+      );
+    }
+    throw new ActorLoadError('ACTOR_INVALID_WASM', `the module does not compile: ${errorMessage(error)}`);
   }
 }
 
-async function prepareModule(bytes: Uint8Array, maxPages: number): Promise<ActorDefinition> {
-  const module = await compileModule(bytes, maxPages);
-  for (const { module: from, name } of WebAssembly.Module.imports(module)) {
+async function prepareModule(
+  bytes: Uint8Array,
+  maxPages: number,
+  yieldPoints: boolean,
+): Promise<ActorDefinition> {
+  const module = await compileModule(
+    bytes,
+    maxPages,
+    yieldPoints ? (capped) => addYieldPoints(capped) : undefined,
+  );
+  for (const { module: from, name, kind } of WebAssembly.Module.imports(module)) {
+    if (yieldPoints && from === YIELD_MODULE && name === YIELD_NAME && kind === 'function') continue; // ours
     if (from !== 'wasmbus' || !WASMBUS_IMPORTS.has(name)) {
       throw new ActorLoadError(
         'ACTOR_UNKNOWN_IMPORT',
@@ -111,10 +139,14 @@ export interface PreparedActor {
   definition: ActorDefinition;
 }
 
-/** Compiled definitions by module hash and memory cap: each module is compiled once. */
+/** Compiled definitions by module hash, memory cap and yield points: each module is compiled once. */
 const compiled = new Map<string, Promise<ActorDefinition>>();
 
-export async function prepareActor(bytes: Uint8Array, maxPages: number): Promise<PreparedActor> {
+export async function prepareActor(
+  bytes: Uint8Array,
+  maxPages: number,
+  yieldPoints = true,
+): Promise<PreparedActor> {
   let verified: ReturnType<typeof verifySignedWasm>;
   try {
     verified = verifySignedWasm(bytes);
@@ -122,11 +154,13 @@ export async function prepareActor(bytes: Uint8Array, maxPages: number): Promise
     if (error instanceof LatticeError) throw new ActorLoadError(error.code, error.message, { cause: error });
     throw error;
   }
-  const key = `${verified.hash}/${maxPages}`;
+  const key = `${verified.hash}/${maxPages}/${yieldPoints}`;
   let definition = compiled.get(key);
   if (!definition) {
     definition =
-      verified.kind === 'module' ? prepareModule(bytes, maxPages) : prepareComponent(bytes, maxPages);
+      verified.kind === 'module'
+        ? prepareModule(bytes, maxPages, yieldPoints)
+        : prepareComponent(bytes, maxPages);
     compiled.set(key, definition);
     definition.catch(() => compiled.delete(key)); // a failure is not cached
   }

@@ -13,5 +13,7 @@ export type {
   HostCallRequest,
   LoadedActor,
   LoadOptions,
+  RunawayReport,
   RuntimeOptions,
+  UnansweredCall,
 } from './types.ts';

@@ -40,6 +40,7 @@ export class ActorRuntime {
   readonly #maxPayloadBytes: number;
   readonly #actors = new Map<string, LoadedActor>();
   readonly #serves: boolean;
+  readonly #yieldPoints: boolean;
 
   constructor(options: RuntimeOptions) {
     this.#timeoutMs = options.invocationTimeoutMs ?? DEFAULT_INVOCATION_TIMEOUT_MS;
@@ -51,7 +52,10 @@ export class ActorRuntime {
       log: options.log ?? logToStderr,
       rpc: options.rpc && withReplayGuard(options.rpc, workers, this.#timeoutMs),
       stuckAfterMs: this.#timeoutMs,
+      answerCall: options.answerCall,
+      runaway: options.onRunaway,
     });
+    this.#yieldPoints = options.yieldPoints ?? true;
     this.#serves = options.rpc !== undefined;
   }
 
@@ -59,7 +63,7 @@ export class ActorRuntime {
   async load(bytes: Uint8Array, options: LoadOptions = {}): Promise<LoadedActor> {
     if (options.serve && !this.#serves)
       throw new TypeError('serving RPC needs the runtime to be given `rpc`');
-    const { actor, definition } = await prepareActor(bytes, this.#maxPages);
+    const { actor, definition } = await prepareActor(bytes, this.#maxPages, this.#yieldPoints);
     await this.#pool.load({
       type: 'load',
       actorId: actor.id,

@@ -46,6 +46,43 @@ export interface RuntimeOptions {
   log?: (entry: ActorLogEntry) => void;
   /** Lets workers serve their actors' RPC subjects from NATS themselves (the host sets it). */
   rpc?: WorkerRpcSettings;
+  /**
+   * Answers, through the host's NATS connection, a call served from NATS whose worker could not
+   * answer it (stuck past the deadline, or replaced). Without it such callers time out.
+   */
+  answerCall?: (call: UnansweredCall) => void;
+  /** Told when a call is stopped at its timeout or a worker is replaced for one (the host logs and publishes it). */
+  onRunaway?: (report: RunawayReport) => void;
+  /**
+   * Rewrites wasmbus modules with yield points (yield-points.ts), so a call is stopped at its
+   * deadline and a long call does not block its worker; default true. Tests turn it off to
+   * exercise the fallback, worker replacement.
+   */
+  yieldPoints?: boolean;
+}
+
+/** A call from NATS that the main thread answers in its worker's place. */
+export interface UnansweredCall {
+  replySubject: string;
+  invocationId: string;
+  actorId: string;
+  operation: string;
+  /** The InvocationResponse's `error`: the code, a colon, and what happened. */
+  error: string;
+}
+
+/** An actor call that ran to its timeout. */
+export interface RunawayReport {
+  actorId: string;
+  /** The operation it was running (a worker replaced for several calls names one of them). */
+  operation: string;
+  timeoutMs: number;
+  /**
+   * `interrupted`: stopped at a yield point, its worker served other calls all along;
+   * `worker_replaced`: code without yield points (a component) kept its worker busy, so the
+   * worker was terminated and replaced.
+   */
+  action: 'interrupted' | 'worker_replaced';
 }
 
 /** What a worker needs to serve invocations from NATS: its own connection and the trust list. */

@@ -1,8 +1,12 @@
 // One instance of a 2022 wasmbus module, speaking the waPC-style ABI of design.md. The guest's
 // `__host_call` is synchronous to it; JSPI suspends the whole wasm stack while the host call
-// awaits the lattice, so the worker keeps serving other instances meanwhile.
+// awaits the lattice, so the worker keeps serving other instances meanwhile. A module with yield
+// points (yield-points.ts) also suspends every few milliseconds and stops at its deadline
+// (interrupt.ts); every export is entered through JSPI, as the yield import needs.
 
 import { type ActorContext, callOut } from './actor-context.ts';
+import { CallClock } from './interrupt.ts';
+import { YIELD_MODULE, YIELD_NAME } from './yield-points.ts';
 
 const utf8 = new TextDecoder();
 const EMPTY = new Uint8Array(0);
@@ -16,6 +20,8 @@ export class WasmbusInstance {
   readonly #context: ActorContext;
   readonly #memory: WebAssembly.Memory;
   readonly #guestCall: (opLength: number, msgLength: number) => Promise<number>;
+  readonly #init: (() => Promise<unknown>) | undefined;
+  readonly #clock = new CallClock();
   // The call in progress: what __guest_request copies in, and what the guest answered.
   #operation: Uint8Array = EMPTY;
   #message: Uint8Array = EMPTY;
@@ -25,7 +31,18 @@ export class WasmbusInstance {
   #hostResponse: Uint8Array = EMPTY;
   #hostError: Uint8Array = EMPTY;
 
-  constructor(module: WebAssembly.Module, context: ActorContext) {
+  /** A new instance, initialised (`wapc_init` or `_start`) within `deadline` (ms since the epoch). */
+  static async create(
+    module: WebAssembly.Module,
+    context: ActorContext,
+    deadline: number,
+  ): Promise<WasmbusInstance> {
+    const instance = new WasmbusInstance(module, context);
+    if (instance.#init) await instance.#timed(deadline, instance.#init);
+    return instance;
+  }
+
+  private constructor(module: WebAssembly.Module, context: ActorContext) {
     this.#context = context;
     let memory: WebAssembly.Memory | undefined;
     const bytesAt = (ptr: number, len: number) => new Uint8Array(memory!.buffer, ptr, len);
@@ -73,7 +90,8 @@ export class WasmbusInstance {
       __host_error: (ptr: number) => bytesAt(ptr, this.#hostError.length).set(this.#hostError),
       __console_log: (ptr: number, len: number) => this.#context.log('info', text(ptr, len)),
     };
-    const instance = new WebAssembly.Instance(module, { wasmbus } as unknown as WebAssembly.Imports);
+    const imports = { wasmbus, [YIELD_MODULE]: { [YIELD_NAME]: this.#clock.import } };
+    const instance = new WebAssembly.Instance(module, imports as unknown as WebAssembly.Imports);
     const exports = instance.exports as Record<string, unknown>;
     if (!(exports.memory instanceof WebAssembly.Memory)) throw new Error('the module exports no memory');
     if (typeof exports.__guest_call !== 'function') throw new Error('the module exports no __guest_call');
@@ -83,9 +101,24 @@ export class WasmbusInstance {
       op: number,
       msg: number,
     ) => Promise<number>;
-    // wapc_init (or _start) runs once, before the first call.
+    // wapc_init (or _start) runs once, before the first call (see create).
     const init = exports.wapc_init ?? exports._start;
-    if (typeof init === 'function') (init as () => void)();
+    this.#init = typeof init === 'function' ? WebAssembly.promising(init as () => unknown) : undefined;
+  }
+
+  /** Runs `run` against `deadline`; a call stopped at a yield point rejects with ActorTimeoutError. */
+  async #timed<T>(deadline: number, run: () => Promise<T>): Promise<T> {
+    this.#clock.start(deadline);
+    try {
+      const result = await run();
+      // A guest that caught the interruption (exception handling) still timed out.
+      if (this.#clock.interrupted) throw this.#clock.interrupted;
+      return result;
+    } catch (error) {
+      throw this.#clock.interrupted ?? error;
+    } finally {
+      this.#clock.stop();
+    }
   }
 
   /** Bytes of linear memory in use, for the memory report. */
@@ -93,14 +126,17 @@ export class WasmbusInstance {
     return this.#memory.buffer.byteLength;
   }
 
-  /** Runs one operation; resolves with the guest's response, rejects with GuestError or a trap. */
-  async invoke(operation: string, payload: Uint8Array): Promise<Uint8Array> {
+  /**
+   * Runs one operation, to end by `deadline` (ms since the epoch); resolves with the guest's
+   * response, rejects with GuestError, a trap, or ActorTimeoutError.
+   */
+  async invoke(operation: string, payload: Uint8Array, deadline: number): Promise<Uint8Array> {
     this.#operation = Buffer.from(operation);
     this.#message = payload;
     this.#response = EMPTY;
     this.#guestError = '';
     try {
-      const ok = await this.#guestCall(this.#operation.length, payload.length);
+      const ok = await this.#timed(deadline, () => this.#guestCall(this.#operation.length, payload.length));
       if (ok !== 1)
         throw new GuestError(this.#guestError || `the actor failed ${operation} without saying why`);
       return this.#response;

@@ -1,11 +1,20 @@
 // The main thread's side of the workers: spreads invocations over them, answers their host
 // calls, enforces the invocation timeout, and replaces a worker that an actor has stuck
-// (a worker that does not answer a ping after a timeout), replaying its actors.
+// (a worker that does not answer a ping after a timeout), replaying its actors. A NATS call
+// still running past its deadline is answered from here (inflight-calls.ts), so its caller gets
+// ACTOR_TIMEOUT at the timeout even when the worker cannot answer.
 
 import { Worker } from 'node:worker_threads';
 import { CallSlots, createSlotBuffer } from './call-slots.ts';
-import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
-import type { ActorLogEntry, HostCallRequest, WorkerRpcSettings } from './types.ts';
+import { INVOCATION_ERROR_CODES, type InvocationErrorCode, InvocationFailedError } from './errors.ts';
+import { createInFlightBuffer, InFlightCalls, type TrackedCall } from './inflight-calls.ts';
+import type {
+  ActorLogEntry,
+  HostCallRequest,
+  RunawayReport,
+  UnansweredCall,
+  WorkerRpcSettings,
+} from './types.ts';
 import { type FromWorker, ownBytes, type ToWorker } from './worker-protocol.ts';
 
 const WORKER_ENTRY = new URL('./worker.ts', import.meta.url);
@@ -15,6 +24,10 @@ const LIVENESS_INTERVAL_MS = 25;
 const SUSPECT_AFTER_MS = 50;
 /** How long a worker has to answer a ping after one of its calls timed out, before it is replaced. */
 const PING_GRACE_MS = 250;
+/** How long past its deadline a NATS call may go unanswered by its worker before it is answered from here. */
+const ANSWER_GRACE_MS = 30;
+/** Calls answered from here that a worker is remembered for (to name the actors if it is replaced). */
+const OVERDUE_KEPT = 16;
 
 interface PendingCall {
   slot: number;
@@ -34,6 +47,10 @@ export interface PoolHooks {
   rpc?: WorkerRpcSettings | undefined;
   /** A busy worker that has not answered a ping for this long (plus a grace) is replaced. */
   stuckAfterMs: number;
+  /** Answers a NATS call whose worker did not (without it, such callers time out). */
+  answerCall?: ((call: UnansweredCall) => void) | undefined;
+  /** Told when a call is stopped at its timeout, or a worker is replaced for one. */
+  runaway?: ((report: RunawayReport) => void) | undefined;
 }
 
 /** How long a worker may take to close its NATS connection before it is terminated anyway. */
@@ -47,14 +64,19 @@ class WorkerHandle {
   readonly calls = new Map<number, PendingCall>();
   /** Calls the worker is serving from NATS right now (it counts them; we only read). */
   readonly rpcBusy: Int32Array;
+  /** Those calls' reply subjects and deadlines. */
+  readonly inflight: InFlightCalls;
+  /** NATS calls answered from here because they ran past their deadline. */
+  readonly overdue: TrackedCall[] = [];
   closed: (() => void) | undefined;
   /** The ping sent and not yet answered, if any. Messages are handled in order, so a call
    * posted after an unanswered ping has certainly not started. */
   ping: { id: number; sentAt: number } | undefined;
-  constructor(worker: Worker, slots: CallSlots, rpcBusy: Int32Array) {
+  constructor(worker: Worker, slots: CallSlots, rpcBusy: Int32Array, inflight: InFlightCalls) {
     this.worker = worker;
     this.slots = slots;
     this.rpcBusy = rpcBusy;
+    this.inflight = inflight;
   }
   get busy(): boolean {
     return this.calls.size > 0 || Atomics.load(this.rpcBusy, 0) > 0;
@@ -86,13 +108,18 @@ export class WorkerPool {
     this.#hooks = hooks;
     for (let i = 0; i < size; i++) this.#workers.push(this.#spawn());
     this.#liveness = setInterval(() => {
-      for (const handle of this.#workers) {
+      for (const handle of [...this.#workers]) {
         if (handle.busy && !handle.ping) handle.sendPing(this.#nextId++);
         if (handle.suspect) this.#takeBackQueued(handle);
-        // Calls served from NATS have no timer here: a worker serving one and silent past the
-        // timeout is stuck. (Posted calls are covered by their own timers and #checkAlive.)
+        if (Atomics.load(handle.rpcBusy, 0) === 0) continue;
+        // Calls served from NATS have no timer here: their deadlines are in the in-flight table.
+        // (Posted calls are covered by their own timers and #checkAlive.)
+        const overdue = this.#answerOverdue(handle);
         const silentFor = handle.ping ? Date.now() - handle.ping.sentAt : 0;
-        if (Atomics.load(handle.rpcBusy, 0) > 0 && silentFor > this.#hooks.stuckAfterMs + PING_GRACE_MS) {
+        if (
+          (overdue > 0 && silentFor > PING_GRACE_MS) ||
+          silentFor > this.#hooks.stuckAfterMs + PING_GRACE_MS
+        ) {
           this.#replace(handle, `it did not answer for ${silentFor} ms (an actor did not return)`);
         }
       }
@@ -104,13 +131,47 @@ export class WorkerPool {
     return this.#workers.length;
   }
 
+  /** Answers the worker's NATS calls that are past their deadline; how many there were. */
+  #answerOverdue(handle: WorkerHandle): number {
+    const overdue = handle.inflight.takeOverdue(Date.now() - ANSWER_GRACE_MS);
+    for (const call of overdue) {
+      this.#answer(
+        call,
+        INVOCATION_ERROR_CODES.timeout,
+        `${call.operation} on ${call.actorId} did not finish within its ${this.#hooks.stuckAfterMs} ms timeout`,
+      );
+      handle.overdue.push(call);
+    }
+    handle.overdue.splice(0, Math.max(0, handle.overdue.length - OVERDUE_KEPT));
+    return overdue.length;
+  }
+
+  #answer(call: TrackedCall, code: InvocationErrorCode, message: string): void {
+    this.#hooks.answerCall?.({
+      replySubject: call.replySubject,
+      invocationId: call.invocationId,
+      actorId: call.actorId,
+      operation: call.operation,
+      error: `${code}: ${message}`,
+    });
+  }
+
   #spawn(): WorkerHandle {
     const buffer = createSlotBuffer();
     const busy = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+    const inflight = createInFlightBuffer();
+    const workerData = {
+      slots: buffer,
+      busy,
+      inflight,
+      timeoutMs: this.#hooks.stuckAfterMs,
+      rpc: this.#hooks.rpc,
+    };
     const handle = new WorkerHandle(
-      new Worker(WORKER_ENTRY, { workerData: { slots: buffer, busy, rpc: this.#hooks.rpc } }),
+      new Worker(WORKER_ENTRY, { workerData }),
       new CallSlots(buffer),
       new Int32Array(busy),
+      new InFlightCalls(inflight),
     );
     handle.worker.on('message', (message: FromWorker) => this.#onMessage(handle, message));
     handle.worker.on('error', (error) => this.#replace(handle, `its worker failed: ${error.message}`));
@@ -157,6 +218,14 @@ export class WorkerPool {
       case 'closed':
         handle.closed?.();
         return;
+      case 'interrupted':
+        this.#hooks.runaway?.({
+          actorId: message.actorId,
+          operation: message.operation,
+          timeoutMs: message.timeoutMs,
+          action: 'interrupted',
+        });
+        return;
       case 'serving': {
         const pending = this.#serving.get(message.actorId);
         if (!pending) return;
@@ -183,11 +252,21 @@ export class WorkerPool {
 
   /**
    * Terminates a worker and puts a fresh one in its place. Calls it had not started go to
-   * another worker; the others fail, as they may have run in part.
+   * another worker; the others fail, as they may have run in part. `stuck` names the actor
+   * whose posted call stuck it, if known; NATS calls answered for it from here name theirs.
    */
-  #replace(handle: WorkerHandle, reason: string): void {
+  #replace(handle: WorkerHandle, reason: string, stuck?: { actorId: string; operation: string }): void {
     const index = this.#workers.indexOf(handle);
     if (index < 0 || this.#closed) return;
+    this.#reportReplaced(handle, stuck);
+    // Its other NATS calls cannot be answered by it any more: tell their callers now.
+    for (const call of handle.inflight.takeOverdue(Number.POSITIVE_INFINITY)) {
+      this.#answer(
+        call,
+        INVOCATION_ERROR_CODES.workerRestarted,
+        `${call.operation} on ${call.actorId}: the worker running it was replaced (${reason}); the call may be retried`,
+      );
+    }
     const replacement = this.#spawn();
     this.#workers[index] = replacement;
     // A load waiting on the old worker now waits on the new one, which replays it.
@@ -211,12 +290,28 @@ export class WorkerPool {
     handle.calls.clear();
   }
 
+  /** Reports each actor that stuck a worker about to be replaced (once per actor). */
+  #reportReplaced(handle: WorkerHandle, stuck: { actorId: string; operation: string } | undefined): void {
+    const seen = new Set<string>();
+    for (const call of stuck ? [stuck, ...handle.overdue] : handle.overdue) {
+      if (seen.has(call.actorId)) continue;
+      seen.add(call.actorId);
+      this.#hooks.runaway?.({
+        actorId: call.actorId,
+        operation: call.operation,
+        timeoutMs: this.#hooks.stuckAfterMs,
+        action: 'worker_replaced',
+      });
+    }
+  }
+
   /** After a timeout: a worker that cannot answer a ping is stuck in wasm and is replaced. */
-  #checkAlive(handle: WorkerHandle, actorId: string): void {
+  #checkAlive(handle: WorkerHandle, actorId: string, operation: string): void {
     if (!handle.ping) handle.sendPing(this.#nextId++);
     const ping = handle.ping;
     setTimeout(() => {
-      if (handle.ping === ping) this.#replace(handle, `actor ${actorId} did not return`);
+      if (handle.ping === ping)
+        this.#replace(handle, `actor ${actorId} did not return`, { actorId, operation });
     }, PING_GRACE_MS).unref();
   }
 
@@ -245,7 +340,7 @@ export class WorkerPool {
             `${call.operation} on ${call.actorId} timed out`,
           ),
         );
-        this.#checkAlive(handle, call.actorId);
+        this.#checkAlive(handle, call.actorId, call.operation);
       },
       Math.max(1, call.deadline - Date.now()),
     );
@@ -257,6 +352,7 @@ export class WorkerPool {
       actorId: call.actorId,
       operation: call.operation,
       payload: call.payload,
+      deadline: call.deadline,
     });
   }
 

@@ -32,7 +32,16 @@ export type ToWorker =
       serve: boolean;
     }
   | { type: 'unload'; actorId: string }
-  | { type: 'invoke'; id: number; slot: number; actorId: string; operation: string; payload: Uint8Array }
+  | {
+      type: 'invoke';
+      id: number;
+      slot: number;
+      actorId: string;
+      operation: string;
+      payload: Uint8Array;
+      /** When the call must have ended, in ms since the epoch. */
+      deadline: number;
+    }
   | { type: 'host-reply'; callId: number; ok: true; payload: Uint8Array }
   | { type: 'host-reply'; callId: number; ok: false; error: string }
   | { type: 'ping'; id: number }
@@ -46,6 +55,8 @@ export type FromWorker =
   | { type: 'log'; entry: ActorLogEntry }
   | { type: 'pong'; id: number }
   | { type: 'closed' }
+  /** A call of the actor reached its timeout and was stopped at a yield point (interrupt.ts). */
+  | { type: 'interrupted'; actorId: string; operation: string; timeoutMs: number }
   /** The worker has joined (error: could not join) the actor's RPC queue group. */
   | { type: 'serving'; actorId: string; error?: string };
 

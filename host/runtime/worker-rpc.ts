@@ -21,12 +21,28 @@ import { ReplayGuard, type ReplayWindow } from '../../lattice/replay-guard.ts';
 import { invocationErrorReply, invocationReply, receiveInvocation } from '../../lattice/rpc.ts';
 import { type LatticeSubjects, latticeSubjects } from '../../lattice/subjects.ts';
 import { NatsEventPublisher } from '../events.ts';
+import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
+import type { InFlightCalls } from './inflight-calls.ts';
 import type { WorkerRpcSettings } from './types.ts';
 
 /** What the worker lends the RPC server: its actors' claims and a way to run them. */
 export interface WorkerActors {
   capsOf(actorId: string): readonly string[] | undefined;
-  execute(actorId: string, operation: string, payload: Uint8Array): Promise<Uint8Array>;
+  execute(actorId: string, operation: string, payload: Uint8Array, deadline: number): Promise<Uint8Array>;
+}
+
+/** How calls are timed: each must end `timeoutMs` after it arrives, and is recorded in `calls` meanwhile. */
+export interface CallWatch {
+  calls: InFlightCalls;
+  timeoutMs: number;
+}
+
+/** The caller's error text: a timeout names its code, so the caller can tell it from other failures. */
+function replyError(error: unknown): string {
+  if (error instanceof InvocationFailedError && error.code === INVOCATION_ERROR_CODES.timeout) {
+    return `${error.code}: ${error.message}`;
+  }
+  return errorMessage(error);
 }
 
 function entity({ public_key, contract_id, link_name }: WasmCloudEntity) {
@@ -41,13 +57,15 @@ export class WorkerRpcServer {
   readonly #connection: Promise<{ nc: NatsConnection; chunks: ChunkStore; events: NatsEventPublisher }>;
   /** Calls being served now; the main thread reads it to know when to check this worker is alive. */
   readonly #busy: Int32Array;
+  readonly #watch: CallWatch;
   /** The host's table of accepted invocations, shared with its other workers; none without one. */
   readonly #replayGuard: ReplayGuard | undefined;
   readonly #replayWindow: ReplayWindow | undefined;
 
-  constructor(settings: WorkerRpcSettings, actors: WorkerActors, busy: Int32Array) {
+  constructor(settings: WorkerRpcSettings, actors: WorkerActors, busy: Int32Array, watch: CallWatch) {
     this.#actors = actors;
     this.#busy = busy;
+    this.#watch = watch;
     this.#subjects = latticeSubjects(settings.latticePrefix);
     this.#issuers = new Set(settings.clusterIssuers);
     this.#replayGuard = settings.replayGuard && new ReplayGuard(settings.replayGuard);
@@ -86,22 +104,35 @@ export class WorkerRpcServer {
 
   async #handle(chunks: ChunkStore, events: NatsEventPublisher, actorId: string, msg: Msg): Promise<void> {
     Atomics.add(this.#busy, 0, 1);
+    const deadline = Date.now() + this.#watch.timeoutMs;
     let invocation: Invocation | undefined;
     let reply: Uint8Array;
     let succeeded = false;
+    // Recorded while it runs, so the main thread can answer it if this worker gets stuck.
+    let tracked = -1;
     try {
       invocation = await receiveInvocation(msg.data, chunks);
       this.#check(actorId, invocation);
-      const result = await this.#actors.execute(actorId, invocation.operation, invocation.msg);
+      if (msg.reply) {
+        tracked = this.#watch.calls.track({
+          replySubject: msg.reply,
+          invocationId: invocation.id,
+          actorId,
+          operation: invocation.operation,
+          deadline,
+        });
+      }
+      const result = await this.#actors.execute(actorId, invocation.operation, invocation.msg, deadline);
       reply = await invocationReply(invocation.id, result, chunks);
       succeeded = true;
     } catch (error) {
-      const message = invocation ? errorMessage(error) : `deser error: ${errorMessage(error)}`;
+      const message = invocation ? replyError(error) : `deser error: ${errorMessage(error)}`;
       reply = invocationErrorReply(invocation?.id ?? '', message);
     } finally {
       Atomics.sub(this.#busy, 0, 1);
     }
-    if (msg.reply) msg.respond(reply);
+    // Not when the main thread has answered for this call already.
+    if (msg.reply && this.#watch.calls.finish(tracked)) msg.respond(reply);
     // On the next turn, so the reply is written out before the event is even built.
     const served = invocation;
     if (served) setImmediate(() => this.#publishOutcome(events, served, succeeded));

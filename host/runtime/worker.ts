@@ -1,7 +1,9 @@
 // The worker thread: holds the actors the runtime loaded, a pool of instances per actor, and
 // runs invocations — posted by the main thread, or, with RPC settings, taken straight from NATS
 // (worker-rpc.ts). Actors never run on the host's main thread: a stuck actor can only stall its
-// worker, which the runtime then replaces. Host calls go to the main thread and back.
+// worker, which the runtime then replaces. Host calls go to the main thread and back. Every call
+// has a deadline: a wasmbus module with yield points is stopped there (ACTOR_TIMEOUT) and reported
+// to the main thread as interrupted.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { DecodeError } from '../../lattice/errors.ts';
@@ -9,14 +11,24 @@ import { type ActorContext, CallRefusedError } from './actor-context.ts';
 import { CallSlots } from './call-slots.ts';
 import { ComponentActor, type ComponentInstance, UnknownOperationError } from './component-instance.ts';
 import { PayloadShapeError } from './contracts.ts';
-import { INVOCATION_ERROR_CODES, type InvocationErrorCode } from './errors.ts';
+import { INVOCATION_ERROR_CODES, type InvocationErrorCode, InvocationFailedError } from './errors.ts';
+import { InFlightCalls } from './inflight-calls.ts';
+import { ActorTimeoutError } from './interrupt.ts';
 import type { ActorLogLevel, HostCallRequest, WorkerRpcSettings } from './types.ts';
 import { GuestError, WasmbusInstance } from './wasmbus-instance.ts';
 import { type ActorDefinition, type FromWorker, ownBytes, type ToWorker } from './worker-protocol.ts';
 
 if (!parentPort) throw new Error('host/runtime/worker.ts runs as a worker thread');
 const port = parentPort;
-const data = workerData as { slots: SharedArrayBuffer; busy: SharedArrayBuffer; rpc?: WorkerRpcSettings };
+const data = workerData as {
+  slots: SharedArrayBuffer;
+  busy: SharedArrayBuffer;
+  /** The NATS calls in flight (inflight-calls.ts), read by the main thread when this worker is stuck. */
+  inflight: SharedArrayBuffer;
+  /** The invocation timeout: a NATS call's deadline is this long after it arrives. */
+  timeoutMs: number;
+  rpc?: WorkerRpcSettings;
+};
 const slots = new CallSlots(data.slots);
 
 function send(message: FromWorker): void {
@@ -44,25 +56,28 @@ function hostCall(request: HostCallRequest): Promise<Uint8Array> {
 type Instance = WasmbusInstance | ComponentInstance;
 
 class ActorSlot {
-  readonly #create: () => Promise<Instance>;
+  readonly #create: (deadline: number) => Promise<Instance>;
   readonly #maxConcurrency: number;
   readonly #idle: Instance[] = [];
   readonly #waiting: Array<(instance: Instance) => void> = [];
   #live = 0;
 
-  constructor(create: () => Promise<Instance>, maxConcurrency: number) {
+  constructor(create: (deadline: number) => Promise<Instance>, maxConcurrency: number) {
     this.#create = create;
     this.#maxConcurrency = maxConcurrency;
   }
 
-  /** An instance for one call: an idle one, a new one under the limit, or the next one freed. */
-  async acquire(): Promise<Instance> {
+  /**
+   * An instance for one call: an idle one, a new one under the limit (initialised by the call's
+   * deadline), or the next one freed.
+   */
+  async acquire(deadline = Number.POSITIVE_INFINITY): Promise<Instance> {
     const idle = this.#idle.pop();
     if (idle) return idle;
     if (this.#live < this.#maxConcurrency) {
       this.#live++;
       try {
-        return await this.#create();
+        return await this.#create(deadline);
       } catch (error) {
         this.#live--;
         throw error;
@@ -103,7 +118,10 @@ function load(actorId: string, definition: ActorDefinition, caps: string[], maxC
   if (definition.kind === 'module') {
     actors.set(
       actorId,
-      new ActorSlot(async () => new WasmbusInstance(definition.module, context), maxConcurrency),
+      new ActorSlot(
+        (deadline) => WasmbusInstance.create(definition.module, context, deadline),
+        maxConcurrency,
+      ),
     );
   } else {
     const component = new ComponentActor(definition, context);
@@ -134,9 +152,10 @@ async function invoke(
   actorId: string,
   operation: string,
   payload: Uint8Array,
+  deadline: number,
 ): Promise<void> {
   try {
-    await run(id, actorId, operation, payload);
+    await run(id, actorId, operation, payload, deadline);
   } finally {
     slots.release(slot, id);
   }
@@ -151,17 +170,35 @@ class ExecutionError extends Error {
   }
 }
 
-/** Runs one call on an instance of the actor; rejects with an ExecutionError. */
-async function execute(actorId: string, operation: string, payload: Uint8Array): Promise<Uint8Array> {
+/**
+ * Runs one call on an instance of the actor, to end by `deadline` (ms since the epoch); rejects
+ * with an ExecutionError, or an InvocationFailedError (ACTOR_TIMEOUT) for a call stopped at its
+ * deadline, which is also reported to the main thread as interrupted.
+ */
+async function execute(
+  actorId: string,
+  operation: string,
+  payload: Uint8Array,
+  deadline: number,
+): Promise<Uint8Array> {
   const slot = actors.get(actorId);
   if (!slot) throw new ExecutionError(INVOCATION_ERROR_CODES.notLoaded, `actor ${actorId} is not loaded`);
   let instance: Instance | undefined;
   try {
-    instance = await slot.acquire();
-    const reply = await instance.invoke(operation, payload);
+    instance = await slot.acquire(deadline);
+    const reply = await instance.invoke(operation, payload, deadline);
     slot.release(instance);
     return reply;
   } catch (error) {
+    if (error instanceof ActorTimeoutError) {
+      send({ type: 'interrupted', actorId, operation, timeoutMs: data.timeoutMs });
+      if (instance) slot.discard();
+      // An InvocationFailedError, so the RPC server names the code in the caller's error text.
+      throw new InvocationFailedError(
+        INVOCATION_ERROR_CODES.timeout,
+        `${operation} on ${actorId} ${error.message}`,
+      );
+    }
     const { code, message } = classify(error);
     // Answered errors leave the instance sound; anything else (a trap) may not have.
     if (
@@ -178,9 +215,15 @@ async function execute(actorId: string, operation: string, payload: Uint8Array):
   }
 }
 
-async function run(id: number, actorId: string, operation: string, payload: Uint8Array): Promise<void> {
+async function run(
+  id: number,
+  actorId: string,
+  operation: string,
+  payload: Uint8Array,
+  deadline: number,
+): Promise<void> {
   try {
-    const reply = await execute(actorId, operation, payload);
+    const reply = await execute(actorId, operation, payload, deadline);
     send({ type: 'result', id, ok: true, payload: ownBytes(reply) });
   } catch (error) {
     const { code, message } = error as ExecutionError;
@@ -196,6 +239,7 @@ const rpc = data.rpc
       data.rpc,
       { capsOf: (actorId) => actorCaps.get(actorId), execute },
       new Int32Array(data.busy),
+      { calls: new InFlightCalls(data.inflight), timeoutMs: data.timeoutMs },
     )
   : undefined;
 
@@ -235,7 +279,14 @@ port.on('message', (message: ToWorker) => {
     case 'invoke':
       // A call the main thread took back (this worker was stuck) runs elsewhere: skip it.
       if (slots.start(message.slot, message.id)) {
-        void invoke(message.id, message.slot, message.actorId, message.operation, message.payload);
+        void invoke(
+          message.id,
+          message.slot,
+          message.actorId,
+          message.operation,
+          message.payload,
+          message.deadline,
+        );
       }
       break;
     case 'host-reply': {

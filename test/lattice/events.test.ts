@@ -224,6 +224,11 @@ const catalogue: Record<
     },
     error: 'invalid invocation_failed event: data.bytes: must not be negative',
   },
+  actor_interrupted: {
+    valid: { public_key: ACTOR, operation: 'Loop.Forever', timeout_ms: 2000, action: 'interrupted' },
+    invalid: { public_key: ACTOR, operation: 'Loop.Forever', timeout_ms: -1, action: 'interrupted' },
+    error: 'invalid actor_interrupted event: data.timeout_ms: must not be negative',
+  },
   nats_reconnected: {
     valid: {
       connection: 'control',
@@ -347,7 +352,7 @@ describe('parseCloudEvent: envelope', () => {
 describe('parseCloudEvent: data of each event', () => {
   it('covers the whole §2.2 catalogue', () => {
     expect([...EVENT_NAMES].sort()).toEqual(Object.keys(catalogue).sort());
-    expect(EVENT_NAMES).toHaveLength(19);
+    expect(EVENT_NAMES).toHaveLength(20);
   });
 
   it.each(EVENT_NAMES)('%s: accepts complete data', (name) => {

@@ -232,6 +232,8 @@ export function describeEvent(event, names) {
       return `link ${data.link_name} defined: ${names.artifact(data.actor_id)} → ${names.artifact(data.provider_id)} (${data.contract_id})`;
     case 'linkdef_deleted':
       return `link ${data.link_name} deleted: ${names.artifact(data.actor_id)} → ${names.artifact(data.provider_id)} (${data.contract_id})`;
+    case 'actor_interrupted':
+      return `actor ${names.artifact(data.public_key)} hit its ${data.timeout_ms} ms timeout running ${data.operation} on ${host}: ${data.action === 'worker_replaced' ? 'its worker was replaced' : 'it was stopped'}`;
     case 'refmap_set':
       return `${data.oci_url} is ${names.artifact(data.public_key)}`;
     case 'nats_reconnected':
@@ -242,6 +244,7 @@ export function describeEvent(event, names) {
 }
 
 const FAILURES = new Set([
+  'actor_interrupted',
   'actor_start_failed',
   'actor_update_failed',
   'provider_start_failed',

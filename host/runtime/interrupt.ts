@@ -1,0 +1,62 @@
+// The `wasmcloud_ts.yield` import that yield-points.ts wires into a wasmbus module: called every
+// FUEL_PER_YIELD loop iterations and function entries. Past the call's deadline it throws, ending
+// the call with ACTOR_TIMEOUT (the instance is then discarded, as after a trap). Otherwise, once
+// the call has run for a slice since it last yielded, it suspends the call (JSPI) until the
+// worker's event loop has gone round once, so the worker keeps serving other calls while an actor
+// computes or loops. The worker thread is never blocked longer than a slice.
+
+/** How long a call runs before it lets the worker serve others. */
+export const YIELD_SLICE_MS = 4;
+
+/** The call ran past its deadline and was stopped at a yield point. */
+export class ActorTimeoutError extends Error {
+  override name = 'ActorTimeoutError';
+}
+
+/** One instance's clock: the deadline of the call it runs, and when it last let others run. */
+export class CallClock {
+  /** On the performance.now() timeline. */
+  #deadline = Number.POSITIVE_INFINITY;
+  #sliceEnd = Number.POSITIVE_INFINITY;
+  #timeoutMs = 0;
+  /** Set when a yield point stopped the running call. */
+  interrupted: ActorTimeoutError | undefined;
+  /** The function to import as `wasmcloud_ts.yield`. */
+  readonly import: WebAssembly.Suspending;
+
+  constructor() {
+    // Not async: a call that need not yield gets `undefined` back and is not suspended at all.
+    this.import = new WebAssembly.Suspending((() => this.#yield()) as () => Promise<void>);
+  }
+
+  /** Starts timing a call that must end by `deadline` (ms since the epoch). */
+  start(deadline: number): void {
+    const now = performance.now();
+    this.#timeoutMs = Math.max(0, Math.round(deadline - Date.now()));
+    this.#deadline = now + (deadline - Date.now());
+    this.#sliceEnd = now + YIELD_SLICE_MS;
+    this.interrupted = undefined;
+  }
+
+  stop(): void {
+    this.#deadline = Number.POSITIVE_INFINITY;
+    this.#sliceEnd = Number.POSITIVE_INFINITY;
+  }
+
+  #yield(): Promise<void> | undefined {
+    const now = performance.now();
+    if (now >= this.#deadline) {
+      this.interrupted ??= new ActorTimeoutError(
+        `was still running at its ${this.#timeoutMs} ms timeout and was stopped`,
+      );
+      throw this.interrupted;
+    }
+    if (now < this.#sliceEnd) return undefined;
+    return new Promise((resolve) =>
+      setImmediate(() => {
+        this.#sliceEnd = performance.now() + YIELD_SLICE_MS;
+        resolve();
+      }),
+    );
+  }
+}
