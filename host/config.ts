@@ -49,7 +49,11 @@ export const HOST_SETTINGS = {
   ...connectionSettings('rpc', 'RPC', 'actor and provider RPC'),
   ...connectionSettings('ctl', 'CTL', 'the control interface'),
   ...connectionSettings('provRpc', 'PROV_RPC', 'providers (handed to them at start-up)'),
-  tlsCaFile: { env: 'WASMCLOUD_TLS_CA_FILE', flag: 'tls-ca-file', help: 'CA certificate (PEM) for NATS TLS' },
+  tlsCaFile: {
+    env: 'WASMCLOUD_TLS_CA_FILE',
+    flag: 'tls-ca-file',
+    help: 'CA certificate (PEM) for NATS TLS; turns TLS on',
+  },
   rpcTimeoutMs: {
     env: 'WASMCLOUD_RPC_TIMEOUT_MS',
     flag: 'rpc-timeout-ms',
@@ -328,13 +332,29 @@ function connection(
   tls: boolean,
   caFile: string | undefined,
   name: string,
+  credentialsFrom: 'RPC' | 'CTL' | 'PROV_RPC',
 ): NatsConnectionSettings {
   const settings: NatsConnectionSettings = { url: `${host}:${port}`, name, reconnect: true };
   if (auth.jwt) settings.jwt = auth.jwt;
   if (auth.seed) settings.seed = auth.seed;
   if (auth.credsFile) settings.credsFile = auth.credsFile;
-  if (tls) settings.tls = caFile ? { caFile } : true;
+  // A CA file is only for TLS: giving one turns TLS on.
+  if (tls || caFile) settings.tls = caFile ? { caFile } : true;
+  // Named when the server refuses the credentials or its certificate is not trusted.
+  const variable = `WASMCLOUD_${credentialsFrom}`;
+  settings.sources = {
+    credentials: `${variable}_JWT and ${variable}_SEED, or ${variable}_CREDSFILE`,
+    tlsCa: 'WASMCLOUD_TLS_CA_FILE',
+  };
   return settings;
+}
+
+/** Whose credentials a connection that falls back to the RPC ones ends up with. */
+function credentialsOwner(
+  own: 'CTL' | 'PROV_RPC',
+  given: Array<string | undefined>,
+): 'RPC' | 'CTL' | 'PROV_RPC' {
+  return given.some((value) => value !== undefined) ? own : 'RPC';
 }
 
 const ADJECTIVES = ['bold', 'calm', 'dark', 'eager', 'fancy', 'gentle', 'misty', 'quiet', 'rapid', 'wild'];
@@ -374,6 +394,7 @@ export function resolveHostConfig(raw: RawSettings, labels: Record<string, strin
     s.rpcTls,
     s.tlsCaFile,
     `${friendlyName} rpc`,
+    'RPC',
   );
   const ctl = connection(
     s.ctlHost ?? s.rpcHost,
@@ -382,6 +403,7 @@ export function resolveHostConfig(raw: RawSettings, labels: Record<string, strin
     s.ctlTls ?? s.rpcTls,
     s.tlsCaFile,
     `${friendlyName} ctl`,
+    credentialsOwner('CTL', [s.ctlJwt, s.ctlSeed, s.ctlCredsfile]),
   );
   const providerRpc = connection(
     s.provRpcHost ?? s.rpcHost,
@@ -394,6 +416,7 @@ export function resolveHostConfig(raw: RawSettings, labels: Record<string, strin
     s.provRpcTls ?? s.rpcTls,
     s.tlsCaFile,
     'provider',
+    credentialsOwner('PROV_RPC', [s.provRpcJwt, s.provRpcSeed, s.provRpcCredsfile]),
   );
   return {
     latticePrefix: s.latticePrefix,

@@ -42,6 +42,8 @@ export const hostDataSchema = z
     lattice_rpc_user_seed: fieldWithDefault(z.string(), () => ''),
     lattice_rpc_url: nonEmptyStringSchema,
     lattice_rpc_tls: fieldWithDefault(tlsFlagSchema, () => false),
+    /** wasmcloud-ts: the CA (PEM file) the lattice's NATS certificate is signed by, when not a system CA. */
+    lattice_rpc_tls_ca_file: optionalField(z.string()),
     env_values: stringMapField(),
     instance_id: nonEmptyStringSchema,
     provider_key: nonEmptyStringSchema,

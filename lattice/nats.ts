@@ -8,6 +8,7 @@ import {
   type ConnectionOptions,
   connect,
   credsAuthenticator,
+  ErrorCode as NatsErrorCode,
   jwtAuthenticator,
   type NatsConnection,
   DebugEvents as NatsDebugEvents,
@@ -16,7 +17,7 @@ import {
   nkeyAuthenticator,
   type QueuedIterator,
 } from 'nats';
-import { LatticeError } from './errors.ts';
+import { errorMessage, LatticeError } from './errors.ts';
 
 export type {
   JetStreamClient,
@@ -61,6 +62,56 @@ export interface NatsConnectionSettings {
   reconnect?: boolean;
   /** Give up connecting after this many milliseconds; default 2000. */
   timeoutMs?: number;
+  /**
+   * Where the credentials and the TLS CA are set (`WASMCLOUD_CTL_JWT/SEED or …_CREDSFILE`), named
+   * when the server refuses them or its certificate is not trusted.
+   */
+  sources?: { credentials?: string; tlsCa?: string };
+}
+
+/** Node's codes for a server certificate the client does not trust. */
+const UNTRUSTED_CERTIFICATE_CODES = new Set([
+  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
+  'UNABLE_TO_GET_ISSUER_CERT',
+  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
+  'SELF_SIGNED_CERT_IN_CHAIN',
+  'DEPTH_ZERO_SELF_SIGNED_CERT',
+  'CERT_UNTRUSTED',
+  'CERT_SIGNATURE_FAILURE',
+  'CERT_HAS_EXPIRED',
+  'CERT_NOT_YET_VALID',
+  'ERR_TLS_CERT_ALTNAME_INVALID',
+]);
+
+/** A failed connect in one line: what went wrong and, for refused credentials or TLS, what to check. */
+function connectFailure(error: unknown, settings: NatsConnectionSettings): { code: string; reason: string } {
+  const code = (error as { code?: unknown } | undefined)?.code;
+  // nats.js quotes the server's -ERR text; Node appends advice about system CAs after a ';'.
+  const text = errorMessage(error)
+    .replace(/^'(.*)'$/, '$1')
+    .split(';')[0]!
+    .trim();
+  const credentials = settings.sources?.credentials ?? 'the user JWT and seed, or the creds file';
+  const tlsCa = settings.sources?.tlsCa ?? 'the TLS CA file';
+  if (code === NatsErrorCode.AuthorizationViolation)
+    return {
+      code: 'NATS_AUTH_REFUSED',
+      reason: `${text}: the server refused the credentials (check ${credentials})`,
+    };
+  if (code === NatsErrorCode.AuthenticationExpired || code === NatsErrorCode.AccountExpired)
+    return {
+      code: 'NATS_AUTH_EXPIRED',
+      reason: `${text}: the credentials have expired (check ${credentials})`,
+    };
+  if (typeof code === 'string' && UNTRUSTED_CERTIFICATE_CODES.has(code)) {
+    return {
+      code: 'NATS_TLS_UNTRUSTED',
+      reason: `the server's TLS certificate is not trusted (${text}; check ${tlsCa})`,
+    };
+  }
+  if (code === NatsErrorCode.ServerOptionNotAvailable && text === 'tls')
+    return { code: 'NATS_TLS_UNAVAILABLE', reason: 'TLS was asked for but the server does not offer it' };
+  return { code: 'NATS_CONNECT_FAILED', reason: text };
 }
 
 async function authenticatorFor(settings: NatsConnectionSettings): Promise<Authenticator | undefined> {
@@ -108,9 +159,11 @@ export async function connectNats(settings: NatsConnectionSettings): Promise<Nat
   try {
     return await connect(options);
   } catch (error) {
+    const { code, reason } = connectFailure(error, settings);
     throw new NatsConnectError(
-      'NATS_CONNECT_FAILED',
-      `cannot connect to NATS at ${[settings.url, ...(settings.moreUrls ?? [])].join(', ')}: ${(error as Error).message}`,
+      code,
+      `cannot connect to NATS at ${[settings.url, ...(settings.moreUrls ?? [])].join(', ')}: ${reason}`,
+      { cause: error },
     );
   }
 }

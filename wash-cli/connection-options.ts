@@ -16,6 +16,7 @@ export interface ConnectionFlags {
   ctlJwt?: string;
   ctlSeed?: string;
   ctlCredsfile?: string;
+  tlsCaFile?: string;
   latticePrefix?: string;
   timeoutMs?: string;
 }
@@ -29,6 +30,8 @@ export interface LatticeConnection {
   jwt?: string | undefined;
   seed?: string | undefined;
   credsFile?: string | undefined;
+  /** The CA that signed the server's TLS certificate (TLS on); otherwise TLS only if the server asks. */
+  tlsCaFile?: string | undefined;
 }
 
 const DEFAULT_CTL_HOST = '127.0.0.1';
@@ -49,6 +52,10 @@ export function addConnectionOptions(command: Command): Command {
     .option('--ctl-jwt <jwt>', 'NATS user JWT, used with --ctl-seed (env WASMCLOUD_CTL_JWT)')
     .option('--ctl-seed <seed>', 'NATS user nkey seed (env WASMCLOUD_CTL_SEED)')
     .option('--ctl-credsfile <file>', 'NATS .creds file holding a JWT and seed (env WASMCLOUD_CTL_CREDSFILE)')
+    .option(
+      '--tls-ca-file <file>',
+      "CA certificate (PEM) that signed the NATS server's TLS certificate (env WASMCLOUD_TLS_CA_FILE)",
+    )
     .option(
       '-x, --lattice-prefix <prefix>',
       `lattice to talk to (env WASMCLOUD_LATTICE_PREFIX, default ${DEFAULT_LATTICE_PREFIX})`,
@@ -112,6 +119,7 @@ export function resolveConnection(
     jwt,
     seed,
     credsFile: pick(flags.ctlCredsfile, '--ctl-credsfile', 'WASMCLOUD_CTL_CREDSFILE', env)?.value,
+    tlsCaFile: pick(flags.tlsCaFile, '--tls-ca-file', 'WASMCLOUD_TLS_CA_FILE', env)?.value,
   };
 }
 
@@ -122,8 +130,13 @@ export function openConnection(connection: LatticeConnection): Promise<NatsConne
     jwt: connection.jwt,
     seed: connection.seed,
     credsFile: connection.credsFile,
+    tls: connection.tlsCaFile === undefined ? undefined : { caFile: connection.tlsCaFile },
     name: 'wash',
     timeoutMs: Math.min(connection.timeoutMs, 5000),
+    sources: {
+      credentials: '--ctl-jwt and --ctl-seed, or --ctl-credsfile, or their WASMCLOUD_CTL_* variables',
+      tlsCa: '--tls-ca-file or WASMCLOUD_TLS_CA_FILE',
+    },
   });
 }
 

@@ -1,6 +1,7 @@
 // The HostData a provider process gets on stdin (protocol.md §6.1 step 3), built fresh for every
 // launch so a restarted provider gets the links of that moment.
 
+import { resolve } from 'node:path';
 import type { HostData } from '../../lattice/host-data.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { readCredsFile } from './creds-file.ts';
@@ -53,6 +54,10 @@ export function buildHostData(
     log_level: context.logLevel,
     structured_logging: context.structuredLogging,
   };
+  const tls = context.providerRpc.tls;
+  // Absolute: the provider runs in a directory of its own.
+  if (typeof tls === 'object' && tls.caFile !== undefined)
+    hostData.lattice_rpc_tls_ca_file = resolve(tls.caFile);
   if (launch.configuration !== undefined) hostData.config_json = launch.configuration;
   if (context.jsDomain !== undefined && context.jsDomain !== '') hostData.js_domain = context.jsDomain;
   return hostData;

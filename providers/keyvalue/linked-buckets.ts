@@ -6,7 +6,7 @@
 import { errorMessage } from '../../lattice/errors.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { connectNats, type KV, type NatsConnection } from '../../lattice/nats.ts';
-import type { Provider } from '../sdk/mod.ts';
+import { latticeConnectionSettings, type Provider } from '../sdk/mod.ts';
 import { BucketStore } from './bucket-store.ts';
 import { type KeyValueLinkSettings, keyValueLinkSettings } from './link-settings.ts';
 
@@ -90,14 +90,9 @@ export class LinkedBuckets {
 
   #latticeConnection(provider: Provider): Promise<NatsConnection> {
     const { hostData } = provider;
-    this.#lattice ??= connectNats({
-      url: hostData.lattice_rpc_url,
-      jwt: hostData.lattice_rpc_user_jwt,
-      seed: hostData.lattice_rpc_user_seed,
-      tls: hostData.lattice_rpc_tls,
-      reconnect: true,
-      name: `keyvalue ${provider.key} (buckets on the lattice)`,
-    }).catch((error: unknown) => {
+    this.#lattice ??= connectNats(
+      latticeConnectionSettings(hostData, `keyvalue ${provider.key} (buckets on the lattice)`),
+    ).catch((error: unknown) => {
       this.#lattice = undefined; // the next link tries again
       throw error;
     });

@@ -7,6 +7,7 @@ export { CHUNK_THRESHOLD_BYTES } from '../../lattice/chunking.ts';
 export { decodePayload, encodePayload } from '../../lattice/payload.ts';
 export { ActorCallError, type CallActorOptions } from './actor-client.ts';
 export { HostDataInputError, readHostData } from './host-data-input.ts';
+export { latticeConnectionSettings } from './lattice-connection.ts';
 export { createProviderLogger, type ProviderLogger, type ProviderLoggerOptions } from './provider-log.ts';
 export {
   ProviderStartupError,

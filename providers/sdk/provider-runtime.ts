@@ -6,7 +6,7 @@
 // flushed. A host may treat the first health reply as "the provider is ready for link messages".
 
 import { ChunkStore } from '../../lattice/chunking.ts';
-import { LatticeError } from '../../lattice/errors.ts';
+import { errorMessage, LatticeError } from '../../lattice/errors.ts';
 import type { HostData } from '../../lattice/host-data.ts';
 import { InvocationSigner } from '../../lattice/invocation-signer.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
@@ -16,6 +16,7 @@ import { ActorClient, type CallActorOptions } from './actor-client.ts';
 import { answerHealthChecks } from './health-responder.ts';
 import { type CheckedHostData, readHostData } from './host-data-input.ts';
 import { InvocationServer } from './invocation-server.ts';
+import { latticeConnectionSettings } from './lattice-connection.ts';
 import { decodeLinkMessage, plainLink } from './link-message.ts';
 import { LinkTable } from './link-table.ts';
 import { createProviderLogger, type ProviderLogger } from './provider-log.ts';
@@ -237,16 +238,11 @@ export async function startProvider(
   });
   let nc: NatsConnection;
   try {
-    nc = await connectNats({
-      url: hostData.lattice_rpc_url,
-      jwt: hostData.lattice_rpc_user_jwt,
-      seed: hostData.lattice_rpc_user_seed,
-      tls: hostData.lattice_rpc_tls,
-      name: `provider ${hostData.provider_key} (${hostData.link_name})`,
-      reconnect: true,
-    });
+    nc = await connectNats(
+      latticeConnectionSettings(hostData, `provider ${hostData.provider_key} (${hostData.link_name})`),
+    );
   } catch (error) {
-    return fail(exit, (error as Error).message, 'PROVIDER_CONNECT_FAILED');
+    return fail(exit, errorMessage(error), 'PROVIDER_CONNECT_FAILED');
   }
   const provider = new ProviderRuntime(checked, definition, nc, log, exit);
   // The host closes stdin when it stops or dies: a second guard besides the shutdown request.

@@ -1,9 +1,11 @@
 // Starts real `nats-server` processes on free ports for tests: one server, or a cluster of three
 // with JetStream, each in its own temporary store directory. Every process started here is stopped
 // by `stop()` (call it in afterAll), and killed when the test process exits, whatever happens.
+// A single server can be secured: decentralized JWT auth (operator mode, nats-auth.ts makes the
+// JWTs) and TLS (tls-certs.ts makes the certificates), written to a config file in its store.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -48,6 +50,52 @@ export interface NatsServerOptions {
   /** Server name; needed to tell cluster members apart. */
   name?: string;
   cluster?: { name: string; port: number; routes: number[] };
+  /** Operator mode: only users of these accounts may connect. */
+  operator?: NatsOperatorSettings;
+  /** TLS required of every client. */
+  tls?: NatsServerTls;
+}
+
+export interface NatsOperatorSettings {
+  /** The operator JWT (self-signed). */
+  operatorJwt: string;
+  /** Account JWTs by account public key, preloaded into the server's memory resolver. */
+  accounts: Record<string, string>;
+  /** The account (one of `accounts`) the server uses for its own traffic. */
+  systemAccount?: string;
+}
+
+export interface NatsServerTls {
+  certFile: string;
+  keyFile: string;
+  /** The CA that signed client certificates; with `verify`, clients must present one. */
+  caFile?: string;
+  verify?: boolean;
+}
+
+/** The config-file part of a secured server (ports and JetStream stay on the command line). */
+function securityConfig(options: NatsServerOptions): string {
+  const lines: string[] = [];
+  const quoted = (text: string) => JSON.stringify(text);
+  if (options.operator) {
+    lines.push(`operator: ${quoted(options.operator.operatorJwt)}`);
+    if (options.operator.systemAccount) lines.push(`system_account: ${options.operator.systemAccount}`);
+    lines.push('resolver: MEMORY', 'resolver_preload: {');
+    for (const [account, jwt] of Object.entries(options.operator.accounts))
+      lines.push(`  ${account}: ${quoted(jwt)}`);
+    lines.push('}');
+  }
+  if (options.tls) {
+    lines.push(
+      'tls {',
+      `  cert_file: ${quoted(options.tls.certFile)}`,
+      `  key_file: ${quoted(options.tls.keyFile)}`,
+    );
+    if (options.tls.caFile) lines.push(`  ca_file: ${quoted(options.tls.caFile)}`);
+    if (options.tls.verify) lines.push('  verify: true');
+    lines.push('  timeout: 2', '}');
+  }
+  return `${lines.join('\n')}\n`;
 }
 
 function waitForReady(child: ChildProcess, port: number): Promise<void> {
@@ -106,6 +154,11 @@ async function launch(port: number, options: NatsServerOptions): Promise<NatsSer
     );
     const routes = options.cluster.routes.map((route) => `nats://127.0.0.1:${route}`).join(',');
     if (routes) args.push('--routes', routes);
+  }
+  if (options.operator || options.tls) {
+    const configFile = join(storeDir, 'server.conf');
+    writeFileSync(configFile, securityConfig(options));
+    args.push('-c', configFile);
   }
   const spawnServer = async () => {
     const child = spawn('nats-server', args, { stdio: ['ignore', 'ignore', 'pipe'] });

@@ -68,6 +68,27 @@ describe('resolveHostConfig', () => {
     expect(config.allowedInsecure).toEqual(['localhost:5000', 'registry:5000']);
   });
 
+  test('a CA file turns TLS on for every connection; refusals name the credentials each one uses', () => {
+    const config = resolveHostConfig(
+      settingsFromEnv({
+        WASMCLOUD_TLS_CA_FILE: '/etc/nats/ca.pem',
+        WASMCLOUD_CTL_CREDSFILE: '/etc/ctl.creds',
+      }),
+      {},
+    );
+    for (const connection of [config.rpc, config.ctl, config.providerRpc])
+      expect(connection.tls).toEqual({ caFile: '/etc/nats/ca.pem' });
+    expect(config.rpc.sources?.credentials).toBe(
+      'WASMCLOUD_RPC_JWT and WASMCLOUD_RPC_SEED, or WASMCLOUD_RPC_CREDSFILE',
+    );
+    expect(config.ctl.sources?.credentials).toBe(
+      'WASMCLOUD_CTL_JWT and WASMCLOUD_CTL_SEED, or WASMCLOUD_CTL_CREDSFILE',
+    );
+    // Providers fall back to the RPC credentials here.
+    expect(config.providerRpc.sources?.credentials).toMatch(/^WASMCLOUD_RPC_JWT/);
+    expect(config.ctl.sources?.tlsCa).toBe('WASMCLOUD_TLS_CA_FILE');
+  });
+
   test('docs/host.md lists every setting with its variable and flag', () => {
     const doc = readFileSync(join(REPO_ROOT, 'docs', 'host.md'), 'utf8');
     for (const spec of Object.values(HOST_SETTINGS)) {
