@@ -1,6 +1,9 @@
 // Checks an incoming invocation in the order of protocol.md §3.3, with a named error for each
 // way it can be rejected. The token is verified with node:crypto (cached key objects).
-// Callers de-chunk first: the hash is checked over the full `msg`.
+// Callers de-chunk first: the hash is checked over the full `msg`. Our addition to §3.3, replay
+// protection: given a replay window, step 2 also requires the token's `iat` inside it, and
+// checkNotReplayed, called last, refuses a copy of an invocation already accepted
+// (lattice/replay-guard.ts; docs/host.md "Replay protection").
 
 import { LatticeError } from './errors.ts';
 import { entityUrl, type Invocation, invocationHash, isActorEntity, targetUrl } from './invocation.ts';
