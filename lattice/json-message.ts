@@ -3,6 +3,7 @@
 // field helpers those schemas share (optional fields that may be null, defaults, key shapes).
 
 import { z } from 'zod';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from './json-depth.ts';
 
 /** The outcome of decoding a message from outside: its value, or a message for a person. */
 export type ParseResult<T> = { ok: true; value: T } | { ok: false; error: string };
@@ -143,6 +144,8 @@ export function decodeJsonBytes(bytes: Uint8Array, what = 'request body'): Parse
   } catch {
     return { ok: false, error: `${what} is not valid JSON: it is not UTF-8 text` };
   }
+  if (jsonNestsDeeperThan(bytes))
+    return { ok: false, error: `${what} nests arrays or objects deeper than ${MAX_JSON_DEPTH} levels` };
   try {
     return { ok: true, value: JSON.parse(text) };
   } catch (error) {

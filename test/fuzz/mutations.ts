@@ -262,7 +262,7 @@ export function jsonBytes(valid: fc.Arbitrary<Json>): fc.Arbitrary<Uint8Array> {
     {
       weight: 1,
       arbitrary: fc
-        .integer({ min: 1_000, max: 200_000 })
+        .integer({ min: 600, max: 20_000 })
         .map((depth) => utf8.encode(`${'['.repeat(depth)}${']'.repeat(depth)}`)),
     },
   );
