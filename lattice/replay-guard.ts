@@ -9,9 +9,12 @@
 // (another `id`, which no signature covers; other padding bits in the base64url text), nobody
 // without the cluster key can make another, and as a SHA-512 output it needs no hashing of ours.
 //
-// Layout (Int32 words): a header, then per region a lock, the index of its oldest entry and its
-// entry count, then the entries (fingerprint high, low, accept second) region by region. A region
-// is a ring in accept order, so expired entries are always at its head.
+// Layout (Int32 words): a header, then per region a lock and its entry count, then the entries
+// (fingerprint high, low, accept second). A region keeps its live entries at its front in accept
+// order, so expired ones are always first and are dropped by moving the rest down. The entries
+// are stored in rows of 8 per region: the first 8 of every region, then the next 8, … So the
+// memory a host touches (and the OS commits) follows its busiest moment, not the table's size:
+// with at most 8 live entries in any region only the first 16th is ever written.
 
 /** Seconds an invocation's `iat` may be older than now, at least. */
 export const MIN_REPLAY_WINDOW_SECONDS = 30;
@@ -34,7 +37,9 @@ const H_MAGIC = 0;
 const H_REGIONS = 1;
 const H_REMEMBER = 2;
 const H_BASE = 3;
-const REGION_WORDS = 4; // lock, head, count, (unused)
+const REGION_WORDS = 2; // lock, count
+/** Entries of one region stored side by side before the next region's (a row holds 8 each). */
+const ROW_ENTRIES = 8;
 const ENTRY_WORDS = 3; // fingerprint high, fingerprint low, accept second (relative to the base)
 
 export interface ReplayWindow {
@@ -150,6 +155,7 @@ export class ReplayGuard {
   readonly buffer: SharedArrayBuffer;
   readonly #words: Int32Array;
   readonly #regionMask: number;
+  readonly #regions: number;
   readonly #remember: number;
   readonly #base: number;
   readonly #entriesStart: number;
@@ -176,6 +182,7 @@ export class ReplayGuard {
     if (Atomics.load(this.#words, H_MAGIC) !== MAGIC) throw new TypeError('not a replay guard table');
     const regions = this.#words[H_REGIONS]!;
     this.#regionMask = regions - 1;
+    this.#regions = regions;
     this.#remember = this.#words[H_REMEMBER]!;
     this.#base = this.#words[H_BASE]!;
     this.#entriesStart = HEADER_WORDS + regions * REGION_WORDS;
@@ -201,38 +208,52 @@ export class ReplayGuard {
     const { high, low } = fingerprint;
     const region = (low ^ (high >>> 7)) & this.#regionMask;
     const meta = HEADER_WORDS + region * REGION_WORDS;
-    const first = this.#entriesStart + region * REGION_ENTRIES * ENTRY_WORDS;
     const now = Math.floor(nowSeconds) - this.#base;
     this.#lock(meta);
     try {
-      let head = words[meta + 1]!;
-      let count = words[meta + 2]!;
-      // Drop the expired entries at the head: accepted earliest, they expire first.
-      while (count > 0 && now - words[first + head * ENTRY_WORDS + 2]! > this.#remember) {
-        head = (head + 1) & (REGION_ENTRIES - 1);
-        count--;
+      let count = words[meta + 1]!;
+      // Accepted earliest, the expired entries are the first ones: move the others down over them.
+      let expired = 0;
+      while (expired < count && now - words[this.#entry(region, expired) + 2]! > this.#remember) expired++;
+      if (expired > 0) {
+        for (let k = expired; k < count; k++) {
+          const from = this.#entry(region, k);
+          const to = this.#entry(region, k - expired);
+          words[to] = words[from]!;
+          words[to + 1] = words[from + 1]!;
+          words[to + 2] = words[from + 2]!;
+        }
+        count -= expired;
+        words[meta + 1] = count;
       }
-      words[meta + 1] = head;
-      words[meta + 2] = count;
       const highSigned = high | 0;
       const lowSigned = low | 0;
       for (let k = 0; k < count; k++) {
-        const entry = first + ((head + k) & (REGION_ENTRIES - 1)) * ENTRY_WORDS;
+        const entry = this.#entry(region, k);
         if (words[entry] === highSigned && words[entry + 1] === lowSigned) {
           // A clock set back can leave an expired entry behind a live one: only live ones count.
           if (now - words[entry + 2]! <= this.#remember) return 'replayed';
         }
       }
       if (count === REGION_ENTRIES) return 'full';
-      const entry = first + ((head + count) & (REGION_ENTRIES - 1)) * ENTRY_WORDS;
+      const entry = this.#entry(region, count);
       words[entry] = highSigned;
       words[entry + 1] = lowSigned;
       words[entry + 2] = now;
-      words[meta + 2] = count + 1;
+      words[meta + 1] = count + 1;
       return 'accepted';
     } finally {
       Atomics.store(words, meta, 0);
     }
+  }
+
+  /** The first word of a region's entry `slot`: rows of 8 entries per region, region by region. */
+  #entry(region: number, slot: number): number {
+    const row = slot >>> 3;
+    return (
+      this.#entriesStart +
+      ((row * this.#regions + region) * ROW_ENTRIES + (slot & (ROW_ENTRIES - 1))) * ENTRY_WORDS
+    );
   }
 
   #lock(meta: number): void {
