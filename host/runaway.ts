@@ -17,9 +17,9 @@ export function reportRunaway(report: RunawayReport, log: Logger, events: EventP
   const operation = JSON.stringify(report.operation.slice(0, OPERATION_SHOWN)).slice(1, -1);
   const what =
     report.action === 'interrupted'
-      ? 'stopped it at a yield point; its worker kept serving other calls'
-      : 'its worker did not yield, so the worker was replaced';
-  log.warn(`actor ${report.actorId} ran ${operation} to its ${report.timeoutMs} ms timeout: ${what}`, {
+      ? 'stopped at a yield point; its worker kept serving other calls'
+      : 'its worker did not yield and was replaced';
+  log.warn(`actor ${report.actorId} ran ${operation} into its ${report.timeoutMs} ms timeout: ${what}`, {
     actor: report.actorId,
   });
   events.publish('actor_interrupted', {

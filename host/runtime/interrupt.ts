@@ -18,7 +18,6 @@ export class CallClock {
   /** On the performance.now() timeline. */
   #deadline = Number.POSITIVE_INFINITY;
   #sliceEnd = Number.POSITIVE_INFINITY;
-  #timeoutMs = 0;
   /** Set when a yield point stopped the running call. */
   interrupted: ActorTimeoutError | undefined;
   /** The function to import as `wasmcloud_ts.yield`. */
@@ -32,7 +31,6 @@ export class CallClock {
   /** Starts timing a call that must end by `deadline` (ms since the epoch). */
   start(deadline: number): void {
     const now = performance.now();
-    this.#timeoutMs = Math.max(0, Math.round(deadline - Date.now()));
     this.#deadline = now + (deadline - Date.now());
     this.#sliceEnd = now + YIELD_SLICE_MS;
     this.interrupted = undefined;
@@ -47,7 +45,7 @@ export class CallClock {
     const now = performance.now();
     if (now >= this.#deadline) {
       this.interrupted ??= new ActorTimeoutError(
-        `was still running at its ${this.#timeoutMs} ms timeout and was stopped`,
+        'the call was still running at its deadline and was stopped',
       );
       throw this.interrupted;
     }

@@ -196,7 +196,7 @@ async function execute(
       // An InvocationFailedError, so the RPC server names the code in the caller's error text.
       throw new InvocationFailedError(
         INVOCATION_ERROR_CODES.timeout,
-        `${operation} on ${actorId} ${error.message}`,
+        `${operation} on ${actorId} was still running at its ${data.timeoutMs} ms timeout and was stopped`,
       );
     }
     const { code, message } = classify(error);

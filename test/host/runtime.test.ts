@@ -4,6 +4,7 @@ import {
   ActorRuntime,
   type HostCallRequest,
   INVOCATION_ERROR_CODES,
+  type RunawayReport,
 } from '../../host/runtime/mod.ts';
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
 import { builtActor, signForTest, unsignedActor } from '../helpers/actors.ts';
@@ -377,6 +378,7 @@ describe('limits and misbehaving actors', () => {
   let looper: string;
   let echo: string;
   let wasmbus: string;
+  const runaways: RunawayReport[] = [];
 
   beforeAll(async () => {
     runtime = new ActorRuntime({
@@ -384,6 +386,7 @@ describe('limits and misbehaving actors', () => {
       workers: 2,
       invocationTimeoutMs: 500,
       maxPayloadBytes: 64 * 1024,
+      onRunaway: (report) => runaways.push(report),
     });
     const component = signForTest(await misbehavingComponent(), { name: 'misbehave' });
     looper = (await runtime.load(component.bytes)).id;
@@ -412,11 +415,36 @@ describe('limits and misbehaving actors', () => {
     );
   });
 
-  it('stops a looping wasmbus module the same way', async () => {
+  it('stops a looping wasmbus module at a yield point, without replacing its worker', async () => {
     const error = await rejection(runtime.invoke(wasmbus, 'Test.Loop', new Uint8Array()));
     expect(error.code).toBe(INVOCATION_ERROR_CODES.timeout);
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    await expect
+      .poll(() => runaways.find((report) => report.actorId === wasmbus))
+      .toEqual({ actorId: wasmbus, operation: 'Test.Loop', timeoutMs: 500, action: 'interrupted' });
+    // No worker to wait for: the next call is answered at once.
     expect(Buffer.from(await runtime.invoke(wasmbus, 'Test.Echo', Buffer.from('ok'))).toString()).toBe('ok');
+  });
+
+  it('without yield points, a looping wasmbus module stops its worker, which is replaced', async () => {
+    const plain = new ActorRuntime({
+      hostCall: fakeHost().hostCall,
+      workers: 1,
+      // Long enough for the worker to start on a loaded machine before the first call times out.
+      invocationTimeoutMs: 3_000,
+      yieldPoints: false,
+      onRunaway: (report) => runaways.push(report),
+    });
+    try {
+      const { id } = await plain.load(builtActor('wasmbus-kvcounter'));
+      await plain.invoke(id, 'Test.Echo', Buffer.from('warm'));
+      const error = await rejection(plain.invoke(id, 'Test.Loop', new Uint8Array()));
+      expect(error.code).toBe(INVOCATION_ERROR_CODES.timeout);
+      await expect
+        .poll(() => runaways.find((report) => report.actorId === id), { timeout: 5_000 })
+        .toEqual({ actorId: id, operation: 'Test.Loop', timeoutMs: 3_000, action: 'worker_replaced' });
+    } finally {
+      await plain.close();
+    }
   });
 
   it("turns a component's trap and its err into error replies", async () => {
