@@ -16,7 +16,11 @@ export interface KeyValueLinkSettings {
   jsDomain?: string | undefined;
 }
 
-export class LinkSettingsError extends Error {}
+/** The link's values do not give usable bucket settings; the link is refused with this message. */
+export class LinkSettingsError extends Error {
+  readonly code = 'KEYVALUE_SETTINGS_INVALID';
+  override name = 'LinkSettingsError';
+}
 
 const BUCKET_NAME = /^[A-Za-z0-9_-]+$/;
 

@@ -20,6 +20,7 @@ export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccoun
 
 /** The link's values do not give a usable kubeconfig. */
 export class KubeConfigError extends Error {
+  readonly code = 'KUBECONFIG_INVALID';
   override name = 'KubeConfigError';
 }
 

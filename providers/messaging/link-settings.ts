@@ -26,7 +26,11 @@ export interface MessagingLinkSettings {
   seed?: string | undefined;
 }
 
-export class LinkSettingsError extends Error {}
+/** The link's values do not give a usable NATS connection; the link is refused with this message. */
+export class LinkSettingsError extends Error {
+  readonly code = 'MESSAGING_SETTINGS_INVALID';
+  override name = 'LinkSettingsError';
+}
 
 const connectionConfigSchema = z.looseObject({
   subscriptions: z.array(z.string()).default([]),
