@@ -2,6 +2,8 @@
 // registries send, and the manifest this client pushes for one wasmCloud artifact.
 
 import { z } from 'zod';
+import { errorMessage } from '../errors.ts';
+import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from '../json-depth.ts';
 import { describeIssues } from '../json-message.ts';
 import { OciError } from './errors.ts';
 import { ARTIFACT_MEDIA_TYPES, type ArtifactKind, OCI_MANIFEST_MEDIA_TYPE } from './media-types.ts';
@@ -25,14 +27,17 @@ export type ImageManifest = z.output<typeof imageManifestSchema>;
 
 /** Parses manifest bytes; OCI_BAD_MANIFEST names what is wrong. */
 export function parseImageManifest(bytes: Uint8Array, what: string): ImageManifest {
+  if (jsonNestsDeeperThan(bytes)) {
+    throw new OciError(
+      'OCI_BAD_MANIFEST',
+      `the manifest of ${what} nests deeper than ${MAX_JSON_DEPTH} levels; no image manifest does`,
+    );
+  }
   let json: unknown;
   try {
     json = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(bytes));
   } catch (error) {
-    throw new OciError(
-      'OCI_BAD_MANIFEST',
-      `the manifest of ${what} is not JSON: ${(error as Error).message}`,
-    );
+    throw new OciError('OCI_BAD_MANIFEST', `the manifest of ${what} is not JSON: ${errorMessage(error)}`);
   }
   const parsed = imageManifestSchema.safeParse(json);
   if (!parsed.success) {
