@@ -34,7 +34,7 @@ export const SLOW_CASE_MS = integerFromEnv('FUZZ_SLOW_MS', 3_000);
  * The vitest timeout of one property: room for FUZZ_RUNS cases at `msPerCase` each, and never less
  * than the suite's default, so `npm run fuzz` does not time out where the suite's count passes.
  */
-export function fuzzTimeout(msPerCase = 5): number {
+export function fuzzTimeout(msPerCase = 10): number {
   return Math.max(30_000, Math.ceil(FUZZ_RUNS * msPerCase) + 10_000);
 }
 

@@ -257,6 +257,6 @@ describe('provider archives (fuzz)', () => {
         fuzzParameters(),
       );
     },
-    fuzzTimeout(10),
+    fuzzTimeout(20),
   );
 });
