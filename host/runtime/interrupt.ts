@@ -6,7 +6,7 @@
 // computes or loops. The worker thread is never blocked longer than a slice.
 
 /** How long a call runs before it lets the worker serve others. */
-export const YIELD_SLICE_MS = 4;
+export const YIELD_SLICE_MS = 1;
 
 /** The call ran past its deadline and was stopped at a yield point. */
 export class ActorTimeoutError extends Error {

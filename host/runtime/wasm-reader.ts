@@ -19,6 +19,8 @@ export const InstructionKind = {
   End: 2,
   /** `call`, `return_call` or `ref.func`: a function index at `indexStart`..`indexEnd`. */
   FunctionIndex: 3,
+  /** `call_indirect`, `return_call_indirect`, `call_ref` or `return_call_ref`. */
+  IndirectCall: 4,
 } as const;
 export type InstructionKind = (typeof InstructionKind)[keyof typeof InstructionKind];
 
@@ -188,8 +190,6 @@ export class WasmReader {
       case 0x09: // rethrow (legacy): label
       case 0x0c: // br
       case 0x0d: // br_if
-      case 0x14: // call_ref: type
-      case 0x15: // return_call_ref: type
       case 0x18: // delegate (legacy): label
       case 0x20: // local.get
       case 0x21: // local.set
@@ -221,7 +221,11 @@ export class WasmReader {
       case 0x13: // return_call_indirect: type, table
         this.u32();
         this.u32();
-        return InstructionKind.Other;
+        return InstructionKind.IndirectCall;
+      case 0x14: // call_ref: type
+      case 0x15: // return_call_ref: type
+        this.u32();
+        return InstructionKind.IndirectCall;
       case 0x1c: {
         // select t*
         const count = this.u32();

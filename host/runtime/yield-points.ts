@@ -1,6 +1,6 @@
-// Makes a core module interruptible, as wasmtime's fuel does: at every function entry and every
-// loop header the rewritten module counts down a fuel global of its own, and when it reaches
-// zero calls the import `wasmcloud_ts.yield` and refills it. The import (interrupt.ts) ends a
+// Makes a core module interruptible, as wasmtime's fuel does: at every loop header and at the
+// entry of every function that calls, the rewritten module counts down a fuel global of its own,
+// and at zero calls the import `wasmcloud_ts.yield` and refills it. The import (interrupt.ts) ends a
 // call past its deadline and otherwise, every few milliseconds, suspends the call through JSPI so
 // the worker serves other calls meanwhile. Done once per module hash, after the claims are
 // verified; the module the actor signed is not changed, only what this host compiles.
@@ -16,7 +16,7 @@ import { InstructionKind, WasmDecodeError, WasmReader } from './wasm-reader.ts';
 export const YIELD_MODULE = 'wasmcloud_ts';
 export const YIELD_NAME = 'yield';
 /**
- * Function entries and loop iterations between two calls of the yield import. A tight loop
+ * Loop iterations and function entries between two calls of the yield import. A tight loop
  * iteration takes about a nanosecond and the import call ~100 ns, so this keeps the import under
  * 1 % of the time while it is still called every ~10–100 µs of work (bench/runaway.bench.ts).
  */
@@ -141,14 +141,20 @@ function funcIndex(r: WasmReader, patches: Patches, plan: Plan): void {
   renumber(r, patches, plan);
 }
 
-/** One function body, with a yield point at its entry and after every loop header. */
+/**
+ * One function body, with a yield point after every loop header and, when it calls anything, at
+ * its entry. A function that neither loops nor calls runs a bounded number of instructions (its
+ * branches only go forward), so it needs none: endless work needs a loop or a cycle of calls, and
+ * every function on such a cycle has its entry point.
+ */
 function instrumentBody(r: WasmReader, patches: Patches, plan: Plan): void {
   const groups = r.u32();
   for (let i = 0; i < groups; i++) {
     r.u32();
     r.valType();
   }
-  patches.insert(r.pos, plan.check);
+  const codeStart = r.pos;
+  if (callsAnything(new WasmReader(r.bytes, codeStart, r.end))) patches.insert(codeStart, plan.check);
   let last: InstructionKind = InstructionKind.Other;
   while (!r.done) {
     last = r.instruction();
@@ -156,6 +162,16 @@ function instrumentBody(r: WasmReader, patches: Patches, plan: Plan): void {
     else if (last === InstructionKind.FunctionIndex) renumber(r, patches, plan);
   }
   if (last !== InstructionKind.End) r.fail('a function body does not end with `end`');
+}
+
+function callsAnything(r: WasmReader): boolean {
+  while (!r.done) {
+    const kind = r.instruction();
+    if (kind === InstructionKind.IndirectCall) return true;
+    // ref.func is not a call, but counting it costs nothing worth saving.
+    if (kind === InstructionKind.FunctionIndex) return true;
+  }
+  return false;
 }
 
 function contentStart(bytes: Uint8Array, start: number, end: number): WasmReader {

@@ -55,7 +55,7 @@ function counter() {
 }
 
 async function instantiatePair(wat: string, imports: WebAssembly.Imports = {}) {
-  const bytes = await parse(wat);
+  const bytes = Uint8Array.from(await parse(wat));
   expect(WebAssembly.validate(bytes)).toBe(true);
   const yields = counter();
   const original = new WebAssembly.Instance(new WebAssembly.Module(bytes), imports);
@@ -195,9 +195,13 @@ describe('modules of each feature behave the same', () => {
     expect(text).toMatch(/\(elem \(;0;\) \(table \$tab\) \(i32\.const 0\) func \$double \$triple\)/);
   });
 
-  it('calls the yield import once per FUEL yield points, at loops and function entries', async () => {
+  it('calls the yield import once per FUEL yield points: loop headers and entries of functions that call', async () => {
     const wat = `(module
-      (func $leaf (result i32) (i32.const 1))
+      (func $leaf (export "leaf") (result i32) (i32.const 1))
+      (func $countdown (export "countdown") (param $n i32) (result i32)
+        (if (result i32) (i32.eqz (local.get $n))
+          (then (i32.const 0))
+          (else (i32.add (i32.const 1) (call $countdown (i32.sub (local.get $n) (i32.const 1)))))))
       (func (export "spin") (param $n i32) (result i32)
         (local $i i32)
         (loop $l
@@ -221,13 +225,20 @@ describe('modules of each feature behave the same', () => {
       yields.imports,
     );
     const exports = instance.exports as Record<string, (n: number) => number>;
+    // A function that neither loops nor calls has no yield point.
+    for (let i = 0; i < 1000; i++) exports.leaf!(0);
+    expect(yields.state.calls).toBe(0);
+    // 100,000 loop iterations, and no entry point: spin calls nothing.
     expect(exports.spin!(100_000)).toBe(100_000);
-    // 100,000 loop iterations + 1 function entry.
-    expect(yields.state.calls).toBe(Math.floor(100_001 / fuel));
+    expect(yields.state.calls).toBe(100_000 / fuel);
     yields.state.calls = 0;
+    // 50,001 loop headers and the entry of `calls` ($leaf has none): fuel carried over from spin.
     expect(exports.calls!(50_000)).toBe(50_000);
-    // Per round: the loop header and $leaf's entry, so twice the points; ± one for the carried fuel.
-    expect(Math.abs(yields.state.calls - Math.floor((2 * 50_000 + 2) / fuel))).toBeLessThanOrEqual(1);
+    expect(yields.state.calls).toBe(Math.floor(50_002 / fuel));
+    yields.state.calls = 0;
+    // Recursion, no loop: one point per entry.
+    expect(exports.countdown!(3_000)).toBe(3_000);
+    expect(Math.abs(yields.state.calls - 3_001 / fuel)).toBeLessThanOrEqual(1);
   });
 
   it('SIMD and relaxed SIMD', async () => {
