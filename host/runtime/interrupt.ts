@@ -3,9 +3,12 @@
 // the call with ACTOR_TIMEOUT (the instance is then discarded, as after a trap). Otherwise, once
 // the call has run for a slice since it last yielded, it suspends the call (JSPI) until the
 // worker's event loop has gone round once, so the worker keeps serving other calls while an actor
-// computes or loops. The worker thread is never blocked longer than a slice.
+// computes or loops: a call holds the worker thread for about a slice at a time.
 
-/** How long a call runs before it lets the worker serve others. */
+/**
+ * How long a call runs before it lets the worker serve others. bench/runaway.bench.ts: with two
+ * loops running, echo p50 on the same worker was 1.7 ms at 1 ms, 2.9 ms at 2 ms, 5.3 ms at 4 ms.
+ */
 export const YIELD_SLICE_MS = 1;
 
 /** The call ran past its deadline and was stopped at a yield point. */
