@@ -174,6 +174,53 @@ function callsAnything(r: WasmReader): boolean {
   return false;
 }
 
+/**
+ * The number of types the type section defines: a GC recursion group is one entry holding several
+ * types, and type indices count types, not entries.
+ */
+function countTypes(r: WasmReader): number {
+  const entries = r.u32();
+  let types = 0;
+  for (let i = 0; i < entries; i++) {
+    if (r.bytes[r.pos] === 0x4e) {
+      r.skip(1); // rec
+      const members = r.u32();
+      for (let j = 0; j < members; j++) subType(r);
+      types += members;
+    } else {
+      subType(r);
+      types++;
+    }
+  }
+  if (!r.done) r.fail('the type section has bytes after its last type');
+  return types;
+}
+
+/** A type: `sub` or `sub final` with its supertypes, then a function, struct or array type. */
+function subType(r: WasmReader): void {
+  const form = r.u8();
+  let composite = form;
+  if (form === 0x50 || form === 0x4f) {
+    const supertypes = r.u32();
+    for (let i = 0; i < supertypes; i++) r.u32();
+    composite = r.u8();
+  }
+  const fieldType = () => {
+    r.valType(); // packed i8 and i16 read as value types here
+    if (r.u8() > 1) r.fail('a field mutability is not 0 or 1');
+  };
+  if (composite === 0x60) {
+    for (let list = 0; list < 2; list++) {
+      const count = r.u32();
+      for (let i = 0; i < count; i++) r.valType();
+    }
+  } else if (composite === 0x5f) {
+    const fields = r.u32();
+    for (let i = 0; i < fields; i++) fieldType();
+  } else if (composite === 0x5e) fieldType();
+  else r.fail(`type form 0x${composite.toString(16)} is not known`);
+}
+
 function contentStart(bytes: Uint8Array, start: number, end: number): WasmReader {
   const r = new WasmReader(bytes, start + 1, end);
   r.u32(); // the section size, checked by wasmSections
@@ -223,7 +270,8 @@ export function addYieldPoints(bytes: Uint8Array, fuel: number = FUEL_PER_YIELD)
     const found = byId(id);
     return found ? contentStart(bytes, found.start, found.end).u32() : 0;
   };
-  const typeCount = countOf(SECTION.type);
+  const types = byId(SECTION.type);
+  const typeCount = types ? countTypes(contentStart(bytes, types.start, types.end)) : 0;
   const definedGlobals = countOf(SECTION.global);
   if (!byId(SECTION.code)) return bytes; // no code, nothing can loop
 
