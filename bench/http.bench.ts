@@ -318,7 +318,7 @@ export async function runHttpBench(): Promise<void> {
     const responder = start([RESPONDER, nats.url, SUBJECT]);
     const plain = start([BASELINE_SERVER, 'plain', String(plainPort)]);
     const viaNats = start([BASELINE_SERVER, 'nats', String(natsPort), nats.url, SUBJECT]);
-    const hostArgs = ['--rpc-port', String(nats.port), '--lattice-prefix', LATTICE];
+    const hostArgs = ['--rpc-port', String(nats.port), '--lattice-prefix', LATTICE, '--allow-file-load'];
     const host = spawn(
       process.execPath,
       [HOST_MAIN, ...hostArgs, '--cluster-seed', clusterKey.seed, '--log-level', 'warn'],

@@ -82,6 +82,7 @@ export async function runLatticeBench(): Promise<void> {
       clusterKey.seed,
       '--log-level',
       'warn',
+      '--allow-file-load',
     ],
     { stdio: ['ignore', 'ignore', 'inherit'] },
   );

@@ -1,6 +1,9 @@
 // Where actor modules and provider archives come from. A reference is a file path (absolute,
 // relative to the host's working directory, or a `file://` URL) or, when no such file exists, an
-// OCI reference (`registry[:port]/repository[:tag|@digest]`) pulled from its registry:
+// OCI reference (`registry[:port]/repository[:tag|@digest]`) pulled from its registry.
+// Files are read only where the FileLoadPolicy allows (WASMCLOUD_ALLOW_FILE_LOAD, off by default):
+// `file://…`, absolute and `./…` references are refused otherwise, and other references are then
+// OCI references only, so no refusal depends on whether a file exists. OCI references:
 // - `latest` (named, or implied by no tag) is refused unless WASMCLOUD_OCI_ALLOW_LATEST;
 // - registries are spoken to over HTTPS, except those in WASMCLOUD_OCI_ALLOWED_INSECURE;
 // - credentials come from `registries.put` and OCI_REGISTRY / _USER / _PASSWORD, read at each pull;
@@ -18,23 +21,17 @@ import type { ArtifactKind } from '../lattice/oci/media-types.ts';
 import { DEFAULT_MAX_ARTIFACT_BYTES, OciClient } from '../lattice/oci/oci-client.ts';
 import { normalizeRegistryName, parseOciReference, refuseLatest } from '../lattice/oci/reference.ts';
 import type { RegistryCredentials } from '../lattice/oci/registry-session.ts';
+import { ArtifactError } from './artifact-error.ts';
 import type { EventPublisher } from './events.ts';
+import { FileLoadPolicy } from './file-load-policy.ts';
 import type { LatticeData } from './lattice-data.ts';
 import type { Logger } from './log.ts';
 
 /** Artifacts larger than this are refused before they are read (a provider binary can be big). */
 export const MAX_ARTIFACT_BYTES = DEFAULT_MAX_ARTIFACT_BYTES;
 
-export class ArtifactError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.code = code;
-    this.name = 'ArtifactError';
-  }
-}
-
 export type { ArtifactKind };
+export { ArtifactError };
 
 export interface OciSettings {
   allowLatest: boolean;
@@ -75,9 +72,8 @@ async function fileSize(ref: string, path: string): Promise<number | undefined> 
   }
 }
 
-/** Reads an artifact file; throws an ArtifactError saying what was wrong. */
-export async function readArtifactFile(ref: string): Promise<Uint8Array> {
-  const path = pathOf(ref);
+/** Reads the artifact file at `path` (checked already) that `ref` names; throws an ArtifactError saying what was wrong. */
+async function readArtifactFile(ref: string, path: string): Promise<Uint8Array> {
   const size = await fileSize(ref, path);
   if (size === undefined) throw new ArtifactError('ARTIFACT_NOT_FOUND', `cannot read ${ref}: no such file`);
   if (size > MAX_ARTIFACT_BYTES) {
@@ -89,9 +85,9 @@ export async function readArtifactFile(ref: string): Promise<Uint8Array> {
   return new Uint8Array(await readFile(path));
 }
 
-/** Only a bare path can be an OCI reference: not `file://…`, not absolute, not `./…`. */
-function mayBeOciRef(ref: string): boolean {
-  return !ref.startsWith('file://') && !isAbsolute(ref) && !ref.startsWith('.');
+/** Only a bare path can be an OCI reference: `file://…`, absolute and `./…` name files. */
+function isFileReference(ref: string): boolean {
+  return ref.startsWith('file://') || isAbsolute(ref) || ref.startsWith('.');
 }
 
 function credentialsFor(
@@ -114,28 +110,55 @@ export class ArtifactSource {
   readonly #data: Pick<LatticeData, 'putRefmap'>;
   readonly #events: EventPublisher;
   readonly #log: Logger;
+  readonly #files: FileLoadPolicy;
 
-  constructor(oci: OciSettings, data: Pick<LatticeData, 'putRefmap'>, events: EventPublisher, log: Logger) {
+  constructor(
+    oci: OciSettings,
+    data: Pick<LatticeData, 'putRefmap'>,
+    events: EventPublisher,
+    log: Logger,
+    files: FileLoadPolicy = new FileLoadPolicy({ allowed: false, directories: [] }),
+  ) {
     this.#oci = oci;
     this.#cache = new BlobCache(oci.cacheDir);
     this.#data = data;
     this.#events = events;
     this.#log = log;
+    this.#files = files;
   }
 
-  /** The bytes `ref` names: a file when one exists there, else a pull of `kind` from a registry. */
+  /** The bytes `ref` names: an allowed file when one exists there, else a pull of `kind` from a registry. */
   async fetch(ref: string, kind: ArtifactKind): Promise<FetchedArtifact> {
-    const path = pathOf(ref);
-    if (!mayBeOciRef(ref) || (await fileSize(ref, path)) !== undefined) {
-      return { bytes: await readArtifactFile(ref), ociRef: undefined };
+    if (isFileReference(ref)) {
+      let path: string;
+      try {
+        path = pathOf(ref);
+      } catch (error) {
+        if (!this.#files.allowed) throw this.#files.refusal(ref);
+        throw new ArtifactError('ARTIFACT_BAD_REFERENCE', `cannot read ${ref}: ${errorMessage(error)}`);
+      }
+      // The policy is decided before the filesystem is touched: a refusal says nothing of what exists.
+      return { bytes: await readArtifactFile(ref, await this.#files.check(ref, path)), ociRef: undefined };
+    }
+    // A bare reference is a file only where files are allowed and one exists; else an OCI reference.
+    const fileAllowed = await this.#files.permits(resolve(ref));
+    if (fileAllowed) {
+      const path = await this.#files.check(ref, resolve(ref));
+      if ((await fileSize(ref, path)) !== undefined) {
+        return { bytes: await readArtifactFile(ref, path), ociRef: undefined };
+      }
     }
     let reference: ReturnType<typeof parseOciReference>;
     try {
       reference = parseOciReference(ref);
     } catch (error) {
-      // A ref whose first part looks like a host was most likely meant for a registry.
+      // A ref whose first part looks like a host was most likely meant for a registry: say why it is not one.
       const first = ref.split('/')[0] ?? '';
       const why = /[.:]|^localhost$/.test(first) && ref.includes('/') ? `; ${errorMessage(error)}` : '';
+      // Not an OCI reference, so maybe a file: refused as any file reference would be, where files are.
+      if (!fileAllowed) {
+        throw new ArtifactError('ARTIFACT_FILE_NOT_ALLOWED', `${this.#files.refusal(ref).message}${why}`);
+      }
       throw new ArtifactError('ARTIFACT_NOT_FOUND', `cannot read ${ref}: no such file${why}`);
     }
     try {

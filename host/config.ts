@@ -3,6 +3,7 @@
 // A bad value stops start-up with a message naming the variable or flag it came from.
 
 import { arch, availableParallelism, platform } from 'node:os';
+import { delimiter, resolve } from 'node:path';
 import { z } from 'zod';
 import { describeIssues } from '../lattice/json-message.ts';
 import { isPublicKey, KeyPair } from '../lattice/keys.ts';
@@ -10,10 +11,12 @@ import type { NatsConnectionSettings } from '../lattice/nats.ts';
 import { isSubjectToken } from '../lattice/subjects.ts';
 
 /** One setting: its environment variable, its flag, and what it holds (for `--help`). */
-interface SettingSpec {
+export interface SettingSpec {
   env: string;
   flag: string;
   help: string;
+  /** `switch`: the flag alone means true; `repeatable`: the flag may be given more than once. */
+  flagValue?: 'switch' | 'repeatable';
 }
 
 type ConnectionField = 'Host' | 'Port' | 'Jwt' | 'Seed' | 'Credsfile' | 'Tls';
@@ -80,6 +83,18 @@ export const HOST_SETTINGS = {
     env: 'WASMCLOUD_OCI_ALLOWED_INSECURE',
     flag: 'allowed-insecure',
     help: 'comma-separated registries that may be reached over plain HTTP',
+  },
+  allowFileLoad: {
+    env: 'WASMCLOUD_ALLOW_FILE_LOAD',
+    flag: 'allow-file-load',
+    help: 'start actors and providers from file paths and file:// URLs (true/false; default false)',
+    flagValue: 'switch',
+  },
+  allowFileLoadDirs: {
+    env: 'WASMCLOUD_ALLOW_FILE_LOAD_DIRS',
+    flag: 'allow-file-load-dir',
+    help: 'load files only from these directories (comma- or colon-separated; the flag repeats)',
+    flagValue: 'repeatable',
   },
   ociRegistry: {
     env: 'OCI_REGISTRY',
@@ -160,6 +175,18 @@ const millisecondsText = (minimum: number) =>
       z.number().int().min(minimum, `must be at least ${minimum}`).max(3_600_000, 'must be at most 3600000'),
     );
 
+/** Directories, comma- or path-delimiter-separated (`:` on Linux), made absolute from the working directory. */
+const directoryListText = z
+  .string()
+  .transform((text) =>
+    text
+      .split(new RegExp(`[,${delimiter}]`))
+      .map((item) => item.trim())
+      .filter((item) => item !== '')
+      .map((item) => resolve(item)),
+  )
+  .refine((directories) => directories.length > 0, 'expected at least one directory');
+
 const listText = z.string().transform((text) =>
   text
     .split(',')
@@ -233,6 +260,8 @@ const settingsSchema = z.object({
   jsDomain: z.string().refine(isSubjectToken, "expected a name without '.', '*', '>' or spaces").optional(),
   allowLatest: booleanText.default(false),
   allowedInsecure: listText.default([]),
+  allowFileLoad: booleanText.default(false),
+  allowFileLoadDirs: directoryListText.optional(),
   ociRegistry: z.string().min(1).optional(),
   ociRegistryUser: z.string().min(1).optional(),
   ociRegistryPassword: z.string().optional(),
@@ -256,6 +285,14 @@ const checkedSettingsSchema = settingsSchema.superRefine((settings, context) => 
     if (settings[name] !== undefined && settings.ociRegistry === undefined)
       context.addIssue({ code: 'custom', path: [name], message: 'set OCI_REGISTRY (--oci-registry) too' });
   }
+  // Directories narrow file loading; they do not turn it on behind the operator's back.
+  if (settings.allowFileLoadDirs !== undefined && !settings.allowFileLoad) {
+    context.addIssue({
+      code: 'custom',
+      path: ['allowFileLoadDirs'],
+      message: 'file loading is off: set WASMCLOUD_ALLOW_FILE_LOAD=true (--allow-file-load) too',
+    });
+  }
 });
 
 export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error';
@@ -278,6 +315,11 @@ export interface HostConfig {
   jsDomain: string | undefined;
   allowLatest: boolean;
   allowedInsecure: string[];
+  /**
+   * Whether actors and providers may be started from files (off by default, as in wasmCloud), and
+   * from which directories (absolute; empty: anywhere the host can read).
+   */
+  fileLoad: { allowed: boolean; directories: string[] };
   /** Credentials for one registry from OCI_REGISTRY, OCI_REGISTRY_USER and OCI_REGISTRY_PASSWORD. */
   ociRegistry: { registry: string; username: string | undefined; password: string | undefined } | undefined;
   providerShutdownDelayMs: number;
@@ -432,6 +474,7 @@ export function resolveHostConfig(raw: RawSettings, labels: Record<string, strin
     jsDomain: s.jsDomain,
     allowLatest: s.allowLatest,
     allowedInsecure: s.allowedInsecure,
+    fileLoad: { allowed: s.allowFileLoad, directories: s.allowFileLoadDirs ?? [] },
     ociRegistry:
       s.ociRegistry === undefined
         ? undefined

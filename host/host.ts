@@ -18,6 +18,7 @@ import { serveControlInterface } from './control/control-server.ts';
 import type { ControlContext, HostIdentity } from './control/types.ts';
 import { type Dashboard, startDashboard } from './dashboard/mod.ts';
 import { NatsEventPublisher } from './events.ts';
+import { describeFileLoad, FileLoadPolicy } from './file-load-policy.ts';
 import { HEARTBEAT_INTERVAL_MS, publishHeartbeat } from './heartbeat.ts';
 import { LatticeData } from './lattice-data.ts';
 import type { Logger } from './log.ts';
@@ -176,7 +177,13 @@ export class Host {
       data,
       events,
       log,
+      // Files only as the operator allows; the dashboard's uploads (files the host wrote) always.
+      new FileLoadPolicy(config.fileLoad, () => {
+        const uploads = dashboard?.uploadsDirectory;
+        return uploads === undefined ? [] : [uploads];
+      }),
     );
+    if (config.fileLoad.allowed) log.info(describeFileLoad(config.fileLoad));
     actors = new ActorSupervisor({ runtime, data, events, log, artifacts });
     providers = new ProviderSupervisor({
       hostId,

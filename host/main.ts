@@ -13,6 +13,7 @@ import {
   type RawSettings,
   resolveHostConfig,
   type SettingName,
+  type SettingSpec,
   settingsFromEnv,
 } from './config.ts';
 import { Host } from './host.ts';
@@ -40,10 +41,20 @@ function buildCommand(): Command {
     )
     .option('--label <key=value...>', 'a host label (repeatable)', [])
     .showHelpAfterError();
-  for (const spec of Object.values(HOST_SETTINGS)) {
-    command.addOption(new Option(`--${spec.flag} <value>`, `${spec.help} [${spec.env}]`));
-  }
+  for (const spec of Object.values(HOST_SETTINGS)) command.addOption(optionOf(spec));
   return command;
+}
+
+function optionOf(spec: SettingSpec): Option {
+  const help = `${spec.help} [${spec.env}]`;
+  if (spec.flagValue === 'switch') return new Option(`--${spec.flag} [value]`, help).preset('true');
+  if (spec.flagValue === 'repeatable') {
+    return new Option(`--${spec.flag} <value>`, help).argParser((value: string, previous?: string[]) => [
+      ...(previous ?? []),
+      value,
+    ]);
+  }
+  return new Option(`--${spec.flag} <value>`, help);
 }
 
 async function main(): Promise<void> {
@@ -53,6 +64,8 @@ async function main(): Promise<void> {
   for (const [name, spec] of Object.entries(HOST_SETTINGS) as [SettingName, { flag: string }][]) {
     const value = flags[camelOf(spec.flag)];
     if (typeof value === 'string') raw[name] = value;
+    // A repeated flag (--allow-file-load-dir a --allow-file-load-dir b) is a comma-separated list.
+    else if (Array.isArray(value)) raw[name] = value.join(',');
   }
   const config = resolveHostConfig(
     raw,

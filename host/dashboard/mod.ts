@@ -48,6 +48,8 @@ export interface Dashboard {
   /** Where a browser on this machine opens it. */
   readonly url: string;
   readonly port: number;
+  /** Where uploaded files are kept (undefined before the first): the host may always start from there. */
+  readonly uploadsDirectory: string | undefined;
   /** Tells the dashboard the lattice data changed (links or claims), so pages update. */
   latticeDataChanged(): void;
   close(): Promise<void>;
@@ -183,6 +185,9 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   return {
     url,
     port,
+    get uploadsDirectory() {
+      return uploads.directory;
+    },
     latticeDataChanged: scheduleBroadcast,
     close: () => {
       closing ??= (async () => {

@@ -22,13 +22,16 @@ export interface TestHostOptions {
 export async function startTestHost(options: TestHostOptions): Promise<TestHost> {
   const url = new URL(options.natsUrl);
   const config = resolveHostConfig(
-    // No dashboard unless a test asks for one (on a free port): port 4000 is for people.
+    // No dashboard unless a test asks for one (on a free port): port 4000 is for people. Tests start
+    // actors and providers from the files the build wrote, so file references are allowed unless a
+    // test says otherwise (allowFileLoad: 'false').
     {
       rpcHost: url.hostname,
       rpcPort: url.port,
       logLevel: 'debug',
       actorWorkers: '1',
       dashboardPort: 'off',
+      allowFileLoad: 'true',
       ...options.settings,
     },
     hostLabels({}, options.labels),

@@ -89,6 +89,25 @@ describe('resolveHostConfig', () => {
     expect(config.ctl.sources?.tlsCa).toBe('WASMCLOUD_TLS_CA_FILE');
   });
 
+  test('file references: off by default; WASMCLOUD_ALLOW_FILE_LOAD_DIRS takes commas or colons, made absolute', () => {
+    expect(resolveHostConfig({}, {}).fileLoad).toEqual({ allowed: false, directories: [] });
+    expect(resolveHostConfig(settingsFromEnv({ WASMCLOUD_ALLOW_FILE_LOAD: 'true' }), {}).fileLoad).toEqual({
+      allowed: true,
+      directories: [],
+    });
+    const config = resolveHostConfig(
+      settingsFromEnv({
+        WASMCLOUD_ALLOW_FILE_LOAD: 'yes',
+        WASMCLOUD_ALLOW_FILE_LOAD_DIRS: '/srv/actors, relative/dir:/opt/providers/../x,',
+      }),
+      {},
+    );
+    expect(config.fileLoad).toEqual({
+      allowed: true,
+      directories: ['/srv/actors', join(process.cwd(), 'relative', 'dir'), '/opt/x'],
+    });
+  });
+
   test('docs/host.md lists every setting with its variable and flag', () => {
     const doc = readFileSync(join(REPO_ROOT, 'docs', 'host.md'), 'utf8');
     for (const spec of Object.values(HOST_SETTINGS)) {
@@ -119,6 +138,15 @@ describe('resolveHostConfig', () => {
     [{ allowLatest: 'maybe' }, /WASMCLOUD_OCI_ALLOW_LATEST \(--allow-latest\): expected true or false/],
     [{ logLevel: 'loud' }, /WASMCLOUD_LOG_LEVEL \(--log-level\)/],
     [{ actorWorkers: '0' }, /WASMCLOUD_ACTOR_WORKERS \(--actor-workers\): must be at least 1/],
+    [{ allowFileLoad: 'maybe' }, /WASMCLOUD_ALLOW_FILE_LOAD \(--allow-file-load\): expected true or false/],
+    [
+      { allowFileLoadDirs: '/srv/actors' },
+      /WASMCLOUD_ALLOW_FILE_LOAD_DIRS \(--allow-file-load-dir\): file loading is off: set WASMCLOUD_ALLOW_FILE_LOAD=true \(--allow-file-load\) too/,
+    ],
+    [
+      { allowFileLoad: 'true', allowFileLoadDirs: ' , :' },
+      /WASMCLOUD_ALLOW_FILE_LOAD_DIRS \(--allow-file-load-dir\): expected at least one directory/,
+    ],
   ])('%o is refused, naming the variable and the flag', (raw, message) => {
     expect(() => resolveHostConfig(raw, {})).toThrow(HostConfigError);
     expect(() => resolveHostConfig(raw, {})).toThrow(message);
@@ -166,6 +194,27 @@ describe('the host process', () => {
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
     expect(run.stderr()).toMatch(/host N[A-Z2-7]{55} stopped/);
+  });
+
+  test('--allow-file-load alone turns file references on; --allow-file-load-dir repeats', async () => {
+    const alone = runHost(['--allow-file-load-dir', '/srv/actors']);
+    expect(await alone.exited).toBe(1);
+    expect(alone.stderr()).toMatch(/^error: invalid host configuration: WASMCLOUD_ALLOW_FILE_LOAD_DIRS/);
+    const run = runHost([
+      '--rpc-port',
+      String(nats.port),
+      '--allow-file-load',
+      '--allow-file-load-dir',
+      '/srv/actors',
+      '--allow-file-load-dir',
+      '/srv/providers',
+      '--lattice-prefix',
+      'cfgfiles',
+    ]);
+    await expect.poll(() => run.stderr(), { timeout: 15_000 }).toMatch(/host started: N/);
+    expect(run.stderr()).toContain('file references allowed from /srv/actors, /srv/providers');
+    run.child.kill('SIGTERM');
+    expect(await run.exited).toBe(0);
   });
 
   test('--help lists the flags with their environment variables', async () => {

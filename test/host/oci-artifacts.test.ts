@@ -75,10 +75,12 @@ beforeAll(async () => {
   [hostA, hostB] = await Promise.all([
     startTestHost({
       natsUrl: nats.url,
+      // Files are off, as on a production host: OCI references work regardless.
       settings: {
         latticePrefix: LATTICE,
         clusterSeed: clusterKey.seed,
         allowedInsecure: `${open.host}, ${locked.host}`,
+        allowFileLoad: 'false',
       },
     }),
     startTestHost({
@@ -305,8 +307,9 @@ describe('what a host refuses, and why', () => {
     );
     const malformed = `${open.host}/Echo:0.1.0`;
     expect(await launch(hostA, malformed)).toEqual(ACK);
+    // Files are off on this host, so it was no file either; why it is no OCI reference is said too.
     expect(await startFailure(events, malformed)).toMatch(
-      /^cannot read 127\.0\.0\.1:\d+\/Echo:0\.1\.0: no such file; .* the repository "Echo" must be lowercase$/,
+      /^cannot load 127\.0\.0\.1:\d+\/Echo:0\.1\.0: this host does not start actors or providers from files; .*--allow-file-load.*; .* the repository "Echo" must be lowercase$/,
     );
     // And the host answers as ever.
     expect(await instancesOf(echoId)).toBe(1);

@@ -66,6 +66,7 @@ function startHostProcess(natsPort: number): Promise<string> {
       LATTICE,
       '--label',
       'zone=test',
+      '--allow-file-load',
     ],
     { env: { ...process.env, WASMCLOUD_CLUSTER_SEED: clusterKey.seed }, stdio: ['ignore', 'pipe', 'pipe'] },
   );

@@ -104,6 +104,7 @@ describe('wash up --detached and wash down', () => {
       nats_url: `nats://127.0.0.1:${port}`,
       nats_started: true,
       lattice_prefix: 'uptest',
+      allow_file_load: true,
       kill_cmd: 'wash down',
       success: true,
     });
@@ -152,11 +153,13 @@ describe('wash up --detached and wash down', () => {
   it('uses a NATS server that is already running and leaves it running', async () => {
     const server = await startNatsServer();
     servers.push(server);
-    const up = await wash(['up', '-d', '--nats-port', String(server.port), '-o', 'json']);
+    const up = await wash(['up', '-d', '--nats-port', String(server.port)]);
     expect(up.code).toBe(0);
-    const info = JSON.parse(up.stdout) as Record<string, unknown>;
+    const info = JSON.parse(readFileSync(join(washHome(), 'up.json'), 'utf8')) as Record<string, unknown>;
     reportedPids.add(info.host_pid as number);
-    expect(info).toMatchObject({ nats_url: server.url, nats_started: false, lattice_prefix: 'default' });
+    expect(up.stdout).toContain(`${server.url} (already running)`);
+    // The host it starts is for local use: it may start actors and providers from files, and says so.
+    expect(up.stdout).toMatch(/^ {2}file references allowed \(local use\): --allow-file-load$/m);
     expect(info.nats_pid).toBeUndefined();
 
     const down = await wash(['down', '-o', 'json']);

@@ -38,7 +38,8 @@ export function planHost(flags: UpFlags): HostPlan {
     seedFrom(flags.hostSeed, 'WASMCLOUD_HOST_SEED', 'server', '--host-seed') ?? KeyPair.create('server');
   const clusterKey =
     seedFrom(flags.clusterSeed, 'WASMCLOUD_CLUSTER_SEED', 'cluster', '--cluster-seed') ?? clusterKeyForUp();
-  const args = ['--lattice-prefix', latticePrefix];
+  // A lattice for local use: actors and providers may be started from files (hosts refuse them by default).
+  const args = ['--lattice-prefix', latticePrefix, '--allow-file-load', 'true'];
   const pass = (flag: string, value: string | undefined) => {
     if (value !== undefined) args.push(`--${flag}`, value);
   };

@@ -29,6 +29,7 @@ export function readyText(plan: HostPlan, nats: ChosenNats, host: StartedHost, d
   return [
     `wasmCloud host ${detached ? 'running in the background' : 'started'}`,
     ...rows.map(([label, value]) => `  ${label.padEnd(width)}  ${value}`),
+    '  file references allowed (local use): --allow-file-load',
     '',
     'Try next:',
     `  wash ctl get hosts${flags}`,
@@ -50,6 +51,7 @@ export function readyJson(plan: HostPlan, nats: ChosenNats, host: StartedHost): 
     ...(nats.child ? { nats_pid: nats.child.pid } : {}),
     ...(host.log ? { host_log: host.log } : {}),
     ...(tail.dashboardUrl ? { dashboard_url: tail.dashboardUrl } : {}),
+    allow_file_load: true,
     kill_cmd: 'wash down',
   };
 }
