@@ -426,13 +426,15 @@ describe('limits and misbehaving actors', () => {
   });
 
   it('without yield points, a looping wasmbus module stops its worker, which is replaced', async () => {
+    // Its own list: the same actor key was interrupted in the test before.
+    const reports: RunawayReport[] = [];
     const plain = new ActorRuntime({
       hostCall: fakeHost().hostCall,
       workers: 1,
       // Long enough for the worker to start on a loaded machine before the first call times out.
       invocationTimeoutMs: 3_000,
       yieldPoints: false,
-      onRunaway: (report) => runaways.push(report),
+      onRunaway: (report) => reports.push(report),
     });
     try {
       const { id } = await plain.load(builtActor('wasmbus-kvcounter'));
@@ -440,7 +442,7 @@ describe('limits and misbehaving actors', () => {
       const error = await rejection(plain.invoke(id, 'Test.Loop', new Uint8Array()));
       expect(error.code).toBe(INVOCATION_ERROR_CODES.timeout);
       await expect
-        .poll(() => runaways.find((report) => report.actorId === id), { timeout: 5_000 })
+        .poll(() => reports.find((report) => report.actorId === id), { timeout: 5_000 })
         .toEqual({ actorId: id, operation: 'Test.Loop', timeoutMs: 3_000, action: 'worker_replaced' });
     } finally {
       await plain.close();
