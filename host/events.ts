@@ -2,6 +2,7 @@
 // key as source. Invocation events go to `wasmbus.rpcevt.{lattice}` (OTP ≥ 0.59), so the busy RPC
 // path never floods the subject every dashboard and wash follow.
 
+import { errorMessage } from '../lattice/errors.ts';
 import { cloudEvent, type EventData, type EventName } from '../lattice/events.ts';
 import { encodeJsonMessage } from '../lattice/json-message.ts';
 import type { NatsConnection } from '../lattice/nats.ts';
@@ -36,7 +37,7 @@ export class NatsEventPublisher implements EventPublisher {
       this.#nc.publish(subject, encodeJsonMessage(cloudEvent(name, this.#source, data)));
     } catch (error) {
       // A closed connection during shutdown: the event has nobody left to reach.
-      this.#log?.debug(`event ${name} not published: ${(error as Error).message}`);
+      this.#log?.debug(`event ${name} not published: ${errorMessage(error)}`);
     }
   }
 }

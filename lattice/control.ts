@@ -203,10 +203,15 @@ export const stopProviderRequestSchema = z
   .describe('stop-provider request');
 export type StopProviderRequest = z.output<typeof stopProviderRequestSchema>;
 
-/** `cmd.{host}.stop`; OTP ignores `timeout` (milliseconds). */
+/**
+ * `cmd.{host}.stop`. `host_id` is required: CIC always sends it, and a stop cannot be undone, so a
+ * body that does not name the host (`{}`, `{"timeout": null}`) is refused rather than obeyed; the
+ * host also checks it names itself. `timeout` is CIC's `Option<u64>`: absent or `null` is "none"
+ * (OTP ignores it either way); any other non-number is refused.
+ */
 export const stopHostRequestSchema = z
   .looseObject({
-    host_id: optionalField(z.string()),
+    host_id: hostKeySchema,
     timeout: optionalField(nonNegativeIntSchema),
   })
   .describe('stop-host request');
@@ -223,8 +228,17 @@ export const registryCredentialSchema = z.looseObject({
 export type RegistryCredential = z.output<typeof registryCredentialSchema>;
 
 /** `registries.put`: credentials keyed by registry server (or `bindle://server`). */
+// A registry is `host[:port]` (a DNS name is at most 253 characters) or `bindle://host[:port]`.
+const MAX_REGISTRY_NAME = 512;
+
 export const registriesPutRequestSchema = z
-  .record(z.string().min(1, 'a registry name must not be empty'), registryCredentialSchema)
+  .record(
+    z
+      .string()
+      .min(1, 'a registry name must not be empty')
+      .max(MAX_REGISTRY_NAME, `a registry name must be at most ${MAX_REGISTRY_NAME} characters`),
+    registryCredentialSchema,
+  )
   .describe('registries-put request');
 export type RegistriesPutRequest = z.output<typeof registriesPutRequestSchema>;
 

@@ -3,6 +3,7 @@
 // field helpers those schemas share (optional fields that may be null, defaults, key shapes).
 
 import { z } from 'zod';
+import { DISPLAY_VALUE_LIMIT, truncateForDisplay } from './display-text.ts';
 import { jsonNestsDeeperThan, MAX_JSON_DEPTH } from './json-depth.ts';
 
 /** The outcome of decoding a message from outside: its value, or a message for a person. */
@@ -56,18 +57,25 @@ const TYPE_PHRASES: Record<string, string> = {
 
 function describeValueType(value: unknown): string {
   if (value === null) return 'null';
+  // JSON.parse reads 1e400 as Infinity.
+  if (typeof value === 'number' && !Number.isFinite(value)) return 'a number too large to represent';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'an object';
   if (typeof value === 'boolean') return `${value}`;
   return `a ${typeof value}`;
 }
 
+/** Characters of an object key shown in a field path. */
+const MAX_PATH_KEY = 64;
+
 function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
-    else if (typeof key === 'string' && /^[A-Za-z_$][\w$]*$/.test(key)) out += out ? `.${key}` : key;
-    else out += `[${JSON.stringify(String(key))}]`; // label keys such as "hostcore.os"
+    else if (typeof key === 'string' && key.length <= MAX_PATH_KEY && /^[A-Za-z_$][\w$]*$/.test(key))
+      out += out ? `.${key}` : key;
+    // Label keys such as "hostcore.os"; keys come from outside, so a long one is cut.
+    else out += `[${JSON.stringify(truncateForDisplay(String(key), MAX_PATH_KEY))}]`;
   }
   return out;
 }
@@ -119,7 +127,10 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   const relevant = issues.filter(
     (issue) => issue.code === 'invalid_type' || !mistyped.has(formatPath(issue.path)),
   );
-  const shown = relevant.slice(0, MAX_REPORTED_ISSUES).map((issue) => describeIssue(issue));
+  // zod's own texts may quote keys from outside (`Unrecognized key: "…"`): each line is bounded.
+  const shown = relevant
+    .slice(0, MAX_REPORTED_ISSUES)
+    .map((issue) => truncateForDisplay(describeIssue(issue), DISPLAY_VALUE_LIMIT));
   const hidden = relevant.length - shown.length;
   return hidden > 0 ? `${shown.join('; ')}; and ${hidden} more` : shown.join('; ');
 }

@@ -227,6 +227,11 @@ function publicKeyObject(publicKey: string): KeyObject {
   return keyObject;
 }
 
+/** How many public keys have a KeyObject cached now (at most MAX_CACHED_VERIFIERS); for tests. */
+export function cachedVerifierCount(): number {
+  return verifierCache.size;
+}
+
 /** Verifies an Ed25519 signature made by `publicKey` (any kind). Throws KeyError if the key is malformed. */
 export function verifySignature(publicKey: string, data: Uint8Array, signature: Uint8Array): boolean {
   if (signature.length !== 64) return false;

@@ -6,6 +6,7 @@ export * from './claims.ts';
 export * from './control.ts';
 export * from './control-client.ts';
 export * from './control-outcomes.ts';
+export * from './display-text.ts';
 export * from './errors.ts';
 export * from './events.ts';
 export * from './host-data.ts';

@@ -8,6 +8,8 @@
 import { randomUUID } from 'node:crypto';
 import type { ActorClaims } from '../../lattice/claims.ts';
 import { verifySignedWasm } from '../../lattice/claims.ts';
+import { DISPLAY_ERROR_LIMIT, truncateForDisplay } from '../../lattice/display-text.ts';
+import { errorMessage } from '../../lattice/errors.ts';
 import type { ArtifactSource } from '../artifacts.ts';
 import type { EventPublisher } from '../events.ts';
 import type { ClaimsRecord, LatticeData } from '../lattice-data.ts';
@@ -128,7 +130,7 @@ export class ActorSupervisor {
       await this.#context.data.putClaims(actor.id, actorClaimsRecord(actor.claims));
       await this.#context.artifacts.recordStarted(fetched, actor.id);
       for (const instance of added) this.#publishStarted(actor, instance);
-      this.#context.log.info(`actor ${actor.name} (${actor.id}) started`, {
+      this.#context.log.info(`actor ${truncateForDisplay(actor.name)} (${actor.id}) started`, {
         instances: actor.instances.length,
       });
       return actor;
@@ -194,7 +196,8 @@ export class ActorSupervisor {
         instance_id: instance.instanceId,
       });
     }
-    this.#context.log.info(`actor ${actor.name} (${actor.id}) stopped ${stopping.length} instance(s)`, {
+    const name = truncateForDisplay(actor.name);
+    this.#context.log.info(`actor ${name} (${actor.id}) stopped ${stopping.length} instance(s)`, {
       remaining: actor.instances.length,
     });
   }
@@ -287,7 +290,7 @@ export class ActorSupervisor {
             public_key: actor.id,
             revision: actor.revision,
             instance_id: instance.instanceId,
-            reason: (error as Error).message,
+            reason: truncateForDisplay(errorMessage(error), DISPLAY_ERROR_LIMIT),
           });
         }
         throw error;

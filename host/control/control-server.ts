@@ -4,6 +4,7 @@
 // host keeps running.
 
 import { nack } from '../../lattice/control.ts';
+import { DISPLAY_ERROR_LIMIT, truncateForDisplay } from '../../lattice/display-text.ts';
 import { errorMessage } from '../../lattice/errors.ts';
 import { encodeJsonMessage } from '../../lattice/json-message.ts';
 import type { Msg, NatsConnection, Subscription } from '../../lattice/nats.ts';
@@ -55,11 +56,12 @@ export function serveControlInterface(
 ): Subscription[] {
   const { subscriptions, queueGroup } = subjects.ctl;
   const handle = (error: Error | null, msg: Msg) => {
-    if (error) return context.log.warn(`control subscription: ${error.message}`);
+    if (error) return context.log.warn(`control subscription: ${errorMessage(error)}`);
     void dispatch(context, subjects, msg)
       .catch((failure: unknown) => {
-        context.log.error(`control request on ${msg.subject} failed: ${errorMessage(failure)}`);
-        return nack(errorMessage(failure));
+        const reason = truncateForDisplay(errorMessage(failure), DISPLAY_ERROR_LIMIT);
+        context.log.error(`control request on ${msg.subject} failed: ${reason}`);
+        return nack(reason);
       })
       .then((reply) => {
         if (reply !== undefined && msg.reply) msg.respond(encodeJsonMessage(reply));

@@ -2,6 +2,8 @@
 // Each is validated, acknowledged at once, and carried out in the background; the outcome arrives
 // as an event (actor_started, actor_start_failed, provider_started, …). A request that can be
 // refused on the spot (nothing running under that key) gets `accepted: false` with the reason.
+// References and error text come from outside: they are bounded (`shown`, and `inBackground` for
+// errors) before they reach a log line, an event or a reply.
 
 import {
   ack,
@@ -15,16 +17,19 @@ import {
   stopProviderRequestSchema,
   updateActorRequestSchema,
 } from '../../lattice/control.ts';
+import { DISPLAY_ERROR_LIMIT, truncateForDisplay } from '../../lattice/display-text.ts';
 import { errorMessage } from '../../lattice/errors.ts';
 import { parseJsonMessage } from '../../lattice/json-message.ts';
 import type { HostCommand } from '../../lattice/subjects.ts';
 import type { RunningProvider } from '../providers/mod.ts';
 import type { ControlContext } from './types.ts';
 
-/** Runs work after the ack has gone out; failures are reported by `onError`, never thrown. */
+const shown = (value: string) => truncateForDisplay(value);
+
+/** Runs work after the ack has gone out; failures are reported by `onError` (bounded), never thrown. */
 function inBackground(work: () => Promise<unknown>, onError: (message: string) => void): void {
   setImmediate(() => {
-    work().catch((error: unknown) => onError(errorMessage(error)));
+    work().catch((error: unknown) => onError(truncateForDisplay(errorMessage(error), DISPLAY_ERROR_LIMIT)));
   });
 }
 
@@ -35,8 +40,8 @@ function launchActor(context: ControlContext, body: Uint8Array): CtlAck {
   inBackground(
     () => context.actors.start(actor_ref, count, annotations),
     (error) => {
-      context.log.warn(`actor ${actor_ref} failed to start: ${error}`);
-      context.events.publish('actor_start_failed', { actor_ref, error });
+      context.log.warn(`actor ${shown(actor_ref)} failed to start: ${error}`);
+      context.events.publish('actor_start_failed', { actor_ref: shown(actor_ref), error });
     },
   );
   return ack();
@@ -46,10 +51,11 @@ function stopActor(context: ControlContext, body: Uint8Array): CtlAck {
   const request = parseJsonMessage(stopActorRequestSchema, body);
   if (!request.ok) return nack(request.error);
   const { actor_ref, count, annotations } = request.value;
-  if (!context.actors.resolveKey(actor_ref)) return nack(`actor ${actor_ref} is not running on this host`);
+  if (!context.actors.resolveKey(actor_ref))
+    return nack(`actor ${shown(actor_ref)} is not running on this host`);
   inBackground(
     () => context.actors.stop(actor_ref, count, annotations),
-    (error) => context.log.warn(`stopping actor ${actor_ref} failed: ${error}`),
+    (error) => context.log.warn(`stopping actor ${shown(actor_ref)} failed: ${error}`),
   );
   return ack();
 }
@@ -62,7 +68,7 @@ function scaleActor(context: ControlContext, body: Uint8Array): CtlAck {
     () => context.actors.scale(actor_id, actor_ref, count, annotations),
     (error) => {
       context.log.warn(`scaling actor ${actor_id} failed: ${error}`);
-      context.events.publish('actor_start_failed', { actor_ref, error });
+      context.events.publish('actor_start_failed', { actor_ref: shown(actor_ref), error });
     },
   );
   return ack();
@@ -77,7 +83,7 @@ async function updateActor(context: ControlContext, body: Uint8Array): Promise<C
     await context.actors.update(actor_id, new_actor_ref);
     return ack();
   } catch (error) {
-    return nack(errorMessage(error));
+    return nack(truncateForDisplay(errorMessage(error), DISPLAY_ERROR_LIMIT));
   }
 }
 
@@ -94,7 +100,7 @@ function launchProvider(context: ControlContext, body: Uint8Array): CtlAck {
   if (findProvider(context, provider_ref, link_name)) {
     // As OTP: a second start of the same provider and link name is a no-op, not an error.
     context.log.warn(
-      `provider ${provider_ref} (link ${link_name}) is already running; not starting it again`,
+      `provider ${shown(provider_ref)} (link ${shown(link_name)}) is already running; not starting it again`,
     );
     return ack();
   }
@@ -111,8 +117,9 @@ function launchProvider(context: ControlContext, body: Uint8Array): CtlAck {
       await context.artifacts.recordStarted(fetched, started.id);
     },
     (error) => {
-      context.log.warn(`provider ${provider_ref} (link ${link_name}) failed to start: ${error}`);
-      context.events.publish('provider_start_failed', { provider_ref, link_name, error });
+      const [ref, link] = [shown(provider_ref), shown(link_name)];
+      context.log.warn(`provider ${ref} (link ${link}) failed to start: ${error}`);
+      context.events.publish('provider_start_failed', { provider_ref: ref, link_name: link, error });
     },
   );
   return ack();
@@ -123,7 +130,8 @@ function stopProvider(context: ControlContext, body: Uint8Array): CtlAck {
   if (!request.ok) return nack(request.error);
   const { provider_ref, link_name } = request.value;
   const provider = findProvider(context, provider_ref, link_name);
-  if (!provider) return nack(`provider ${provider_ref} (link ${link_name}) is not running on this host`);
+  if (!provider)
+    return nack(`provider ${shown(provider_ref)} (link ${shown(link_name)}) is not running on this host`);
   inBackground(
     () => context.providers.stop(provider.id, provider.linkName),
     (error) => context.log.warn(`stopping provider ${provider.id} failed: ${error}`),
@@ -131,11 +139,19 @@ function stopProvider(context: ControlContext, body: Uint8Array): CtlAck {
   return ack();
 }
 
-/** OTP acks, then about 100 ms later stops everything; `timeout` is accepted and, as there, unused. */
+/**
+ * OTP acks, then about 100 ms later stops everything; `timeout` is accepted and, as there, unused.
+ * Only a well-formed request naming this host stops it: an empty body, `{}` or another host's key
+ * is refused (a stop cannot be taken back).
+ */
 function stopHost(context: ControlContext, body: Uint8Array): CtlAck {
-  // An empty body is fine: every field is optional.
-  const request = body.length === 0 ? undefined : parseJsonMessage(stopHostRequestSchema, body);
-  if (request && !request.ok) return nack(request.error);
+  const request = parseJsonMessage(stopHostRequestSchema, body);
+  if (!request.ok) return nack(request.error);
+  const { hostId } = context.host;
+  if (request.value.host_id !== hostId)
+    return nack(
+      `invalid stop-host request: host_id: names ${request.value.host_id}, but this is host ${hostId}`,
+    );
   setTimeout(() => context.stopHost(), 100);
   return ack();
 }

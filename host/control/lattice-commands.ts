@@ -1,6 +1,7 @@
 // The control requests any host may answer (protocol.md §1.4): link put/del (one host, by queue
 // group), registry credentials (every host), and auctions (every host that qualifies; the rest
-// stay silent, so an empty auction result is normal).
+// stay silent, so an empty auction result is normal). Values from the request are bounded
+// (truncateForDisplay) before they reach a log line or a reply.
 
 import {
   type ActorAuctionReply,
@@ -14,6 +15,7 @@ import {
   providerAuctionRequestSchema,
   registriesPutRequestSchema,
 } from '../../lattice/control.ts';
+import { DISPLAY_ERROR_LIMIT, truncateForDisplay } from '../../lattice/display-text.ts';
 import { errorMessage } from '../../lattice/errors.ts';
 import { parseJsonMessage } from '../../lattice/json-message.ts';
 import type { ControlContext } from './types.ts';
@@ -28,7 +30,7 @@ export async function putLink(context: ControlContext, body: Uint8Array): Promis
     context.events.publish('linkdef_set', stored);
     return ack();
   } catch (error) {
-    return nack(`cannot store the link: ${errorMessage(error)}`);
+    return nack(`cannot store the link: ${truncateForDisplay(errorMessage(error), DISPLAY_ERROR_LIMIT)}`);
   }
 }
 
@@ -38,11 +40,14 @@ export async function deleteLink(context: ControlContext, body: Uint8Array): Pro
   const { actor_id, contract_id, link_name } = request.value;
   try {
     const deleted = await context.data.deleteLink(actor_id, contract_id, link_name);
-    if (!deleted) return nack(`no link for actor ${actor_id} on ${contract_id} (link ${link_name})`);
+    if (!deleted) {
+      const [contract, link] = [truncateForDisplay(contract_id), truncateForDisplay(link_name)];
+      return nack(`no link for actor ${actor_id} on ${contract} (link ${link})`);
+    }
     context.events.publish('linkdef_deleted', deleted);
     return ack();
   } catch (error) {
-    return nack(`cannot delete the link: ${errorMessage(error)}`);
+    return nack(`cannot delete the link: ${truncateForDisplay(errorMessage(error), DISPLAY_ERROR_LIMIT)}`);
   }
 }
 
@@ -51,9 +56,8 @@ export function putRegistries(context: ControlContext, body: Uint8Array): CtlAck
   if (!request.ok) return nack(request.error);
   for (const [registry, credential] of Object.entries(request.value))
     context.registries.set(registry, credential);
-  context.log.info(
-    `registry credentials updated for ${Object.keys(request.value).join(', ') || 'no registry'}`,
-  );
+  const names = Object.keys(request.value).join(', ');
+  context.log.info(`registry credentials updated for ${truncateForDisplay(names) || 'no registry'}`);
   return ack();
 }
 

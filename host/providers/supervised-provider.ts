@@ -10,6 +10,8 @@
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { ProviderClaims } from '../../lattice/claims.ts';
+import { DISPLAY_ERROR_LIMIT, truncateForDisplay } from '../../lattice/display-text.ts';
+import { errorMessage } from '../../lattice/errors.ts';
 import { encodeHostDataLine } from '../../lattice/host-data.ts';
 import { encodeJsonMessage } from '../../lattice/json-message.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
@@ -101,7 +103,7 @@ export class SupervisedProvider {
   }
 
   get #label(): string {
-    return `provider ${this.spec.id} (link ${this.spec.linkName})`;
+    return `provider ${this.spec.id} (link ${truncateForDisplay(this.spec.linkName)})`;
   }
 
   snapshot(): RunningProvider {
@@ -204,7 +206,7 @@ export class SupervisedProvider {
       this.launch().catch((error: unknown) => {
         const retry = this.#backoff.next(0);
         this.#log.error(
-          `restarting ${this.#label} failed: ${(error as Error).message}; next try in ${retry} ms`,
+          `restarting ${this.#label} failed: ${truncateForDisplay(errorMessage(error), DISPLAY_ERROR_LIMIT)}; next try in ${retry} ms`,
         );
         if (this.#stopping === undefined) this.#scheduleRestart(retry);
       });
@@ -233,7 +235,9 @@ export class SupervisedProvider {
       this.#log.info(`${this.#label} passed its health check`);
       this.#context.events.publish('health_check_passed', data);
     } else {
-      this.#log.warn(`${this.#label} failed its health check: ${verdict.message ?? 'unhealthy'}`);
+      // The message is the provider's own: bounded like any text from another process.
+      const why = truncateForDisplay(verdict.message ?? 'unhealthy', DISPLAY_ERROR_LIMIT);
+      this.#log.warn(`${this.#label} failed its health check: ${why}`);
       this.#context.events.publish('health_check_failed', data);
     }
   }
@@ -265,7 +269,7 @@ export class SupervisedProvider {
         encodeLinkMessage(link),
       );
     } catch (error) {
-      this.#log.warn(`link ${kind} to ${this.#label} not sent: ${(error as Error).message}`);
+      this.#log.warn(`link ${kind} to ${this.#label} not sent: ${errorMessage(error)}`);
     }
   }
 
@@ -318,7 +322,7 @@ export class SupervisedProvider {
           { timeout: SHUTDOWN_REPLY_TIMEOUT_MS },
         );
       } catch (error) {
-        this.#log.debug(`${this.#label} did not answer the shutdown request: ${(error as Error).message}`);
+        this.#log.debug(`${this.#label} did not answer the shutdown request: ${errorMessage(error)}`);
       }
       child.stdin.end(); // the SDK also stops at end of input
       if (!(await this.#waitForExit(child, this.#context.shutdownDelayMs))) {

@@ -1,8 +1,14 @@
 // A provider's own log: one line per entry on stderr, tagged with the provider key so lines from
 // several providers (and the host, which relays them as `[V…]: line`) can be told apart. Text for
-// people, or JSON lines when the host asked for structured logging in HostData.
+// people, or JSON lines when the host asked for structured logging in HostData. Every line is
+// bounded, so a provider logging what a caller sent cannot write megabytes at once.
 
+import { clipText } from '../../lattice/display-text.ts';
 import type { LogLevel as HostDataLogLevel } from '../../lattice/host-data.ts';
+
+/** Characters of a message kept in one line, and of each field's value. */
+export const MAX_PROVIDER_LOG_MESSAGE = 8192;
+export const MAX_PROVIDER_LOG_FIELD = 1024;
 
 export type ProviderLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
@@ -28,9 +34,18 @@ export interface ProviderLoggerOptions {
 function fieldsText(fields: Record<string, unknown> | undefined): string {
   if (fields === undefined) return '';
   let text = '';
-  for (const [key, value] of Object.entries(fields))
-    text += ` ${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`;
+  for (const [key, value] of Object.entries(fields)) {
+    const shown = typeof value === 'string' ? value : String(JSON.stringify(value));
+    text += ` ${key}=${clipText(shown, MAX_PROVIDER_LOG_FIELD)}`;
+  }
   return text;
+}
+
+function clippedFields(fields: Record<string, unknown> | undefined): Record<string, unknown> {
+  const clipped: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(fields ?? {}))
+    clipped[key] = typeof value === 'string' ? clipText(value, MAX_PROVIDER_LOG_FIELD) : value;
+  return clipped;
 }
 
 export function createProviderLogger(options: ProviderLoggerOptions): ProviderLogger {
@@ -41,10 +56,11 @@ export function createProviderLogger(options: ProviderLoggerOptions): ProviderLo
   const emit = (entryLevel: ProviderLogLevel, message: string, fields?: Record<string, unknown>) => {
     if (LEVEL_ORDER[entryLevel] < threshold) return;
     const time = new Date().toISOString();
+    const text = clipText(message, MAX_PROVIDER_LOG_MESSAGE);
     write(
       options.structured
-        ? `${JSON.stringify({ time, level: entryLevel, provider: key, message, ...fields })}\n`
-        : `${time} ${entryLevel.toUpperCase().padEnd(5)} [${key}] ${message}${fieldsText(fields)}\n`,
+        ? `${JSON.stringify({ time, level: entryLevel, provider: key, message: text, ...clippedFields(fields) })}\n`
+        : `${time} ${entryLevel.toUpperCase().padEnd(5)} [${key}] ${text}${fieldsText(fields)}\n`,
     );
   };
   return {

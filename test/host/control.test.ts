@@ -11,6 +11,7 @@ import {
   hostPingReplySchema,
   linksListSchema,
 } from '../../lattice/control.ts';
+import { DISPLAY_ERROR_LIMIT, DISPLAY_VALUE_LIMIT } from '../../lattice/display-text.ts';
 import { providerEntity } from '../../lattice/invocation.ts';
 import { KeyPair } from '../../lattice/keys.ts';
 import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
@@ -19,7 +20,7 @@ import { RpcRemoteError } from '../../lattice/rpc.ts';
 import { latticeSubjects } from '../../lattice/subjects.ts';
 import { builtActor, signForTest, unsignedActor } from '../helpers/actors.ts';
 import { startTestHost, type TestHost } from '../helpers/host.ts';
-import { PROVIDER } from '../helpers/keys.ts';
+import { ACTOR as ACTOR_KEY, OTHER_HOST, PROVIDER } from '../helpers/keys.ts';
 import { ctlRequest, EventLog, gather, invokeActor } from '../helpers/lattice-client.ts';
 import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
 
@@ -403,6 +404,206 @@ describe('malformed input never takes the host down', () => {
   test('the host still answers after all of that', async () => {
     const replies = await gather(nc, subjects.ctl.ping(), undefined);
     expect(replies).toHaveLength(1);
+  });
+});
+
+describe('strict validation (issue 12): wrong types and nulls are refused, naming the field', () => {
+  const badBodies: Array<[string, () => string, unknown, string]> = [
+    ['launch actor, ref null', () => subjects.ctl.launchActor(testHost.id), { actor_ref: null }, 'actor_ref'],
+    [
+      'launch actor, count a list',
+      () => subjects.ctl.launchActor(testHost.id),
+      { actor_ref: 'r', count: [1] },
+      'count',
+    ],
+    [
+      'stop actor, count null',
+      () => subjects.ctl.stopActor(testHost.id),
+      { actor_ref: 'r', count: null },
+      'count',
+    ],
+    [
+      'stop actor, ref a number',
+      () => subjects.ctl.stopActor(testHost.id),
+      { actor_ref: 1, count: 1 },
+      'actor_ref',
+    ],
+    [
+      'scale actor, ref null',
+      () => subjects.ctl.scaleActor(testHost.id),
+      { actor_id: ACTOR_KEY, actor_ref: null, count: 1 },
+      'actor_ref',
+    ],
+    [
+      'scale actor, count text',
+      () => subjects.ctl.scaleActor(testHost.id),
+      { actor_id: ACTOR_KEY, actor_ref: 'r', count: '1' },
+      'count',
+    ],
+    [
+      'update actor, new ref null',
+      () => subjects.ctl.updateActor(testHost.id),
+      { actor_id: ACTOR_KEY, new_actor_ref: null },
+      'new_actor_ref',
+    ],
+    [
+      'update actor, key a number',
+      () => subjects.ctl.updateActor(testHost.id),
+      { actor_id: 5, new_actor_ref: 'r' },
+      'actor_id',
+    ],
+    [
+      'launch provider, ref null',
+      () => subjects.ctl.launchProvider(testHost.id),
+      { provider_ref: null },
+      'provider_ref',
+    ],
+    [
+      'launch provider, configuration an object',
+      () => subjects.ctl.launchProvider(testHost.id),
+      { provider_ref: 'p', configuration: { a: 1 } },
+      'configuration',
+    ],
+    [
+      'stop provider, ref null',
+      () => subjects.ctl.stopProvider(testHost.id),
+      { provider_ref: null },
+      'provider_ref',
+    ],
+    [
+      'stop provider, link name a number',
+      () => subjects.ctl.stopProvider(testHost.id),
+      { provider_ref: PROVIDER, link_name: 1 },
+      'link_name',
+    ],
+    [
+      'stop host, timeout null and no host_id',
+      () => subjects.ctl.stopHost(testHost.id),
+      { timeout: null },
+      'host_id',
+    ],
+    ['stop host, host_id null', () => subjects.ctl.stopHost(testHost.id), { host_id: null }, 'host_id'],
+    [
+      'stop host, timeout text',
+      () => subjects.ctl.stopHost(testHost.id),
+      { host_id: OTHER_HOST, timeout: '10s' },
+      'timeout',
+    ],
+    [
+      'link put, contract null',
+      () => subjects.ctl.linkPut(),
+      { actor_id: ACTOR_KEY, provider_id: PROVIDER, contract_id: null },
+      'contract_id',
+    ],
+    [
+      'link del, actor key null',
+      () => subjects.ctl.linkDel(),
+      { actor_id: null, contract_id: 'c' },
+      'actor_id',
+    ],
+    [
+      'registries, credential null',
+      () => subjects.ctl.registriesPut(),
+      { 'localhost:5000': null },
+      '["localhost:5000"]',
+    ],
+    [
+      'registries, username a number',
+      () => subjects.ctl.registriesPut(),
+      { 'localhost:5000': { username: 1 } },
+      '["localhost:5000"].username',
+    ],
+    ['actor auction, ref null', () => subjects.ctl.actorAuction(), { actor_ref: null }, 'actor_ref'],
+    [
+      'provider auction, constraints a list',
+      () => subjects.ctl.providerAuction(),
+      { provider_ref: 'p', constraints: [] },
+      'constraints',
+    ],
+  ];
+
+  test.each(badBodies)('%s → accepted:false naming the field', async (_name, subject, body, field) => {
+    const reply = await ctlRequest(nc, subject(), body);
+    expect(reply.accepted).toBe(false);
+    expect(reply.error).toMatch(/^invalid [a-z -]+: /);
+    expect(reply.error).toContain(`: ${field}: `);
+  });
+
+  test('stop host is refused without a body, and when the body names another host', async () => {
+    const empty = await ctlRequest(nc, subjects.ctl.stopHost(testHost.id), new Uint8Array(0));
+    expect(empty).toEqual({ accepted: false, error: 'request body is not valid JSON: it is empty' });
+    const other = await ctlRequest(nc, subjects.ctl.stopHost(testHost.id), { host_id: OTHER_HOST });
+    expect(other).toEqual({
+      accepted: false,
+      error: `invalid stop-host request: host_id: names ${OTHER_HOST}, but this is host ${testHost.id}`,
+    });
+  });
+
+  test('unknown fields are still ignored, as 2022 did', async () => {
+    const bids = await gather(nc, subjects.ctl.actorAuction(), {
+      actor_ref: 'r',
+      constraints: { zone: 'blue' },
+      max_instances: 3,
+      spread: { name: 'x' },
+    });
+    expect(bids).toEqual([{ actor_ref: 'r', constraints: { zone: 'blue' }, host_id: testHost.id }]);
+    const registries = await ctlRequest(nc, subjects.ctl.registriesPut(), {
+      'localhost:5001': { username: 'u', password: 'p', allowInsecure: true },
+    });
+    expect(registries).toEqual({ accepted: true, error: '' });
+  });
+
+  test('the host is still running and answering after all of that', async () => {
+    expect(await gather(nc, subjects.ctl.ping(), undefined)).toHaveLength(1);
+    expect(await instancesOf(actorId)).toBe(1);
+  });
+});
+
+describe('untrusted input cannot flood the log or the events (issue 12)', () => {
+  const HUGE = 800 * 1024;
+
+  test('an 800 KB actor_ref gives bounded log lines, event and replies', async () => {
+    const sizes: number[] = [];
+    const subscription = nc.subscribe(subjects.events.subject(), {
+      callback: (_error, msg) => sizes.push(msg.data.length),
+    });
+    const logsBefore = testHost.logs.length;
+    const ref = `registry.invalid/${'x'.repeat(HUGE)}:1`;
+    const launched = await ctlRequest(nc, subjects.ctl.launchActor(testHost.id), { actor_ref: ref });
+    expect(launched).toEqual({ accepted: true, error: '' });
+    const failed = await events.waitFor('actor_start_failed', (data) =>
+      String(data.actor_ref).startsWith('registry.invalid/xxxx'),
+    );
+    const data = failed.data as { actor_ref: string; error: string };
+    expect(data.actor_ref).toMatch(/^registry\.invalid\/x+… \(\d+ bytes more\)$/);
+    expect(data.actor_ref.length).toBeLessThan(DISPLAY_VALUE_LIMIT + 40);
+    expect(data.error.length).toBeLessThan(DISPLAY_ERROR_LIMIT + 40);
+    subscription.unsubscribe();
+    expect(Math.max(...sizes)).toBeLessThan(8 * 1024);
+
+    // A refusal that quotes the ref back is bounded too.
+    const stop = await ctlRequest(nc, subjects.ctl.stopActor(testHost.id), { actor_ref: ref, count: 1 });
+    expect(stop.accepted).toBe(false);
+    expect(String(stop.error)).toMatch(/^actor registry\.invalid\/x+… \(\d+ bytes more\) is not running/);
+    expect(String(stop.error).length).toBeLessThan(DISPLAY_VALUE_LIMIT + 100);
+
+    const lines = testHost.logs.slice(logsBefore);
+    expect(lines.some((line) => line.includes('failed to start'))).toBe(true);
+    for (const line of lines) expect(line.length).toBeLessThan(8 * 1024);
+  });
+
+  test('registry names and keys quoted in refusals are bounded', async () => {
+    const longKey = 'k'.repeat(HUGE);
+    const reply = await ctlRequest(nc, subjects.ctl.launchActor(testHost.id), {
+      actor_ref: 'r',
+      annotations: { [longKey]: 1 },
+    });
+    expect(reply.accepted).toBe(false);
+    expect(String(reply.error).length).toBeLessThan(1024);
+    expect(reply.error).toMatch(/^invalid launch-actor request: annotations\["k+… \(\d+ bytes more\)"\]: /);
+    const registries = await ctlRequest(nc, subjects.ctl.registriesPut(), { [longKey]: { username: 'u' } });
+    expect(registries.accepted).toBe(false);
+    expect(String(registries.error).length).toBeLessThan(1024);
   });
 });
 

@@ -660,19 +660,35 @@ describe('stop host', () => {
     });
   });
 
-  it('accepts an empty object, nulls and unknown fields', () => {
-    expect(parsedValue(stopHostRequestSchema, {})).toEqual({});
-    expect(parsedValue(stopHostRequestSchema, { host_id: null, timeout: null, reason: 'x' })).toEqual({
+  it('accepts a null or absent timeout (CIC Option<u64>) and unknown fields', () => {
+    expect(parsedValue(stopHostRequestSchema, { host_id: HOST })).toEqual({ host_id: HOST });
+    expect(parsedValue(stopHostRequestSchema, { host_id: HOST, timeout: null, reason: 'x' })).toEqual({
+      host_id: HOST,
       reason: 'x',
     });
   });
 
+  it('requires the host key: a body that names no host stops nothing', () => {
+    for (const body of [{}, { timeout: null }, { host_id: null, timeout: null }]) {
+      expect(parseError(stopHostRequestSchema, body)).toMatch(/^invalid stop-host request: host_id: /);
+    }
+    expect(parseError(stopHostRequestSchema, { timeout: null })).toBe(
+      'invalid stop-host request: host_id: missing (expected a string)',
+    );
+    expect(parseError(stopHostRequestSchema, { host_id: 'my-host' })).toBe(
+      'invalid stop-host request: host_id: expected a host public key (56 characters, starting with N)',
+    );
+  });
+
   it('rejects a bad timeout', () => {
-    expect(parseError(stopHostRequestSchema, { timeout: '10s' })).toBe(
+    expect(parseError(stopHostRequestSchema, { host_id: HOST, timeout: '10s' })).toBe(
       'invalid stop-host request: timeout: expected a number, got a string',
     );
-    expect(parseError(stopHostRequestSchema, { timeout: -5 })).toBe(
+    expect(parseError(stopHostRequestSchema, { host_id: HOST, timeout: -5 })).toBe(
       'invalid stop-host request: timeout: must not be negative',
+    );
+    expect(parseError(stopHostRequestSchema, `{"host_id":"${HOST}","timeout":1e400}`)).toBe(
+      'invalid stop-host request: timeout: expected a number, got a number too large to represent',
     );
   });
 });
@@ -793,4 +809,158 @@ describe('provider auction', () => {
       'invalid provider auction reply: provider_ref: missing (expected a string)',
     );
   });
+});
+
+describe('every control request: strict about types and required values, lenient about extras', () => {
+  // For each request: a valid body; the fields it cannot do without; a field of each with a value
+  // of the wrong type; and the optional fields 2022 encoders may send as null (serde Option).
+  const requests: Array<{
+    name: string;
+    schema: z.ZodType;
+    valid: Record<string, unknown>;
+    required: string[];
+    wrongTypes: Record<string, unknown>;
+    nullable: string[];
+  }> = [
+    {
+      name: 'link-put request',
+      schema: linkPutRequestSchema,
+      valid: { actor_id: ACTOR, provider_id: PROVIDER, contract_id: 'c', link_name: 'default', values: {} },
+      required: ['actor_id', 'provider_id', 'contract_id'],
+      wrongTypes: { actor_id: 1, provider_id: [], contract_id: {}, link_name: 5, values: [] },
+      nullable: ['link_name', 'values'],
+    },
+    {
+      name: 'link-del request',
+      schema: linkDelRequestSchema,
+      valid: { actor_id: ACTOR, contract_id: 'c', link_name: 'default', provider_id: PROVIDER },
+      required: ['actor_id', 'contract_id'],
+      wrongTypes: { actor_id: true, contract_id: 2, link_name: {}, provider_id: 3 },
+      nullable: ['link_name', 'provider_id'],
+    },
+    {
+      name: 'launch-actor request',
+      schema: launchActorRequestSchema,
+      valid: { actor_ref: 'r', count: 2, annotations: { a: 'b' }, host_id: HOST },
+      required: ['actor_ref'],
+      wrongTypes: { actor_ref: 5, count: '2', annotations: [], host_id: 7 },
+      nullable: ['count', 'annotations', 'host_id'],
+    },
+    {
+      name: 'stop-actor request',
+      schema: stopActorRequestSchema,
+      valid: { actor_ref: 'r', count: 1, annotations: {}, host_id: HOST },
+      required: ['actor_ref', 'count'],
+      wrongTypes: { actor_ref: [], count: true, annotations: 'a=b', host_id: {} },
+      nullable: ['annotations', 'host_id'],
+    },
+    {
+      name: 'scale-actor request',
+      schema: scaleActorRequestSchema,
+      valid: { actor_id: ACTOR, actor_ref: 'r', count: 3, annotations: {} },
+      required: ['actor_id', 'actor_ref', 'count'],
+      wrongTypes: { actor_id: 1, actor_ref: 2, count: '3', annotations: 4 },
+      nullable: ['annotations', 'host_id'],
+    },
+    {
+      name: 'update-actor request',
+      schema: updateActorRequestSchema,
+      valid: { actor_id: ACTOR, new_actor_ref: 'r:2', annotations: {}, host_id: HOST },
+      required: ['actor_id', 'new_actor_ref'],
+      wrongTypes: { actor_id: {}, new_actor_ref: 1, annotations: [], host_id: false },
+      nullable: ['annotations', 'host_id'],
+    },
+    {
+      name: 'launch-provider request',
+      schema: launchProviderRequestSchema,
+      valid: { provider_ref: 'p', link_name: 'default', configuration: 'e30=', annotations: {} },
+      required: ['provider_ref'],
+      wrongTypes: { provider_ref: 1, link_name: [], configuration: {}, annotations: 'x' },
+      nullable: ['link_name', 'configuration', 'annotations', 'host_id'],
+    },
+    {
+      name: 'stop-provider request',
+      schema: stopProviderRequestSchema,
+      valid: { provider_ref: PROVIDER, link_name: 'default', contract_id: 'c', annotations: {} },
+      required: ['provider_ref'],
+      wrongTypes: { provider_ref: 9, link_name: 1, contract_id: [], annotations: 2 },
+      nullable: ['link_name', 'contract_id', 'annotations', 'host_id'],
+    },
+    {
+      name: 'stop-host request',
+      schema: stopHostRequestSchema,
+      valid: { host_id: HOST, timeout: 1000 },
+      required: ['host_id'],
+      wrongTypes: { host_id: 1, timeout: '1000' },
+      nullable: ['timeout'],
+    },
+    {
+      name: 'actor auction request',
+      schema: actorAuctionRequestSchema,
+      valid: { actor_ref: 'r', constraints: { os: 'linux' } },
+      required: ['actor_ref'],
+      wrongTypes: { actor_ref: 1, constraints: [] },
+      nullable: ['constraints'],
+    },
+    {
+      name: 'provider auction request',
+      schema: providerAuctionRequestSchema,
+      valid: { provider_ref: 'p', link_name: 'default', constraints: {} },
+      required: ['provider_ref'],
+      wrongTypes: { provider_ref: {}, link_name: 3, constraints: 'os=linux' },
+      nullable: ['link_name', 'constraints'],
+    },
+    {
+      name: 'registries-put request',
+      schema: registriesPutRequestSchema,
+      valid: { 'localhost:5000': { username: 'u', password: 'p', token: 't', registryType: 'oci' } },
+      required: [], // `{}` names no registry, which is fine; a null credential is refused below
+      wrongTypes: { 'localhost:5000': 'u:p' },
+      nullable: [],
+    },
+  ];
+
+  it('refuses a registry credential that is null, naming the registry', () => {
+    expect(parseError(registriesPutRequestSchema, { 'localhost:5000': null })).toBe(
+      'invalid registries-put request: ["localhost:5000"]: expected an object, got null',
+    );
+  });
+
+  for (const request of requests) {
+    describe(request.name, () => {
+      it('accepts the valid body, with unknown fields kept', () => {
+        expect(parsedValue(request.schema, request.valid)).toMatchObject(request.valid);
+        if (request.name !== 'registries-put request')
+          expect(parsedValue(request.schema, { ...request.valid, future_field: [1] })).toMatchObject({
+            future_field: [1],
+          });
+      });
+
+      it.each(request.required)('refuses %s missing or null, naming it', (field) => {
+        const { [field]: _dropped, ...without } = request.valid;
+        const path = /^[A-Za-z_]\w*$/.test(field) ? field : `["${field}"]`;
+        expect(parseError(request.schema, without)).toContain(`invalid ${request.name}: ${path}: `);
+        expect(parseError(request.schema, { ...request.valid, [field]: null })).toMatch(
+          new RegExp(`^invalid ${request.name}: ${path.replace(/[[\]".]/g, '\\$&')}: expected .*, got null$`),
+        );
+      });
+
+      it.each(Object.entries(request.wrongTypes))(
+        'refuses %s of the wrong type, naming it',
+        (field, value) => {
+          const path = /^[A-Za-z_]\w*$/.test(field) ? field : `["${field}"]`;
+          expect(parseError(request.schema, { ...request.valid, [field]: value })).toContain(
+            `invalid ${request.name}: ${path}: `,
+          );
+        },
+      );
+
+      if (request.nullable.length > 0) {
+        it('takes null for its optional fields as absent (2022 serde Option)', () => {
+          const nulls = Object.fromEntries(request.nullable.map((field) => [field, null]));
+          expect(parse(request.schema, { ...request.valid, ...nulls }).ok).toBe(true);
+        });
+      }
+    });
+  }
 });

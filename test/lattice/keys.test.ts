@@ -2,6 +2,7 @@ import * as nkeys from 'nkeys.js';
 import { describe, expect, it } from 'vitest';
 import { KeyError } from '../../lattice/errors.ts';
 import {
+  cachedVerifierCount,
   decodePublicKey,
   decodeSeed,
   isPublicKey,
@@ -86,5 +87,17 @@ describe('keys', () => {
     const padded = `${seed.slice(0, 57)}${'ABCDEFGHIJKLMNOPQRSTUVWXYZ234567'[lastValue | 1]}`;
     expect(() => KeyPair.fromSeed(padded)).toThrow(KeyError);
     expect(KeyPair.fromSeed(`  ${seed}\n`).seed).toBe(seed);
+  });
+});
+
+describe('the verifier cache', () => {
+  it('stays bounded however many distinct keys the network sends (issue 12)', () => {
+    const signature = new Uint8Array(64);
+    for (let i = 0; i < 5000; i++) {
+      // Each key is new; the signature is wrong, which is what a flood of strangers looks like.
+      expect(verifySignature(KeyPair.create('module').publicKey, new Uint8Array([i]), signature)).toBe(false);
+    }
+    expect(cachedVerifierCount()).toBeGreaterThan(0);
+    expect(cachedVerifierCount()).toBeLessThanOrEqual(4096);
   });
 });

@@ -7,7 +7,11 @@ import { readCredsFile } from '../../host/providers/creds-file.ts';
 import { KeyPair } from '../../lattice/keys.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { LinkTable } from '../../providers/sdk/link-table.ts';
-import { createProviderLogger } from '../../providers/sdk/provider-log.ts';
+import {
+  createProviderLogger,
+  MAX_PROVIDER_LOG_FIELD,
+  MAX_PROVIDER_LOG_MESSAGE,
+} from '../../providers/sdk/provider-log.ts';
 import { shutdownDecision } from '../../providers/sdk/shutdown-request.ts';
 import { tempDir, testLink } from '../fixtures/providers/provider-test-kit.ts';
 
@@ -67,6 +71,21 @@ describe('createProviderLogger', () => {
       message: 'boom',
       code: 7,
     });
+  });
+  it('bounds every line: a message or field from a caller cannot write a megabyte', () => {
+    for (const structured of [false, true]) {
+      const lines: string[] = [];
+      const log = createProviderLogger({
+        providerKey: 'VKEY',
+        structured,
+        write: (line) => void lines.push(line),
+      });
+      log.warn(`got ${'m'.repeat(1_000_000)}`, { path: 'p'.repeat(1_000_000), n: 1 });
+      expect(lines).toHaveLength(1);
+      expect(lines[0]!.length).toBeLessThan(MAX_PROVIDER_LOG_MESSAGE + 2 * MAX_PROVIDER_LOG_FIELD + 200);
+      expect(lines[0]).toMatch(/m… \(\d+ bytes more\)/);
+      expect(lines[0]).toMatch(/p… \(\d+ bytes more\)/);
+    }
   });
 });
 
