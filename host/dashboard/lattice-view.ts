@@ -7,10 +7,14 @@
 
 import type { HostInventory } from '../../lattice/control.ts';
 import type { ControlClient, LatticeEventStream } from '../../lattice/control-client.ts';
+import { truncateForDisplay } from '../../lattice/display-text.ts';
 import { errorMessage } from '../../lattice/errors.ts';
 import { type CloudEvent, eventNameOf, heartbeatActorCounts, isEventOf } from '../../lattice/events.ts';
 import { HOST_KEY_PATTERN } from '../../lattice/json-message.ts';
 import type { Logger } from '../log.ts';
+import { type RecentEvent, RecentEvents } from './recent-events.ts';
+
+export type { RecentEvent } from './recent-events.ts';
 
 export type ProviderHealth = 'healthy' | 'unhealthy' | 'unknown';
 
@@ -35,15 +39,6 @@ export interface EventClaims {
   callAlias: string | undefined;
 }
 
-export interface RecentEvent {
-  id: string;
-  time: string;
-  /** The event name (`actor_started`). */
-  name: string;
-  source: string;
-  data: unknown;
-}
-
 export interface LatticeViewTimings {
   /** How often the view pings every host and re-reads their inventories; default 30 s. */
   refreshIntervalMs: number;
@@ -62,8 +57,9 @@ export const DEFAULT_VIEW_TIMINGS: LatticeViewTimings = {
   inventoryDelayMs: 100,
 };
 
-/** Events kept for the page's activity list. */
-const RECENT_EVENTS_KEPT = 50;
+/** Artifacts whose claims events told of, at most (keys come from outside; the oldest go first). */
+const EVENT_CLAIMS_KEPT = 1000;
+const MAX_EVENT_CAPS = 64;
 /** Frequent events that say nothing new to a person watching. */
 const UNLISTED_EVENTS = new Set(['host_heartbeat', 'invocation_succeeded', 'invocation_failed']);
 
@@ -96,7 +92,8 @@ export class LatticeView {
   /** By `${hostId}|${providerId}|${linkName}`. */
   readonly #health = new Map<string, 'healthy' | 'unhealthy'>();
   readonly #eventClaims = new Map<string, EventClaims>();
-  readonly #recent: RecentEvent[] = [];
+  /** For the page's activity list: bounded in count and bytes (recent-events.ts). */
+  readonly #recent = new RecentEvents();
   readonly #listeners = new Set<() => void>();
   readonly #inventoryTimers = new Map<string, NodeJS.Timeout>();
   readonly #inventoryInFlight = new Map<string, Promise<void>>();
@@ -159,7 +156,7 @@ export class LatticeView {
 
   /** Newest first. */
   recentEvents(): RecentEvent[] {
-    return [...this.#recent].reverse();
+    return this.#recent.newestFirst();
   }
 
   /** Calls `listener` after anything changed; returns the way to stop. */
@@ -307,8 +304,7 @@ export class LatticeView {
     if (this.#closed) return;
     const name = eventNameOf(event);
     if (!UNLISTED_EVENTS.has(name)) {
-      this.#recent.push({ id: event.id, time: event.time, name, source: event.source, data: event.data });
-      if (this.#recent.length > RECENT_EVENTS_KEPT) this.#recent.shift();
+      this.#recent.add({ id: event.id, time: event.time, name, source: event.source, data: event.data });
     }
     const hostId = HOST_KEY_PATTERN.test(event.source) ? event.source : undefined;
     if (hostId !== undefined) this.#apply(hostId, event);
@@ -343,7 +339,7 @@ export class LatticeView {
     } else if (isEventOf(event, 'actor_started')) {
       const claims = event.data.claims;
       if (claims) {
-        this.#eventClaims.set(event.data.public_key, {
+        this.#rememberClaims(event.data.public_key, {
           name: claims.name || undefined,
           caps: listOf(claims.caps),
           callAlias: claims.call_alias || undefined,
@@ -352,7 +348,7 @@ export class LatticeView {
       this.#scheduleInventory(hostId);
     } else if (isEventOf(event, 'provider_started')) {
       const name = event.data.claims?.name;
-      if (name) this.#eventClaims.set(event.data.public_key, { name, caps: [], callAlias: undefined });
+      if (name) this.#rememberClaims(event.data.public_key, { name, caps: [], callAlias: undefined });
       this.#scheduleInventory(hostId);
     } else if (isEventOf(event, 'provider_stopped')) {
       this.#health.delete(`${hostId}|${event.data.public_key}|${event.data.link_name}`);
@@ -369,6 +365,20 @@ export class LatticeView {
       isEventOf(event, 'actor_update_failed')
     ) {
       this.#scheduleInventory(hostId);
+    }
+  }
+
+  /** Newest last; the oldest is forgotten beyond EVENT_CLAIMS_KEPT. Values are bounded as shown. */
+  #rememberClaims(publicKey: string, { name, caps, callAlias }: EventClaims): void {
+    this.#eventClaims.delete(publicKey);
+    this.#eventClaims.set(publicKey, {
+      name: name === undefined ? undefined : truncateForDisplay(name),
+      caps: caps.slice(0, MAX_EVENT_CAPS).map((cap) => truncateForDisplay(cap)),
+      callAlias: callAlias === undefined ? undefined : truncateForDisplay(callAlias),
+    });
+    if (this.#eventClaims.size > EVENT_CLAIMS_KEPT) {
+      const oldest = this.#eventClaims.keys().next().value;
+      if (oldest !== undefined) this.#eventClaims.delete(oldest);
     }
   }
 

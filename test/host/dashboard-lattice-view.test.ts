@@ -1,6 +1,7 @@
 // The dashboard's lattice-wide view and its limits, with short timings: a dashboard started on its
 // own beside a real host (as a host starts it, on port 0), a host that stops heartbeating dropped,
-// junk on the event subject ignored, upload size limits, and listening errors said plainly.
+// junk on the event subject ignored, events of a megabyte kept small, upload size limits, and
+// listening errors said plainly.
 
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type Dashboard, DashboardStartError, startDashboard } from '../../host/dashboard/mod.ts';
@@ -137,6 +138,30 @@ test('junk on the event subject and events from non-hosts leave the view as it w
   expect(await hostIds()).toEqual([testHost.id]);
   const live = await apiGet(dashboard.url, '/api/livez');
   expect(live.status).toBe(200);
+});
+
+test('events of 900 KB leave the recent-event list and /api/lattice small (issue 12)', async () => {
+  const subject = subjects.events.subject();
+  const huge = 'x'.repeat(450 * 1000); // two of them: an event of 900 KB, near max_payload
+  for (let i = 0; i < 60; i++) {
+    const event = cloudEvent('actor_start_failed', testHost.id, {
+      actor_ref: `flood-${i}-${huge}`,
+      error: huge,
+    });
+    nc.publish(subject, encoder.encode(JSON.stringify(event)));
+    if (i % 10 === 9) await nc.flush();
+  }
+  await nc.flush();
+  await expect
+    .poll(async () => (await apiGet<LatticeSnapshot>(dashboard.url, '/api/lattice')).body.events[0]?.data, {
+      timeout: 10_000,
+    })
+    .toMatchObject({ actor_ref: expect.stringMatching(/^flood-59-x+… \(\d+ bytes more\)$/) });
+  const reply = await apiGet<LatticeSnapshot>(dashboard.url, '/api/lattice');
+  const answered = JSON.stringify(reply.body).length;
+  expect(answered).toBeLessThan(400 * 1024);
+  for (const event of reply.body.events) expect(JSON.stringify(event).length).toBeLessThan(10 * 1024);
+  expect(reply.body.events.length).toBeGreaterThan(5);
 });
 
 test('uploads over the size limit, or beyond the total kept, are refused naming the limit', async () => {
