@@ -9,6 +9,7 @@
 // on `wasmbus.rpcevt.{lattice}`.
 
 import { ChunkStore } from '../../lattice/chunking.ts';
+import { truncateForDisplay } from '../../lattice/display-text.ts';
 import { errorMessage } from '../../lattice/errors.ts';
 import type { Invocation, WasmCloudEntity } from '../../lattice/invocation.ts';
 import {
@@ -45,8 +46,11 @@ function replyError(error: unknown): string {
   return errorMessage(error);
 }
 
-function entity({ public_key, contract_id, link_name }: WasmCloudEntity) {
-  return { public_key, contract_id, link_name };
+/** An entity as an event shows it; a failed call may not even be signed, so its strings are bounded. */
+function entity({ public_key, contract_id, link_name }: WasmCloudEntity, bounded: boolean) {
+  if (!bounded) return { public_key, contract_id, link_name };
+  const shown = truncateForDisplay;
+  return { public_key: shown(public_key), contract_id: shown(contract_id), link_name: shown(link_name) };
 }
 
 export class WorkerRpcServer {
@@ -152,9 +156,9 @@ export class WorkerRpcServer {
 
   #publishOutcome(events: NatsEventPublisher, invocation: Invocation, succeeded: boolean): void {
     events.publish(succeeded ? 'invocation_succeeded' : 'invocation_failed', {
-      source: entity(invocation.origin),
-      dest: entity(invocation.target),
-      operation: invocation.operation,
+      source: entity(invocation.origin, !succeeded),
+      dest: entity(invocation.target, !succeeded),
+      operation: succeeded ? invocation.operation : truncateForDisplay(invocation.operation),
       bytes: invocation.msg.length,
     });
   }

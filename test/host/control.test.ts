@@ -172,6 +172,30 @@ describe('actor RPC through NATS', () => {
     );
   });
 
+  test('a refused call with a 300 KB operation is reported by a bounded invocation_failed', async () => {
+    const sizes: number[] = [];
+    const failed: Array<{ operation: string }> = [];
+    const subscription = nc.subscribe(subjects.events.invocations(), {
+      callback: (_error, msg) => {
+        sizes.push(msg.data.length);
+        const event = JSON.parse(new TextDecoder().decode(msg.data)) as {
+          type: string;
+          data: { operation: string };
+        };
+        if (event.type.endsWith('invocation_failed')) failed.push(event.data);
+      },
+    });
+    const stranger = KeyPair.create('cluster');
+    const operation = `Test.${'x'.repeat(300 * 1024)}`; // the signed invocation must fit max_payload
+    await expect(invokeActor(nc, LATTICE, stranger, actorId, operation, new Uint8Array(1))).rejects.toThrow(
+      /cluster issuers/,
+    );
+    await expect.poll(() => failed.length).toBe(1);
+    subscription.unsubscribe();
+    expect(failed[0]?.operation).toMatch(/^Test\.x+… \(\d+ bytes more\)$/);
+    expect(Math.max(...sizes)).toBeLessThan(4 * 1024);
+  });
+
   test('a provider whose contract the actor does not claim is refused', async () => {
     const origin = providerEntity(PROVIDER, 'wasmcloud:messaging', 'default');
     const call = invokeActor(nc, LATTICE, clusterKey, actorId, 'Test.Echo', new Uint8Array(1), origin);
