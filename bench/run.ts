@@ -1,9 +1,10 @@
 // `npm run bench`: every benchmark, each printing its figures beside a baseline from the same
-// run. `npm run bench -- invocation` (or runtime, lattice, http, runaway) runs one.
+// run. `npm run bench -- invocation` (or runtime, lattice, http, flood, runaway) runs one.
 
 import { runHttpBench } from './http.bench.ts';
 import { runInvocationBench } from './invocation.bench.ts';
 import { runLatticeBench } from './lattice.bench.ts';
+import { runMalformedFloodBench } from './malformed-flood.bench.ts';
 import { runRunawayBench } from './runaway.bench.ts';
 import { runRuntimeBench } from './runtime.bench.ts';
 
@@ -11,6 +12,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   http: runHttpBench,
   invocation: runInvocationBench,
   lattice: runLatticeBench,
+  flood: runMalformedFloodBench,
   runtime: runRuntimeBench,
   runaway: runRunawayBench,
 };
