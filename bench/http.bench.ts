@@ -9,7 +9,6 @@
 // HTTP_BENCH_CONNECTIONS (default "32,64"), HTTP_BENCH_ROUNDS (4), HTTP_BENCH_SECONDS (2).
 
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -27,6 +26,7 @@ import { buildProvider } from '../providers/build.ts';
 import { decodeHttpResponse, encodeHttpRequest } from '../providers/httpserver/http-contract.ts';
 import { builtActor } from '../test/helpers/actors.ts';
 import { freePort, startNatsServer } from '../test/helpers/nats-server.ts';
+import { stopChild } from './child-processes.ts';
 import { measure, percentile } from './harness.ts';
 import { type LoadResult, runLoad } from './http-load.ts';
 
@@ -49,12 +49,6 @@ async function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> 
   const lines = createInterface({ input: child.stdout! });
   for await (const line of lines) if (pattern.test(line)) return;
   throw new Error(`child exited before printing ${pattern}`);
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  child.kill('SIGTERM');
-  await once(child, 'exit');
 }
 
 const delay = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -401,7 +395,7 @@ export async function runHttpBench(): Promise<void> {
     measureParts(clusterKey, hostId, actors[0]!.id, provider.providerKey);
   } finally {
     await nc?.close();
-    for (const child of children.reverse()) await stop(child);
+    for (const child of children.reverse()) await stopChild(child);
     await nats.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,24 +4,23 @@
 // main-thread → worker hop with the wasm call (which the lattice path avoids), and msgpack.
 
 import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { ActorRuntime } from '../host/runtime/mod.ts';
 import { verifySignedWasm } from '../lattice/claims.ts';
-import { hostPingReplySchema } from '../lattice/control.ts';
 import { actorEntity, decodeInvocation, encodeInvocation, providerEntity } from '../lattice/invocation.ts';
 import { InvocationSigner } from '../lattice/invocation-signer.ts';
 import { validateInvocation } from '../lattice/invocation-validation.ts';
 import { KeyPair } from '../lattice/keys.ts';
-import { connectNats, type NatsConnection } from '../lattice/nats.ts';
+import { connectNats } from '../lattice/nats.ts';
 import { replayWindowFor } from '../lattice/replay-guard.ts';
 import { sendInvocation } from '../lattice/rpc.ts';
 import { latticeSubjects } from '../lattice/subjects.ts';
 import { builtActor } from '../test/helpers/actors.ts';
 import { startNatsServer } from '../test/helpers/nats-server.ts';
+import { stopChild, waitForHostPing } from './child-processes.ts';
 import { interleavedLatencies, measure, percentile, printLatencies } from './harness.ts';
 import { measureReplayGuard } from './replay-guard-cost.ts';
 
@@ -38,24 +37,6 @@ async function waitForLine(child: ChildProcess, pattern: RegExp): Promise<void> 
   const lines = createInterface({ input: child.stdout! });
   for await (const line of lines) if (pattern.test(line)) return;
   throw new Error(`child exited before printing ${pattern}`);
-}
-
-async function waitForHost(nc: NatsConnection): Promise<string> {
-  const subjects = latticeSubjects(LATTICE);
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const reply = await nc
-      .request(subjects.ctl.ping(), new Uint8Array(), { timeout: 300 })
-      .catch(() => undefined);
-    if (reply) return hostPingReplySchema.parse(JSON.parse(new TextDecoder().decode(reply.data))).id;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the host did not answer a ping within 10 s');
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  await once(child, 'exit');
 }
 
 export async function runLatticeBench(): Promise<void> {
@@ -89,7 +70,7 @@ export async function runLatticeBench(): Promise<void> {
   const nc = await connectNats({ url: nats.url });
   try {
     await waitForLine(responder, /ready/);
-    const hostId = await waitForHost(nc);
+    const hostId = await waitForHostPing(nc, LATTICE);
     await nc.request(
       subjects.ctl.launchActor(hostId),
       new TextEncoder().encode(JSON.stringify({ actor_ref: actorPath })),
@@ -177,8 +158,8 @@ export async function runLatticeBench(): Promise<void> {
     );
   } finally {
     await nc.close();
-    await stop(host);
-    await stop(responder);
+    await stopChild(host);
+    await stopChild(responder);
     await nats.stop();
     rmSync(dir, { recursive: true, force: true });
   }

@@ -4,8 +4,7 @@
 // alternating in phases of the same run. Then what the yield points cost where nothing runs away:
 // the same modules with and without them, called in this thread.
 
-import { type ChildProcess, spawn } from 'node:child_process';
-import { once } from 'node:events';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,18 +12,18 @@ import type { ActorContext } from '../host/runtime/actor-context.ts';
 import { WasmbusInstance } from '../host/runtime/wasmbus-instance.ts';
 import { addYieldPoints, FUEL_PER_YIELD } from '../host/runtime/yield-points.ts';
 import { verifySignedWasm } from '../lattice/claims.ts';
-import { hostPingReplySchema } from '../lattice/control.ts';
 import { errorMessage } from '../lattice/errors.ts';
 import { actorEntity, providerEntity } from '../lattice/invocation.ts';
 import { InvocationSigner } from '../lattice/invocation-signer.ts';
 import { KeyPair } from '../lattice/keys.ts';
-import { connectNats, type NatsConnection } from '../lattice/nats.ts';
+import { connectNats } from '../lattice/nats.ts';
 import { encodePayload } from '../lattice/payload.ts';
 import { sendInvocation } from '../lattice/rpc.ts';
 import { latticeSubjects } from '../lattice/subjects.ts';
 import { builtActor } from '../test/helpers/actors.ts';
 import { REPO_ROOT } from '../test/helpers/fixtures.ts';
 import { startNatsServer } from '../test/helpers/nats-server.ts';
+import { stopChild, waitForHostPing } from './child-processes.ts';
 import { type Measurement, percentile, printComparison, printLatencies } from './harness.ts';
 
 const LATTICE = 'runaway';
@@ -35,23 +34,6 @@ const PHASE_MS = 4_000;
 const ROUNDS = 3;
 const LOOP_EVERY_MS = 1_000;
 const GET = encodePayload({ method: 'GET', path: '/', query_string: '', header: {}, body: new Uint8Array() });
-
-async function waitForHost(nc: NatsConnection): Promise<string> {
-  for (let attempt = 0; attempt < 100; attempt++) {
-    const reply = await nc
-      .request(latticeSubjects(LATTICE).ctl.ping(), new Uint8Array(), { timeout: 300 })
-      .catch(() => undefined);
-    if (reply) return hostPingReplySchema.parse(JSON.parse(new TextDecoder().decode(reply.data))).id;
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-  throw new Error('the host did not answer a ping within 10 s');
-}
-
-async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
-  child.kill('SIGTERM');
-  await once(child, 'exit');
-}
 
 export async function runRunawayBench(): Promise<void> {
   const nats = await startNatsServer();
@@ -80,7 +62,7 @@ export async function runRunawayBench(): Promise<void> {
   );
   const nc = await connectNats({ url: nats.url });
   try {
-    const hostId = await waitForHost(nc);
+    const hostId = await waitForHostPing(nc, LATTICE);
     const signer = new InvocationSigner(clusterKey, hostId);
     const origin = providerEntity(
       'VAMMGIMPCBWOMQHAPTXANYB52OQ3BCQPEITIAHSDC4IIKZJKQEYDEWKN',
@@ -165,7 +147,7 @@ export async function runRunawayBench(): Promise<void> {
       console.log(`  other outcomes: ${others.map((outcome) => outcome.text).join('; ')}`);
   } finally {
     await nc.close();
-    await stop(host);
+    await stopChild(host);
     await nats.stop();
     rmSync(dir, { recursive: true, force: true });
   }
