@@ -6,12 +6,12 @@
 // and could miss them.
 
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import type { LatticeSnapshot } from '../../host/dashboard/snapshot.ts';
+import type { LatticeSnapshot } from '../../dashboard/snapshot.ts';
 import { type CloudEvent, eventNameOf, parseCloudEvent } from '../../lattice/events.ts';
 import { connectNats, type JetStreamManager, type NatsConnection } from '../../lattice/nats.ts';
 import { latticeSubjects } from '../../lattice/subjects.ts';
-import { eventually } from '../fixtures/providers/provider-test-kit.ts';
 import { apiGet } from '../helpers/dashboard-client.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { startTestHost, type TestHost } from '../helpers/host.ts';
 import { freePort, type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
 

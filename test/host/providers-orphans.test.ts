@@ -6,7 +6,8 @@ import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { launchCommand } from '../../host/providers/process-launch.ts';
-import { buildProbeArchive, eventually, tempDir } from '../fixtures/providers/provider-test-kit.ts';
+import { buildProbeArchive, tempDir } from '../fixtures/providers/provider-test-kit.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
 
 const HOST_SCRIPT = join(import.meta.dirname, '..', 'fixtures', 'providers', 'supervisor-host.ts');

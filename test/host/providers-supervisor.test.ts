@@ -15,13 +15,13 @@ import { createProviderArchive, nativeTarget } from '../../lattice/provider-arch
 import {
   type BuiltProbe,
   buildProbeArchive,
-  eventually,
   invokeProvider,
   PROBE_CONTRACT,
   tempDir,
   testLink,
 } from '../fixtures/providers/provider-test-kit.ts';
 import { type SupervisorHarness, supervisorHarness } from '../fixtures/providers/supervisor-context.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
 
 let nats: NatsServer;

@@ -15,7 +15,7 @@ import { type LinkDefinition, withLinkId } from '../../lattice/link-definition.t
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
 import { FIELD_MANAGER } from '../../providers/kubernetes-applier/applier-client.ts';
 import { loadKubeConfig } from '../../providers/kubernetes-applier/kubeconfig-source.ts';
-import { eventually } from '../fixtures/providers/provider-test-kit.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { type KubeApiServer, type RecordedRequest, startKubeApiServer } from '../helpers/kube-api-server.ts';
 import { freePort } from '../helpers/nats-server.ts';
 import { ProviderLattice } from '../helpers/provider-lattice.ts';

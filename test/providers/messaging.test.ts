@@ -17,7 +17,7 @@ import { KeyPair } from '../../lattice/keys.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { connectNats, type Msg, type NatsConnection } from '../../lattice/nats.ts';
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
-import { eventually } from '../fixtures/providers/provider-test-kit.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { ctlRequest } from '../helpers/lattice-client.ts';
 import { freePort, type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
 import { ACK, type ProviderArchive, ProviderLattice } from '../helpers/provider-lattice.ts';
