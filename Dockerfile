@@ -31,6 +31,7 @@ COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json ./
 COPY lattice ./lattice
 COPY host ./host
+COPY dashboard ./dashboard
 USER node
 EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

@@ -4,7 +4,7 @@
 // rather than just "accepted". References are passed to hosts unchanged (paths, OCI references);
 // uploads become the path of the stored file.
 
-import type { ControlClient } from '../../lattice/control-client.ts';
+import type { ControlClient } from '../lattice/control-client.ts';
 import {
   actorStarted,
   actorStartFailed,
@@ -12,9 +12,8 @@ import {
   type ControlOutcome,
   providerStarted,
   providerStopped,
-} from '../../lattice/control-outcomes.ts';
-import { linkDefinitionId, type StoredLinkDefinition, withLinkId } from '../../lattice/link-definition.ts';
-import type { Logger } from '../log.ts';
+} from '../lattice/control-outcomes.ts';
+import { linkDefinitionId, type StoredLinkDefinition, withLinkId } from '../lattice/link-definition.ts';
 import { DashboardApiError } from './api-errors.ts';
 import type {
   DeleteLinkRequest,
@@ -25,6 +24,7 @@ import type {
   StopActorRequest,
   StopProviderRequest,
 } from './api-schemas.ts';
+import type { DashboardLogger } from './host-services.ts';
 import type { LatticeView } from './lattice-view.ts';
 import type { LatticeDataReader } from './snapshot.ts';
 import type { UploadStore } from './uploads.ts';
@@ -69,7 +69,7 @@ export class DashboardActions {
   readonly #view: LatticeView;
   readonly #uploads: UploadStore;
   readonly #data: LatticeDataReader;
-  readonly #log: Logger;
+  readonly #log: DashboardLogger;
   readonly #timeouts: ActionTimeouts;
 
   constructor(parts: {
@@ -77,7 +77,7 @@ export class DashboardActions {
     view: LatticeView;
     uploads: UploadStore;
     data: LatticeDataReader;
-    log: Logger;
+    log: DashboardLogger;
     timeouts?: Partial<ActionTimeouts> | undefined;
   }) {
     this.#client = parts.client;

@@ -8,9 +8,9 @@ import {
   ControlRejectedError,
   ControlReplyError,
   EventTimeoutError,
-} from '../../lattice/control-client.ts';
-import { errorMessage } from '../../lattice/errors.ts';
-import { decodeJsonBytes, describeIssues } from '../../lattice/json-message.ts';
+} from '../lattice/control-client.ts';
+import { errorMessage } from '../lattice/errors.ts';
+import { decodeJsonBytes, describeIssues } from '../lattice/json-message.ts';
 
 export interface ApiIssue {
   /** The field, dotted (`values.PORT`); empty for the body as a whole. */

@@ -4,8 +4,8 @@
 // as subject tokens, `KEY=VALUE` text parsed here with the bad entry named.
 
 import { z } from 'zod';
-import { actorKeySchema, hostKeySchema, providerKeySchema } from '../../lattice/json-message.ts';
-import { isSubjectToken } from '../../lattice/subjects.ts';
+import { actorKeySchema, hostKeySchema, providerKeySchema } from '../lattice/json-message.ts';
+import { isSubjectToken } from '../lattice/subjects.ts';
 
 // CIC 0.21 carries counts as u16.
 const MAX_COUNT = 65_535;

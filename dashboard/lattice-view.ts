@@ -5,13 +5,13 @@
 // dropped, since a host that dies (SIGKILL, lost network) never says host_stopped. A periodic ping
 // re-syncs everything, in case events were missed while NATS reconnected.
 
-import type { HostInventory } from '../../lattice/control.ts';
-import type { ControlClient, LatticeEventStream } from '../../lattice/control-client.ts';
-import { truncateForDisplay } from '../../lattice/display-text.ts';
-import { errorMessage } from '../../lattice/errors.ts';
-import { type CloudEvent, eventNameOf, heartbeatActorCounts, isEventOf } from '../../lattice/events.ts';
-import { HOST_KEY_PATTERN } from '../../lattice/json-message.ts';
-import type { Logger } from '../log.ts';
+import type { HostInventory } from '../lattice/control.ts';
+import type { ControlClient, LatticeEventStream } from '../lattice/control-client.ts';
+import { truncateForDisplay } from '../lattice/display-text.ts';
+import { errorMessage } from '../lattice/errors.ts';
+import { type CloudEvent, eventNameOf, heartbeatActorCounts, isEventOf } from '../lattice/events.ts';
+import { HOST_KEY_PATTERN } from '../lattice/json-message.ts';
+import type { DashboardLogger } from './host-services.ts';
 import { type RecentEvent, RecentEvents } from './recent-events.ts';
 
 export type { RecentEvent } from './recent-events.ts';
@@ -86,7 +86,7 @@ function inventoryMatches(
 
 export class LatticeView {
   readonly #client: ControlClient;
-  readonly #log: Logger;
+  readonly #log: DashboardLogger;
   readonly #timings: LatticeViewTimings;
   readonly #hosts = new Map<string, HostState>();
   /** By `${hostId}|${providerId}|${linkName}`. */
@@ -105,7 +105,7 @@ export class LatticeView {
   #synced = false;
   #closed = false;
 
-  private constructor(client: ControlClient, log: Logger, timings: LatticeViewTimings) {
+  private constructor(client: ControlClient, log: DashboardLogger, timings: LatticeViewTimings) {
     this.#client = client;
     this.#log = log;
     this.#timings = timings;
@@ -117,7 +117,7 @@ export class LatticeView {
    */
   static async start(
     client: ControlClient,
-    log: Logger,
+    log: DashboardLogger,
     timings: Partial<LatticeViewTimings> = {},
   ): Promise<LatticeView> {
     const view = new LatticeView(client, log, { ...DEFAULT_VIEW_TIMINGS, ...timings });

@@ -4,7 +4,7 @@
 // after a budget of characters, nesting cut at a depth; and the oldest go once the list is over
 // its total.
 
-import { truncateForDisplay } from '../../lattice/display-text.ts';
+import { truncateForDisplay } from '../lattice/display-text.ts';
 
 export interface RecentEvent {
   id: string;

@@ -4,7 +4,6 @@
 // are accepted. Every request passes the guard (origin and Host checks) first.
 
 import { type FastifyError, type FastifyInstance, type FastifyRequest, fastify } from 'fastify';
-import type { Logger } from '../log.ts';
 import type { DashboardActions } from './actions.ts';
 import { apiErrorOf, DashboardApiError, parseJsonBody, validateInput } from './api-errors.ts';
 import {
@@ -17,6 +16,7 @@ import {
   stopProviderRequestSchema,
   uploadQuerySchema,
 } from './api-schemas.ts';
+import type { DashboardLogger } from './host-services.ts';
 import { guardRequest } from './request-guard.ts';
 import type { ServerSentEvents } from './server-sent-events.ts';
 import type { LatticeSnapshot } from './snapshot.ts';
@@ -38,7 +38,7 @@ export interface DashboardServerParts {
   snapshot: () => LatticeSnapshot;
   readiness: () => Promise<Readiness>;
   staticFiles: Map<string, StaticFile>;
-  log: Logger;
+  log: DashboardLogger;
   bindHost: string;
   /** The port actually listened on (known only after listen when 0 was asked for). */
   port: () => number;

@@ -4,8 +4,8 @@
 // lattice data (links and claims from the KV bucket); names fall back from inventory to claims to
 // the public key.
 
-import type { StoredLinkDefinition } from '../../lattice/link-definition.ts';
-import type { NatsConnectionReport } from '../nats-status.ts';
+import type { StoredLinkDefinition } from '../lattice/link-definition.ts';
+import type { NatsConnectionReport } from './host-services.ts';
 import type { LatticeView, ProviderHealth, RecentEvent } from './lattice-view.ts';
 
 /** What the snapshot reads from the host's lattice data (`LatticeData` has both). */

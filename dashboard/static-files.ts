@@ -1,4 +1,4 @@
-// The page itself: the files in host/dashboard/public/, read once at start (no build step, no CDN:
+// The page itself: the files in dashboard/public/, read once at start (no build step, no CDN:
 // plain HTML, CSS and ES modules) and served from memory by name. Only those names exist, so no
 // request path can reach any other file. A strict Content-Security-Policy keeps the page to its own
 // scripts and styles, and makes any injected markup inert.

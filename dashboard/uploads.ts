@@ -10,9 +10,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { verifySignedWasm } from '../../lattice/claims.ts';
-import { errorMessage } from '../../lattice/errors.ts';
-import { readProviderArchive } from '../../lattice/provider-archive.ts';
+import { verifySignedWasm } from '../lattice/claims.ts';
+import { errorMessage } from '../lattice/errors.ts';
+import { readProviderArchive } from '../lattice/provider-archive.ts';
 import { DashboardApiError } from './api-errors.ts';
 
 export type UploadKind = 'actor' | 'provider';

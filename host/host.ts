@@ -16,7 +16,7 @@ import { ArtifactSource } from './artifacts.ts';
 import type { HostConfig } from './config.ts';
 import { serveControlInterface } from './control/control-server.ts';
 import type { ControlContext, HostIdentity } from './control/types.ts';
-import { type Dashboard, startDashboard } from './dashboard/mod.ts';
+import { type Dashboard, startDashboard } from '../dashboard/mod.ts';
 import { NatsEventPublisher } from './events.ts';
 import { describeFileLoad, FileLoadPolicy } from './file-load-policy.ts';
 import { HEARTBEAT_INTERVAL_MS, publishHeartbeat } from './heartbeat.ts';

@@ -4,6 +4,7 @@
 // times). The dashboard reads the current state from here, so it can show it even while NATS is
 // gone. Worker threads' connections reach the same RPC server and are not reported one by one.
 
+import type { NatsConnectionReport, NatsStatusSource } from '../dashboard/host-services.ts';
 import { errorMessage } from '../lattice/errors.ts';
 import type { EventData } from '../lattice/events.ts';
 import { type NatsConnection, type NatsConnectionStatus, watchNatsStatus } from '../lattice/nats.ts';
@@ -14,24 +15,6 @@ import type { Logger } from './log.ts';
 const SERVER_ERROR_LOGGED_CHARS = 300;
 /** Reconnections kept for publishing while the connection that carries events is itself down. */
 const UNPUBLISHED_KEPT = 16;
-
-export interface NatsConnectionReport {
-  /** `control` or `rpc`. */
-  connection: string;
-  /** The server (`host:port`) it is connected to, or was last connected to. */
-  server: string;
-  state: 'connected' | 'reconnecting';
-  /** When it entered that state (ISO-8601). */
-  since: string;
-  /** How many times it was lost since the host started. */
-  disconnects: number;
-}
-
-/** What the dashboard needs: the current reports, and a call when they change. */
-export interface NatsStatusSource {
-  reports(): NatsConnectionReport[];
-  onChange(listener: () => void): () => void;
-}
 
 interface Watched extends NatsConnectionReport {
   /** When it was lost (ms since the epoch), while it is. */

@@ -18,7 +18,7 @@ interface Import {
   targetPackage: string | undefined;
 }
 
-const ROOMS = ['lattice', 'host', 'providers', 'wash-cli', 'actors', 'bench'];
+const ROOMS = ['lattice', 'host', 'dashboard', 'providers', 'wash-cli', 'actors', 'bench'];
 
 function sourceFiles(folder: string): string[] {
   return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
@@ -56,7 +56,7 @@ const NEVER_IMPORTS: Array<{ rule: string; room: string; forbidden: string[] }> 
   {
     rule: 'lattice/ is the ground floor: it imports no other room',
     room: 'lattice',
-    forbidden: ['host', 'providers', 'wash-cli', 'actors', 'bench', 'test'],
+    forbidden: ['host', 'dashboard', 'providers', 'wash-cli', 'actors', 'bench', 'test'],
   },
   {
     rule: 'host/ never imports providers/ (share code through lattice/)',
@@ -66,12 +66,17 @@ const NEVER_IMPORTS: Array<{ rule: string; room: string; forbidden: string[] }> 
   {
     rule: 'providers/ never imports host/ (share code through lattice/)',
     room: 'providers',
-    forbidden: ['host', 'wash-cli', 'test'],
+    forbidden: ['host', 'dashboard', 'wash-cli', 'test'],
+  },
+  {
+    rule: 'dashboard/ imports only lattice/ (the host passes in what it needs: dashboard/host-services.ts)',
+    room: 'dashboard',
+    forbidden: ['host', 'providers', 'wash-cli', 'actors', 'bench', 'test'],
   },
   {
     rule: 'wash-cli/ is a lattice client: it never imports host/',
     room: 'wash-cli',
-    forbidden: ['host', 'providers', 'test'],
+    forbidden: ['host', 'dashboard', 'providers', 'test'],
   },
 ];
 
@@ -79,7 +84,9 @@ describe('architecture rules', () => {
   it('finds the imports it checks (the scanner itself works)', () => {
     const hostImports = ALL_IMPORTS.get('host') ?? [];
     expect(hostImports.some((entry) => entry.targetRoom === 'lattice')).toBe(true);
-    expect(hostImports.some((entry) => entry.targetPackage === 'fastify')).toBe(true);
+    expect(hostImports.some((entry) => entry.targetRoom === 'dashboard')).toBe(true);
+    const dashboardImports = ALL_IMPORTS.get('dashboard') ?? [];
+    expect(dashboardImports.some((entry) => entry.targetPackage === 'fastify')).toBe(true);
   });
 
   for (const { rule, room, forbidden } of NEVER_IMPORTS) {

@@ -6,7 +6,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import type { LatticeSnapshot } from '../../host/dashboard/snapshot.ts';
+import type { LatticeSnapshot } from '../../dashboard/snapshot.ts';
 import { verifySignedWasm } from '../../lattice/claims.ts';
 import { KeyPair } from '../../lattice/keys.ts';
 import { connectNats, type NatsConnection } from '../../lattice/nats.ts';

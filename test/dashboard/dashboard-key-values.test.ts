@@ -2,7 +2,7 @@
 // on lines or after commas, values that hold commas and `=`, and the bad entry named.
 
 import { expect, test } from 'vitest';
-import { parseKeyValueText } from '../../host/dashboard/api-schemas.ts';
+import { parseKeyValueText } from '../../dashboard/api-schemas.ts';
 
 test('entries one per line or comma-separated; blank entries and spaces around them ignored', () => {
   expect(parseKeyValueText('PORT=8080, ADDRESS=0.0.0.0:8080\n\n  log = debug ')).toEqual({

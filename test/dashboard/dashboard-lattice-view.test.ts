@@ -4,8 +4,8 @@
 // listening errors said plainly.
 
 import { afterAll, beforeAll, expect, test } from 'vitest';
-import { type Dashboard, DashboardStartError, startDashboard } from '../../host/dashboard/mod.ts';
-import type { LatticeSnapshot } from '../../host/dashboard/snapshot.ts';
+import { type Dashboard, DashboardStartError, startDashboard } from '../../dashboard/mod.ts';
+import type { LatticeSnapshot } from '../../dashboard/snapshot.ts';
 import { createLogger } from '../../host/log.ts';
 import { cloudEvent } from '../../lattice/events.ts';
 import { KeyPair } from '../../lattice/keys.ts';

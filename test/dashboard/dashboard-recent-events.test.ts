@@ -1,7 +1,7 @@
 // The dashboard's recent-event list: bounded in count and in bytes, every value from outside cut.
 
 import { describe, expect, it } from 'vitest';
-import { compactEvent, type RecentEvent, RecentEvents } from '../../host/dashboard/recent-events.ts';
+import { compactEvent, type RecentEvent, RecentEvents } from '../../dashboard/recent-events.ts';
 
 const event = (i: number, data: unknown, extra: Partial<RecentEvent> = {}): RecentEvent => ({
   id: `id-${i}`,

@@ -4,8 +4,8 @@
 
 import { existsSync, readFileSync, statSync } from 'node:fs';
 import { afterEach, expect, test } from 'vitest';
-import { DashboardApiError } from '../../host/dashboard/api-errors.ts';
-import { UploadStore } from '../../host/dashboard/uploads.ts';
+import { DashboardApiError } from '../../dashboard/api-errors.ts';
+import { UploadStore } from '../../dashboard/uploads.ts';
 import { verifySignedWasm } from '../../lattice/claims.ts';
 import { builtActor } from '../helpers/actors.ts';
 

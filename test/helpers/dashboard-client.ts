@@ -3,7 +3,7 @@
 // server-sent `state` events that can wait for a state matching a condition.
 
 import { request as httpRequest } from 'node:http';
-import type { LatticeSnapshot } from '../../host/dashboard/snapshot.ts';
+import type { LatticeSnapshot } from '../../dashboard/snapshot.ts';
 
 export interface ApiReply<T = Record<string, unknown>> {
   status: number;

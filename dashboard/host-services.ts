@@ -1,0 +1,29 @@
+// What the dashboard needs from the host that serves it, as interfaces the dashboard defines and
+// the host satisfies: the dashboard imports only lattice/ (test/architecture.test.ts), so the
+// host's logger and its NATS connection watcher reach it through these shapes, never by import.
+
+/** The log lines the dashboard writes (the host's Logger fits this shape). */
+export interface DashboardLogger {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  info(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/** One of the host's own NATS connections (control or RPC), as the page shows it. */
+export interface NatsConnectionReport {
+  /** `control` or `rpc`. */
+  connection: string;
+  /** The server (`host:port`) it is connected to, or was last connected to. */
+  server: string;
+  state: 'connected' | 'reconnecting';
+  /** When it entered that state (ISO-8601). */
+  since: string;
+  /** How many times it was lost since the host started. */
+  disconnects: number;
+}
+
+/** The host's NATS connections: the current reports, and a call when they change. */
+export interface NatsStatusSource {
+  reports(): NatsConnectionReport[];
+  onChange(listener: () => void): () => void;
+}
