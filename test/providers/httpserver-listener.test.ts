@@ -6,12 +6,14 @@ import { execFileSync } from 'node:child_process';
 import { readFileSync, rmSync } from 'node:fs';
 import { request as httpRequest } from 'node:http';
 import { request as httpsRequest } from 'node:https';
+import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
 import { ActorListener, ListenError } from '../../providers/httpserver/actor-listener.ts';
 import { type HttpServerSettings, loadSettings } from '../../providers/httpserver/settings.ts';
 import { tempDir } from '../fixtures/providers/provider-test-kit.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { freePort } from '../helpers/nats-server.ts';
 
 interface Answer {
@@ -26,6 +28,18 @@ interface Call {
   headers?: Record<string, string>;
   body?: string | ((write: (chunk: string) => void) => void);
   ca?: Buffer;
+}
+
+/** Whether a TCP connect to `port` is refused (no HTTP request is sent). */
+function connectRefused(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    socket.once('connect', () => {
+      socket.destroy();
+      resolve(false);
+    });
+    socket.once('error', (error: NodeJS.ErrnoException) => resolve(error.code === 'ECONNREFUSED'));
+  });
 }
 
 function send(port: number, call: Call = {}): Promise<Answer> {
@@ -273,9 +287,10 @@ describe('bodies and closing', () => {
       return encodePayload({ statusCode: 200, header: {}, body: new TextEncoder().encode('late') });
     });
     const inFlight = send(port);
-    await expect.poll(() => called).toBe(true);
+    await eventually(() => called, 'the request to reach the actor');
     const closed = listener.close(5_000);
-    await new Promise((resolve) => setTimeout(resolve, 50));
+    // fastify stops listening a moment after close() begins: wait for a bare connect to be refused.
+    await eventually(() => connectRefused(port), `port ${port} to stop listening`);
     await expect(send(port)).rejects.toMatchObject({ code: 'ECONNREFUSED' });
     release();
     expect(await inFlight).toMatchObject({ status: 200, body: 'late' });
@@ -283,9 +298,13 @@ describe('bodies and closing', () => {
   });
 
   test('a request still in flight after the grace period loses its connection', async () => {
-    const { port, listener } = await openListener({}, () => new Promise<Uint8Array>(() => undefined));
+    let arrived = false;
+    const { port, listener } = await openListener({}, () => {
+      arrived = true;
+      return new Promise<Uint8Array>(() => undefined);
+    });
     const inFlight = send(port);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await eventually(() => arrived, 'the request to reach the actor');
     await listener.close(100);
     await expect(inFlight).rejects.toThrow(/socket hang up|ECONNRESET/);
   });
