@@ -15,6 +15,7 @@ import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RegistryCredential } from '../lattice/control.ts';
 import { errorMessage } from '../lattice/errors.ts';
+import type { Logger } from '../lattice/log.ts';
 import { BlobCache } from '../lattice/oci/blob-cache.ts';
 import { OciError } from '../lattice/oci/errors.ts';
 import type { ArtifactKind } from '../lattice/oci/media-types.ts';
@@ -25,7 +26,6 @@ import { ArtifactError } from './artifact-error.ts';
 import type { EventPublisher } from './events.ts';
 import { FileLoadPolicy } from './file-load-policy.ts';
 import type { LatticeData } from './lattice-data.ts';
-import type { Logger } from './log.ts';
 
 /** Artifacts larger than this are refused before they are read (a provider binary can be big). */
 export const MAX_ARTIFACT_BYTES = DEFAULT_MAX_ARTIFACT_BYTES;

@@ -5,9 +5,9 @@
 import { errorMessage } from '../lattice/errors.ts';
 import { cloudEvent, type EventData, type EventName } from '../lattice/events.ts';
 import { encodeJsonMessage } from '../lattice/json-message.ts';
+import type { Logger } from '../lattice/log.ts';
 import type { NatsConnection } from '../lattice/nats.ts';
 import type { LatticeSubjects } from '../lattice/subjects.ts';
-import type { Logger } from './log.ts';
 
 /** What every part of the host uses to announce something. */
 export interface EventPublisher {

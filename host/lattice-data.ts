@@ -12,9 +12,9 @@ import {
   storedLinkDefinitionSchema,
   withLinkId,
 } from '../lattice/link-definition.ts';
+import type { Logger } from '../lattice/log.ts';
 import type { KV, KvEntry, NatsConnection } from '../lattice/nats.ts';
 import { type LatticeSubjects, parseLatticeDataKey } from '../lattice/subjects.ts';
-import type { Logger } from './log.ts';
 
 /** A claims record as `get.claims` reports it: every value a string (caps and tags comma-joined). */
 export type ClaimsRecord = Record<string, string>;

@@ -6,6 +6,7 @@
 
 import { Command, Option } from 'commander';
 import { errorMessage } from '../lattice/errors.ts';
+import { createLogger } from '../lattice/log.ts';
 import {
   HOST_SETTINGS,
   HostConfigError,
@@ -17,7 +18,6 @@ import {
   settingsFromEnv,
 } from './config.ts';
 import { Host } from './host.ts';
-import { createLogger } from './log.ts';
 
 function camelOf(flag: string): string {
   return flag.replace(/-([a-z])/g, (_, letter: string) => letter.toUpperCase());

@@ -7,9 +7,9 @@
 import type { NatsConnectionReport, NatsStatusSource } from '../dashboard/host-services.ts';
 import { errorMessage } from '../lattice/errors.ts';
 import type { EventData } from '../lattice/events.ts';
+import type { Logger } from '../lattice/log.ts';
 import { type NatsConnection, type NatsConnectionStatus, watchNatsStatus } from '../lattice/nats.ts';
 import type { EventPublisher } from './events.ts';
-import type { Logger } from './log.ts';
 
 /** A server's error text is echoed in the log; a few hundred characters say all it has to say. */
 const SERVER_ERROR_LOGGED_CHARS = 300;

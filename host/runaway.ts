@@ -4,10 +4,10 @@
 // sent from the host's own connection.
 
 import { errorMessage } from '../lattice/errors.ts';
+import type { Logger } from '../lattice/log.ts';
 import type { NatsConnection } from '../lattice/nats.ts';
 import { invocationErrorReply } from '../lattice/rpc.ts';
 import type { EventPublisher } from './events.ts';
-import type { Logger } from './log.ts';
 import type { RunawayReport, UnansweredCall } from './runtime/mod.ts';
 
 /** Kept of an operation name in the log and the event: it comes from the caller. */

@@ -9,7 +9,7 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { errorMessage } from '../lattice/errors.ts';
-import type { Logger } from './log.ts';
+import type { Logger } from '../lattice/log.ts';
 
 const PREFIX = 'wasmcloud-ts-host-';
 /** `wasmcloud-ts-host-{pid}-XXXXXX`, as mkdtemp completes it. */

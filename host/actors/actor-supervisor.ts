@@ -10,10 +10,10 @@ import type { ActorClaims } from '../../lattice/claims.ts';
 import { verifySignedWasm } from '../../lattice/claims.ts';
 import { DISPLAY_ERROR_LIMIT, truncateForDisplay } from '../../lattice/display-text.ts';
 import { errorMessage } from '../../lattice/errors.ts';
+import type { Logger } from '../../lattice/log.ts';
 import type { ArtifactSource } from '../artifacts.ts';
 import type { EventPublisher } from '../events.ts';
 import type { ClaimsRecord, LatticeData } from '../lattice-data.ts';
-import type { Logger } from '../log.ts';
 import type { ActorRuntime } from '../runtime/mod.ts';
 
 export interface ActorInstance {

@@ -2,11 +2,11 @@
 // never see NATS subscriptions, workers or processes, only these.
 
 import type { RegistryCredential } from '../../lattice/control.ts';
+import type { Logger } from '../../lattice/log.ts';
 import type { ActorSupervisor } from '../actors/actor-supervisor.ts';
 import type { ArtifactSource } from '../artifacts.ts';
 import type { EventPublisher } from '../events.ts';
 import type { LatticeData } from '../lattice-data.ts';
-import type { Logger } from '../log.ts';
 import type { ProviderSupervisor } from '../providers/mod.ts';
 
 /** The provider supervisor, as the control interface uses it. */

@@ -7,7 +7,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import type { Logger } from '../log.ts';
+import type { Logger } from '../../lattice/log.ts';
 import type { ProviderKind } from './archive-install.ts';
 import { ProviderStartError } from './provider-start-error.ts';
 

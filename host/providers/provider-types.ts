@@ -1,11 +1,12 @@
 // What the provider supervisor needs from its host, and what it reports about each provider.
 
 import type { ProviderClaims } from '../../lattice/claims.ts';
+import type { LogLevel } from '../../lattice/host-data.ts';
 import type { KeyPair } from '../../lattice/keys.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
+import type { Logger } from '../../lattice/log.ts';
 import type { NatsConnection, NatsConnectionSettings } from '../../lattice/nats.ts';
 import type { EventPublisher } from '../events.ts';
-import type { Logger, LogLevel } from '../log.ts';
 
 /** How a provider that died on its own is restarted: back-off doubling from `initialMs` to `maxMs`. */
 export interface RestartPolicy {

@@ -2,9 +2,9 @@
 // `{healthy, message?}`: the provider's own check, or healthy when it has none. A check that
 // throws or hangs past the host's timeout counts as unhealthy.
 
+import type { Logger } from '../../lattice/log.ts';
 import type { NatsConnection, Subscription } from '../../lattice/nats.ts';
 import { encodePayload } from '../../lattice/payload.ts';
-import type { ProviderLogger } from './provider-log.ts';
 import type { HealthStatus } from './provider-types.ts';
 
 const ALWAYS_HEALTHY = encodePayload({ healthy: true });
@@ -21,7 +21,7 @@ export function answerHealthChecks(
   nc: NatsConnection,
   subject: string,
   check: (() => HealthStatus | Promise<HealthStatus>) | undefined,
-  log: ProviderLogger,
+  log: Logger,
 ): Subscription {
   return nc.subscribe(subject, {
     callback: (error, msg) => {

@@ -14,12 +14,12 @@ import {
   type ValidationOptions,
   validateInvocation,
 } from '../../lattice/invocation-validation.ts';
+import type { Logger } from '../../lattice/log.ts';
 import type { Msg, NatsConnection, Subscription } from '../../lattice/nats.ts';
 import { ReplayGuard, replayWindowFor } from '../../lattice/replay-guard.ts';
 import { invocationErrorReply, invocationReply, receiveInvocation } from '../../lattice/rpc.ts';
 import type { LatticeSubjects } from '../../lattice/subjects.ts';
 import type { LinkTable } from './link-table.ts';
-import type { ProviderLogger } from './provider-log.ts';
 import type { InvocationContext, OperationHandler, Provider } from './provider-types.ts';
 
 const EMPTY = new Uint8Array(0);
@@ -34,7 +34,7 @@ export interface InvocationServerOptions {
   links: LinkTable;
   chunks: ChunkStore;
   provider: Provider;
-  log: ProviderLogger;
+  log: Logger;
 }
 
 export class InvocationServer {

@@ -4,8 +4,8 @@
 // a no-op. The provider's hooks see each change once; a hook that throws refuses the link.
 
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
+import type { Logger } from '../../lattice/log.ts';
 import { sameLink } from './link-message.ts';
-import type { ProviderLogger } from './provider-log.ts';
 
 export interface LinkHooks {
   put(link: LinkDefinition): void | Promise<void>;
@@ -17,11 +17,11 @@ export class LinkTable {
   readonly #providerKey: string;
   readonly #linkName: string;
   readonly #hooks: LinkHooks;
-  readonly #log: ProviderLogger;
+  readonly #log: Logger;
   /** The tail of the queue of link changes: each waits for the one before. */
   #pending: Promise<void> = Promise.resolve();
 
-  constructor(providerKey: string, linkName: string, hooks: LinkHooks, log: ProviderLogger) {
+  constructor(providerKey: string, linkName: string, hooks: LinkHooks, log: Logger) {
     this.#providerKey = providerKey;
     this.#linkName = linkName;
     this.#hooks = hooks;

@@ -4,11 +4,11 @@
 // and shutdown requests, and calls actors back. See docs/providers.md.
 
 export { CHUNK_THRESHOLD_BYTES } from '../../lattice/chunking.ts';
+export { createLogger, type Logger, type LoggerOptions } from '../../lattice/log.ts';
 export { decodePayload, encodePayload } from '../../lattice/payload.ts';
 export { ActorCallError, type CallActorOptions } from './actor-client.ts';
 export { HostDataInputError, readHostData } from './host-data-input.ts';
 export { latticeConnectionSettings } from './lattice-connection.ts';
-export { createProviderLogger, type ProviderLogger, type ProviderLoggerOptions } from './provider-log.ts';
 export {
   ProviderStartupError,
   type StartProviderOptions,

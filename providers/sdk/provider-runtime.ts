@@ -10,6 +10,7 @@ import { errorMessage, LatticeError } from '../../lattice/errors.ts';
 import type { HostData } from '../../lattice/host-data.ts';
 import { InvocationSigner } from '../../lattice/invocation-signer.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
+import { createLogger, type Logger } from '../../lattice/log.ts';
 import { connectNats, type NatsConnection, type Subscription } from '../../lattice/nats.ts';
 import { type LatticeSubjects, latticeSubjects } from '../../lattice/subjects.ts';
 import { ActorClient, type CallActorOptions } from './actor-client.ts';
@@ -19,7 +20,6 @@ import { InvocationServer } from './invocation-server.ts';
 import { latticeConnectionSettings } from './lattice-connection.ts';
 import { decodeLinkMessage, plainLink } from './link-message.ts';
 import { LinkTable } from './link-table.ts';
-import { createProviderLogger, type ProviderLogger } from './provider-log.ts';
 import type { Provider, ProviderDefinition } from './provider-types.ts';
 import { shutdownDecision } from './shutdown-request.ts';
 
@@ -42,7 +42,7 @@ class ProviderRuntime implements Provider {
   readonly hostData: HostData;
   readonly key: string;
   readonly linkName: string;
-  readonly log: ProviderLogger;
+  readonly log: Logger;
   readonly #definition: ProviderDefinition;
   readonly #nc: NatsConnection;
   readonly #subjects: LatticeSubjects;
@@ -57,7 +57,7 @@ class ProviderRuntime implements Provider {
     checked: CheckedHostData,
     definition: ProviderDefinition,
     nc: NatsConnection,
-    log: ProviderLogger,
+    log: Logger,
     exit: (code: number) => void,
   ) {
     const { hostData, invocationKey } = checked;
@@ -230,8 +230,8 @@ export async function startProvider(
     return fail(exit, (error as Error).message, code);
   }
   const { hostData } = checked;
-  const log = createProviderLogger({
-    providerKey: hostData.provider_key,
+  const log = createLogger({
+    label: { field: 'provider', value: hostData.provider_key },
     level: hostData.log_level,
     structured: hostData.structured_logging,
     write: options.writeLog,

@@ -3,8 +3,8 @@
 import type { HostData } from '../../lattice/host-data.ts';
 import type { Invocation } from '../../lattice/invocation.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
+import type { Logger } from '../../lattice/log.ts';
 import type { CallActorOptions } from './actor-client.ts';
-import type { ProviderLogger } from './provider-log.ts';
 
 /** What a health check reports; the host counts `healthy: false` as failed (protocol.md §6.2). */
 export interface HealthStatus {
@@ -53,7 +53,7 @@ export interface Provider {
   /** This provider's public key (V…). */
   readonly key: string;
   readonly linkName: string;
-  readonly log: ProviderLogger;
+  readonly log: Logger;
   /** The links held now. */
   links(): LinkDefinition[];
   /** The link of one actor, if it has one. */

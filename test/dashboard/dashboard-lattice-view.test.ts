@@ -6,9 +6,9 @@
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { type Dashboard, DashboardStartError, startDashboard } from '../../dashboard/mod.ts';
 import type { LatticeSnapshot } from '../../dashboard/snapshot.ts';
-import { createLogger } from '../../host/log.ts';
 import { cloudEvent } from '../../lattice/events.ts';
 import { KeyPair } from '../../lattice/keys.ts';
+import { createLogger } from '../../lattice/log.ts';
 import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { latticeSubjects } from '../../lattice/subjects.ts';
 import { builtActor, signForTest, unsignedActor } from '../helpers/actors.ts';

@@ -3,7 +3,7 @@
 
 import { hostLabels, type RawSettings, resolveHostConfig } from '../../host/config.ts';
 import { Host } from '../../host/host.ts';
-import { createLogger } from '../../host/log.ts';
+import { createLogger } from '../../lattice/log.ts';
 
 export interface TestHost {
   host: Host;

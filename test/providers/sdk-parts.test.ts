@@ -1,4 +1,5 @@
-// The SDK's small parts on their own: shutdown request bodies, the provider log, the link table.
+// The SDK's small parts on their own: shutdown request bodies and the link table (the provider's
+// log is lattice/log.ts, tested in test/lattice/log.test.ts).
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -6,12 +7,8 @@ import { describe, expect, it } from 'vitest';
 import { readCredsFile } from '../../host/providers/creds-file.ts';
 import { KeyPair } from '../../lattice/keys.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
+import { createLogger } from '../../lattice/log.ts';
 import { LinkTable } from '../../providers/sdk/link-table.ts';
-import {
-  createProviderLogger,
-  MAX_PROVIDER_LOG_FIELD,
-  MAX_PROVIDER_LOG_MESSAGE,
-} from '../../providers/sdk/provider-log.ts';
 import { shutdownDecision } from '../../providers/sdk/shutdown-request.ts';
 import { tempDir, testLink } from '../fixtures/providers/provider-test-kit.ts';
 
@@ -40,58 +37,9 @@ describe('shutdownDecision', () => {
   });
 });
 
-describe('createProviderLogger', () => {
-  it('tags text lines with the provider key and drops lines under the level', () => {
-    const lines: string[] = [];
-    const log = createProviderLogger({
-      providerKey: 'VKEY',
-      level: 'info',
-      write: (line) => void lines.push(line),
-    });
-    log.debug('hidden');
-    log.info('shown', { actor: 'M1' });
-    expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatch(/^\S+ INFO {2}\[VKEY\] shown actor=M1\n$/);
-  });
-
-  it('writes JSON lines when structured, and logs "critical" as error', () => {
-    const lines: string[] = [];
-    const log = createProviderLogger({
-      providerKey: 'VKEY',
-      level: 'critical',
-      structured: true,
-      write: (line) => void lines.push(line),
-    });
-    log.warn('hidden');
-    log.error('boom', { code: 7 });
-    expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0]!)).toMatchObject({
-      level: 'error',
-      provider: 'VKEY',
-      message: 'boom',
-      code: 7,
-    });
-  });
-  it('bounds every line: a message or field from a caller cannot write a megabyte', () => {
-    for (const structured of [false, true]) {
-      const lines: string[] = [];
-      const log = createProviderLogger({
-        providerKey: 'VKEY',
-        structured,
-        write: (line) => void lines.push(line),
-      });
-      log.warn(`got ${'m'.repeat(1_000_000)}`, { path: 'p'.repeat(1_000_000), n: 1 });
-      expect(lines).toHaveLength(1);
-      expect(lines[0]!.length).toBeLessThan(MAX_PROVIDER_LOG_MESSAGE + 2 * MAX_PROVIDER_LOG_FIELD + 200);
-      expect(lines[0]).toMatch(/m… \(\d+ bytes more\)/);
-      expect(lines[0]).toMatch(/p… \(\d+ bytes more\)/);
-    }
-  });
-});
-
 describe('LinkTable', () => {
   const provider = KeyPair.create('service').publicKey;
-  const silent = createProviderLogger({ providerKey: provider, write: () => undefined });
+  const silent = createLogger({ label: { field: 'provider', value: provider }, write: () => undefined });
 
   it('runs hooks once per change, in order, and replaces a link whose values changed', async () => {
     const calls: string[] = [];
