@@ -12,6 +12,8 @@ import { join, relative, sep } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HOST_SETTINGS, hostLabels, resolveHostConfig, settingsFromEnv } from '../../host/config.ts';
+import { errorMessage } from '../../lattice/errors.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { REPO_ROOT } from '../helpers/fixtures.ts';
 import { importGraph } from '../helpers/import-graph.ts';
 import { freePort, type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
@@ -226,19 +228,25 @@ describe('the image staged as the Dockerfile lays it out', () => {
     host.stdout?.on('data', (chunk: Buffer) => (output += chunk.toString()));
     host.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
 
-    const deadline = Date.now() + 20_000;
-    let healthy = 1;
-    while (healthy !== 0 && Date.now() < deadline && host.exitCode === null) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      healthy = await runHealthCheck({ WASMCLOUD_DASHBOARD_PORT: String(dashboardPort) });
-    }
-    expect(healthy, `health check never passed; host output:\n${output}`).toBe(0);
+    const withOutput = (error: unknown) => {
+      throw new Error(`${errorMessage(error)}; host output:\n${output}`);
+    };
+    // The image's HEALTHCHECK command, run until it passes (or the host exits, which fails below).
+    await eventually(
+      async () =>
+        host?.exitCode !== null ||
+        (await runHealthCheck({ WASMCLOUD_DASHBOARD_PORT: String(dashboardPort) })) === 0,
+      { what: 'the health check to pass', timeoutMs: 20_000, intervalMs: 250 },
+    ).catch(withOutput);
+    expect(host.exitCode, `the host exited before its health check passed; output:\n${output}`).toBe(null);
     // Live comes first: the dashboard listens before the host has joined the lattice.
-    let ready = await fetch(`http://127.0.0.1:${dashboardPort}/api/readyz`);
-    while (ready.status !== 200 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 250));
-      ready = await fetch(`http://127.0.0.1:${dashboardPort}/api/readyz`);
-    }
+    const ready = await eventually(
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${dashboardPort}/api/readyz`);
+        return response.status === 200 && response;
+      },
+      { what: '/api/readyz to answer 200', timeoutMs: 20_000, intervalMs: 250 },
+    ).catch(withOutput);
     expect(ready.status, `${await ready.text()}\n${output}`).toBe(200);
 
     const exited = new Promise<number | null>((resolve) => host!.once('exit', (code) => resolve(code)));
