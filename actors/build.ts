@@ -5,10 +5,10 @@
 
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
 import { signActorClaims } from '../lattice/claims.ts';
-import { type KeyKind, KeyPair } from '../lattice/keys.ts';
+import { loadOrCreateKeyPair } from '../lattice/key-files.ts';
 import { embedClaims, moduleHash } from '../lattice/wasm.ts';
 import {
   ACTORS_DIR,
@@ -44,15 +44,6 @@ async function inputDigest(actorDir: string): Promise<string> {
   return hash.digest('hex');
 }
 
-async function keyPair(name: string, kind: KeyKind): Promise<KeyPair> {
-  const path = join(KEYS_DIR, `${name}_${kind}.nk`);
-  if (existsSync(path)) return KeyPair.fromSeed(await readFile(path, 'utf8'), kind);
-  const created = KeyPair.create(kind);
-  await mkdir(KEYS_DIR, { recursive: true });
-  await writeFile(path, `${created.seed}\n`, { mode: 0o600 });
-  return created;
-}
-
 export interface BuiltActor {
   name: string;
   signedPath: string;
@@ -64,7 +55,7 @@ async function buildActor(folder: string, force: boolean): Promise<BuiltActor> {
   const manifest = await readManifest(actorDir);
   const signedPath = join(BUILD_DIR, `${folder}_s.wasm`);
   const stampPath = join(BUILD_DIR, `${folder}.stamp`);
-  const subject = await keyPair(folder, 'module');
+  const subject = await loadOrCreateKeyPair(KEYS_DIR, folder, 'module');
   const digest = await inputDigest(actorDir);
   const stamp = existsSync(stampPath) ? await readFile(stampPath, 'utf8') : '';
   if (!force && stamp === digest && existsSync(signedPath)) {
@@ -87,7 +78,7 @@ async function buildActor(folder: string, force: boolean): Promise<BuiltActor> {
       call_alias: manifest.callAlias,
       tags: [],
     },
-    { issuer: await keyPair('wasmcloud-ts-examples', 'account'), subject },
+    { issuer: await loadOrCreateKeyPair(KEYS_DIR, 'wasmcloud-ts-examples', 'account'), subject },
   );
   await writeFile(join(BUILD_DIR, `${folder}.wasm`), bytes);
   await writeFile(signedPath, embedClaims(bytes, token));

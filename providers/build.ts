@@ -4,9 +4,10 @@
 // this after the actors; `node providers/build.ts httpserver` builds one.
 
 import { existsSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { readdir, readFile } from 'node:fs/promises';
 import { join, relative } from 'node:path';
-import { type KeyKind, KeyPair } from '../lattice/keys.ts';
+import { loadOrCreateKeyPair } from '../lattice/key-files.ts';
+import type { KeyPair } from '../lattice/keys.ts';
 import { type BuiltJsProviderArchive, buildJsProviderArchive } from './packaging/mod.ts';
 
 export const PROVIDERS_DIR = import.meta.dirname;
@@ -23,15 +24,6 @@ export interface ProviderManifest {
   revision: number;
   /** The entry file, relative to the folder; default `index.ts`. */
   entry?: string;
-}
-
-async function keyPair(name: string, kind: KeyKind): Promise<KeyPair> {
-  const path = join(KEYS_DIR, `${name}_${kind}.nk`);
-  if (existsSync(path)) return KeyPair.fromSeed(await readFile(path, 'utf8'), kind);
-  const created = KeyPair.create(kind);
-  await mkdir(KEYS_DIR, { recursive: true });
-  await writeFile(path, `${created.seed}\n`, { mode: 0o600 });
-  return created;
 }
 
 /** The path of a provider's built archive. */
@@ -61,8 +53,8 @@ export async function buildProviderArchive(
 export async function buildProvider(folder: string): Promise<{ path: string; providerKey: string }> {
   const started = Date.now();
   const built = await buildProviderArchive(folder, {
-    issuer: await keyPair('providers', 'account'),
-    subject: await keyPair(folder, 'service'),
+    issuer: await loadOrCreateKeyPair(KEYS_DIR, 'providers', 'account'),
+    subject: await loadOrCreateKeyPair(KEYS_DIR, folder, 'service'),
     out: providerArchivePath(folder),
   });
   const kib = Math.round(built.archive.length / 1024);
