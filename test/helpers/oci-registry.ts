@@ -12,6 +12,7 @@ import { createServer, type Server } from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import bcrypt from 'bcryptjs';
+import { eventually } from './eventually.ts';
 import { freePort } from './nats-server.ts';
 
 const REGISTRY_BINARY = '/usr/bin/docker-registry';
@@ -183,19 +184,15 @@ function authConfig(dir: string, options: OciRegistryOptions, tokenServer: Token
 }
 
 async function waitForRegistry(port: number, exited: () => string | undefined): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  for (;;) {
-    const output = exited();
-    if (output !== undefined) throw new Error(`docker-registry on port ${port} exited:\n${output}`);
-    try {
+  const answered = await eventually(
+    async () => {
+      if (exited() !== undefined) return 'exited';
       await fetch(`http://127.0.0.1:${port}/v2/`, { signal: AbortSignal.timeout(1_000) });
-      return;
-    } catch (error) {
-      if (Date.now() > deadline)
-        throw new Error(`docker-registry on port ${port} did not answer within 10 s: ${error}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
-    }
-  }
+      return 'answered';
+    },
+    { what: `docker-registry on port ${port} to answer`, timeoutMs: 10_000, intervalMs: 100 },
+  );
+  if (answered === 'exited') throw new Error(`docker-registry on port ${port} exited:\n${exited()}`);
 }
 
 const ACCESS_LINE = /"([A-Z]+) (\S+) HTTP\/[\d.]+" (\d{3}) /;

@@ -5,7 +5,6 @@
 // service-applier actor as MessageSubscriber.HandleMessage, the SubMessage on the wire, link values
 // in all their forms, refusals, duplicate puts, and a deleted link's connection closing.
 
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import {
   decodeInvocation,
@@ -21,6 +20,7 @@ import { eventually } from '../helpers/eventually.ts';
 import { ctlRequest } from '../helpers/lattice-client.ts';
 import { freePort, type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
 import { ACK, type ProviderArchive, ProviderLattice } from '../helpers/provider-lattice.ts';
+import { connectionsTo } from '../helpers/tcp-connections.ts';
 
 const CONTRACT = 'wasmcloud:messaging';
 const encoder = new TextEncoder();
@@ -99,19 +99,6 @@ function providerLog(pattern: RegExp): string[] {
   return lattice.providerLog(provider.providerKey, pattern);
 }
 
-/** Established TCP connections from this machine to `port`. */
-function connectionsTo(port: number): number {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  let count = 0;
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    for (const line of readFileSync(table, 'utf8').trim().split('\n').slice(1)) {
-      const [, , remoteAddress, state] = line.trim().split(/\s+/);
-      if (state === '01' && remoteAddress?.endsWith(`:${hexPort}`)) count++;
-    }
-  }
-  return count;
-}
-
 /** Answers every invocation addressed to actor `actorId` on the lattice, recording it. */
 function fakeActor(actorId: string): Invocation[] {
   const received: Invocation[] = [];
@@ -124,8 +111,6 @@ function fakeActor(actorId: string): Invocation[] {
   });
   return received;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 beforeAll(async () => {
   [lattice, broker] = await Promise.all([
@@ -158,9 +143,15 @@ describe('actor → provider', () => {
     await eventually(() => onBroker.length === 1, 'the message on the broker');
     expect(decoder.decode(onBroker[0]!.data)).toBe('hello');
     expect(onBroker[0]!.reply).toBe('answers.here');
-    await sleep(200);
+    // Nothing on the lattice: the provider answered the call on its lattice connection after any
+    // publish there, and that answer came to lattice.nc, where onLattice listens, so a stray copy
+    // would be in onLattice already. Nothing more on the broker: a second publish through the same
+    // link arrives right after the first, in order.
     expect(onLattice).toEqual([]);
-    expect(onBroker).toHaveLength(1);
+    await callRaw('Messaging.Publish', publishRequest('greetings', 'marker'));
+    await eventually(() => onBroker.length === 2, 'the marker message on the broker');
+    expect(onBroker.map((msg) => decoder.decode(msg.data))).toEqual(['hello', 'marker']);
+    expect(onLattice).toEqual([]);
   });
 
   test('Messaging.Request returns the ReplyMessage {subject, body} with its 2022 names', async () => {
@@ -234,8 +225,11 @@ describe('provider → actor', () => {
     await eventually(() => handledOn('applier.first').length === 1, 'the actor to log the message');
     expect(handledOn('applier.first')[0]).toMatch(/the message is not JSON/);
     // Only subscribed subjects are delivered.
+    // A marker on a subscribed subject after it: the provider's connection gets the broker's
+    // messages in order, so once the marker is handled, a delivered 'elsewhere' would have been too.
     brokerNc.publish('elsewhere', encoder.encode('not an event'));
-    await sleep(300);
+    brokerNc.publish('applier.after-elsewhere', encoder.encode('not an event'));
+    await eventually(() => handledOn('applier.after-elsewhere').length === 1, 'the marker after "elsewhere"');
     expect(handledOn('elsewhere')).toEqual([]);
   });
 
@@ -253,7 +247,11 @@ describe('provider → actor', () => {
     // Each message went to one member only: both got some (2^-39 odds that one got all).
     expect(member.length).toBeGreaterThan(0);
     expect(handledOn('jobs').length).toBeGreaterThan(0);
-    await sleep(300);
+    // No job twice: a marker on the same connection after the jobs, handled, means every job the
+    // provider was sent reached the actor before it; our own member has had all of its (flush).
+    brokerNc.publish('applier.after-jobs', encoder.encode('not an event'));
+    await eventually(() => handledOn('applier.after-jobs').length === 1, 'the marker after the jobs');
+    await brokerNc.flush();
     expect(member.length + handledOn('jobs').length).toBe(total);
   });
 
@@ -341,7 +339,10 @@ test('a duplicate link put is a no-op: one connection, each message handled once
   expect(connectionsTo(broker.port)).toBe(connections);
   brokerNc.publish('applier.once', encoder.encode('not an event'));
   await eventually(() => handledOn('applier.once').length === 1, 'the message handled');
-  await sleep(300);
+  // Handled once, not twice: a marker after it on the same (single) connection is handled after any
+  // second delivery would have been.
+  brokerNc.publish('applier.after-once', encoder.encode('not an event'));
+  await eventually(() => handledOn('applier.after-once').length === 1, 'the marker after the message');
   expect(handledOn('applier.once')).toHaveLength(1);
 });
 

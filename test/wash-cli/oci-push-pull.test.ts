@@ -21,6 +21,7 @@ import { verifySignedWasm } from '../../lattice/claims.ts';
 import { KeyPair } from '../../lattice/keys.ts';
 import { createProviderArchive } from '../../lattice/provider-archive.ts';
 import { builtActor, signForTest, unsignedActor } from '../helpers/actors.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { type OciRegistry, startOciRegistry } from '../helpers/oci-registry.ts';
 import { expectOneLineError, runWash, type WashRun } from '../helpers/wash.ts';
 
@@ -158,8 +159,14 @@ describe('wash push', () => {
       await runWash(['push', 'echo:0.1.0', echoPath]),
       /"echo:0.1.0" is not an OCI reference \(registry\[:port\]\/repository\[:tag\|@digest\]/,
     );
-    // The access log reaches this process through a pipe: give it a moment before looking.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The access log reaches this process through a pipe: a marker request after the refusals is
+    // logged after anything they sent, so once it shows, the log holds all of theirs.
+    const marker = '/v2/marker-after-refusals/tags/list';
+    await fetch(`http://${registry.host}${marker}`);
+    await eventually(
+      () => registry.requests().some((request) => request.path === marker),
+      'the marker request in the registry access log',
+    );
     expect(registry.requests().filter((request) => request.path.startsWith('/v2/x/'))).toEqual([]);
   });
 });
