@@ -46,6 +46,8 @@ export async function gather(
     },
   });
   nc.publish(subject, encoder.encode(body === undefined ? '' : JSON.stringify(body)), { reply: inbox });
+  // A deliberate window, not a wait for a condition: like wash's ping and auctions (the protocol's
+  // scatter-gather), the number of answers is what is being found out, so nothing marks the last.
   await new Promise((resolve) => setTimeout(resolve, waitMs));
   subscription.unsubscribe();
   return replies;
@@ -99,6 +101,28 @@ export class EventLog {
       this.#waiters.add(check);
     });
   }
+}
+
+/**
+ * Asks host `hostId` to start the actor in the file `actorPath` (cmd.{host}.la), expects it to accept,
+ * and returns the actor's public key once its actor_started event is in `events`.
+ */
+export async function launchActorFile(
+  nc: NatsConnection,
+  events: EventLog,
+  lattice: string,
+  hostId: string,
+  actorPath: string,
+  count?: number,
+): Promise<string> {
+  const started = await ctlRequest(nc, latticeSubjects(lattice).ctl.launchActor(hostId), {
+    actor_ref: actorPath,
+    ...(count === undefined ? {} : { count }),
+  });
+  if (started.accepted !== true || started.error !== '')
+    throw new Error(`host ${hostId} did not accept ${actorPath}: ${JSON.stringify(started)}`);
+  const event = await events.waitFor('actor_started', (data) => data.image_ref === actorPath);
+  return (event.data as { public_key: string }).public_key;
 }
 
 /** Calls an actor through NATS as a provider of `contractId` would (signed with `clusterKey`). */

@@ -21,9 +21,10 @@ import { KeyPair } from '../../lattice/keys.ts';
 import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { latticeSubjects } from '../../lattice/subjects.ts';
 import { builtActor } from '../helpers/actors.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { startTestHost, type TestHost } from '../helpers/host.ts';
 import { PROVIDER } from '../helpers/keys.ts';
-import { ctlRequest, EventLog } from '../helpers/lattice-client.ts';
+import { EventLog, launchActorFile } from '../helpers/lattice-client.ts';
 import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
 
 const LATTICE = 'replaytest';
@@ -37,8 +38,12 @@ let testHost: TestHost;
 let dir: string;
 let actorId: string;
 let signer: InvocationSigner;
-/** The actor of every invocation event the host published, in order, by outcome. */
+/** The outcome of every invocation event the host published, in order (markers left out). */
 const outcomes: string[] = [];
+/** The length of a marker call's payload, which tells its events apart from the tests' calls. */
+const MARKER_BYTES = 777;
+/** How many marker calls have been reported. */
+let markersSeen = 0;
 
 beforeAll(async () => {
   nats = await startNatsServer();
@@ -46,8 +51,12 @@ beforeAll(async () => {
   const events = new EventLog(nc, LATTICE);
   nc.subscribe(subjects.events.invocations(), {
     callback: (_error, msg) => {
-      const event = JSON.parse(new TextDecoder().decode(msg.data)) as { type: string };
-      outcomes.push(event.type.replace(/^com\.wasmcloud\.lattice\./, ''));
+      const event = JSON.parse(new TextDecoder().decode(msg.data)) as {
+        type: string;
+        data: { bytes: number };
+      };
+      if (event.data.bytes === MARKER_BYTES) markersSeen++;
+      else outcomes.push(event.type.replace(/^com\.wasmcloud\.lattice\./, ''));
     },
   });
   dir = mkdtempSync(join(tmpdir(), 'wasmcloud-ts-replay-'));
@@ -58,10 +67,7 @@ beforeAll(async () => {
     settings: { latticePrefix: LATTICE, clusterSeed: clusterKey.seed, actorWorkers: '2' },
   });
   signer = new InvocationSigner(clusterKey, testHost.id);
-  const started = await ctlRequest(nc, subjects.ctl.launchActor(testHost.id), { actor_ref: actorPath });
-  expect(started).toEqual({ accepted: true, error: '' });
-  const event = await events.waitFor('actor_started', (data) => data.image_ref === actorPath);
-  actorId = (event.data as { public_key: string }).public_key;
+  actorId = await launchActorFile(nc, events, LATTICE, testHost.id, actorPath);
 });
 
 afterAll(async () => {
@@ -85,10 +91,22 @@ async function send(bytes: Uint8Array): Promise<InvocationResponse> {
   return decodeInvocationResponse(reply.data);
 }
 
-/** Waits until `count` more invocation events than `before` have come, then returns those. */
+/**
+ * The invocation events since `before`, once `count` of them have come and nothing more can: each
+ * worker publishes a call's event right after answering it, before it reads its next call, so a
+ * marker call's event follows every earlier event of the worker that ran it. 12 markers reach both
+ * workers (NATS picks one of the queue group for each: 2^-11 odds that one gets them all).
+ */
 async function nextOutcomes(before: number, count: number): Promise<string[]> {
-  await expect.poll(() => outcomes.length).toBeGreaterThanOrEqual(before + count);
-  await new Promise((resolve) => setTimeout(resolve, 200)); // and no more than that
+  const markersBefore = markersSeen;
+  for (let marker = 0; marker < 12; marker++) {
+    const reply = await send(encodeInvocation(echo('m'.repeat(MARKER_BYTES))));
+    expect(reply.error).toBeUndefined();
+  }
+  await eventually(
+    () => markersSeen === markersBefore + 12 && outcomes.length >= before + count,
+    `${count} invocation events and the 12 markers' after them`,
+  );
   return outcomes.slice(before);
 }
 

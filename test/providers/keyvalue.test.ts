@@ -3,7 +3,6 @@
 // through it, every KeyValue operation called as a linked actor, expiry, concurrent writers in two
 // provider processes, a bucket on another NATS named by URI, and links it must refuse.
 
-import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { KeyPair } from '../../lattice/keys.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
@@ -13,6 +12,7 @@ import { eventually } from '../helpers/eventually.ts';
 import { ctlRequest } from '../helpers/lattice-client.ts';
 import { freePort, type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
 import { ACK, type ProviderArchive, ProviderLattice } from '../helpers/provider-lattice.ts';
+import { connectionsTo } from '../helpers/tcp-connections.ts';
 
 const CONTRACT = 'wasmcloud:keyvalue';
 
@@ -92,20 +92,6 @@ async function bucketEntry(connection: NatsConnection, bucket: string, kvKey: st
 /** The provider's log lines (the host logs them as `[V…]: …`) matching `pattern`. */
 function providerLog(pattern: RegExp): string[] {
   return lattice.providerLog(provider.providerKey, pattern);
-}
-
-/** Established TCP connections from this machine to `port` (both /proc tables). */
-function connectionsTo(port: number): number {
-  const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
-  let count = 0;
-  for (const table of ['/proc/net/tcp', '/proc/net/tcp6']) {
-    const lines = readFileSync(table, 'utf8').trim().split('\n').slice(1);
-    for (const line of lines) {
-      const [, , remoteAddress, state] = line.trim().split(/\s+/);
-      if (state === '01' && remoteAddress?.endsWith(`:${hexPort}`)) count++;
-    }
-  }
-  return count;
 }
 
 beforeAll(async () => {
