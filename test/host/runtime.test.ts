@@ -407,8 +407,10 @@ describe('limits and misbehaving actors', () => {
     expect(error.code).toBe(INVOCATION_ERROR_CODES.timeout);
     expect(error.message).toMatch(/timed out after 500 ms/);
     expect(Date.now() - started).toBeLessThan(1500);
-    // After the stuck worker is replaced, every actor answers again, the looper too.
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // After the stuck worker is replaced (the pool reports it), every actor answers again, the looper too.
+    await expect
+      .poll(() => runaways.find((report) => report.actorId === looper)?.action, { timeout: 10_000 })
+      .toBe('worker_replaced');
     expect(Buffer.from(await runtime.invoke(looper, 'echo', Buffer.from('back'))).toString()).toBe('back');
     expect(bodyText(await runtime.invoke(echo, 'HttpServer.HandleRequest', GET_ROOT))).toContain(
       '"method":"GET"',
