@@ -1,7 +1,7 @@
 // A lattice host: joins the lattice over NATS, loads the lattice data, runs actors in the worker
 // runtime and providers as child processes, serves the control interface, and announces itself
 // with events and heartbeats. `Host.start` puts the pieces together; `stop` takes them apart in the
-// reverse order, so nothing it started outlives it.
+// reverse order (as does a start that fails part-way), so nothing it started outlives it.
 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,7 +10,7 @@ import type { RegistryCredential } from '../lattice/control.ts';
 import { errorMessage } from '../lattice/errors.ts';
 import { InvocationSigner } from '../lattice/invocation-signer.ts';
 import type { Logger } from '../lattice/log.ts';
-import { connectNats, type NatsConnection, type Subscription } from '../lattice/nats.ts';
+import { connectNats, type NatsConnection } from '../lattice/nats.ts';
 import { latticeSubjects } from '../lattice/subjects.ts';
 import { ActorSupervisor } from './actors/actor-supervisor.ts';
 import { ArtifactSource } from './artifacts.ts';
@@ -24,6 +24,7 @@ import { HEARTBEAT_INTERVAL_MS, publishHeartbeat } from './heartbeat.ts';
 import { LatticeData } from './lattice-data.ts';
 import { NatsConnectivity } from './nats-status.ts';
 import { ProviderSupervisor } from './providers/mod.ts';
+import { errorCode, ReleaseStack } from './release-stack.ts';
 import { outboundCaller } from './rpc/outbound.ts';
 import { answerForWorker, reportRunaway } from './runaway.ts';
 import { ActorRuntime } from './runtime/mod.ts';
@@ -35,66 +36,81 @@ export interface HostOptions {
   log: Logger;
   /** Provider health-check interval; default 30 s (tests shorten it). */
   providerHealthIntervalMs?: number;
-  /** Called once the host has stopped, whoever asked (a signal, or `cmd.{host}.stop`). */
-  onStopped?: () => void;
+  /**
+   * Called once the host has stopped, whoever asked (a signal, or `cmd.{host}.stop`); with the
+   * error when a step of the stop failed (every other step still ran).
+   */
+  onStopped?: (failure?: unknown) => void;
 }
 
 function hostOf(url: string): string {
   return url.replace(/^[a-z]+:\/\//, '').replace(/:\d+$/, '');
 }
 
+/** How long a connection may take to drain on stop before it is closed outright (NATS gone, say). */
+const DRAIN_LIMIT_MS = 5_000;
+
+/** Drains `nc` (what is in flight still goes out), or closes it when draining fails or hangs. */
+async function closeConnection(nc: NatsConnection): Promise<void> {
+  if (nc.isClosed()) return;
+  let timer: NodeJS.Timeout | undefined;
+  const drained = await Promise.race([
+    nc.drain().then(
+      () => true,
+      () => false,
+    ),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(false), DRAIN_LIMIT_MS);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!drained) await nc.close();
+}
+
 export class Host {
   readonly id: string;
   readonly config: HostConfig;
   readonly #log: Logger;
-  readonly #rpcNc: NatsConnection;
-  readonly #ctlNc: NatsConnection;
-  readonly #runtime: ActorRuntime;
   readonly #data: LatticeData;
-  readonly #actors: ActorSupervisor;
-  readonly #providers: ProviderSupervisor;
-  readonly #events: NatsEventPublisher;
-  readonly #subscriptions: Subscription[];
-  readonly #heartbeatTimer: NodeJS.Timeout;
-  readonly #cacheDir: string;
   readonly #dashboard: Dashboard | undefined;
-  readonly #onStopped: (() => void) | undefined;
+  /** Everything the host acquired, released in reverse order by `stop`. */
+  readonly #releases: ReleaseStack;
+  readonly #onStopped: ((failure?: unknown) => void) | undefined;
   #stopping: Promise<void> | undefined;
 
   private constructor(parts: {
     config: HostConfig;
     log: Logger;
-    rpcNc: NatsConnection;
-    ctlNc: NatsConnection;
-    runtime: ActorRuntime;
     data: LatticeData;
-    actors: ActorSupervisor;
-    providers: ProviderSupervisor;
-    events: NatsEventPublisher;
-    subscriptions: Subscription[];
-    heartbeatTimer: NodeJS.Timeout;
-    cacheDir: string;
     dashboard: Dashboard | undefined;
-    onStopped: (() => void) | undefined;
+    releases: ReleaseStack;
+    onStopped: ((failure?: unknown) => void) | undefined;
   }) {
     this.id = parts.config.hostKey.publicKey;
     this.config = parts.config;
     this.#log = parts.log;
-    this.#rpcNc = parts.rpcNc;
-    this.#ctlNc = parts.ctlNc;
-    this.#runtime = parts.runtime;
     this.#data = parts.data;
-    this.#actors = parts.actors;
-    this.#providers = parts.providers;
-    this.#events = parts.events;
-    this.#subscriptions = parts.subscriptions;
-    this.#heartbeatTimer = parts.heartbeatTimer;
-    this.#cacheDir = parts.cacheDir;
     this.#dashboard = parts.dashboard;
+    this.#releases = parts.releases;
     this.#onStopped = parts.onStopped;
   }
 
+  /**
+   * Starts a host. Each part is released (in reverse order) by `stop`, or here when a later step
+   * of the start fails: a start that throws leaves no connection, worker, process or folder behind.
+   */
   static async start(options: HostOptions): Promise<Host> {
+    const releases = new ReleaseStack(options.log);
+    try {
+      return await Host.#assemble(options, releases);
+    } catch (error) {
+      // A release that fails is logged by the stack; the start's own failure is what the caller needs.
+      await releases.release().catch(() => undefined);
+      throw error;
+    }
+  }
+
+  static async #assemble(options: HostOptions, releases: ReleaseStack): Promise<Host> {
     const { config, log } = options;
     const hostId = config.hostKey.publicKey;
     const subjects = latticeSubjects(config.latticePrefix);
@@ -105,20 +121,24 @@ export class Host {
       );
     }
     const rpcNc = await connectNats(config.rpc);
-    const ctlNc = await connectNats(config.ctl).catch(async (error: unknown) => {
-      await rpcNc.close();
-      throw error;
-    });
+    releases.defer('the RPC connection', () => closeConnection(rpcNc));
+    const ctlNc = await connectNats(config.ctl);
+    releases.defer('the control connection', () => closeConnection(ctlNc));
     const events = new NatsEventPublisher(ctlNc, subjects, hostId, log);
-    // Losing NATS and getting it back are logged and announced; the watches end when the connections close.
+    // Losing NATS and getting it back are logged and announced, until the host stops.
     const connectivity = new NatsConnectivity(log, events);
-    connectivity.watch('control', ctlNc, { carriesEvents: true });
-    connectivity.watch('rpc', rpcNc);
+    const unwatchControl = connectivity.watch('control', ctlNc, { carriesEvents: true });
+    const unwatchRpc = connectivity.watch('rpc', rpcNc);
+    releases.defer('the NATS status watches', () => {
+      unwatchControl();
+      unwatchRpc();
+    });
     const chunks = new ChunkStore(rpcNc, subjects, config.jsDomain);
     const signer = new InvocationSigner(config.clusterKey, hostId);
     // Folders of hosts killed before they could remove theirs go first; ours is marked as ours.
     removeStaleHostFolders(log);
     const cacheDir = createHostFolder();
+    releases.defer('the temp folder', () => rmSync(cacheDir, { recursive: true, force: true }));
 
     // Links reach local providers through the bucket watch, on every host alike.
     let providers: ProviderSupervisor | undefined;
@@ -133,6 +153,7 @@ export class Host {
         dashboard?.latticeDataChanged();
       },
     });
+    releases.defer('the lattice data watch', () => data.stop());
 
     let actors: ActorSupervisor | undefined;
     const runtime = new ActorRuntime({
@@ -160,6 +181,12 @@ export class Host {
       // A worker stuck past a call's deadline cannot answer it: the reply goes out from here.
       answerCall: (call) => answerForWorker(rpcNc, call, log),
       onRunaway: (report) => reportRunaway(report, log, events),
+    });
+    releases.defer('the actor runtime', () => runtime.close());
+    // host_stopped goes out once actors and providers have stopped, and only if host_started did.
+    let announced = false;
+    releases.defer('the host_stopped event', () => {
+      if (announced) events.publish('host_stopped', { labels: config.labels });
     });
     // OCI_REGISTRY* credentials first; registries.put adds to and overrides them.
     const registries = new Map<string, RegistryCredential>();
@@ -203,6 +230,9 @@ export class Host {
       cacheDir,
       healthIntervalMs: options.providerHealthIntervalMs,
     });
+    releases.defer('the providers', async () => providers?.stopAll());
+    // Actors stop first (released last in, first out), while the providers they call still run.
+    releases.defer('the actors', async () => actors?.stopAll());
 
     // Listening (and logging its URL) before the control interface answers, so `wash up` sees the URL.
     if (config.dashboard) {
@@ -221,6 +251,12 @@ export class Host {
         return undefined;
       });
     }
+
+    releases.defer('the dashboard', async () => {
+      const open = dashboard;
+      dashboard = undefined; // no more lattice data changes reach it
+      await open?.close();
+    });
 
     const identity: HostIdentity = {
       hostId,
@@ -246,9 +282,13 @@ export class Host {
       registries,
       artifacts,
       heartbeat: () => publishHeartbeat(context, events),
-      stopHost: () => void host?.stop(),
+      // A failed step of the stop is logged where it fails; nothing is left to tell the requester.
+      stopHost: () => void host?.stop().catch(() => undefined),
     };
     const subscriptions = serveControlInterface(ctlNc, subjects, context);
+    releases.defer('the control interface', () => {
+      for (const subscription of subscriptions) subscription.unsubscribe();
+    });
     await ctlNc.flush();
     events.publish('host_started', {
       labels: config.labels,
@@ -256,25 +296,12 @@ export class Host {
       uptime_seconds: 0,
       version: HOST_VERSION,
     });
+    announced = true;
     context.heartbeat();
     const heartbeatTimer = setInterval(() => context.heartbeat(), HEARTBEAT_INTERVAL_MS);
     heartbeatTimer.unref();
-    host = new Host({
-      config,
-      log,
-      rpcNc,
-      ctlNc,
-      runtime,
-      data,
-      actors,
-      providers,
-      events,
-      subscriptions,
-      heartbeatTimer,
-      cacheDir,
-      dashboard,
-      onStopped: options.onStopped,
-    });
+    releases.defer('the heartbeat', () => clearInterval(heartbeatTimer));
+    host = new Host({ config, log, data, dashboard, releases, onStopped: options.onStopped });
     log.info(`host started: ${hostId} (${config.friendlyName}) in lattice "${config.latticePrefix}"`, {
       nats: config.rpc.url,
     });
@@ -291,7 +318,11 @@ export class Host {
     return this.#dashboard?.url;
   }
 
-  /** Stops actors and providers, publishes host_stopped, closes the connections. Idempotent. */
+  /**
+   * Stops actors and providers, publishes host_stopped, closes the connections and removes the temp
+   * folder, in the reverse order of the start. Idempotent. Every step runs even when one fails;
+   * then it rejects with a ReleaseError (RELEASE_FAILED) listing what failed.
+   */
   stop(): Promise<void> {
     this.#stopping ??= this.#stop();
     return this.#stopping;
@@ -299,20 +330,16 @@ export class Host {
 
   async #stop(): Promise<void> {
     this.#log.info(`host ${this.id} stopping`);
-    clearInterval(this.#heartbeatTimer);
-    await this.#dashboard
-      ?.close()
-      .catch((error: unknown) => this.#log.warn(`dashboard close: ${errorMessage(error)}`));
-    for (const subscription of this.#subscriptions) subscription.unsubscribe();
-    await this.#actors.stopAll();
-    await this.#providers.stopAll();
-    this.#events.publish('host_stopped', { labels: this.config.labels });
-    this.#data.stop();
-    await this.#runtime.close();
-    await this.#ctlNc.drain().catch(() => undefined);
-    await this.#rpcNc.drain().catch(() => undefined);
-    rmSync(this.#cacheDir, { recursive: true, force: true });
-    this.#log.info(`host ${this.id} stopped`);
-    this.#onStopped?.();
+    let failure: unknown;
+    try {
+      // Every step runs even when one fails; each failure is logged as it happens.
+      await this.#releases.release();
+      this.#log.info(`host ${this.id} stopped`);
+    } catch (error) {
+      failure = error;
+      this.#log.error(`host ${this.id} stopped, but ${errorMessage(error)}`, { code: errorCode(error) });
+    }
+    this.#onStopped?.(failure);
+    if (failure !== undefined) throw failure;
   }
 }

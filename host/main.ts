@@ -2,7 +2,8 @@
 // The host process: `node host/main.ts [flags]`, or `wash up`'s child. Settings come from the 2022
 // WASMCLOUD_* environment variables and HOST_* labels, overridden by flags of the same names
 // (`--help` lists them). A bad setting stops start-up with one line naming it; SIGINT and SIGTERM
-// (and the control interface's stop command) stop the host cleanly.
+// (and the control interface's stop command) stop the host cleanly; an error nothing caught stops
+// it and exits 1.
 
 import { Command, Option } from 'commander';
 import { errorMessage } from '../lattice/errors.ts';
@@ -17,6 +18,7 @@ import {
   type SettingSpec,
   settingsFromEnv,
 } from './config.ts';
+import { FATAL_EXIT_CODE, fatalErrorHandler } from './fatal-errors.ts';
 import { Host } from './host.ts';
 
 function camelOf(flag: string): string {
@@ -72,15 +74,22 @@ async function main(): Promise<void> {
     hostLabels(process.env, parseLabels((flags.label as string[]) ?? [])),
   );
   const log = createLogger({ level: config.logLevel, structured: config.structuredLogging });
-  // Nothing from outside may take the host down: log what slipped through and keep serving.
-  process.on('unhandledRejection', (reason) => log.error(`unhandled rejection: ${errorMessage(reason)}`));
-  process.on('uncaughtException', (error) =>
-    log.error(`uncaught exception: ${error.stack ?? error.message}`),
-  );
+  // An error nothing caught: log it, stop within a bound, exit 1 for the supervisor to restart the
+  // host (host/fatal-errors.ts says why; docs/host.md, "Failures and exit codes").
+  let host: Host | undefined;
+  const fatal = fatalErrorHandler({ log, stop: () => host?.stop(), exit: (code) => process.exit(code) });
+  process.on('uncaughtException', (error) => fatal.handle(error, 'uncaught exception'));
+  process.on('unhandledRejection', (reason) => fatal.handle(reason, 'unhandled rejection'));
 
-  const host = await Host.start({ config, log, onStopped: () => process.exit(0) });
+  const started = await Host.start({
+    config,
+    log,
+    onStopped: (failure) => process.exit(fatal.failed || failure !== undefined ? FATAL_EXIT_CODE : 0),
+  });
+  host = started;
   for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.on(signal, () => void host.stop());
+    // A failed step is logged by the stop, and onStopped exits non-zero.
+    process.on(signal, () => void started.stop().catch(() => undefined));
   }
 }
 

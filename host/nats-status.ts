@@ -38,8 +38,11 @@ export class NatsConnectivity implements NatsStatusSource {
     this.#events = events;
   }
 
-  /** Follows `nc` until it is closed; `carriesEvents` for the connection `events` publishes on. */
-  watch(connection: string, nc: NatsConnection, options: { carriesEvents?: boolean } = {}): void {
+  /**
+   * Follows `nc` until it is closed or the returned function is called; `carriesEvents` for the
+   * connection `events` publishes on.
+   */
+  watch(connection: string, nc: NatsConnection, options: { carriesEvents?: boolean } = {}): () => void {
     const watched: Watched = {
       connection,
       server: nc.getServer(),
@@ -50,7 +53,7 @@ export class NatsConnectivity implements NatsStatusSource {
     };
     this.#watched.push(watched);
     if (options.carriesEvents) this.#eventsCarrier = watched;
-    watchNatsStatus(nc, (status) => this.#on(watched, status));
+    return watchNatsStatus(nc, (status) => this.#on(watched, status));
   }
 
   reports(): NatsConnectionReport[] {

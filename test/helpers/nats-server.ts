@@ -3,6 +3,7 @@
 // by `stop()` (call it in afterAll), and killed when the test process exits, whatever happens.
 // A single server can be secured: decentralized JWT auth (operator mode, nats-auth.ts makes the
 // JWTs) and TLS (tls-certs.ts makes the certificates), written to a config file in its store.
+// With `monitor: true` it serves the monitoring endpoints, and `connectionNames()` lists its clients.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -36,6 +37,11 @@ export interface NatsServer {
   port: number;
   /** Stops the process (SIGTERM, then SIGKILL after 2 s) and removes its store. */
   stop(): Promise<void>;
+  /**
+   * The client connections open now, by name, from the server's monitoring endpoint (/connz);
+   * only for a server started with `monitor: true`.
+   */
+  connectionNames(): Promise<string[]>;
   /** Kills the process with SIGKILL, as a crash would. */
   kill(): Promise<void>;
   /**
@@ -54,6 +60,8 @@ export interface NatsServerOptions {
   operator?: NatsOperatorSettings;
   /** TLS required of every client. */
   tls?: NatsServerTls;
+  /** Serve the HTTP monitoring endpoints (on a free port), for `connectionNames()`. */
+  monitor?: boolean;
 }
 
 export interface NatsOperatorSettings {
@@ -145,6 +153,8 @@ async function launch(port: number, options: NatsServerOptions): Promise<NatsSer
   const args = ['-a', '127.0.0.1', '-p', String(port)];
   if (options.jetstream ?? true) args.push('-js', '-sd', storeDir);
   if (options.name) args.push('-n', options.name);
+  const monitorPort = options.monitor ? await freePort() : undefined;
+  if (monitorPort !== undefined) args.push('-m', String(monitorPort));
   if (options.cluster) {
     args.push(
       '--cluster_name',
@@ -172,6 +182,13 @@ async function launch(port: number, options: NatsServerOptions): Promise<NatsSer
     url: `nats://127.0.0.1:${port}`,
     port,
     stop: () => stopChild(child, 'SIGTERM').then(cleanUp),
+    connectionNames: async () => {
+      if (monitorPort === undefined)
+        throw new Error('connectionNames() needs a server started with monitor: true');
+      const response = await fetch(`http://127.0.0.1:${monitorPort}/connz?limit=1024`);
+      const connz = (await response.json()) as { connections?: { name?: string }[] };
+      return (connz.connections ?? []).map((connection) => connection.name ?? '');
+    },
     kill: () => stopChild(child, 'SIGKILL').then(cleanUp),
     restart: async (whileDown) => {
       await stopChild(child, 'SIGKILL');
