@@ -8,6 +8,7 @@ import {
 } from '../../host/runtime/mod.ts';
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
 import { builtActor, signForTest, unsignedActor } from '../helpers/actors.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { misbehavingComponent } from '../helpers/wat-component.ts';
 
 const GET_ROOT = encodePayload({
@@ -407,11 +408,16 @@ describe('limits and misbehaving actors', () => {
     expect(error.code).toBe(INVOCATION_ERROR_CODES.timeout);
     expect(error.message).toMatch(/timed out after 500 ms/);
     expect(Date.now() - started).toBeLessThan(1500);
-    // After the stuck worker is replaced (the pool reports it), every actor answers again, the looper too.
+    // After the stuck worker is replaced (the pool reports it, then the new worker loads the actors
+    // again), every actor answers again, the looper too.
     await expect
       .poll(() => runaways.find((report) => report.actorId === looper)?.action, { timeout: 10_000 })
       .toBe('worker_replaced');
-    expect(Buffer.from(await runtime.invoke(looper, 'echo', Buffer.from('back'))).toString()).toBe('back');
+    const back = await eventually(
+      async () => Buffer.from(await runtime.invoke(looper, 'echo', Buffer.from('back'))).toString(),
+      'the looper to answer from the replacement worker',
+    );
+    expect(back).toBe('back');
     expect(bodyText(await runtime.invoke(echo, 'HttpServer.HandleRequest', GET_ROOT))).toContain(
       '"method":"GET"',
     );
