@@ -48,6 +48,26 @@ async function dispatch(context: ControlContext, subjects: LatticeSubjects, msg:
   }
 }
 
+/**
+ * Sends `reply`. One the server refuses (larger than its max_payload: the inventory of a host with
+ * very many actors) is logged with its size and replaced by a refusal that says so, rather than
+ * left to reject unhandled while the requester waits out its timeout.
+ */
+function respond(context: ControlContext, msg: Msg, reply: object): void {
+  const bytes = encodeJsonMessage(reply);
+  try {
+    msg.respond(bytes);
+  } catch (error) {
+    const reason = `the reply (${bytes.length} bytes) could not be sent: ${errorMessage(error)}`;
+    context.log.warn(`control request on ${msg.subject}: ${reason}`);
+    try {
+      msg.respond(encodeJsonMessage(nack(reason)));
+    } catch {
+      // The connection itself is closed: there is nobody left to tell.
+    }
+  }
+}
+
 /** Subscribes to every control subject of §1.2; returns the subscriptions (to drain on stop). */
 export function serveControlInterface(
   nc: NatsConnection,
@@ -64,7 +84,7 @@ export function serveControlInterface(
         return nack(reason);
       })
       .then((reply) => {
-        if (reply !== undefined && msg.reply) msg.respond(encodeJsonMessage(reply));
+        if (reply !== undefined && msg.reply) respond(context, msg, reply);
       });
   };
   const hostId = context.host.hostId;

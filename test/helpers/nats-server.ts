@@ -62,6 +62,8 @@ export interface NatsServerOptions {
   tls?: NatsServerTls;
   /** Serve the HTTP monitoring endpoints (on a free port), for `connectionNames()`. */
   monitor?: boolean;
+  /** The largest message the server accepts (default 1 MiB), to test what does not fit. */
+  maxPayload?: number;
 }
 
 export interface NatsOperatorSettings {
@@ -81,9 +83,10 @@ export interface NatsServerTls {
   verify?: boolean;
 }
 
-/** The config-file part of a secured server (ports and JetStream stay on the command line). */
+/** The config-file part of a server: security, limits (ports and JetStream stay on the command line). */
 function securityConfig(options: NatsServerOptions): string {
   const lines: string[] = [];
+  if (options.maxPayload !== undefined) lines.push(`max_payload: ${options.maxPayload}`);
   const quoted = (text: string) => JSON.stringify(text);
   if (options.operator) {
     lines.push(`operator: ${quoted(options.operator.operatorJwt)}`);
@@ -165,7 +168,7 @@ async function launch(port: number, options: NatsServerOptions): Promise<NatsSer
     const routes = options.cluster.routes.map((route) => `nats://127.0.0.1:${route}`).join(',');
     if (routes) args.push('--routes', routes);
   }
-  if (options.operator || options.tls) {
+  if (options.operator || options.tls || options.maxPayload !== undefined) {
     const configFile = join(storeDir, 'server.conf');
     writeFileSync(configFile, securityConfig(options));
     args.push('-c', configFile);
