@@ -7,6 +7,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { errorMessage } from '../../lattice/errors.ts';
 import type { Logger } from '../../lattice/log.ts';
 import type { ProviderKind } from './archive-install.ts';
 import { ProviderStartError } from './provider-start-error.ts';
@@ -76,6 +77,11 @@ export function spawnProvider(
   return new Promise((resolve, reject) => {
     child.once('spawn', () => {
       child.off('error', onError);
+      // Later 'error's (a signal that could not be sent) are logged: unheard, one would be an
+      // uncaught exception, which stops the host (docs/host.md, "Failures and exit codes").
+      child.on('error', (error) =>
+        options.log.warn(`provider ${options.providerId}: ${errorMessage(error)}`),
+      );
       resolve(child);
     });
     const onError = (error: Error) =>
