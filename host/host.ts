@@ -5,6 +5,7 @@
 
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { type Dashboard, startDashboard } from '../dashboard/mod.ts';
 import { ChunkStore } from '../lattice/chunking.ts';
 import type { RegistryCredential } from '../lattice/control.ts';
 import { errorMessage } from '../lattice/errors.ts';
@@ -17,7 +18,6 @@ import { ArtifactSource } from './artifacts.ts';
 import type { HostConfig } from './config.ts';
 import { serveControlInterface } from './control/control-server.ts';
 import type { ControlContext, HostIdentity } from './control/types.ts';
-import { type Dashboard, startDashboard } from '../dashboard/mod.ts';
 import { NatsEventPublisher } from './events.ts';
 import { describeFileLoad, FileLoadPolicy } from './file-load-policy.ts';
 import { HEARTBEAT_INTERVAL_MS, publishHeartbeat } from './heartbeat.ts';
