@@ -12,6 +12,7 @@ import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { decodePayload } from '../../lattice/payload.ts';
 import { createProviderArchive, nativeTarget } from '../../lattice/provider-archive.ts';
+import { latticeSubjects } from '../../lattice/subjects.ts';
 import {
   type BuiltProbe,
   buildProbeArchive,
@@ -263,14 +264,22 @@ describe('a running provider', () => {
     await eventually(async () => (await linksHeld(h, first)).length === 1, 'the deleted link to go');
     expect(await linksHeld(h, first)).toEqual([first]);
 
-    // Links for another provider or link name are not its business.
+    // Links for another provider or link name are not its business. A link of its own put after
+    // it travels the same way, so once that one is held, the other would be too.
     supervisor.linkPut({ ...secondLink, link_name: 'other' });
-    await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await linksHeld(h, first)).toEqual([first]);
+    const third = KeyPair.create('module').publicKey;
+    supervisor.linkPut(testLink(third, probe.providerKey));
+    await eventually(async () => (await linksHeld(h, first)).includes(third), 'the link put after it');
+    expect(await linksHeld(h, first)).toEqual([first, third].sort());
   });
 
   it('publishes health_check_passed and health_check_failed on changes only', async () => {
     const { h, supervisor } = harness();
+    const healthRequests: number[] = [];
+    nc.subscribe(latticeSubjects(h.lattice.prefix).rpc.providerHealth(probe.providerKey, 'default'), {
+      callback: () => healthRequests.push(Date.now()),
+    });
+    await nc.flush();
     const flag = join(dir, `flag-${Date.now()}`);
     await supervisor.start({
       archive: probe.archive,
@@ -289,8 +298,10 @@ describe('a running provider', () => {
       rmSync(flag, { force: true });
     }
     await eventually(() => h.eventsNamed('health_check_passed').length === 2, 'a pass again');
-    // Several checks ran meanwhile (every 150 ms), yet each change was announced once.
-    await new Promise((resolve) => setTimeout(resolve, 400));
+    // Several checks ran meanwhile (every 150 ms), yet each change was announced once: count three
+    // more health requests (the test's connection sees them too) so the ones before were answered.
+    const checksAfter = healthRequests.length;
+    await eventually(() => healthRequests.length >= checksAfter + 3, 'three more health checks');
     expect(
       h.events.filter((event) => event.name.startsWith('health_check')).map((event) => event.name),
     ).toEqual(['health_check_passed', 'health_check_failed', 'health_check_passed']);
@@ -371,7 +382,8 @@ describe('a running provider', () => {
     expect(h.logLines.some((line) => line.includes('killing it'))).toBe(false);
     expect(supervisor.running()).toEqual([]);
     expect(await supervisor.stop(probe.providerKey, 'default')).toBe(false);
-    // Not restarted: a stop is not a crash.
+    // Not restarted: a stop is not a crash. A restart would come from a back-off timer (100 ms in
+    // this harness), not from anything a marker could follow, so this waits that timer out, thrice.
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(h.eventsNamed('provider_started')).toHaveLength(1);
   });
@@ -392,6 +404,8 @@ describe('a running provider', () => {
       'killed by signal SIGKILL',
       'normal',
     ]);
+    // The subject of the test: the cancelled restart's timer (1,500 ms) is waited out, and it must
+    // not have fired; no marker can stand for a timer that does not fire.
     await new Promise((resolve) => setTimeout(resolve, 1_800));
     expect(h.eventsNamed('provider_started')).toHaveLength(1);
     expect(supervisor.running()).toEqual([]);
