@@ -13,6 +13,7 @@ import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { latticeSubjects } from '../../lattice/subjects.ts';
 import { builtActor, signForTest, unsignedActor } from '../helpers/actors.ts';
 import { apiGet, apiUpload } from '../helpers/dashboard-client.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { startTestHost, type TestHost } from '../helpers/host.ts';
 import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
 
@@ -133,8 +134,18 @@ test('junk on the event subject and events from non-hosts leave the view as it w
     annotations: {},
   });
   nc.publish(subject, encoder.encode(JSON.stringify(fromNobody)));
+  // A marker after them: the view takes events in order, so once this valid event (host_stopped of
+  // a host it never knew, which changes nothing) is listed, the junk has been handled too.
+  const marker = cloudEvent('host_stopped', KeyPair.create('server').publicKey, { labels: {} });
+  nc.publish(subject, encoder.encode(JSON.stringify(marker)));
   await nc.flush();
-  await new Promise((resolve) => setTimeout(resolve, 400));
+  await eventually(
+    async () =>
+      (await apiGet<LatticeSnapshot>(dashboard.url, '/api/lattice')).body.events.some(
+        (event) => event.id === marker.id,
+      ),
+    'the marker event in the recent-event list',
+  );
   expect(await hostIds()).toEqual([testHost.id]);
   const live = await apiGet(dashboard.url, '/api/livez');
   expect(live.status).toBe(200);
