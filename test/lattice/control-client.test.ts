@@ -348,8 +348,9 @@ describe('ControlClient events', () => {
   it('waits for a single event with waitForEvent', async () => {
     const c = client();
     const waiting = c.waitForEvent((event) => (event.source === HOST ? event.id : undefined), 2000);
-    // waitForEvent subscribes before its first await settles; publish once the server has it.
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // waitForEvent subscribes before its first await; publish once the server has it: a flush of
+    // the same connection is answered after the server has taken the subscription.
+    await clientConnection.flush();
     const event = cloudEvent('host_started', HOST, { labels: {} });
     hostConnection.publish('wasmbus.evt.default', encodeJsonMessage(event));
     expect(await waiting).toBe(event.id);
