@@ -23,8 +23,8 @@ export interface HostProcess {
   dashboardUrl: string | undefined;
   /** Everything it has written to stdout and stderr so far. */
   output(): string;
-  /** SIGTERM, then SIGKILL after 10 s. */
-  stop(): Promise<void>;
+  /** `signal` (SIGTERM unless told), then SIGKILL after 10 s; resolves once it has exited. */
+  stop(signal?: NodeJS.Signals): Promise<void>;
 }
 
 export interface HostProcessOptions {
@@ -44,7 +44,7 @@ function spawnHost(options: HostProcessOptions): ChildProcess {
   return child;
 }
 
-function stopChild(child: ChildProcess): Promise<void> {
+function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
   return new Promise((resolve) => {
     const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
@@ -52,7 +52,7 @@ function stopChild(child: ChildProcess): Promise<void> {
       clearTimeout(force);
       resolve();
     });
-    child.kill('SIGTERM');
+    child.kill(signal);
   });
 }
 
@@ -80,7 +80,7 @@ export function startHostProcess(options: HostProcessOptions): Promise<HostProce
         id,
         dashboardUrl: /dashboard listening on (http:\/\/\S+)/.exec(output)?.[1],
         output: () => output,
-        stop: () => stopChild(child),
+        stop: (signal) => stopChild(child, signal),
       });
     };
     child.stdout?.on('data', onData);

@@ -3,7 +3,6 @@
 // folder of this test, so nothing else on the machine is looked at. Planted folders check that a
 // reused pid counts as dead and that folders without our marker, or from another machine, stay.
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -17,62 +16,21 @@ import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { OWNER_MARKER } from '../../host/temp-folder.ts';
-import { REPO_ROOT } from '../helpers/fixtures.ts';
+import { type HostProcess, startHostProcess } from '../helpers/host-process.ts';
 import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
-import { NODE_24 } from '../helpers/wash.ts';
-
-interface HostProcess {
-  child: ChildProcess;
-  logs: string[];
-}
 
 let nats: NatsServer;
 let root: string;
 const hosts: HostProcess[] = [];
 
-function startHostProcess(): Promise<HostProcess> {
-  const child = spawn(
-    NODE_24,
-    [join(REPO_ROOT, 'host', 'main.ts'), '--rpc-port', String(nats.port), '--lattice-prefix', 'tempfolders'],
-    {
-      env: { ...process.env, TMPDIR: root, WASMCLOUD_DASHBOARD_PORT: 'off', WASMCLOUD_LOG_LEVEL: 'debug' },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    },
-  );
-  const host: HostProcess = { child, logs: [] };
+/** A host process on the test's nats-server with TMPDIR in the test's folder, logging at debug. */
+async function startHost(): Promise<HostProcess> {
+  const host = await startHostProcess({
+    env: { TMPDIR: root, WASMCLOUD_DASHBOARD_PORT: 'off', WASMCLOUD_LOG_LEVEL: 'debug' },
+    args: ['--rpc-port', String(nats.port), '--lattice-prefix', 'tempfolders'],
+  });
   hosts.push(host);
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`the host did not start:\n${host.logs.join('')}`)),
-      30_000,
-    );
-    const onData = (chunk: Buffer) => {
-      host.logs.push(chunk.toString());
-      if (/host started: N[A-Z2-7]{55}/.test(host.logs.join(''))) {
-        clearTimeout(timer);
-        resolve(host);
-      }
-    };
-    child.stdout?.on('data', onData);
-    child.stderr?.on('data', onData);
-    child.once('exit', (code, signal) => {
-      clearTimeout(timer);
-      reject(new Error(`the host exited (${code ?? signal}):\n${host.logs.join('')}`));
-    });
-  });
-}
-
-function stopHost(host: HostProcess, signal: NodeJS.Signals): Promise<void> {
-  const { child } = host;
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill(signal);
-  });
+  return host;
 }
 
 /** The host folder of the process `pid` under the test's TMPDIR. */
@@ -96,14 +54,14 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  await Promise.all(hosts.map((host) => stopHost(host, 'SIGKILL')));
+  await Promise.all(hosts.map((host) => host.stop('SIGKILL')));
   rmSync(root, { recursive: true, force: true });
   await nats?.stop();
 });
 
 test('a host removes the folders of killed hosts at start and keeps those of live ones', async () => {
-  const killed = await startHostProcess();
-  const live = await startHostProcess();
+  const killed = await startHost();
+  const live = await startHost();
   const killedFolder = folderOf(killed.child.pid);
   const liveFolder = folderOf(live.child.pid);
   const marker = JSON.parse(readFileSync(join(killedFolder, OWNER_MARKER), 'utf8')) as Record<
@@ -130,11 +88,11 @@ test('a host removes the folders of killed hosts at start and keeps those of liv
   });
   const oldStyle = plant('wasmcloud-ts-host-AbC123');
 
-  await stopHost(killed, 'SIGKILL');
+  await killed.stop('SIGKILL');
   expect(existsSync(killedFolder)).toBe(true);
 
-  const next = await startHostProcess();
-  expect(next.logs.join('')).toMatch(/INFO {2}removed 2 stale host temp folders of hosts no longer running/);
+  const next = await startHost();
+  expect(next.output()).toMatch(/INFO {2}removed 2 stale host temp folders of hosts no longer running/);
   expect(existsSync(killedFolder)).toBe(false);
   expect(existsSync(reused)).toBe(false);
   expect(existsSync(liveFolder)).toBe(true);
@@ -144,6 +102,6 @@ test('a host removes the folders of killed hosts at start and keeps those of liv
     expect(existsSync(join(kept, 'cached.bin'))).toBe(true);
 
   // A host stopped cleanly removes its own folder.
-  await stopHost(live, 'SIGTERM');
+  await live.stop('SIGTERM');
   expect(existsSync(liveFolder)).toBe(false);
 }, 120_000);

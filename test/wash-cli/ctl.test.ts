@@ -2,7 +2,6 @@
 // (host/main.ts) on a nats-server of the test's own, with the built echo actor and the probe
 // provider. Tests in this file run in order and share one host.
 
-import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,18 +9,18 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyPair } from '../../lattice/keys.ts';
 import { buildProbeArchive, PROBE_CONTRACT } from '../fixtures/providers/provider-test-kit.ts';
 import { builtActor, unsignedActor } from '../helpers/actors.ts';
-import { REPO_ROOT } from '../helpers/fixtures.ts';
+import { eventually } from '../helpers/eventually.ts';
+import { type HostProcess, startHostProcess } from '../helpers/host-process.ts';
 import { freePort, type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
-import { expectOneLineError, NODE_24, runWash, type WashRun } from '../helpers/wash.ts';
+import { expectOneLineError, runWash, type WashRun } from '../helpers/wash.ts';
 
 const LATTICE = 'ctltest';
 const clusterKey = KeyPair.create('cluster');
 
 let nats: NatsServer;
 let dir: string;
-let hostProcess: ChildProcess;
+let host: HostProcess;
 let hostId: string;
-const hostLogs: string[] = [];
 let echoPath: string;
 let echoId: string;
 
@@ -55,67 +54,30 @@ async function inventory(): Promise<Inventory> {
   return json(await ctl('get', 'inventory', hostId, '-o', 'json')).inventory as Inventory;
 }
 
-function startHostProcess(natsPort: number): Promise<string> {
-  hostProcess = spawn(
-    NODE_24,
-    [
-      join(REPO_ROOT, 'host', 'main.ts'),
-      '--rpc-port',
-      String(natsPort),
-      '--lattice-prefix',
-      LATTICE,
-      '--label',
-      'zone=test',
-      '--allow-file-load',
-    ],
-    { env: { ...process.env, WASMCLOUD_CLUSTER_SEED: clusterKey.seed }, stdio: ['ignore', 'pipe', 'pipe'] },
-  );
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(
-      () => reject(new Error(`the host did not start:\n${hostLogs.join('')}`)),
-      20_000,
-    );
-    const onData = (chunk: Buffer) => {
-      hostLogs.push(chunk.toString());
-      const started = /host started: (N[A-Z2-7]{55})/.exec(hostLogs.join(''));
-      if (started?.[1]) {
-        clearTimeout(timer);
-        resolve(started[1]);
-      }
-    };
-    hostProcess.stdout?.on('data', onData);
-    hostProcess.stderr?.on('data', onData);
-    hostProcess.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`the host exited with ${code}:\n${hostLogs.join('')}`));
-    });
-  });
-}
-
-function stopHostProcess(): Promise<void> {
-  const child = hostProcess;
-  if (!child || child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    const force = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    child.once('exit', () => {
-      clearTimeout(force);
-      resolve();
-    });
-    child.kill('SIGTERM');
-  });
-}
-
 beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wash-ctl-'));
   echoPath = join(dir, 'echo_s.wasm');
   writeFileSync(echoPath, builtActor('echo'));
   writeFileSync(join(dir, 'echo.wasm'), unsignedActor('echo'));
   nats = await startNatsServer();
-  hostId = await startHostProcess(nats.port);
+  host = await startHostProcess({
+    env: { WASMCLOUD_CLUSTER_SEED: clusterKey.seed },
+    args: [
+      '--rpc-port',
+      String(nats.port),
+      '--lattice-prefix',
+      LATTICE,
+      '--label',
+      'zone=test',
+      '--allow-file-load',
+    ],
+    timeoutMs: 20_000,
+  });
+  hostId = host.id;
 });
 
 afterAll(async () => {
-  await stopHostProcess();
+  await host?.stop();
   await nats?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
@@ -212,9 +174,10 @@ describe('wash ctl start, scale, update and stop actor', () => {
   it('scales the actor and live-updates it', async () => {
     const scaled = json(await ctl('scale', 'actor', hostId, echoId, echoPath, '-c', '1', '-o', 'json'));
     expect(scaled).toMatchObject({ actor_id: echoId, count: 1, result: 'accepted' });
-    const deadline = Date.now() + 10_000;
-    while ((await inventory()).actors[0]?.instances.length !== 1 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 200));
+    await eventually(async () => (await inventory()).actors[0]?.instances.length === 1, {
+      what: 'the inventory to list one instance',
+      intervalMs: 200,
+    });
     expect((await inventory()).actors[0]?.instances).toHaveLength(1);
     const updated = await ctl('update', 'actor', hostId, echoId, echoPath);
     expect(updated.code).toBe(0);
@@ -396,9 +359,10 @@ describe('wash ctl stop actor', () => {
   it('stops every instance and waits for actor_stopped', async () => {
     const result = json(await ctl('stop', 'actor', hostId, echoId, '--count', '0', '-o', 'json'));
     expect(result).toMatchObject({ actor_id: echoId, host_id: hostId, result: 'stopped' });
-    const deadline = Date.now() + 5_000;
-    while ((await inventory()).actors.length > 0 && Date.now() < deadline)
-      await new Promise((resolve) => setTimeout(resolve, 200));
+    await eventually(async () => (await inventory()).actors.length === 0, {
+      what: 'the inventory to list no actor',
+      intervalMs: 200,
+    });
     expect((await inventory()).actors).toEqual([]);
   });
 });
@@ -452,7 +416,7 @@ describe('wash ctl errors', () => {
 
 describe('wash ctl stop host', () => {
   it('asks the host to stop, and the host exits', async () => {
-    const exited = new Promise<number | null>((resolve) => hostProcess.once('exit', (code) => resolve(code)));
+    const exited = new Promise<number | null>((resolve) => host.child.once('exit', (code) => resolve(code)));
     const run = await ctl('stop', 'host', hostId);
     expect(run.code).toBe(0);
     expect(run.stdout.trim()).toBe(`Host ${hostId} acknowledged stop request`);
