@@ -12,11 +12,10 @@ import { errorMessage } from '../lattice/errors.ts';
 import { type CloudEvent, eventNameOf, heartbeatActorCounts, isEventOf } from '../lattice/events.ts';
 import { HOST_KEY_PATTERN } from '../lattice/json-message.ts';
 import type { DashboardLogger } from './host-services.ts';
-import { type RecentEvent, RecentEvents } from './recent-events.ts';
+import type { ProviderHealth, RecentEvent } from './page-data.ts';
+import { RecentEvents } from './recent-events.ts';
 
-export type { RecentEvent } from './recent-events.ts';
-
-export type ProviderHealth = 'healthy' | 'unhealthy' | 'unknown';
+export type { ProviderHealth, RecentEvent } from './page-data.ts';
 
 export interface HostState {
   id: string;

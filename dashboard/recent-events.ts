@@ -5,15 +5,9 @@
 // its total.
 
 import { truncateForDisplay } from '../lattice/display-text.ts';
+import type { RecentEvent } from './page-data.ts';
 
-export interface RecentEvent {
-  id: string;
-  time: string;
-  /** The event name (`actor_started`). */
-  name: string;
-  source: string;
-  data: unknown;
-}
+export type { RecentEvent } from './page-data.ts';
 
 export interface RecentEventLimits {
   /** Events kept at most; default 50. */

@@ -1,4 +1,4 @@
-// The lattice as the page sees it (`GET /api/lattice` and each `state` server-sent event): hosts,
+// Builds the lattice as the page sees it (`GET /api/lattice`, each `state` event; page-data.ts): hosts,
 // actors with their instances per host, providers with their health per host, link definitions
 // with the names of both ends, and recent events. Built from the view (what hosts report) and the
 // lattice data (links and claims from the KV bucket); names fall back from inventory to claims to
@@ -6,81 +6,28 @@
 
 import type { StoredLinkDefinition } from '../lattice/link-definition.ts';
 import type { NatsConnectionReport } from './host-services.ts';
-import type { LatticeView, ProviderHealth, RecentEvent } from './lattice-view.ts';
+import type { LatticeView } from './lattice-view.ts';
+import type {
+  ActorSummary,
+  HostSummary,
+  LatticeSnapshot,
+  LinkSummary,
+  ProviderSummary,
+} from './page-data.ts';
+
+export type {
+  ActorSummary,
+  HostSummary,
+  LatticeSnapshot,
+  LinkSummary,
+  ProviderSummary,
+} from './page-data.ts';
 
 /** What the snapshot reads from the host's lattice data (`LatticeData` has both). */
 export interface LatticeDataReader {
   links(): StoredLinkDefinition[];
   /** Claims records as `get.claims` gives them: string values, caps comma-joined, `sub` the key. */
   claims(): Record<string, string>[];
-}
-
-export interface HostSummary {
-  id: string;
-  friendly_name: string;
-  labels: Record<string, string>;
-  version: string | null;
-  /** Projected to the moment the snapshot was made. */
-  uptime_seconds: number;
-  last_seen: string;
-  /** Whether this host serves the dashboard. */
-  local: boolean;
-  actor_instances: number;
-  provider_count: number;
-  /** Set when the host did not answer its last inventory request. */
-  inventory_error: string | null;
-}
-
-export interface ActorSummary {
-  id: string;
-  name: string;
-  image_ref: string | null;
-  caps: string[];
-  call_alias: string | null;
-  instances: Array<{ host_id: string; count: number; image_ref: string | null }>;
-  /** Set when the actor was started from a file uploaded to this dashboard: that file's name. */
-  uploaded_file: string | null;
-  total_instances: number;
-}
-
-export interface ProviderSummary {
-  id: string;
-  name: string;
-  link_name: string;
-  contract_id: string;
-  image_ref: string | null;
-  /** As for actors. */
-  uploaded_file: string | null;
-  hosts: Array<{ host_id: string; health: ProviderHealth }>;
-}
-
-export interface LinkSummary {
-  id: string;
-  actor_id: string;
-  provider_id: string;
-  link_name: string;
-  contract_id: string;
-  values: Record<string, string>;
-  actor_name: string;
-  provider_name: string;
-  /** Whether an instance of that end runs anywhere in the lattice now. */
-  actor_running: boolean;
-  provider_running: boolean;
-}
-
-export interface LatticeSnapshot {
-  lattice: string;
-  host_id: string;
-  generated_at: string;
-  /** False until the first ping of the lattice has been gathered. */
-  synced: boolean;
-  hosts: HostSummary[];
-  actors: ActorSummary[];
-  providers: ProviderSummary[];
-  links: LinkSummary[];
-  events: RecentEvent[];
-  /** This host's own NATS connections (known here even while NATS is down). */
-  nats: NatsConnectionReport[];
 }
 
 export interface SnapshotContext {

@@ -2,8 +2,8 @@
 // sent on every change) and redraws the picture and the tables; no reload, no polling. Names of
 // hosts and artifacts are remembered, so events about a host that has left still read well.
 
-import { getJson } from './api.js';
-import { shortKey } from './dom.js';
+import { errorText, getJson } from './api.js';
+import { byId, shortKey } from './dom.js';
 import { setupForms } from './forms.js';
 import { renderPicture } from './lattice-picture.js';
 import { renderNatsStatus } from './nats-status.js';
@@ -17,18 +17,35 @@ import {
   tickUptimes,
 } from './tables.js';
 
+/** @typedef {import('../page-data.ts').LatticeSnapshot} LatticeSnapshot */
+
 const RECONNECT_MS = 3_000;
 
-const byId = (id) => document.getElementById(id);
-
-let state = { lattice: '', synced: false, hosts: [], actors: [], providers: [], links: [], events: [] };
+/** @type {LatticeSnapshot} */
+let state = {
+  lattice: '',
+  host_id: '',
+  generated_at: '',
+  synced: false,
+  hosts: [],
+  actors: [],
+  providers: [],
+  links: [],
+  events: [],
+  nats: [],
+};
+// Keyed by whatever events name (unknown): a lookup of a missing or odd key finds nothing.
+/** @type {Map<unknown, string>} */
 const hostNames = new Map();
+/** @type {Map<unknown, string>} */
 const artifactNames = new Map();
+/** @type {import('./tables.js').Names} */
 const names = {
   host: (id) => hostNames.get(id) ?? shortKey(id),
   artifact: (key) => artifactNames.get(key) ?? shortKey(key),
 };
 
+/** @param {LatticeSnapshot} next */
 function remember(next) {
   for (const host of next.hosts) hostNames.set(host.id, host.friendly_name);
   for (const actor of next.actors) artifactNames.set(actor.id, actor.name);
@@ -41,10 +58,15 @@ function remember(next) {
 
 const forms = setupForms(() => state, names);
 
+/** @type {Map<string, string>} */
 const rendered = new Map();
 
 /** Whether `parts` differ from what `section` last showed: unchanged parts are not rebuilt, so a
  * heartbeat does not close an open drop-down or move a button from under the pointer. */
+/**
+ * @param {string} section
+ * @param {unknown} parts
+ */
 function changed(section, parts) {
   const key = JSON.stringify(parts);
   if (rendered.get(section) === key) return false;
@@ -52,6 +74,7 @@ function changed(section, parts) {
   return true;
 }
 
+/** @param {LatticeSnapshot} next */
 function render(next) {
   state = next;
   remember(next);
@@ -78,6 +101,9 @@ function render(next) {
   setLive(next.synced ? 'live' : 'syncing');
 }
 
+/** @typedef {'connecting' | 'syncing' | 'live' | 'reconnecting'} LiveState */
+
+/** @type {Record<LiveState, string>} */
 const LIVE_TEXT = {
   connecting: 'connecting…',
   syncing: 'live · finding hosts…',
@@ -85,6 +111,7 @@ const LIVE_TEXT = {
   reconnecting: 'reconnecting…',
 };
 
+/** @param {LiveState} status */
 function setLive(status) {
   const pill = byId('live-status');
   pill.dataset.state = status;
@@ -97,7 +124,7 @@ function connect() {
     try {
       render(JSON.parse(event.data));
     } catch (error) {
-      notify('error', `could not show the lattice's state: ${error.message}`);
+      notify('error', `could not show the lattice's state: ${errorText(error)}`);
     }
   });
   source.addEventListener('error', () => {
@@ -114,9 +141,9 @@ async function start() {
   byId('open-define-link').addEventListener('click', forms.openDefineLink);
   setInterval(() => tickUptimes(byId('hosts-body')), 1_000);
   try {
-    render(await getJson('/api/lattice'));
+    render(/** @type {LatticeSnapshot} */ (await getJson('/api/lattice')));
   } catch (error) {
-    notify('error', error.message);
+    notify('error', errorText(error));
   }
   connect();
 }

@@ -3,19 +3,72 @@
 // a stop or a delete. A form stays open with the error (and the named fields marked) until the
 // action works; then it closes and the outcome shows as a notice.
 
-import { ApiError, postJson, uploadFile } from './api.js';
-import { el, replaceChildren, shortKey } from './dom.js';
+import { ApiError, errorText, postJson, uploadFile } from './api.js';
+import { byId, el, query, replaceChildren, shortKey } from './dom.js';
 import { notify, withNotice } from './notices.js';
+
+/** @typedef {import('../page-data.ts').LatticeSnapshot} LatticeSnapshot */
+/** @typedef {import('./api.js').ActionReply} ActionReply */
+/** @typedef {import('./tables.js').Names} Names */
+/** @typedef {import('./tables.js').TableActions} TableActions */
+/** @typedef {(text: string) => void} SetProgress */
+
+/**
+ * What the page's buttons do: the tables' actions, the header's start and define buttons, and
+ * new choices in the dialogs when the lattice changes.
+ * @typedef {object} DialogActions
+ * @property {(state: LatticeSnapshot) => void} refreshChoices
+ * @property {() => void} openStartActor
+ * @property {() => void} openStartProvider
+ * @property {() => void} openDefineLink
+ * @typedef {TableActions & DialogActions} FormActions
+ */
 
 const AUCTION = '';
 
-function byId(id) {
-  const element = document.getElementById(id);
-  if (!element) throw new Error(`the page has no #${id}`);
-  return element;
+/**
+ * A form's control by name (the named getter of `form.elements`): an input, select or textarea,
+ * or the radio buttons sharing that name.
+ * @param {HTMLFormElement} form
+ * @param {string} name
+ * @returns {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement | RadioNodeList}
+ */
+function controlOf(form, name) {
+  const control = form.elements.namedItem(name);
+  if (control === null) throw new Error(`the form has no field named ${name}`);
+  return /** @type {HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement | RadioNodeList} */ (control);
 }
 
-/** Refills a select's options, keeping the chosen value when it is still offered. */
+/**
+ * One field of a form (not a radio group), checked to be the kind the code expects.
+ * @template {HTMLElement} [T=HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement]
+ * @param {HTMLFormElement} form
+ * @param {string} name
+ * @param {{ new (): T; prototype: T; name: string }} [kind]
+ * @returns {T}
+ */
+function fieldOf(form, name, kind) {
+  const field = controlOf(form, name);
+  if (field instanceof RadioNodeList || (kind && !(field instanceof kind)))
+    throw new Error(`the form's field ${name} is not a ${kind?.name ?? 'single field'}`);
+  return /** @type {T} */ (/** @type {unknown} */ (field));
+}
+
+/**
+ * What a form's control holds now (a radio group: the checked button's value).
+ * @param {HTMLFormElement} form
+ * @param {string} name
+ */
+function fieldValue(form, name) {
+  return controlOf(form, name).value;
+}
+
+/**
+ * Refills a select's options, keeping the chosen value when it is still offered.
+ * @param {HTMLSelectElement} select
+ * @param {Array<[string, string]>} options
+ * @param {[string, string]} [placeholder]
+ */
 function fillSelect(select, options, placeholder) {
   const chosen = select.value;
   const elements = options.map(([value, text]) => el('option', { value }, text));
@@ -24,6 +77,10 @@ function fillSelect(select, options, placeholder) {
   if ([...select.options].some((option) => option.value === chosen)) select.value = chosen;
 }
 
+/**
+ * @param {LatticeSnapshot} state
+ * @returns {Array<[string, string]>}
+ */
 function hostOptions(state) {
   return state.hosts.map((host) => [
     host.id,
@@ -31,9 +88,13 @@ function hostOptions(state) {
   ]);
 }
 
-/** Shows an error in a form and marks the fields the API named. */
+/**
+ * Shows an error in a form and marks the fields the API named.
+ * @param {HTMLFormElement} form
+ * @param {ApiError} error
+ */
 function showFormError(form, error) {
-  const box = form.querySelector('.form-error');
+  const box = query(form, '.form-error');
   box.textContent = error.message;
   box.hidden = false;
   for (const issue of error.issues ?? []) {
@@ -43,18 +104,24 @@ function showFormError(form, error) {
   }
 }
 
+/** @param {HTMLFormElement} form */
 function clearFormError(form) {
-  const box = form.querySelector('.form-error');
+  const box = query(form, '.form-error');
   box.textContent = '';
   box.hidden = true;
   for (const field of form.querySelectorAll('[aria-invalid]')) field.removeAttribute('aria-invalid');
 }
 
-/** Submits `form` through `action`; closes the dialog and shows the outcome when it works. */
+/**
+ * Submits `form` through `action`; closes the dialog and shows the outcome when it works.
+ * @param {HTMLDialogElement} dialog
+ * @param {(form: HTMLFormElement, setProgress: SetProgress) => Promise<ActionReply>} action
+ */
 function wireDialog(dialog, action) {
-  const form = dialog.querySelector('form');
-  const submit = form.querySelector('button[type="submit"]');
-  const progress = form.querySelector('.form-progress');
+  const form = query(dialog, 'form', HTMLFormElement);
+  const submit = query(form, 'button[type="submit"]', HTMLButtonElement);
+  const progress = query(form, '.form-progress');
+  /** @type {SetProgress} */
   const setProgress = (text) => {
     progress.textContent = text;
   };
@@ -71,7 +138,7 @@ function wireDialog(dialog, action) {
       dialog.close();
       notify('success', result.message);
     } catch (error) {
-      showFormError(form, error instanceof ApiError ? error : new ApiError(String(error?.message ?? error)));
+      showFormError(form, error instanceof ApiError ? error : new ApiError(errorText(error)));
     } finally {
       submit.disabled = false;
       setProgress('');
@@ -81,30 +148,41 @@ function wireDialog(dialog, action) {
   return form;
 }
 
-/** Shows the file or the reference input, as the source radio says. */
+/**
+ * Shows the file or the reference input, as the source radio says.
+ * @param {HTMLFormElement} form
+ */
 function wireSourceToggle(form) {
   const update = () => {
-    const fromFile = form.elements.source.value === 'file';
-    form.querySelector('.source-file').hidden = !fromFile;
-    form.querySelector('.source-ref').hidden = fromFile;
+    const fromFile = fieldValue(form, 'source') === 'file';
+    query(form, '.source-file').hidden = !fromFile;
+    query(form, '.source-ref').hidden = fromFile;
   };
   for (const radio of form.querySelectorAll('input[name="source"]')) radio.addEventListener('change', update);
   update();
 }
 
-/** Constraints apply to an auction only. */
+/**
+ * Constraints apply to an auction only.
+ * @param {HTMLFormElement} form
+ */
 function wireAuctionToggle(form) {
   const update = () => {
-    form.elements.constraints.disabled = form.elements.host_id.value !== AUCTION;
+    fieldOf(form, 'constraints').disabled = fieldValue(form, 'host_id') !== AUCTION;
   };
-  form.elements.host_id.addEventListener('change', update);
+  fieldOf(form, 'host_id').addEventListener('change', update);
   update();
   return update;
 }
 
+/**
+ * @param {HTMLFormElement} form
+ * @param {'actor' | 'provider'} kind
+ * @param {SetProgress} setProgress
+ */
 async function chosenSource(form, kind, setProgress) {
-  if (form.elements.source.value === 'file') {
-    const file = form.elements.file.files[0];
+  if (fieldValue(form, 'source') === 'file') {
+    const file = fieldOf(form, 'file', HTMLInputElement).files?.[0];
     if (!file) {
       throw new ApiError(
         `choose a ${kind === 'actor' ? 'signed .wasm file' : 'provider archive (.par.gz)'} to upload`,
@@ -119,17 +197,23 @@ async function chosenSource(form, kind, setProgress) {
   }
   setProgress('Starting…');
   const field = kind === 'actor' ? 'actor_ref' : 'provider_ref';
-  return { [field]: form.elements[field].value };
+  return { [field]: fieldValue(form, field) };
 }
 
+/** @param {HTMLFormElement} form */
 function placement(form) {
-  const hostId = form.elements.host_id.value;
-  return hostId === AUCTION ? { constraints: form.elements.constraints.value } : { host_id: hostId };
+  const hostId = fieldValue(form, 'host_id');
+  return hostId === AUCTION ? { constraints: fieldValue(form, 'constraints') } : { host_id: hostId };
 }
 
-/** A yes/no question in a dialog; resolves true when confirmed. */
+/**
+ * A yes/no question in a dialog; resolves true when confirmed.
+ * @param {string} question
+ * @param {string} confirmText
+ * @returns {Promise<boolean>}
+ */
 function confirmAction(question, confirmText) {
-  const dialog = byId('confirm-dialog');
+  const dialog = byId('confirm-dialog', HTMLDialogElement);
   byId('confirm-text').textContent = question;
   const confirm = byId('confirm-ok');
   confirm.textContent = confirmText;
@@ -144,20 +228,25 @@ function confirmAction(question, confirmText) {
   });
 }
 
+/**
+ * @param {() => LatticeSnapshot} getState
+ * @param {Names} names
+ */
 export function setupForms(getState, names) {
-  const startActor = byId('start-actor-dialog');
-  const startProvider = byId('start-provider-dialog');
-  const defineLink = byId('define-link-dialog');
-  const scaleActor = byId('scale-actor-dialog');
-  byId('confirm-ok').addEventListener('click', () => byId('confirm-dialog').close('ok'));
-  byId('confirm-cancel').addEventListener('click', () => byId('confirm-dialog').close('cancel'));
+  const startActor = byId('start-actor-dialog', HTMLDialogElement);
+  const startProvider = byId('start-provider-dialog', HTMLDialogElement);
+  const defineLink = byId('define-link-dialog', HTMLDialogElement);
+  const scaleActor = byId('scale-actor-dialog', HTMLDialogElement);
+  const confirmDialog = byId('confirm-dialog', HTMLDialogElement);
+  byId('confirm-ok').addEventListener('click', () => confirmDialog.close('ok'));
+  byId('confirm-cancel').addEventListener('click', () => confirmDialog.close('cancel'));
 
   const actorForm = wireDialog(startActor, async (form, setProgress) => {
     const source = await chosenSource(form, 'actor', setProgress);
     return postJson('/api/actors', {
       ...source,
       ...placement(form),
-      count: Number(form.elements.count.value),
+      count: Number(fieldValue(form, 'count')),
     });
   });
   wireSourceToggle(actorForm);
@@ -165,11 +254,11 @@ export function setupForms(getState, names) {
 
   const providerForm = wireDialog(startProvider, async (form, setProgress) => {
     const source = await chosenSource(form, 'provider', setProgress);
-    const configuration = form.elements.configuration.value.trim();
+    const configuration = fieldValue(form, 'configuration').trim();
     return postJson('/api/providers', {
       ...source,
       ...placement(form),
-      link_name: form.elements.link_name.value,
+      link_name: fieldValue(form, 'link_name'),
       ...(configuration === '' ? {} : { configuration }),
     });
   });
@@ -177,48 +266,53 @@ export function setupForms(getState, names) {
   const providerAuction = wireAuctionToggle(providerForm);
 
   const linkForm = wireDialog(defineLink, (form) => {
-    const [providerId] = form.elements.provider_id.value.split('|');
+    const [providerId] = fieldValue(form, 'provider_id').split('|');
     return postJson('/api/links', {
-      actor_id: form.elements.actor_id.value,
+      actor_id: fieldValue(form, 'actor_id'),
       provider_id: providerId ?? '',
-      contract_id: form.elements.contract_id.value,
-      link_name: form.elements.link_name.value,
-      values: form.elements.values.value,
+      contract_id: fieldValue(form, 'contract_id'),
+      link_name: fieldValue(form, 'link_name'),
+      values: fieldValue(form, 'values'),
     });
   });
   // Choosing a provider fills in its contract and link name.
-  linkForm.elements.provider_id.addEventListener('change', () => {
-    const [id, linkName] = linkForm.elements.provider_id.value.split('|');
+  fieldOf(linkForm, 'provider_id').addEventListener('change', () => {
+    const [id, linkName] = fieldValue(linkForm, 'provider_id').split('|');
     const provider = getState().providers.find((p) => p.id === id && p.link_name === linkName);
     if (provider) {
-      linkForm.elements.contract_id.value = provider.contract_id;
-      linkForm.elements.link_name.value = provider.link_name;
+      fieldOf(linkForm, 'contract_id').value = provider.contract_id;
+      fieldOf(linkForm, 'link_name').value = provider.link_name;
     }
   });
 
+  /** The instance the scale dialog is open for (set before it opens). */
+  /** @type {{ actorId: string; hostId: string } | undefined} */
   let scaling;
   const scaleForm = wireDialog(scaleActor, (form) =>
     postJson('/api/actors/scale', {
-      host_id: scaling.hostId,
-      actor_id: scaling.actorId,
-      count: Number(form.elements.count.value),
+      host_id: scaling?.hostId,
+      actor_id: scaling?.actorId,
+      count: Number(fieldValue(form, 'count')),
     }),
   );
 
-  /** New hosts, actors and providers become choices at once, even in an open dialog. */
+  /**
+   * New hosts, actors and providers become choices at once, even in an open dialog.
+   * @param {LatticeSnapshot} state
+   */
   function refreshChoices(state) {
     const hosts = hostOptions(state);
-    fillSelect(actorForm.elements.host_id, hosts, [AUCTION, 'Any host (auction)']);
-    fillSelect(providerForm.elements.host_id, hosts, [AUCTION, 'Any host (auction)']);
+    fillSelect(fieldOf(actorForm, 'host_id', HTMLSelectElement), hosts, [AUCTION, 'Any host (auction)']);
+    fillSelect(fieldOf(providerForm, 'host_id', HTMLSelectElement), hosts, [AUCTION, 'Any host (auction)']);
     actorAuction();
     providerAuction();
     fillSelect(
-      linkForm.elements.actor_id,
+      fieldOf(linkForm, 'actor_id', HTMLSelectElement),
       state.actors.map((actor) => [actor.id, `${actor.name} (${shortKey(actor.id)})`]),
       ['', state.actors.length > 0 ? 'Choose an actor' : 'No actor runs yet'],
     );
     fillSelect(
-      linkForm.elements.provider_id,
+      fieldOf(linkForm, 'provider_id', HTMLSelectElement),
       state.providers.map((p) => [
         `${p.id}|${p.link_name}`,
         `${p.name} — ${p.contract_id} (link ${p.link_name})`,
@@ -227,7 +321,8 @@ export function setupForms(getState, names) {
     );
   }
 
-  return {
+  /** @type {FormActions} */
+  const actions = {
     refreshChoices,
     openStartActor: () => startActor.showModal(),
     openStartProvider: () => startProvider.showModal(),
@@ -235,7 +330,7 @@ export function setupForms(getState, names) {
     scaleActor(actor, instance) {
       scaling = { actorId: actor.id, hostId: instance.host_id };
       byId('scale-actor-what').textContent = `${actor.name} on ${names.host(instance.host_id)}`;
-      scaleForm.elements.count.value = String(instance.count);
+      fieldOf(scaleForm, 'count').value = String(instance.count);
       scaleActor.showModal();
     },
     async stopActor(actor, instance) {
@@ -270,4 +365,5 @@ export function setupForms(getState, names) {
       );
     },
   };
+  return actions;
 }

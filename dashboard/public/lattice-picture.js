@@ -5,6 +5,22 @@
 
 import { replaceChildren, shortKey, svg } from './dom.js';
 
+/** @typedef {import('../page-data.ts').LatticeSnapshot} LatticeSnapshot */
+/** @typedef {import('../page-data.ts').LinkSummary} LinkSummary */
+/** @typedef {import('../page-data.ts').ProviderHealth} ProviderHealth */
+
+/**
+ * A box in the picture: an actor, or a provider under one link name.
+ * @typedef {object} PictureNode
+ * @property {string} key
+ * @property {'actor' | 'provider'} kind
+ * @property {string} id
+ * @property {string} title
+ * @property {string} detail
+ * @property {ProviderHealth} [health]
+ * @property {boolean} running
+ */
+
 const NODE_WIDTH = 250;
 const NODE_HEIGHT = 58;
 const ROW_GAP = 18;
@@ -15,16 +31,29 @@ const WIDTH = 820;
 const LEFT_X = MARGIN;
 const RIGHT_X = WIDTH - MARGIN - NODE_WIDTH;
 
+/**
+ * @param {string} text
+ * @param {number} length
+ */
 function truncate(text, length) {
   return text.length > length ? `${text.slice(0, length - 1)}…` : text;
 }
 
+/**
+ * @param {number} count
+ * @param {string} word
+ */
 function plural(count, word) {
   return `${count} ${word}${count === 1 ? '' : 's'}`;
 }
 
-/** The boxes of each column, running ones first, then the ends of links that run nowhere. */
+/**
+ * The boxes of each column, running ones first, then the ends of links that run nowhere.
+ * @param {LatticeSnapshot} state
+ * @returns {{ actors: PictureNode[]; providers: PictureNode[] }}
+ */
 function columns(state) {
+  /** @type {PictureNode[]} */
   const actors = state.actors.map((actor) => ({
     key: actor.id,
     kind: 'actor',
@@ -34,6 +63,7 @@ function columns(state) {
     health: undefined,
     running: true,
   }));
+  /** @type {PictureNode[]} */
   const providers = state.providers.map((provider) => {
     const healths = provider.hosts.map((host) => host.health);
     const health = healths.includes('unhealthy')
@@ -77,16 +107,23 @@ function columns(state) {
   return { actors, providers };
 }
 
+/** @param {number} index */
 function nodeY(index) {
   return TOP + index * (NODE_HEIGHT + ROW_GAP);
 }
 
+/** @type {Record<ProviderHealth, string>} */
 const HEALTH_TEXT = {
   healthy: 'healthy',
   unhealthy: 'failing health checks',
   unknown: 'health not yet known',
 };
 
+/**
+ * @param {PictureNode} node
+ * @param {number} x
+ * @param {number} y
+ */
 function drawNode(node, x, y) {
   const dataKey = node.kind === 'actor' ? 'data-actor-id' : 'data-provider-id';
   const title = node.title === node.id ? shortKey(node.id) : node.title;
@@ -108,6 +145,11 @@ function drawNode(node, x, y) {
   return svg('g', { class: `node ${node.kind}${node.running ? '' : ' ghost'}`, [dataKey]: node.id }, parts);
 }
 
+/**
+ * @param {LinkSummary} link
+ * @param {number} from the actor's row
+ * @param {number} to the provider's row
+ */
 function drawLink(link, from, to) {
   const x1 = LEFT_X + NODE_WIDTH;
   const y1 = nodeY(from) + NODE_HEIGHT / 2;
@@ -132,6 +174,10 @@ function drawLink(link, from, to) {
   );
 }
 
+/**
+ * @param {HTMLElement} container
+ * @param {LatticeSnapshot} state
+ */
 export function renderPicture(container, state) {
   const { actors, providers } = columns(state);
   if (actors.length === 0 && providers.length === 0) {
@@ -158,8 +204,15 @@ export function renderPicture(container, state) {
   const height = TOP + MARGIN + rows * NODE_HEIGHT + (rows - 1) * ROW_GAP;
   const actorRow = new Map(actors.map((node, index) => [node.key, index]));
   const providerRow = new Map(providers.map((node, index) => [node.key, index]));
+  // Both ends of every link have a row: columns() adds a box for an end that runs nowhere.
+  const rowOf = (/** @type {Map<string, number>} */ rows, /** @type {string} */ key) =>
+    /** @type {number} */ (rows.get(key));
   const links = state.links.map((link) =>
-    drawLink(link, actorRow.get(link.actor_id), providerRow.get(`${link.provider_id}|${link.link_name}`)),
+    drawLink(
+      link,
+      rowOf(actorRow, link.actor_id),
+      rowOf(providerRow, `${link.provider_id}|${link.link_name}`),
+    ),
   );
   const description = `${plural(actors.length, 'actor')}, ${plural(providers.length, 'provider')} and ${plural(state.links.length, 'link')}`;
   replaceChildren(

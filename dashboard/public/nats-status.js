@@ -4,6 +4,10 @@
 
 import { clockTime } from './dom.js';
 
+/**
+ * @param {HTMLElement} pill
+ * @param {import('../host-services.ts').NatsConnectionReport[] | undefined} reports
+ */
 export function renderNatsStatus(pill, reports) {
   if (!Array.isArray(reports) || reports.length === 0) {
     pill.hidden = true;

@@ -2,17 +2,27 @@
 // outcome. Successes fade after a while; errors stay until dismissed, since they usually need
 // reading (they carry the host's own reason).
 
+import { errorText } from './api.js';
 import { el } from './dom.js';
 
 const SUCCESS_VISIBLE_MS = 8_000;
 
+/** @typedef {'working' | 'success' | 'error'} NoticeKind */
+
+/** Where notices go (setupNotices, before any notice). */
+/** @type {HTMLElement} */
 let container;
 
+/** @param {HTMLElement} element */
 export function setupNotices(element) {
   container = element;
 }
 
-/** Shows a notice; the returned handle changes it in place (`update`) or removes it. */
+/**
+ * Shows a notice; the returned handle changes it in place (`update`) or removes it.
+ * @param {NoticeKind} kind
+ * @param {string} text
+ */
 export function notify(kind, text) {
   const message = el('span', { class: 'notice-text' }, text);
   const close = el('button', { type: 'button', class: 'small', 'aria-label': 'Dismiss' }, '×');
@@ -22,11 +32,13 @@ export function notify(kind, text) {
     message,
     close,
   );
+  /** @type {ReturnType<typeof setTimeout> | undefined} */
   let timer;
   const remove = () => {
     clearTimeout(timer);
     notice.remove();
   };
+  /** @param {NoticeKind} currentKind */
   const schedule = (currentKind) => {
     clearTimeout(timer);
     if (currentKind === 'success') timer = setTimeout(remove, SUCCESS_VISIBLE_MS);
@@ -35,6 +47,10 @@ export function notify(kind, text) {
   container.prepend(notice);
   schedule(kind);
   return {
+    /**
+     * @param {NoticeKind} newKind
+     * @param {string} newText
+     */
     update(newKind, newText) {
       notice.className = `notice ${newKind}`;
       notice.setAttribute('role', newKind === 'error' ? 'alert' : 'status');
@@ -45,7 +61,11 @@ export function notify(kind, text) {
   };
 }
 
-/** Runs an action with a notice that says it is running, then how it went. */
+/**
+ * Runs an action with a notice that says it is running, then how it went.
+ * @param {string} workingText
+ * @param {() => Promise<import('./api.js').ActionReply>} action
+ */
 export async function withNotice(workingText, action) {
   const notice = notify('working', workingText);
   try {
@@ -53,7 +73,7 @@ export async function withNotice(workingText, action) {
     notice.update('success', result.message ?? 'done');
     return result;
   } catch (error) {
-    notice.update('error', error.message);
+    notice.update('error', errorText(error));
     return undefined;
   }
 }

@@ -4,19 +4,61 @@
 
 import { clockTime, copyableKey, displayValue, el, humanDuration, replaceChildren, shortKey } from './dom.js';
 
+/** @typedef {import('../page-data.ts').LatticeSnapshot} LatticeSnapshot */
+/** @typedef {import('../page-data.ts').ActorSummary} ActorSummary */
+/** @typedef {import('../page-data.ts').ProviderSummary} ProviderSummary */
+/** @typedef {import('../page-data.ts').LinkSummary} LinkSummary */
+/** @typedef {import('../page-data.ts').RecentEvent} RecentEvent */
+/** @typedef {ActorSummary['instances'][number]} ActorInstance */
+/** @typedef {ProviderSummary['hosts'][number]} ProviderHost */
+/** @typedef {import('./dom.js').Leaf} Leaf */
+
+/**
+ * Names to show for keys, remembered across updates (events name whatever they like, so: unknown).
+ * @typedef {{ host(id: unknown): string; artifact(key: unknown): string }} Names
+ */
+
+/**
+ * What the buttons in the tables do (forms.js).
+ * @typedef {object} TableActions
+ * @property {(actor: ActorSummary, instance: ActorInstance) => void} scaleActor
+ * @property {(actor: ActorSummary, instance: ActorInstance) => Promise<void>} stopActor
+ * @property {(provider: ProviderSummary, entry: ProviderHost) => Promise<void>} stopProvider
+ * @property {(link: LinkSummary) => Promise<void>} deleteLink
+ */
+
+/**
+ * What lattice events carry, as far as the lines below read it; anyone may publish an event, so
+ * every field may be missing or of another type.
+ * @typedef {{ claims?: { name?: unknown } } & Record<string, unknown>} EventData
+ */
+
+/**
+ * @param {number} columns
+ * @param {string} text
+ */
 function emptyRow(columns, text) {
   return el('tr', { class: 'empty' }, el('td', { colspan: columns }, text));
 }
 
+/**
+ * @param {string[]} values
+ * @param {string} [className]
+ */
 function chips(values, className = 'chip') {
   return values.map((value) => el('span', { class: className }, value));
 }
 
+/** @param {ProviderHost['health']} health */
 function healthBadge(health) {
   const text = { healthy: 'healthy', unhealthy: 'unhealthy', unknown: 'checking' }[health] ?? health;
   return el('span', { class: `badge health-${health}` }, text);
 }
 
+/**
+ * @param {HTMLElement} tbody
+ * @param {LatticeSnapshot} state
+ */
 export function renderHosts(tbody, state) {
   const rows = state.hosts.map((host) =>
     el(
@@ -54,7 +96,10 @@ export function renderHosts(tbody, state) {
   replaceChildren(tbody, rows.length > 0 ? rows : emptyRow(7, 'No host has answered yet.'));
 }
 
-/** Keeps the uptime cells counting between updates. */
+/**
+ * Keeps the uptime cells counting between updates.
+ * @param {HTMLElement} root
+ */
 export function tickUptimes(root) {
   for (const cell of root.querySelectorAll('td.uptime')) {
     const base = Number(cell.getAttribute('data-uptime'));
@@ -65,18 +110,33 @@ export function tickUptimes(root) {
   }
 }
 
-/** Where an actor or provider came from: an uploaded file's name, or its reference. */
+/**
+ * Where an actor or provider came from: an uploaded file's name, or its reference.
+ * @param {ActorSummary | ProviderSummary} artifact
+ */
 function source(artifact) {
-  const ref = artifact.image_ref ?? artifact.instances?.[0]?.image_ref;
+  const ref = artifact.image_ref ?? ('instances' in artifact ? artifact.instances[0]?.image_ref : undefined);
   if (artifact.uploaded_file)
     return el('div', { class: 'muted ref', title: ref }, `uploaded ${artifact.uploaded_file}`);
   return ref ? el('div', { class: 'muted ref', title: ref }, ref) : null;
 }
 
+/**
+ * @param {string} text
+ * @param {string} title
+ * @param {() => unknown} onclick
+ * @param {string} [className]
+ */
 function button(text, title, onclick, className = '') {
   return el('button', { type: 'button', class: `small ${className}`.trim(), title, onclick }, text);
 }
 
+/**
+ * @param {HTMLElement} tbody
+ * @param {LatticeSnapshot} state
+ * @param {Names} names
+ * @param {TableActions} handlers
+ */
 export function renderActors(tbody, state, names, handlers) {
   const rows = state.actors.map((actor) =>
     el(
@@ -125,6 +185,12 @@ export function renderActors(tbody, state, names, handlers) {
   replaceChildren(tbody, rows.length > 0 ? rows : emptyRow(4, 'No actor runs in this lattice.'));
 }
 
+/**
+ * @param {HTMLElement} tbody
+ * @param {LatticeSnapshot} state
+ * @param {Names} names
+ * @param {TableActions} handlers
+ */
 export function renderProviders(tbody, state, names, handlers) {
   const rows = state.providers.map((provider) =>
     el(
@@ -161,6 +227,12 @@ export function renderProviders(tbody, state, names, handlers) {
   replaceChildren(tbody, rows.length > 0 ? rows : emptyRow(5, 'No provider runs in this lattice.'));
 }
 
+/**
+ * @param {string} name
+ * @param {string} key
+ * @param {boolean} running
+ * @returns {Leaf[]}
+ */
 function endpoint(name, key, running) {
   return [
     el('strong', {}, name === key ? shortKey(key) : name),
@@ -171,6 +243,11 @@ function endpoint(name, key, running) {
   ];
 }
 
+/**
+ * @param {HTMLElement} tbody
+ * @param {LatticeSnapshot} state
+ * @param {TableActions} handlers
+ */
 export function renderLinks(tbody, state, handlers) {
   const rows = state.links.map((link) =>
     el(
@@ -197,9 +274,13 @@ export function renderLinks(tbody, state, handlers) {
   replaceChildren(tbody, rows.length > 0 ? rows : emptyRow(6, 'No link definitions.'));
 }
 
-/** One line per event, in words. */
+/**
+ * One line per event, in words.
+ * @param {RecentEvent} event
+ * @param {Names} names
+ */
 export function describeEvent(event, names) {
-  const data = event.data ?? {};
+  const data = /** @type {EventData} */ (event.data ?? {});
   const host = names.host(event.source);
   const actor = () => data.claims?.name || names.artifact(data.public_key);
   const provider = () => data.claims?.name || names.artifact(data.public_key);
@@ -237,7 +318,7 @@ export function describeEvent(event, names) {
     case 'refmap_set':
       return `${data.oci_url} is ${names.artifact(data.public_key)}`;
     case 'nats_reconnected':
-      return `${host} has its NATS ${data.connection} connection back after ${(data.down_ms / 1000).toFixed(1)} s (${data.server})`;
+      return `${host} has its NATS ${data.connection} connection back after ${(Number(data.down_ms) / 1000).toFixed(1)} s (${data.server})`;
     default:
       return `${event.name} from ${host}`;
   }
@@ -251,6 +332,11 @@ const FAILURES = new Set([
   'health_check_failed',
 ]);
 
+/**
+ * @param {HTMLElement} list
+ * @param {LatticeSnapshot} state
+ * @param {Names} names
+ */
 export function renderEvents(list, state, names) {
   const items = state.events.map((event) =>
     el(

@@ -1,0 +1,86 @@
+// What the page receives: the JSON shape of `GET /api/lattice` and of each `state` server-sent
+// event (snapshot.ts builds it). It imports nothing but the import-free host-services.ts, so the
+// browser code's type-check (dashboard/public/tsconfig.json) reads these types without pulling in
+// the server's code or Node's.
+
+import type { NatsConnectionReport } from './host-services.ts';
+
+export type ProviderHealth = 'healthy' | 'unhealthy' | 'unknown';
+
+/** A lattice event as the page lists it: a compact copy (recent-events.ts). */
+export interface RecentEvent {
+  id: string;
+  time: string;
+  /** The event name (`actor_started`). */
+  name: string;
+  source: string;
+  data: unknown;
+}
+
+export interface HostSummary {
+  id: string;
+  friendly_name: string;
+  labels: Record<string, string>;
+  version: string | null;
+  /** Projected to the moment the snapshot was made. */
+  uptime_seconds: number;
+  last_seen: string;
+  /** Whether this host serves the dashboard. */
+  local: boolean;
+  actor_instances: number;
+  provider_count: number;
+  /** Set when the host did not answer its last inventory request. */
+  inventory_error: string | null;
+}
+
+export interface ActorSummary {
+  id: string;
+  name: string;
+  image_ref: string | null;
+  caps: string[];
+  call_alias: string | null;
+  instances: Array<{ host_id: string; count: number; image_ref: string | null }>;
+  /** Set when the actor was started from a file uploaded to this dashboard: that file's name. */
+  uploaded_file: string | null;
+  total_instances: number;
+}
+
+export interface ProviderSummary {
+  id: string;
+  name: string;
+  link_name: string;
+  contract_id: string;
+  image_ref: string | null;
+  /** As for actors. */
+  uploaded_file: string | null;
+  hosts: Array<{ host_id: string; health: ProviderHealth }>;
+}
+
+export interface LinkSummary {
+  id: string;
+  actor_id: string;
+  provider_id: string;
+  link_name: string;
+  contract_id: string;
+  values: Record<string, string>;
+  actor_name: string;
+  provider_name: string;
+  /** Whether an instance of that end runs anywhere in the lattice now. */
+  actor_running: boolean;
+  provider_running: boolean;
+}
+
+export interface LatticeSnapshot {
+  lattice: string;
+  host_id: string;
+  generated_at: string;
+  /** False until the first ping of the lattice has been gathered. */
+  synced: boolean;
+  hosts: HostSummary[];
+  actors: ActorSummary[];
+  providers: ProviderSummary[];
+  links: LinkSummary[];
+  events: RecentEvent[];
+  /** This host's own NATS connections (known here even while NATS is down). */
+  nats: NatsConnectionReport[];
+}
