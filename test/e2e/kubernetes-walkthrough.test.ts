@@ -11,6 +11,7 @@ import { verifySignedWasm } from '../../lattice/claims.ts';
 import { readProviderArchive } from '../../lattice/provider-archive.ts';
 import { providerArchivePath } from '../../providers/build.ts';
 import { builtActor } from '../helpers/actors.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { REPO_ROOT } from '../helpers/fixtures.ts';
 import { type KubeApiServer, startKubeApiServer } from '../helpers/kube-api-server.ts';
 import { freePort, type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
@@ -38,7 +39,11 @@ const ctl = (...args: string[]) => wash('ctl', ...args, '-p', String(nats.port),
 
 beforeAll(async () => {
   washHome = mkdtempSync(join(tmpdir(), 'wasmcloud-ts-walkthrough-'));
-  [nats, registry, kube] = await Promise.all([startNatsServer(), startOciRegistry(), startKubeApiServer()]);
+  [nats, registry, kube] = await Promise.all([
+    startNatsServer({ monitor: true }),
+    startOciRegistry(),
+    startKubeApiServer(),
+  ]);
   await wash(
     'up',
     '--detached',
@@ -108,6 +113,7 @@ test('push, start from refs, link echo to httpserver, curl it; the applier creat
     .toBe('{"body":[],"method":"GET","path":"/","query_string":""}');
 
   // 4. The service-applier hears lattice events through messaging and applies through the applier.
+  const eventSubscribers = await nats.subscriptionsTo('wasmbus.evt.default');
   await ctl(
     'link',
     'put',
@@ -126,8 +132,12 @@ test('push, start from refs, link echo to httpserver, curl it; the applier creat
     'cosmonic:kubernetes_applier',
     `config_b64=${kubeconfig}`,
   );
-  // Give the messaging provider its subscription before the event that matters.
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
+  // The messaging provider has its subscription before the event that matters: one more client of
+  // the server subscribes to the event subject.
+  await eventually(async () => (await nats.subscriptionsTo('wasmbus.evt.default')) > eventSubscribers, {
+    what: "the messaging provider's subscription to wasmbus.evt.default",
+    timeoutMs: 15_000,
+  });
 
   // 5. Putting echo's HTTP link again (linkdef_set) creates its Service; deleting it deletes it.
   await ctl('link', 'del', echo, 'wasmcloud:httpserver');

@@ -11,6 +11,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connectNats } from '../../lattice/nats.ts';
+import { eventually } from './eventually.ts';
 
 const started = new Set<ChildProcess>();
 process.on('exit', () => {
@@ -42,6 +43,11 @@ export interface NatsServer {
    * only for a server started with `monitor: true`.
    */
   connectionNames(): Promise<string[]>;
+  /**
+   * How many subscriptions to exactly `subject` its clients hold now (/connz?subs=1): how a test
+   * knows that a process it cannot see into has subscribed. Only with `monitor: true`.
+   */
+  subscriptionsTo(subject: string): Promise<number>;
   /** Kills the process with SIGKILL, as a crash would. */
   kill(): Promise<void>;
   /**
@@ -192,6 +198,15 @@ async function launch(port: number, options: NatsServerOptions): Promise<NatsSer
       const connz = (await response.json()) as { connections?: { name?: string }[] };
       return (connz.connections ?? []).map((connection) => connection.name ?? '');
     },
+    subscriptionsTo: async (subject) => {
+      if (monitorPort === undefined)
+        throw new Error('subscriptionsTo() needs a server started with monitor: true');
+      const response = await fetch(`http://127.0.0.1:${monitorPort}/connz?limit=1024&subs=1`);
+      const connz = (await response.json()) as { connections?: { subscriptions_list?: string[] }[] };
+      return (connz.connections ?? [])
+        .flatMap((connection) => connection.subscriptions_list ?? [])
+        .filter((subscribed) => subscribed === subject).length;
+    },
     kill: () => stopChild(child, 'SIGKILL').then(cleanUp),
     restart: async (whileDown) => {
       await stopChild(child, 'SIGKILL');
@@ -231,17 +246,14 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
 async function waitForJetStream(url: string): Promise<void> {
   const nc = await connectNats({ url });
   try {
-    const deadline = Date.now() + 20_000;
-    for (;;) {
-      try {
+    await eventually(
+      async () => {
         const jsm = await nc.jetstreamManager({ timeout: 1_000 });
         await jsm.getAccountInfo();
-        return;
-      } catch (error) {
-        if (Date.now() > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 200));
-      }
-    }
+        return true;
+      },
+      { what: `a JetStream meta leader in the cluster at ${url}`, timeoutMs: 20_000, intervalMs: 200 },
+    );
   } finally {
     await nc.close();
   }

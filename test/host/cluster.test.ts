@@ -14,6 +14,7 @@ import { KeyPair } from '../../lattice/keys.ts';
 import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { latticeSubjects } from '../../lattice/subjects.ts';
 import { builtActor, signForTest, unsignedActor } from '../helpers/actors.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { startTestHost, type TestHost } from '../helpers/host.ts';
 import { PROVIDER } from '../helpers/keys.ts';
 import { ctlRequest, EventLog, gather, invokeActor } from '../helpers/lattice-client.ts';
@@ -71,7 +72,15 @@ afterAll(async () => {
 
 test('three hosts, one lattice: links everywhere, calls spread, a stopped host leaves, a late host knows the links', async () => {
   const [a, b, c] = [await hostOn(0), await hostOn(1), await hostOn(2)];
-  const pings = await gather(nc, subjects.ctl.ping(), undefined, 1_000);
+  // A host's subscriptions reach the other nodes of the cluster a moment after it has started: ping
+  // until one round has all three answers.
+  const pings = await eventually(
+    async () => {
+      const round = await gather(nc, subjects.ctl.ping(), undefined, 1_000);
+      return round.length >= 3 && round;
+    },
+    { what: 'a ping round answered by all three hosts', timeoutMs: 20_000 },
+  );
   expect(pings.map((reply) => reply.id).sort()).toEqual([a.id, b.id, c.id].sort());
 
   // The same actor on A and B; an actor with the call alias wasmcloud-ts/other on C only.
