@@ -14,6 +14,7 @@ import {
   providerStopped,
 } from '../lattice/control-outcomes.ts';
 import { linkDefinitionId, type StoredLinkDefinition, withLinkId } from '../lattice/link-definition.ts';
+import type { Logger } from '../lattice/log.ts';
 import { DashboardApiError } from './api-errors.ts';
 import type {
   DeleteLinkRequest,
@@ -24,7 +25,6 @@ import type {
   StopActorRequest,
   StopProviderRequest,
 } from './api-schemas.ts';
-import type { DashboardLogger } from './host-services.ts';
 import type { LatticeView } from './lattice-view.ts';
 import type { LatticeDataReader } from './snapshot.ts';
 import type { UploadStore } from './uploads.ts';
@@ -69,7 +69,7 @@ export class DashboardActions {
   readonly #view: LatticeView;
   readonly #uploads: UploadStore;
   readonly #data: LatticeDataReader;
-  readonly #log: DashboardLogger;
+  readonly #log: Logger;
   readonly #timeouts: ActionTimeouts;
 
   constructor(parts: {
@@ -77,7 +77,7 @@ export class DashboardActions {
     view: LatticeView;
     uploads: UploadStore;
     data: LatticeDataReader;
-    log: DashboardLogger;
+    log: Logger;
     timeouts?: Partial<ActionTimeouts> | undefined;
   }) {
     this.#client = parts.client;

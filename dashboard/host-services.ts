@@ -1,13 +1,7 @@
 // What the dashboard needs from the host that serves it, as interfaces the dashboard defines and
 // the host satisfies: the dashboard imports only lattice/ (test/architecture.test.ts), so the
-// host's logger and its NATS connection watcher reach it through these shapes, never by import.
-
-/** The log lines the dashboard writes (the host's Logger fits this shape). */
-export interface DashboardLogger {
-  debug(message: string, fields?: Record<string, unknown>): void;
-  info(message: string, fields?: Record<string, unknown>): void;
-  warn(message: string, fields?: Record<string, unknown>): void;
-}
+// host's NATS connection watcher reaches it through these shapes, never by import. (The logger
+// it is given is lattice/log.ts's Logger.) It imports nothing, so the page's type-check reads it.
 
 /** One of the host's own NATS connections (control or RPC), as the page shows it. */
 export interface NatsConnectionReport {

@@ -11,7 +11,7 @@ import { truncateForDisplay } from '../lattice/display-text.ts';
 import { errorMessage } from '../lattice/errors.ts';
 import { type CloudEvent, eventNameOf, heartbeatActorCounts, isEventOf } from '../lattice/events.ts';
 import { HOST_KEY_PATTERN } from '../lattice/json-message.ts';
-import type { DashboardLogger } from './host-services.ts';
+import type { Logger } from '../lattice/log.ts';
 import type { ProviderHealth, RecentEvent } from './page-data.ts';
 import { RecentEvents } from './recent-events.ts';
 
@@ -85,7 +85,7 @@ function inventoryMatches(
 
 export class LatticeView {
   readonly #client: ControlClient;
-  readonly #log: DashboardLogger;
+  readonly #log: Logger;
   readonly #timings: LatticeViewTimings;
   readonly #hosts = new Map<string, HostState>();
   /** By `${hostId}|${providerId}|${linkName}`. */
@@ -104,7 +104,7 @@ export class LatticeView {
   #synced = false;
   #closed = false;
 
-  private constructor(client: ControlClient, log: DashboardLogger, timings: LatticeViewTimings) {
+  private constructor(client: ControlClient, log: Logger, timings: LatticeViewTimings) {
     this.#client = client;
     this.#log = log;
     this.#timings = timings;
@@ -116,7 +116,7 @@ export class LatticeView {
    */
   static async start(
     client: ControlClient,
-    log: DashboardLogger,
+    log: Logger,
     timings: Partial<LatticeViewTimings> = {},
   ): Promise<LatticeView> {
     const view = new LatticeView(client, log, { ...DEFAULT_VIEW_TIMINGS, ...timings });

@@ -7,9 +7,10 @@
 import type { AddressInfo } from 'node:net';
 import { ControlClient } from '../lattice/control-client.ts';
 import { errorMessage } from '../lattice/errors.ts';
+import type { Logger } from '../lattice/log.ts';
 import type { NatsConnection } from '../lattice/nats.ts';
 import { type ActionTimeouts, DashboardActions } from './actions.ts';
-import type { DashboardLogger, NatsStatusSource } from './host-services.ts';
+import type { NatsStatusSource } from './host-services.ts';
 import { LatticeView, type LatticeViewTimings } from './lattice-view.ts';
 import { isLoopback } from './request-guard.ts';
 import { createDashboardServer, type Readiness } from './server.ts';
@@ -31,7 +32,7 @@ export interface DashboardOptions {
   /** The host serving the dashboard (marked "local" in the page). */
   hostId: string;
   data: LatticeDataReader;
-  log: DashboardLogger;
+  log: Logger;
   listen: { host: string; port: number };
   /** Where uploads are kept (in a folder of their own); default the system's temporary folder. */
   tempDir?: string | undefined;

@@ -4,6 +4,7 @@
 // are accepted. Every request passes the guard (origin and Host checks) first.
 
 import { type FastifyError, type FastifyInstance, type FastifyRequest, fastify } from 'fastify';
+import type { Logger } from '../lattice/log.ts';
 import type { DashboardActions } from './actions.ts';
 import { apiErrorOf, DashboardApiError, parseJsonBody, validateInput } from './api-errors.ts';
 import {
@@ -16,7 +17,6 @@ import {
   stopProviderRequestSchema,
   uploadQuerySchema,
 } from './api-schemas.ts';
-import type { DashboardLogger } from './host-services.ts';
 import { guardRequest } from './request-guard.ts';
 import type { ServerSentEvents } from './server-sent-events.ts';
 import type { LatticeSnapshot } from './snapshot.ts';
@@ -38,7 +38,7 @@ export interface DashboardServerParts {
   snapshot: () => LatticeSnapshot;
   readiness: () => Promise<Readiness>;
   staticFiles: Map<string, StaticFile>;
-  log: DashboardLogger;
+  log: Logger;
   bindHost: string;
   /** The port actually listened on (known only after listen when 0 was asked for). */
   port: () => number;
