@@ -8,6 +8,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import { verifySignedWasm } from '../../lattice/claims.ts';
+import { errorMessage } from '../../lattice/errors.ts';
 import { type CloudEvent, eventNameOf } from '../../lattice/events.ts';
 import { actorEntity, providerEntity, type WasmCloudEntity } from '../../lattice/invocation.ts';
 import { InvocationSigner } from '../../lattice/invocation-signer.ts';
@@ -204,6 +205,21 @@ export class ProviderLattice {
   /** The provider's log lines (the host logs them as `[V…]: …`) matching `pattern`. */
   providerLog(providerKey: string, pattern = /./): string[] {
     return this.host.logs.filter((line) => line.includes(`[${providerKey}]`) && pattern.test(line));
+  }
+
+  /**
+   * Waits until provider `providerKey` takes a call over a link (`call` stops failing): its link
+   * arrived and was accepted. On timeout the error carries the provider's log (start-up, refusals).
+   */
+  async waitForLink(providerKey: string, what: string, call: () => Promise<unknown>): Promise<void> {
+    const accepted = () =>
+      call().then(
+        () => true,
+        () => false,
+      );
+    await eventually(accepted, what, 20_000).catch((error: unknown) => {
+      throw new Error(`${errorMessage(error)}; provider log:\n${this.providerLog(providerKey).join('\n')}`);
+    });
   }
 
   async stop(): Promise<void> {

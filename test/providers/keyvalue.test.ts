@@ -66,20 +66,9 @@ async function failure(operation: string, request: unknown, options: CallOptions
 }
 
 /** Waits until the provider accepts calls from `actor` on `linkName` (its link arrived). */
-async function waitForLink(options: CallOptions = {}): Promise<void> {
+function waitForLink(options: CallOptions = {}): Promise<void> {
   const what = `the link of ${options.actor ?? actorId} (${options.linkName ?? 'default'})`;
-  await eventually(
-    () =>
-      call('Contains', 'probe', options).then(
-        () => true,
-        () => false,
-      ),
-    what,
-    20_000,
-  ).catch((error: Error) => {
-    // Say why: the provider's own log (start-up, refusals) is in the host's log.
-    throw new Error(`${error.message}; provider log:\n${providerLog(/./).join('\n')}`);
-  });
+  return lattice.waitForLink(provider.providerKey, what, () => call('Contains', 'probe', options));
 }
 
 async function bucketEntry(connection: NatsConnection, bucket: string, kvKey: string): Promise<unknown> {

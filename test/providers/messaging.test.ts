@@ -69,16 +69,10 @@ function publishRequest(subject: string, body: string, replyTo?: string) {
 }
 
 /** Waits until the provider takes calls from `actor` (its link arrived and was accepted). */
-async function waitForLink(actor: string): Promise<void> {
-  const accepted = () =>
-    callRaw('Messaging.Publish', publishRequest('link.check', ''), actor).then(
-      () => true,
-      () => false,
-    );
-  await eventually(accepted, `the link of ${actor}`, 20_000).catch((error: Error) => {
-    // Say why: the provider's own log (start-up, refusals) is in the host's log.
-    throw new Error(`${error.message}; provider log:\n${providerLog(/./).join('\n')}`);
-  });
+function waitForLink(actor: string): Promise<void> {
+  return lattice.waitForLink(provider.providerKey, `the link of ${actor}`, () =>
+    callRaw('Messaging.Publish', publishRequest('link.check', ''), actor),
+  );
 }
 
 /** Messages on `subject` of `connection`, collected from now on. */
