@@ -48,6 +48,7 @@ describe('LinkTable', () => {
       'default',
       {
         put: async (link) => {
+          // A slow hook on purpose (the subject of the test): later changes must wait for it.
           await new Promise((resolve) => setTimeout(resolve, 5));
           calls.push(`put ${link.values.v}`);
         },
