@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { freePort, type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
+import { isAlive } from '../helpers/processes.ts';
 import { runWash } from '../helpers/wash.ts';
 
 let nats: NatsServer;
@@ -21,23 +22,13 @@ function wash(args: string[]) {
   });
 }
 
-function alive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
-
 beforeAll(async () => {
   nats = await startNatsServer();
   dir = mkdtempSync(join(tmpdir(), 'wasmcloud-ts-dashup-'));
 });
 
 afterAll(async () => {
-  for (const pid of hostPids) if (alive(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of hostPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   await nats?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -75,7 +66,7 @@ test('wash up prints the dashboard URL, the dashboard answers there, and wash do
 
   const down = await wash(['down']);
   expect(down.code).toBe(0);
-  await expect.poll(() => alive(info.host_pid), { timeout: 15_000 }).toBe(false);
+  await expect.poll(() => isAlive(info.host_pid), { timeout: 15_000 }).toBe(false);
   await expect(fetch(`${info.dashboard_url}/api/livez`)).rejects.toThrow();
 });
 
@@ -96,5 +87,5 @@ test('wash up in text form names the dashboard among what it started', async () 
   hostPids.add(state.host_pid);
   expect(up.stdout).toMatch(new RegExp(`^  Dashboard\\s+http://127\\.0\\.0\\.1:${port}$`, 'm'));
   expect((await wash(['down'])).code).toBe(0);
-  await expect.poll(() => alive(state.host_pid), { timeout: 15_000 }).toBe(false);
+  await expect.poll(() => isAlive(state.host_pid), { timeout: 15_000 }).toBe(false);
 });

@@ -2,13 +2,14 @@
 // is killed with SIGKILL (no chance to clean up), and the provider process must be gone too.
 
 import { spawn } from 'node:child_process';
-import { readFileSync, rmSync } from 'node:fs';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { launchCommand } from '../../host/providers/process-launch.ts';
 import { buildProbeArchive, tempDir } from '../fixtures/providers/provider-test-kit.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
+import { isAlive } from '../helpers/processes.ts';
 
 const HOST_SCRIPT = join(import.meta.dirname, '..', 'fixtures', 'providers', 'supervisor-host.ts');
 let nats: NatsServer;
@@ -22,16 +23,6 @@ afterAll(async () => {
   await nats?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z'; // a zombie has exited
-  } catch {
-    return false;
-  }
-}
 
 it('spawns providers under setpriv --pdeathsig SIGKILL', () => {
   const command = launchCommand('js', '/cache/p.mjs', '/usr/bin/setpriv');
@@ -68,15 +59,15 @@ it('leaves no provider behind when the host is killed with SIGKILL', async () =>
     });
     providerPid = (JSON.parse(line) as { pid: number }).pid;
     expect(providerPid).toBeGreaterThan(0);
-    expect(isRunning(providerPid)).toBe(true);
+    expect(isAlive(providerPid)).toBe(true);
 
     const hostExit = new Promise((resolve) => host.once('exit', resolve));
     host.kill('SIGKILL');
     await hostExit;
     const pid = providerPid;
-    await eventually(() => !isRunning(pid), `provider ${pid} to die with its host`, 5_000);
+    await eventually(() => !isAlive(pid), `provider ${pid} to die with its host`, 5_000);
   } finally {
     if (host.exitCode === null && host.signalCode === null) host.kill('SIGKILL');
-    if (providerPid !== undefined && isRunning(providerPid)) process.kill(providerPid, 'SIGKILL');
+    if (providerPid !== undefined && isAlive(providerPid)) process.kill(providerPid, 'SIGKILL');
   }
 });

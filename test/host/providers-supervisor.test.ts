@@ -1,7 +1,7 @@
 // The provider supervisor with real provider processes: the probe provider bundled and signed into
 // a js-node archive by the packaging code, started from that archive against a real nats-server.
 
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { pack } from 'tar-stream';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -24,6 +24,7 @@ import {
 import { type SupervisorHarness, supervisorHarness } from '../fixtures/providers/supervisor-context.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
+import { isAlive } from '../helpers/processes.ts';
 
 let nats: NatsServer;
 let nc: NatsConnection;
@@ -46,21 +47,6 @@ afterAll(async () => {
   await nats?.stop();
   rmSync(dir, { recursive: true, force: true });
 });
-
-function isProcessAlive(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return false;
-  }
-  // A zombie (exited, not yet reaped) counts as gone.
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
-  } catch {
-    return false;
-  }
-}
 
 function harness(overrides: Parameters<typeof supervisorHarness>[3] = {}): {
   h: SupervisorHarness;
@@ -346,7 +332,7 @@ describe('a running provider', () => {
     const now = supervisor.find(probe.providerKey, 'default');
     expect(now?.instanceId).toBe(restarted.instance_id);
     expect(now?.pid).not.toBe(started.pid);
-    expect(isProcessAlive(started.pid!)).toBe(false);
+    expect(isAlive(started.pid!)).toBe(false);
     await eventually(
       async () => (await linksHeld(h, first).catch(() => [])).length === 2,
       'links after restart',
@@ -367,7 +353,7 @@ describe('a running provider', () => {
       'the provider to run',
     );
     expect(await supervisor.stop(probe.providerKey, 'default')).toBe(true);
-    expect(isProcessAlive(started.pid!)).toBe(false);
+    expect(isAlive(started.pid!)).toBe(false);
     expect(h.eventsNamed('provider_stopped')).toEqual([
       {
         public_key: probe.providerKey,
@@ -432,8 +418,8 @@ describe('a running provider', () => {
         .sort(),
     ).toEqual(['a', 'b']);
     await supervisor.stopAll();
-    expect(isProcessAlive(a.pid!)).toBe(false);
-    expect(isProcessAlive(b.pid!)).toBe(false);
+    expect(isAlive(a.pid!)).toBe(false);
+    expect(isAlive(b.pid!)).toBe(false);
     expect(supervisor.running()).toEqual([]);
     await expect(
       supervisor.start({ archive: probe.archive, imageRef: 'probe', linkName: 'c', annotations: {} }),

@@ -9,8 +9,10 @@ import { join } from 'node:path';
 import { afterAll, afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { connectNats } from '../../lattice/nats.ts';
 import { builtActor } from '../helpers/actors.ts';
+import { eventually } from '../helpers/eventually.ts';
 import { REPO_ROOT } from '../helpers/fixtures.ts';
 import { freePort, type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
+import { isAlive } from '../helpers/processes.ts';
 import { NODE_24, runWash, type WashRun } from '../helpers/wash.ts';
 
 let dir: string;
@@ -30,28 +32,9 @@ function wash(args: string[], env: Record<string, string> = {}): Promise<WashRun
   });
 }
 
-/** A process that has exited (or is a zombie waiting to be reaped) counts as gone. */
-function isGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-  } catch {
-    return true;
-  }
-  try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2)[0] === 'Z';
-  } catch {
-    return true;
-  }
-}
-
-async function eventuallyGone(pid: number, timeoutMs = 10_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  while (!isGone(pid)) {
-    if (Date.now() > deadline) return false;
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-  return true;
+/** Waits until process `pid` has exited (a zombie waiting to be reaped counts); rejects if it never does. */
+async function waitForExit(pid: number): Promise<void> {
+  await eventually(() => !isAlive(pid), { what: `process ${pid} to exit`, intervalMs: 50 });
 }
 
 async function natsAnswers(port: number): Promise<boolean> {
@@ -70,7 +53,7 @@ beforeEach(() => {
 
 afterEach(async () => {
   for (const child of foregroundRuns.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
-  for (const pid of reportedPids) if (!isGone(pid)) process.kill(pid, 'SIGKILL');
+  for (const pid of reportedPids) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
   reportedPids.clear();
   rmSync(dir, { recursive: true, force: true });
 });
@@ -140,8 +123,8 @@ describe('wash up --detached and wash down', () => {
     expect(down.code).toBe(0);
     expect(down.stdout).toContain(`Stopped host ${info.host_id} (pid ${hostPid})`);
     expect(down.stdout).toContain(`Stopped nats-server nats://127.0.0.1:${port} (pid ${natsPid})`);
-    expect(await eventuallyGone(hostPid)).toBe(true);
-    expect(await eventuallyGone(natsPid)).toBe(true);
+    await waitForExit(hostPid);
+    await waitForExit(natsPid);
     expect(await natsAnswers(port)).toBe(false);
     expect(existsSync(join(washHome(), 'up.json'))).toBe(false);
 
@@ -164,7 +147,7 @@ describe('wash up --detached and wash down', () => {
 
     const down = await wash(['down', '-o', 'json']);
     expect(JSON.parse(down.stdout)).toMatchObject({ stopped: true, host_stopped: true, nats_stopped: false });
-    expect(await eventuallyGone(info.host_pid as number)).toBe(true);
+    await waitForExit(info.host_pid as number);
     expect(await natsAnswers(server.port)).toBe(true);
   });
 });
@@ -224,8 +207,8 @@ describe('wash up in the foreground', () => {
       host_id: ready.host_id,
       stopped: true,
     });
-    expect(await eventuallyGone(hostPid)).toBe(true);
-    expect(await eventuallyGone(natsPid)).toBe(true);
+    await waitForExit(hostPid);
+    await waitForExit(natsPid);
   });
 
   it("shows the host's last log lines and stops its nats-server when the host cannot start", async () => {
