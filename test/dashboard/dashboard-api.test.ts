@@ -13,6 +13,7 @@ import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { type BuiltProbe, buildProbeArchive } from '../fixtures/providers/provider-test-kit.ts';
 import { builtActor, unsignedActor } from '../helpers/actors.ts';
 import { apiGet, apiPost, apiUpload, rawRequest, StateStream } from '../helpers/dashboard-client.ts';
+import { eventuallyPasses } from '../helpers/eventually.ts';
 import { startTestHost, type TestHost } from '../helpers/host.ts';
 import { EventLog } from '../helpers/lattice-client.ts';
 import { freePort, type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
@@ -78,12 +79,17 @@ describe('health and the view', () => {
     const live = await apiGet(base, '/api/livez');
     expect(live.status).toBe(200);
     expect(live.body.status).toBe('ok');
-    await expect
-      .poll(async () => (await apiGet(base, '/api/readyz')).body, { timeout: 10_000 })
-      .toEqual({
-        ready: true,
-        checks: { nats: 'connected', lattice_data: 'loaded', lattice_view: 'synced', host: 'joined' },
-      });
+    await eventuallyPasses(
+      async () =>
+        expect(await (await apiGet(base, '/api/readyz')).body).toEqual({
+          ready: true,
+          checks: { nats: 'connected', lattice_data: 'loaded', lattice_view: 'synced', host: 'joined' },
+        }),
+      {
+        what: "(await apiGet(base, '/api/readyz')).body to equal ({ ready: true, checks: { nats: 'connected', la...",
+        timeoutMs: 10_000,
+      },
+    );
   });
 
   test('the lattice lists this host with its name, labels and uptime, marked local', async () => {
@@ -460,9 +466,16 @@ describe('actions', () => {
         uploaded_file: 'probe.par.gz',
       }),
     ]);
-    await expect
-      .poll(async () => (await lattice()).providers[0]?.hosts, { timeout: 10_000 })
-      .toEqual([{ host_id: testHost.id, health: 'healthy' }]);
+    await eventuallyPasses(
+      async () =>
+        expect(await (await lattice()).providers[0]?.hosts).toEqual([
+          { host_id: testHost.id, health: 'healthy' },
+        ]),
+      {
+        what: "(await lattice()).providers[0]?.hosts to equal ([{ host_id: testHost.id, health: 'healthy' }])",
+        timeoutMs: 10_000,
+      },
+    );
 
     const linked = await apiPost(base, '/api/links', {
       actor_id: ECHO_ID,

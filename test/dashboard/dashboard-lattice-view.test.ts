@@ -13,7 +13,7 @@ import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { latticeSubjects } from '../../lattice/subjects.ts';
 import { builtActor, signForTest, unsignedActor } from '../helpers/actors.ts';
 import { apiGet, apiUpload } from '../helpers/dashboard-client.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { eventually, eventuallyPasses } from '../helpers/eventually.ts';
 import { startTestHost, type TestHost } from '../helpers/host.ts';
 import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
 
@@ -75,9 +75,16 @@ test('readyz says not ready, and why, until the serving host has been seen in th
     view: { pingTimeoutMs: 200 },
   });
   try {
-    await expect
-      .poll(async () => (await apiGet(unseen.url, '/api/readyz')).body.checks, { timeout: 5_000 })
-      .toMatchObject({ lattice_view: 'synced' });
+    await eventuallyPasses(
+      async () =>
+        expect(await (await apiGet(unseen.url, '/api/readyz')).body.checks).toMatchObject({
+          lattice_view: 'synced',
+        }),
+      {
+        what: "(await apiGet(unseen.url, '/api/readyz')).body.checks toMatchObject({ lattice_view: 'synced' })",
+        timeoutMs: 5_000,
+      },
+    );
     const readiness = await apiGet(unseen.url, '/api/readyz');
     expect(readiness.status).toBe(503);
     expect(readiness.body).toEqual({
@@ -103,21 +110,30 @@ test('a host whose heartbeat is overdue leaves the view; a host that answers sta
     friendly_name: 'ghost-host',
   });
   nc.publish(subjects.events.subject(), encoder.encode(JSON.stringify(heartbeat)));
-  await expect.poll(hostIds, { timeout: 5_000 }).toContain(ghost);
+  await eventuallyPasses(async () => expect(await hostIds()).toContain(ghost), {
+    what: 'hostIds to contain (ghost)',
+    timeoutMs: 5_000,
+  });
   const seen = (await apiGet<LatticeSnapshot>(dashboard.url, '/api/lattice')).body.hosts.find(
     (host) => host.id === ghost,
   );
   expect(seen).toMatchObject({ friendly_name: 'ghost-host', labels: { zone: 'ghost' }, local: false });
   // Nobody answers its inventory request: shown, not hidden.
-  await expect
-    .poll(
-      async () =>
-        (await apiGet<LatticeSnapshot>(dashboard.url, '/api/lattice')).body.hosts.find(
+  await eventuallyPasses(
+    async () =>
+      expect(
+        await (await apiGet<LatticeSnapshot>(dashboard.url, '/api/lattice')).body.hosts.find(
           (host) => host.id === ghost,
         )?.inventory_error,
-    )
-    .toMatch(/^no host .* nobody is listening/);
-  await expect.poll(hostIds, { timeout: 10_000 }).toEqual([testHost.id]);
+      ).toMatch(/^no host .* nobody is listening/),
+    {
+      what: "(await apiGet<LatticeSnapshot>(dashboard.url, '/api/lattice')).body.hosts.find((host) => host.id ...",
+    },
+  );
+  await eventuallyPasses(async () => expect(await hostIds()).toEqual([testHost.id]), {
+    what: 'hostIds to equal ([testHost.id])',
+    timeoutMs: 10_000,
+  });
   expect(logs.join('')).toMatch(
     new RegExp(`dashboard: host ${ghost} left the view \\(no heartbeat for \\d+ s\\)`),
   );
@@ -163,11 +179,16 @@ test('events of 900 KB leave the recent-event list and /api/lattice small (issue
     if (i % 10 === 9) await nc.flush();
   }
   await nc.flush();
-  await expect
-    .poll(async () => (await apiGet<LatticeSnapshot>(dashboard.url, '/api/lattice')).body.events[0]?.data, {
-      timeout: 10_000,
-    })
-    .toMatchObject({ actor_ref: expect.stringMatching(/^flood-59-x+… \(\d+ bytes more\)$/) });
+  await eventuallyPasses(
+    async () =>
+      expect(
+        await (await apiGet<LatticeSnapshot>(dashboard.url, '/api/lattice')).body.events[0]?.data,
+      ).toMatchObject({ actor_ref: expect.stringMatching(/^flood-59-x+… \(\d+ bytes more\)$/) }),
+    {
+      what: "(await apiGet<LatticeSnapshot>(dashboard.url, '/api/lattice')).body.events[0]?.data toMatchObject...",
+      timeoutMs: 10_000,
+    },
+  );
   const reply = await apiGet<LatticeSnapshot>(dashboard.url, '/api/lattice');
   const answered = JSON.stringify(reply.body).length;
   expect(answered).toBeLessThan(400 * 1024);
@@ -223,7 +244,10 @@ test('a port in use is a clear error; a host whose dashboard cannot listen runs 
     expect(second.logs.join('')).toContain(
       `WARN  dashboard not started: cannot listen on 127.0.0.1:${dashboard.port}: the port is in use`,
     );
-    await expect.poll(hostIds, { timeout: 5_000 }).toContain(second.id);
+    await eventuallyPasses(async () => expect(await hostIds()).toContain(second.id), {
+      what: 'hostIds to contain (second.id)',
+      timeoutMs: 5_000,
+    });
   } finally {
     await second.host.stop();
   }

@@ -14,6 +14,7 @@ import {
   settingsFromEnv,
 } from '../../host/config.ts';
 import { KeyPair } from '../../lattice/keys.ts';
+import { eventuallyPasses } from '../helpers/eventually.ts';
 import { REPO_ROOT } from '../helpers/fixtures.ts';
 import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
 import { NODE_24 } from '../helpers/wash.ts';
@@ -189,7 +190,10 @@ describe('the host process', () => {
 
   test('without a cluster seed it makes one and says to share it; SIGTERM stops it cleanly', async () => {
     const run = runHost(['--rpc-port', String(nats.port), '--lattice-prefix', 'cfgtest']);
-    await expect.poll(() => run.stderr(), { timeout: 15_000 }).toMatch(/host started: N[A-Z2-7]{55}/);
+    await eventuallyPasses(async () => expect(await run.stderr()).toMatch(/host started: N[A-Z2-7]{55}/), {
+      what: 'run.stderr() to match (/host started: N[A-Z2-7]{55}/)',
+      timeoutMs: 15_000,
+    });
     expect(run.stderr()).toMatch(/no cluster seed given; .* WASMCLOUD_CLUSTER_SEED=SC[A-Z2-7]{56}/);
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);
@@ -211,7 +215,10 @@ describe('the host process', () => {
       '--lattice-prefix',
       'cfgfiles',
     ]);
-    await expect.poll(() => run.stderr(), { timeout: 15_000 }).toMatch(/host started: N/);
+    await eventuallyPasses(async () => expect(await run.stderr()).toMatch(/host started: N/), {
+      what: 'run.stderr() to match (/host started: N/)',
+      timeoutMs: 15_000,
+    });
     expect(run.stderr()).toContain('file references allowed from /srv/actors, /srv/providers');
     run.child.kill('SIGTERM');
     expect(await run.exited).toBe(0);

@@ -19,7 +19,7 @@ import { encodePayload } from '../../lattice/payload.ts';
 import { RpcRemoteError } from '../../lattice/rpc.ts';
 import { latticeSubjects } from '../../lattice/subjects.ts';
 import { builtActor, signForTest, unsignedActor } from '../helpers/actors.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { eventually, eventuallyPasses } from '../helpers/eventually.ts';
 import { startTestHost, type TestHost } from '../helpers/host.ts';
 import { ACTOR as ACTOR_KEY, OTHER_HOST, PROVIDER } from '../helpers/keys.ts';
 import { ctlRequest, EventLog, gather, invokeActor, launchActorFile } from '../helpers/lattice-client.ts';
@@ -139,7 +139,11 @@ describe('actor RPC through NATS', () => {
     writeFileSync(otherPath, other.bytes);
     await ctlRequest(nc, subjects.ctl.launchActor(testHost.id), { actor_ref: otherPath });
     await events.waitFor('actor_started', (data) => data.public_key === other.id);
-    await expect.poll(() => testHost.host.latticeData.actorByCallAlias('wasmcloud-ts/other')).toBe(other.id);
+    await eventuallyPasses(
+      async () =>
+        expect(await testHost.host.latticeData.actorByCallAlias('wasmcloud-ts/other')).toBe(other.id),
+      { what: "testHost.host.latticeData.actorByCallAlias('wasmcloud-ts/other') to be (other.id)" },
+    );
 
     // Every call that arrives over NATS is reported on wasmbus.rpcevt; count them by target.
     const served: string[] = [];
@@ -159,11 +163,13 @@ describe('actor RPC through NATS', () => {
       new TextEncoder().encode('inner'),
     );
     expect(new TextDecoder().decode(reply)).toBe('inner');
-    await expect.poll(() => served).toEqual([actorId]);
+    await eventuallyPasses(async () => expect(served).toEqual([actorId]), {
+      what: 'served to equal ([actorId])',
+    });
     // The inner call to `other` never went through NATS: a second call over NATS, reported after
     // anything the first one caused, is the only other report.
     await invokeActor(nc, LATTICE, clusterKey, actorId, 'Test.Echo', new TextEncoder().encode('marker'));
-    await expect.poll(() => served.length).toBe(2);
+    await eventuallyPasses(async () => expect(served.length).toBe(2), { what: 'served.length to be (2)' });
     expect(served).toEqual([actorId, actorId]);
     subscription.unsubscribe();
     await ctlRequest(nc, subjects.ctl.stopActor(testHost.id), { actor_ref: other.id, count: 0 });
@@ -201,7 +207,7 @@ describe('actor RPC through NATS', () => {
     await expect(invokeActor(nc, LATTICE, stranger, actorId, operation, new Uint8Array(1))).rejects.toThrow(
       /cluster issuers/,
     );
-    await expect.poll(() => failed.length).toBe(1);
+    await eventuallyPasses(async () => expect(failed.length).toBe(1), { what: 'failed.length to be (1)' });
     subscription.unsubscribe();
     expect(failed[0]?.operation).toMatch(/^Test\.x+… \(\d+ bytes more\)$/);
     expect(Math.max(...sizes)).toBeLessThan(4 * 1024);
@@ -231,16 +237,22 @@ describe('actor commands', () => {
         count: 3,
       }),
     ).toEqual({ accepted: true, error: '' });
-    await expect.poll(() => instancesOf(actorId)).toBe(3);
+    await eventuallyPasses(async () => expect(await instancesOf(actorId)).toBe(3), {
+      what: 'instancesOf(actorId) to be (3)',
+    });
     expect(
       await ctlRequest(nc, subjects.ctl.stopActor(testHost.id), { actor_ref: actorId, count: 1 }),
     ).toEqual({
       accepted: true,
       error: '',
     });
-    await expect.poll(() => instancesOf(actorId)).toBe(2);
+    await eventuallyPasses(async () => expect(await instancesOf(actorId)).toBe(2), {
+      what: 'instancesOf(actorId) to be (2)',
+    });
     await ctlRequest(nc, subjects.ctl.stopActor(testHost.id), { actor_ref: actorId, count: 0 });
-    await expect.poll(() => instancesOf(actorId)).toBe(0);
+    await eventuallyPasses(async () => expect(await instancesOf(actorId)).toBe(0), {
+      what: 'instancesOf(actorId) to be (0)',
+    });
     expect(events.named('actor_stopped').length).toBeGreaterThanOrEqual(3);
     // Gone from NATS too: nobody serves its subject any more.
     await expect(
@@ -248,7 +260,9 @@ describe('actor commands', () => {
     ).rejects.toThrow(/no responders/);
     // And back, for the tests after this one.
     await ctlRequest(nc, subjects.ctl.launchActor(testHost.id), { actor_ref: actorPath });
-    await expect.poll(() => instancesOf(actorId)).toBe(1);
+    await eventuallyPasses(async () => expect(await instancesOf(actorId)).toBe(1), {
+      what: 'instancesOf(actorId) to be (1)',
+    });
   });
 
   test('a start that fails acks, then reports actor_start_failed with the reason', async () => {
@@ -327,9 +341,13 @@ describe('links', () => {
     });
     expect(deleted).toEqual({ accepted: true, error: '' });
     await events.waitFor('linkdef_deleted', (data) => data.actor_id === link.actor_id);
-    await expect
-      .poll(async () => linksListSchema.parse(await ctlRequest(nc, subjects.ctl.getLinks())).links.length)
-      .toBe(0);
+    await eventuallyPasses(
+      async () =>
+        expect(await linksListSchema.parse(await ctlRequest(nc, subjects.ctl.getLinks())).links.length).toBe(
+          0,
+        ),
+      { what: 'linksListSchema.parse(await ctlRequest(nc, subjects.ctl.getLinks())).links.length to be (0)' },
+    );
   });
 
   test('deleting a link that does not exist says so', async () => {

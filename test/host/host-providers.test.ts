@@ -12,6 +12,7 @@ import {
   buildProbeArchive,
   PROBE_CONTRACT,
 } from '../fixtures/providers/provider-test-kit.ts';
+import { eventuallyPasses } from '../helpers/eventually.ts';
 import { ctlRequest } from '../helpers/lattice-client.ts';
 import { ACK, ProviderLattice } from '../helpers/provider-lattice.ts';
 
@@ -105,21 +106,29 @@ test('a provider started through the control interface serves links both ways an
     values: {},
   };
   await lattice.putLink(keyvalueLink);
-  await expect
-    .poll(() =>
-      lattice
-        .invokeActor(actorId, 'HttpServer.HandleRequest', request)
-        .catch((error: Error) => error.message),
-    )
-    .toMatch(/operation KeyValue.Increment is not handled by provider/);
+  await eventuallyPasses(
+    async () =>
+      expect(
+        await lattice
+          .invokeActor(actorId, 'HttpServer.HandleRequest', request)
+          .catch((error: Error) => error.message),
+      ).toMatch(/operation KeyValue.Increment is not handled by provider/),
+    {
+      what: "lattice .invokeActor(actorId, 'HttpServer.HandleRequest', request) .catch((error: Error) => error...",
+    },
+  );
   const { actor_id, contract_id, link_name } = keyvalueLink;
   expect(
     await ctlRequest(lattice.nc, lattice.subjects.ctl.linkDel(), { actor_id, contract_id, link_name }),
   ).toEqual(ACK);
   // Unlinked now: the provider refuses the actor's calls (§3.3 step 6).
-  await expect
-    .poll(() => probeLinks().catch((error: Error) => error.message))
-    .toMatch(/has no link to this provider/);
+  await eventuallyPasses(
+    async () =>
+      expect(await probeLinks().catch((error: Error) => error.message)).toMatch(
+        /has no link to this provider/,
+      ),
+    { what: 'probeLinks().catch((error: Error) => error.message) to match (/has no link to this provider/)' },
+  );
 
   // A link under a contract the actor claims: the provider hears of it and may call the actor.
   // (A 2022 provider holds one link per actor, as wasmbus-rpc keyed its table by actor.)
@@ -129,7 +138,9 @@ test('a provider started through the control interface serves links both ways an
     values: { PORT: '8080' },
   };
   await lattice.putLink(link);
-  await expect.poll(probeLinks).toEqual([expect.objectContaining(link)]);
+  await eventuallyPasses(async () => expect(await probeLinks()).toEqual([expect.objectContaining(link)]), {
+    what: 'probeLinks to equal ([expect.objectContaining(link)])',
+  });
   const echoed = await callProbe(
     'Probe.CallActor',
     encodePayload({
@@ -150,10 +161,14 @@ test('a provider started through the control interface serves links both ways an
     (data) => data.public_key === probe.providerKey,
   );
   expect((stopped.data as { reason: string }).reason).toMatch(/SIGKILL/);
-  await expect
-    .poll(() => lattice.events.named('provider_started').length, { timeout: 15_000 })
-    .toBe(startsBefore + 1);
-  await expect.poll(probeLinks, { timeout: 10_000 }).toEqual([expect.objectContaining(link)]);
+  await eventuallyPasses(
+    async () => expect(await lattice.events.named('provider_started').length).toBe(startsBefore + 1),
+    { what: "lattice.events.named('provider_started').length to be (startsBefore + 1)", timeoutMs: 15_000 },
+  );
+  await eventuallyPasses(async () => expect(await probeLinks()).toEqual([expect.objectContaining(link)]), {
+    what: 'probeLinks to equal ([expect.objectContaining(link)])',
+    timeoutMs: 10_000,
+  });
   expect(providerPids()).not.toContain(pid);
 
   // Stop: the shutdown sequence runs and the process is gone.
@@ -165,5 +180,7 @@ test('a provider started through the control interface serves links both ways an
     }),
   ).toEqual(ACK);
   await lattice.events.waitFor('provider_stopped', (data) => data.reason === 'normal');
-  await expect.poll(() => providerPids()).toEqual([]);
+  await eventuallyPasses(async () => expect(await providerPids()).toEqual([]), {
+    what: 'providerPids() to equal ([])',
+  });
 }, 90_000);

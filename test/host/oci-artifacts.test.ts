@@ -19,6 +19,7 @@ import { decodePayload, encodePayload } from '../../lattice/payload.ts';
 import { latticeSubjects } from '../../lattice/subjects.ts';
 import { type BuiltProbe, buildProbeArchive } from '../fixtures/providers/provider-test-kit.ts';
 import { builtActor } from '../helpers/actors.ts';
+import { eventuallyPasses } from '../helpers/eventually.ts';
 import { startTestHost, type TestHost } from '../helpers/host.ts';
 import { ctlRequest, EventLog, invokeActor } from '../helpers/lattice-client.ts';
 import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
@@ -158,7 +159,7 @@ describe('an actor from a registry', () => {
     const layer = sha256Digest(echo);
     const blobGets = () =>
       open.requests().filter((r) => r.method === 'GET' && r.path === `/v2/echo/blobs/${layer}`).length;
-    await expect.poll(blobGets).toBe(1);
+    await eventuallyPasses(async () => expect(await blobGets()).toBe(1), { what: 'blobGets to be (1)' });
     unlinkSync(open.blobDataPath(layer));
     const gone = await fetch(`http://${open.host}/v2/echo/blobs/${layer}`);
     expect(gone.status).not.toBe(200);
@@ -166,7 +167,9 @@ describe('an actor from a registry', () => {
 
     const before = events.named('actor_started').length;
     expect(await launch(hostA, ref())).toEqual(ACK);
-    await expect.poll(() => events.named('actor_started').length).toBe(before + 1);
+    await eventuallyPasses(async () => expect(await events.named('actor_started').length).toBe(before + 1), {
+      what: "events.named('actor_started').length to be (before + 1)",
+    });
     expect(
       events.named('actor_start_failed').filter((e) => (e.data as { actor_ref: string }).actor_ref === ref()),
     ).toEqual([]);
@@ -184,14 +187,20 @@ describe('an actor from a registry', () => {
 
     // The host runs it as 0.2.0 now; 0.1.0 names it only through the refmap.
     expect(await ctlRequest(nc, subjects.stopActor(hostA.id), { actor_ref: ref(), count: 0 })).toEqual(ACK);
-    await expect.poll(() => instancesOf(echoId)).toBe(0);
+    await eventuallyPasses(async () => expect(await instancesOf(echoId)).toBe(0), {
+      what: 'instancesOf(echoId) to be (0)',
+    });
 
     expect(
       await ctlRequest(nc, subjects.scaleActor(hostA.id), { actor_id: echoId, actor_ref: ref(), count: 2 }),
     ).toEqual(ACK);
-    await expect.poll(() => instancesOf(echoId)).toBe(2);
+    await eventuallyPasses(async () => expect(await instancesOf(echoId)).toBe(2), {
+      what: 'instancesOf(echoId) to be (2)',
+    });
     expect(await ctlRequest(nc, subjects.stopActor(hostA.id), { actor_ref: ref(), count: 1 })).toEqual(ACK);
-    await expect.poll(() => instancesOf(echoId)).toBe(1);
+    await eventuallyPasses(async () => expect(await instancesOf(echoId)).toBe(1), {
+      what: 'instancesOf(echoId) to be (1)',
+    });
   });
 
   test('wash ctl start actor <ref> starts it end to end', async () => {

@@ -15,6 +15,7 @@ import { encodePayload } from '../../lattice/payload.ts';
 import { RpcRemoteError } from '../../lattice/rpc.ts';
 import { latticeSubjects } from '../../lattice/subjects.ts';
 import { builtActor, signForTest } from '../helpers/actors.ts';
+import { eventuallyPasses } from '../helpers/eventually.ts';
 import { startTestHost, type TestHost } from '../helpers/host.ts';
 import { ctlRequest, EventLog, invokeActor } from '../helpers/lattice-client.ts';
 import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
@@ -171,19 +172,20 @@ describe('code without yield points (a component)', () => {
       ),
     ).toContain('its worker did not yield and was replaced');
     // The replacement worker serves every actor again (once it has started and rejoined).
-    await expect
-      .poll(
-        () =>
-          call(ids.echo, 'HttpServer.HandleRequest', GET).then(
+    await eventuallyPasses(
+      async () =>
+        expect(
+          await call(ids.echo, 'HttpServer.HandleRequest', GET).then(
             () => 'answered',
             () => 'not yet',
           ),
-        {
-          timeout: 20_000,
-          interval: 200,
-        },
-      )
-      .toBe('answered');
+        ).toBe('answered'),
+      {
+        what: "call(ids.echo, 'HttpServer.HandleRequest', GET).then(() => 'answered', () => 'not yet') to be ('a...",
+        timeoutMs: 20_000,
+        intervalMs: 200,
+      },
+    );
     expect(new TextDecoder().decode(await call(ids.component, 'echo', Buffer.from('back')))).toBe('back');
   });
 });

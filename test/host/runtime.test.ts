@@ -8,7 +8,7 @@ import {
 } from '../../host/runtime/mod.ts';
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
 import { builtActor, signForTest, unsignedActor } from '../helpers/actors.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { eventually, eventuallyPasses } from '../helpers/eventually.ts';
 import { misbehavingComponent } from '../helpers/wat-component.ts';
 
 const GET_ROOT = encodePayload({
@@ -410,9 +410,14 @@ describe('limits and misbehaving actors', () => {
     expect(Date.now() - started).toBeLessThan(1500);
     // After the stuck worker is replaced (the pool reports it, then the new worker loads the actors
     // again), every actor answers again, the looper too.
-    await expect
-      .poll(() => runaways.find((report) => report.actorId === looper)?.action, { timeout: 10_000 })
-      .toBe('worker_replaced');
+    await eventuallyPasses(
+      async () =>
+        expect(await runaways.find((report) => report.actorId === looper)?.action).toBe('worker_replaced'),
+      {
+        what: "runaways.find((report) => report.actorId === looper)?.action to be ('worker_replaced')",
+        timeoutMs: 10_000,
+      },
+    );
     const back = await eventually(
       async () => Buffer.from(await runtime.invoke(looper, 'echo', Buffer.from('back'))).toString(),
       'the looper to answer from the replacement worker',
@@ -426,9 +431,18 @@ describe('limits and misbehaving actors', () => {
   it('stops a looping wasmbus module at a yield point, without replacing its worker', async () => {
     const error = await rejection(runtime.invoke(wasmbus, 'Test.Loop', new Uint8Array()));
     expect(error.code).toBe(INVOCATION_ERROR_CODES.timeout);
-    await expect
-      .poll(() => runaways.find((report) => report.actorId === wasmbus))
-      .toEqual({ actorId: wasmbus, operation: 'Test.Loop', timeoutMs: 500, action: 'interrupted' });
+    await eventuallyPasses(
+      async () =>
+        expect(await runaways.find((report) => report.actorId === wasmbus)).toEqual({
+          actorId: wasmbus,
+          operation: 'Test.Loop',
+          timeoutMs: 500,
+          action: 'interrupted',
+        }),
+      {
+        what: "runaways.find((report) => report.actorId === wasmbus) to equal ({ actorId: wasmbus, operation: 'T...",
+      },
+    );
     // No worker to wait for: the next call is answered at once.
     expect(Buffer.from(await runtime.invoke(wasmbus, 'Test.Echo', Buffer.from('ok'))).toString()).toBe('ok');
   });
@@ -449,9 +463,19 @@ describe('limits and misbehaving actors', () => {
       await plain.invoke(id, 'Test.Echo', Buffer.from('warm'));
       const error = await rejection(plain.invoke(id, 'Test.Loop', new Uint8Array()));
       expect(error.code).toBe(INVOCATION_ERROR_CODES.timeout);
-      await expect
-        .poll(() => reports.find((report) => report.actorId === id), { timeout: 5_000 })
-        .toEqual({ actorId: id, operation: 'Test.Loop', timeoutMs: 3_000, action: 'worker_replaced' });
+      await eventuallyPasses(
+        async () =>
+          expect(await reports.find((report) => report.actorId === id)).toEqual({
+            actorId: id,
+            operation: 'Test.Loop',
+            timeoutMs: 3_000,
+            action: 'worker_replaced',
+          }),
+        {
+          what: "reports.find((report) => report.actorId === id) to equal ({ actorId: id, operation: 'Test.Loop', ...",
+          timeoutMs: 5_000,
+        },
+      );
     } finally {
       await plain.close();
     }

@@ -25,6 +25,7 @@ import {
   replayWindowFor,
   tokenFingerprint,
 } from '../../lattice/replay-guard.ts';
+import { eventuallyPasses } from '../helpers/eventually.ts';
 
 const WINDOW = replayWindowFor(2_000);
 const NOW = 1_800_000_000; // seconds; tables are made "now" and moved from there
@@ -142,7 +143,10 @@ describe('ReplayGuard', () => {
       });
       return { won: new Uint8Array(won), done };
     });
-    await expect.poll(() => Atomics.load(gate, 1), { timeout: 20_000 }).toBe(2);
+    await eventuallyPasses(async () => expect(await Atomics.load(gate, 1)).toBe(2), {
+      what: 'Atomics.load(gate, 1) to be (2)',
+      timeoutMs: 20_000,
+    });
     Atomics.store(gate, 0, 1);
     Atomics.notify(gate, 0);
     await Promise.all(racers.map((racer) => racer.done));

@@ -12,7 +12,7 @@ import { KeyPair } from '../../lattice/keys.ts';
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
 import { invocationErrorReply, invocationReply, receiveInvocation } from '../../lattice/rpc.ts';
 import { signForTest, unsignedActor } from '../helpers/actors.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { eventually, eventuallyPasses } from '../helpers/eventually.ts';
 import { ctlRequest } from '../helpers/lattice-client.ts';
 import { freePort } from '../helpers/nats-server.ts';
 import { ACK, type ProviderArchive, ProviderLattice } from '../helpers/provider-lattice.ts';
@@ -272,9 +272,11 @@ describe('what the provider sends and how it reads replies (the fake actor)', ()
     expect(text(response)).toBe('Service Unavailable: the actor did not answer in time\n');
     expect(elapsed).toBeGreaterThanOrEqual(350);
     expect(elapsed).toBeLessThan(1_900);
-    await expect
-      .poll(() => providerLogs(/did not answer HttpServer.HandleRequest within 400 ms/))
-      .not.toEqual([]);
+    await eventuallyPasses(
+      async () =>
+        expect(await providerLogs(/did not answer HttpServer.HandleRequest within 400 ms/)).not.toEqual([]),
+      { what: 'providerLogs(/did not answer HttpServer.HandleRequest within 400 ms/) not to equal ([])' },
+    );
   });
 
   test('an actor error is 500 with a short body; the detail goes to the log', async () => {
@@ -283,7 +285,9 @@ describe('what the provider sends and how it reads replies (the fake actor)', ()
     expect(response.status).toBe(500);
     expect(text(response)).toBe('Internal Server Error: the actor failed to handle the request\n');
     expect(text(response)).not.toContain('database');
-    await expect.poll(() => providerLogs(/database on fire/)).not.toEqual([]);
+    await eventuallyPasses(async () => expect(await providerLogs(/database on fire/)).not.toEqual([]), {
+      what: 'providerLogs(/database on fire/) not to equal ([])',
+    });
   });
 
   test.each([
@@ -314,7 +318,9 @@ describe('what the provider sends and how it reads replies (the fake actor)', ()
     const response = await send(port);
     expect(response.status).toBe(500);
     expect(text(response)).toBe('Internal Server Error: the actor sent an invalid response\n');
-    await expect.poll(() => providerLogs(logged)).not.toEqual([]);
+    await eventuallyPasses(async () => expect(await providerLogs(logged)).not.toEqual([]), {
+      what: 'providerLogs(logged) not to equal ([])',
+    });
   });
 
   test('a refusal told by another host is 403 with only the key and the claim, nothing else of the text', async () => {
@@ -374,7 +380,11 @@ describe('errors from real actors and missing ones', () => {
     const response = await send(port);
     expect(response.status).toBe(500);
     expect(text(response)).toBe('Internal Server Error: the actor failed to handle the request\n');
-    await expect.poll(() => providerLogs(/missing link definition .* on wasmcloud:keyvalue/)).not.toEqual([]);
+    await eventuallyPasses(
+      async () =>
+        expect(await providerLogs(/missing link definition .* on wasmcloud:keyvalue/)).not.toEqual([]),
+      { what: 'providerLogs(/missing link definition .* on wasmcloud:keyvalue/) not to equal ([])' },
+    );
     await deleteLink(kvcounterId);
     await waitClosed(port);
   }, 30_000);
@@ -394,13 +404,17 @@ describe('errors from real actors and missing ones', () => {
     expect(text(response)).toBe(
       `Forbidden: missing capability claim: wasmcloud:keyvalue (actor ${actorId} is not signed with it; sign it with wash claims sign --cap wasmcloud:keyvalue)\n`,
     );
-    await expect
-      .poll(() =>
-        providerLogs(
-          /Invocation not authorized: actor M\w+ is missing capability claim for wasmcloud:keyvalue/,
-        ),
-      )
-      .not.toEqual([]);
+    await eventuallyPasses(
+      async () =>
+        expect(
+          await providerLogs(
+            /Invocation not authorized: actor M\w+ is missing capability claim for wasmcloud:keyvalue/,
+          ),
+        ).not.toEqual([]),
+      {
+        what: 'providerLogs(/Invocation not authorized: actor M\\w+ is missing capability claim for wasmcloud:key...',
+      },
+    );
     await deleteLink(actorId);
     await waitClosed(port);
   }, 30_000);
@@ -453,7 +467,10 @@ describe('listeners follow the links', () => {
       providerLogs(new RegExp(`actor ${echoId} listening on http://127.0.0.1:${first}(?!\\d)`));
     expect(opened()).toHaveLength(1);
     await putLink(echoId, { ADDRESS: `127.0.0.1:${first}` });
-    await expect.poll(() => providerLogs(/Ignoring duplicate link put/)).not.toEqual([]);
+    await eventuallyPasses(
+      async () => expect(await providerLogs(/Ignoring duplicate link put/)).not.toEqual([]),
+      { what: 'providerLogs(/Ignoring duplicate link put/) not to equal ([])' },
+    );
     expect(await probe(first)).toBe('serving');
     expect(opened()).toHaveLength(1);
     const second = await freePort();
@@ -462,7 +479,11 @@ describe('listeners follow the links', () => {
     await waitClosed(first);
     await deleteLink(echoId);
     await waitClosed(second);
-    await expect.poll(() => providerLogs(new RegExp(`actor ${echoId} no longer listening`))).not.toEqual([]);
+    await eventuallyPasses(
+      async () =>
+        expect(await providerLogs(new RegExp(`actor ${echoId} no longer listening`))).not.toEqual([]),
+      { what: 'providerLogs(new RegExp(`actor {echoId} no longer listening`)) not to equal ([])' },
+    );
   }, 30_000);
 
   test('two links on two ports serve at once; a third on a taken port is refused, the others keep serving', async () => {
@@ -482,13 +503,18 @@ describe('listeners follow the links', () => {
 
     // Taken by this provider's own listener for echo.
     await putLink(kvcounterId, { ADDRESS: `127.0.0.1:${echoPort}` });
-    await expect
-      .poll(() => providerLogs(/Refused the link of actor/), { timeout: 10_000 })
-      .toContainEqual(
-        expect.stringContaining(
-          `Refused the link of actor ${kvcounterId}: address 127.0.0.1:${echoPort} is already in use by the listener of actor ${echoId}`,
+    await eventuallyPasses(
+      async () =>
+        expect(await providerLogs(/Refused the link of actor/)).toContainEqual(
+          expect.stringContaining(
+            `Refused the link of actor ${kvcounterId}: address 127.0.0.1:${echoPort} is already in use by the listener of actor ${echoId}`,
+          ),
         ),
-      );
+      {
+        what: 'providerLogs(/Refused the link of actor/) toContainEqual(expect.stringContaining( `Refused the li...',
+        timeoutMs: 10_000,
+      },
+    );
     expect(text(await send(echoPort, { path: '/still' }))).toContain('"path":"/still"');
     expect(text(await send(fakePort))).toBe('fake here');
 
@@ -499,11 +525,18 @@ describe('listeners follow the links', () => {
     try {
       await deleteLink(kvcounterId);
       await putLink(kvcounterId, { port: String(blockedPort) });
-      await expect
-        .poll(() => providerLogs(/Refused the link of actor/), { timeout: 10_000 })
-        .toContainEqual(
-          expect.stringContaining(`address 127.0.0.1:${blockedPort} is already in use (by another process)`),
-        );
+      await eventuallyPasses(
+        async () =>
+          expect(await providerLogs(/Refused the link of actor/)).toContainEqual(
+            expect.stringContaining(
+              `address 127.0.0.1:${blockedPort} is already in use (by another process)`,
+            ),
+          ),
+        {
+          what: 'providerLogs(/Refused the link of actor/) toContainEqual(expect.stringContaining(`address 127.0.0...',
+          timeoutMs: 10_000,
+        },
+      );
     } finally {
       await new Promise((resolve) => blocker.close(resolve));
     }
@@ -514,11 +547,17 @@ describe('listeners follow the links', () => {
 
   test('link values that are wrong refuse the link with the reason', async () => {
     await putLink(echoId, { address: 'not-an-address', CONFIG_JSON: '{}' });
-    await expect
-      .poll(() =>
-        providerLogs(new RegExp(`Refused the link of actor ${echoId}: invalid address 'not-an-address'`)),
-      )
-      .not.toEqual([]);
+    await eventuallyPasses(
+      async () =>
+        expect(
+          await providerLogs(
+            new RegExp(`Refused the link of actor ${echoId}: invalid address 'not-an-address'`),
+          ),
+        ).not.toEqual([]),
+      {
+        what: "providerLogs(new RegExp(`Refused the link of actor {echoId}: invalid address 'not-an-address'`))...",
+      },
+    );
     await deleteLink(echoId);
   }, 30_000);
 });

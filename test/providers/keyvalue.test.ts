@@ -8,7 +8,7 @@ import { KeyPair } from '../../lattice/keys.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { eventually, eventuallyPasses } from '../helpers/eventually.ts';
 import { ctlRequest } from '../helpers/lattice-client.ts';
 import { freePort, type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
 import { ACK, type ProviderArchive, ProviderLattice } from '../helpers/provider-lattice.ts';
@@ -261,9 +261,11 @@ test('Set with expires: the value reads as absent once the time has passed, and 
   expect(await call('Get', 'ttl')).toEqual({ value: 'short-lived', exists: true });
   const stored = (await bucketEntry(lattice.nc, 'counters', 'ttl')) as { expires_at: number };
   expect(stored.expires_at).toBeGreaterThanOrEqual(setAt + 1000);
-  await expect
-    .poll(() => call('Get', 'ttl'), { timeout: 5_000, interval: 100 })
-    .toEqual({ value: '', exists: false });
+  await eventuallyPasses(async () => expect(await call('Get', 'ttl')).toEqual({ value: '', exists: false }), {
+    what: "call('Get', 'ttl') to equal ({ value: '', exists: false })",
+    timeoutMs: 5_000,
+    intervalMs: 100,
+  });
   expect(Date.now() - setAt).toBeGreaterThanOrEqual(1000);
   expect(await call('Contains', 'ttl')).toBe(false);
   // The read that found it expired deleted the entry.
@@ -272,7 +274,11 @@ test('Set with expires: the value reads as absent once the time has passed, and 
   // Increment keeps a live expiry (INCRBY does), and an expired counter starts again from zero.
   await call('Set', { key: 'ttl-counter', value: '10', expires: 1 });
   expect(await call('Increment', { key: 'ttl-counter', value: 1 })).toBe(11);
-  await expect.poll(() => call('Contains', 'ttl-counter'), { timeout: 5_000, interval: 100 }).toBe(false);
+  await eventuallyPasses(async () => expect(await call('Contains', 'ttl-counter')).toBe(false), {
+    what: "call('Contains', 'ttl-counter') to be (false)",
+    timeoutMs: 5_000,
+    intervalMs: 100,
+  });
   expect(await call('Increment', { key: 'ttl-counter', value: 1 })).toBe(1);
 }, 20_000);
 
@@ -339,7 +345,10 @@ test('a link with URI keeps its bucket on that NATS (comma list allowed); deleti
   expect(
     await ctlRequest(lattice.nc, lattice.subjects.ctl.linkDel(), { actor_id, contract_id, link_name }),
   ).toEqual(ACK);
-  await expect.poll(() => connectionsTo(remote.port), { timeout: 10_000 }).toBe(connectionsBefore);
+  await eventuallyPasses(async () => expect(await connectionsTo(remote.port)).toBe(connectionsBefore), {
+    what: 'connectionsTo(remote.port) to be (connectionsBefore)',
+    timeoutMs: 10_000,
+  });
   expect(await failure('Get', 'where', { actor: other })).toMatch(/has no link to this provider/);
 }, 40_000);
 
@@ -361,7 +370,10 @@ test('bad link values are refused with a clear reason; the other links keep work
     const refused = KeyPair.create('module').publicKey;
     await lattice.putLink(link(refused, values));
     const refusedLines = () => providerLog(new RegExp(`Refused the link of actor ${refused}`));
-    await expect.poll(() => refusedLines().length, { timeout: 15_000 }).toBeGreaterThan(0);
+    await eventuallyPasses(async () => expect(await refusedLines().length).toBeGreaterThan(0), {
+      what: 'refusedLines().length to be greater than (0)',
+      timeoutMs: 15_000,
+    });
     for (const line of refusedLines()) expect(line).toMatch(reason);
     expect(await failure('Get', 'x', { actor: refused })).toMatch(/has no link to this provider/);
   }
@@ -371,8 +383,14 @@ test('bad link values are refused with a clear reason; the other links keep work
   const duplicatesBefore = providerLog(new RegExp(`Ignoring duplicate link put for actor ${actorId}`)).length;
   await call('Set', { key: 'survives', value: 'yes' });
   await lattice.putLink(link(actorId, { BUCKET: 'counters' }));
-  await expect
-    .poll(() => providerLog(new RegExp(`Ignoring duplicate link put for actor ${actorId}`)).length)
-    .toBeGreaterThan(duplicatesBefore);
+  await eventuallyPasses(
+    async () =>
+      expect(
+        await providerLog(new RegExp(`Ignoring duplicate link put for actor ${actorId}`)).length,
+      ).toBeGreaterThan(duplicatesBefore),
+    {
+      what: 'providerLog(new RegExp(`Ignoring duplicate link put for actor {actorId}`)).length to be greater ...',
+    },
+  );
   expect(await call('Get', 'survives')).toEqual({ value: 'yes', exists: true });
 }, 90_000);
