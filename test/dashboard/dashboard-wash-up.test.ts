@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, expect, test } from 'vitest';
+import { eventuallyPasses } from '../helpers/eventually.ts';
 import { freePort, type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
 import { isAlive } from '../helpers/processes.ts';
 import { runWash } from '../helpers/wash.ts';
@@ -55,18 +56,22 @@ test('wash up prints the dashboard URL, the dashboard answers there, and wash do
 
   const live = await fetch(`${info.dashboard_url}/api/livez`);
   expect(live.status).toBe(200);
-  await expect
-    .poll(async () => {
+  await eventuallyPasses(
+    async () => {
       const lattice = (await (await fetch(`${info.dashboard_url}/api/lattice`)).json()) as {
         hosts: Array<{ id: string; local: boolean }>;
       };
-      return lattice.hosts;
-    })
-    .toEqual([expect.objectContaining({ id: info.host_id, local: true })]);
+      expect(lattice.hosts).toEqual([expect.objectContaining({ id: info.host_id, local: true })]);
+    },
+    { what: 'the dashboard to list the host it runs in, as local' },
+  );
 
   const down = await wash(['down']);
   expect(down.code).toBe(0);
-  await expect.poll(() => isAlive(info.host_pid), { timeout: 15_000 }).toBe(false);
+  await eventuallyPasses(async () => expect(await isAlive(info.host_pid)).toBe(false), {
+    what: 'isAlive(info.host_pid) to be (false)',
+    timeoutMs: 15_000,
+  });
   await expect(fetch(`${info.dashboard_url}/api/livez`)).rejects.toThrow();
 });
 
@@ -87,5 +92,8 @@ test('wash up in text form names the dashboard among what it started', async () 
   hostPids.add(state.host_pid);
   expect(up.stdout).toMatch(new RegExp(`^  Dashboard\\s+http://127\\.0\\.0\\.1:${port}$`, 'm'));
   expect((await wash(['down'])).code).toBe(0);
-  await expect.poll(() => isAlive(state.host_pid), { timeout: 15_000 }).toBe(false);
+  await eventuallyPasses(async () => expect(await isAlive(state.host_pid)).toBe(false), {
+    what: 'isAlive(state.host_pid) to be (false)',
+    timeoutMs: 15_000,
+  });
 });

@@ -14,7 +14,7 @@ import { KeyPair } from '../../lattice/keys.ts';
 import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { latticeSubjects } from '../../lattice/subjects.ts';
 import { builtActor, signForTest, unsignedActor } from '../helpers/actors.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { eventually, eventuallyPasses } from '../helpers/eventually.ts';
 import { startTestHost, type TestHost } from '../helpers/host.ts';
 import { PROVIDER } from '../helpers/keys.ts';
 import { ctlRequest, EventLog, gather, invokeActor } from '../helpers/lattice-client.ts';
@@ -46,14 +46,12 @@ async function startActor(testHost: TestHost, path: string, actorId: string): Pr
     error: '',
   });
   await events.waitFor('actor_started', (data) => data.public_key === actorId && data.image_ref === path);
-  await expect
-    .poll(async () => {
-      const inventory = hostInventorySchema.parse(
-        await ctlRequest(nc, subjects.ctl.hostInventory(testHost.id)),
-      );
-      return inventory.actors.some((actor) => actor.id === actorId);
-    })
-    .toBe(true);
+  await eventually(async () => {
+    const inventory = hostInventorySchema.parse(
+      await ctlRequest(nc, subjects.ctl.hostInventory(testHost.id)),
+    );
+    return inventory.actors.some((actor) => actor.id === actorId);
+  }, `actor ${actorId} in the inventory of host ${testHost.id}`);
 }
 
 beforeAll(async () => {
@@ -107,12 +105,16 @@ test('three hosts, one lattice: links everywhere, calls spread, a stopped host l
   };
   expect(await ctlRequest(nc, subjects.ctl.linkPut(), link)).toEqual({ accepted: true, error: '' });
   for (const testHost of [a, b, c]) {
-    await expect
-      .poll(() => testHost.host.latticeData.linkFor(echoId, 'wasmcloud:keyvalue', 'default'))
-      .toBeTruthy();
-    await expect
-      .poll(() => testHost.host.latticeData.claimsFor(other.id)?.call_alias)
-      .toBe('wasmcloud-ts/other');
+    await eventuallyPasses(
+      async () =>
+        expect(await testHost.host.latticeData.linkFor(echoId, 'wasmcloud:keyvalue', 'default')).toBeTruthy(),
+      { what: "testHost.host.latticeData.linkFor(echoId, 'wasmcloud:keyvalue', 'default') toBeTruthy()" },
+    );
+    await eventuallyPasses(
+      async () =>
+        expect(await testHost.host.latticeData.claimsFor(other.id)?.call_alias).toBe('wasmcloud-ts/other'),
+      { what: "testHost.host.latticeData.claimsFor(other.id)?.call_alias to be ('wasmcloud-ts/other')" },
+    );
   }
 
   // Calls spread over A and B (queue group); count who served them from the invocation events.
@@ -134,7 +136,10 @@ test('three hosts, one lattice: links everywhere, calls spread, a stopped host l
     );
     expect(new TextDecoder().decode(reply)).toBe(`call ${index}`);
   }
-  await expect.poll(() => (servedBy.get(a.id) ?? 0) + (servedBy.get(b.id) ?? 0)).toBe(60);
+  await eventuallyPasses(
+    async () => expect(await ((servedBy.get(a.id) ?? 0) + (servedBy.get(b.id) ?? 0))).toBe(60),
+    { what: '(servedBy.get(a.id) ?? 0) + (servedBy.get(b.id) ?? 0) to be (60)' },
+  );
   expect(servedBy.get(a.id)).toBeGreaterThan(5);
   expect(servedBy.get(b.id)).toBeGreaterThan(5);
 
@@ -158,7 +163,9 @@ test('three hosts, one lattice: links everywhere, calls spread, a stopped host l
   for (let index = 0; index < 10; index++) {
     await invokeActor(nc, LATTICE, clusterKey, echoId, 'Test.Echo', encoder.encode('after'));
   }
-  await expect.poll(() => servedBy.get(b.id)).toBe(10);
+  await eventuallyPasses(async () => expect(await servedBy.get(b.id)).toBe(10), {
+    what: 'servedBy.get(b.id) to be (10)',
+  });
   expect(servedBy.get(a.id)).toBeUndefined();
 
   // A host that joins now (on the third server) knows the link the moment it has started.
