@@ -17,6 +17,7 @@ import { readProviderArchive } from '../../lattice/provider-archive.ts';
 import { latticeSubjects } from '../../lattice/subjects.ts';
 import { type BuiltProbe, buildProbeArchive } from '../fixtures/providers/provider-test-kit.ts';
 import { builtActor } from '../helpers/actors.ts';
+import { eventuallyPasses } from '../helpers/eventually.ts';
 import { REPO_ROOT } from '../helpers/fixtures.ts';
 import { startTestHost, type TestHost } from '../helpers/host.ts';
 import { ctlRequest } from '../helpers/lattice-client.ts';
@@ -229,25 +230,19 @@ test('the walk-through without a terminal: httpserver started by reference, link
   await link.waitFor({ state: 'hidden', timeout: 15_000 });
   await visible(`#links-body tr[data-link-id]:has-text("ADDRESS=127.0.0.1:${port}")`);
 
-  await expect
-    .poll(
-      async () => {
-        try {
-          const response = await fetch(`http://127.0.0.1:${port}/through/the/dashboard?x=1`);
-          return {
-            status: response.status,
-            body: JSON.parse(await response.text()) as Record<string, unknown>,
-          };
-        } catch {
-          return undefined;
-        }
-      },
-      { timeout: 15_000 },
-    )
-    .toEqual({
-      status: 200,
-      body: { body: [], method: 'GET', path: '/through/the/dashboard', query_string: 'x=1' },
-    });
+  await eventuallyPasses(
+    async () => {
+      const response = await fetch(`http://127.0.0.1:${port}/through/the/dashboard?x=1`);
+      expect({
+        status: response.status,
+        body: JSON.parse(await response.text()) as Record<string, unknown>,
+      }).toEqual({
+        status: 200,
+        body: { body: [], method: 'GET', path: '/through/the/dashboard', query_string: 'x=1' },
+      });
+    },
+    { what: 'the echo actor to answer GET /through/the/dashboard', timeoutMs: 15_000 },
+  );
 
   await page.locator(row).getByRole('button', { name: 'Stop' }).click();
   await page.locator('#confirm-dialog').getByRole('button', { name: 'Stop provider' }).click();

@@ -11,7 +11,7 @@ import { verifySignedWasm } from '../../lattice/claims.ts';
 import { readProviderArchive } from '../../lattice/provider-archive.ts';
 import { providerArchivePath } from '../../providers/build.ts';
 import { builtActor } from '../helpers/actors.ts';
-import { eventually } from '../helpers/eventually.ts';
+import { eventually, eventuallyPasses } from '../helpers/eventually.ts';
 import { REPO_ROOT } from '../helpers/fixtures.ts';
 import { type KubeApiServer, startKubeApiServer } from '../helpers/kube-api-server.ts';
 import { freePort, type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
@@ -99,18 +99,19 @@ test('push, start from refs, link echo to httpserver, curl it; the applier creat
   const port = await freePort();
   const address = `ADDRESS=127.0.0.1:${port}`;
   await ctl('link', 'put', echo, httpserver, 'wasmcloud:httpserver', address);
-  await expect
-    .poll(
-      () =>
-        fetch(`http://127.0.0.1:${port}/`).then(
+  await eventuallyPasses(
+    async () =>
+      expect(
+        await fetch(`http://127.0.0.1:${port}/`).then(
           (response) => response.text(),
           () => 'not yet',
         ),
-      {
-        timeout: 15_000,
-      },
-    )
-    .toBe('{"body":[],"method":"GET","path":"/","query_string":""}');
+      ).toBe('{"body":[],"method":"GET","path":"/","query_string":""}'),
+    {
+      what: "fetch(`http://127.0.0.1:{port}/`).then((response) => response.text(), () => 'not yet') to be ('{...",
+      timeoutMs: 15_000,
+    },
+  );
 
   // 4. The service-applier hears lattice events through messaging and applies through the applier.
   const eventSubscribers = await nats.subscriptionsTo('wasmbus.evt.default');
@@ -143,7 +144,10 @@ test('push, start from refs, link echo to httpserver, curl it; the applier creat
   await ctl('link', 'del', echo, 'wasmcloud:httpserver');
   await ctl('link', 'put', echo, httpserver, 'wasmcloud:httpserver', address);
   const serviceName = echo.toLowerCase();
-  await expect.poll(() => kube.service('default', serviceName), { timeout: 15_000 }).toBeDefined();
+  await eventuallyPasses(async () => expect(await kube.service('default', serviceName)).toBeDefined(), {
+    what: "kube.service('default', serviceName) to be defined",
+    timeoutMs: 15_000,
+  });
   const service = kube.service('default', serviceName) as {
     metadata: { labels: Record<string, string> };
     spec: { selector: Record<string, string>; ports: { port: number }[] };
@@ -156,5 +160,8 @@ test('push, start from refs, link echo to httpserver, curl it; the applier creat
     'wasmcloud.dev/provider-id': httpserver,
   });
   await ctl('link', 'del', echo, 'wasmcloud:httpserver');
-  await expect.poll(() => kube.service('default', serviceName), { timeout: 15_000 }).toBeUndefined();
+  await eventuallyPasses(async () => expect(await kube.service('default', serviceName)).toBeUndefined(), {
+    what: "kube.service('default', serviceName) to be undefined",
+    timeoutMs: 15_000,
+  });
 }, 240_000);
