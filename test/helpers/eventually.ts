@@ -4,6 +4,8 @@
 // and because a check may be a plain condition or a block of `expect(...)` calls (retried until
 // they pass, the last failure reported on timeout, so no assertion is loosened by polling).
 
+import { errorMessage } from '../../lattice/errors.ts';
+
 export interface EventuallyOptions {
   /** What is awaited, in words: "the link of M…", "provider 123 to exit". */
   what: string;
@@ -39,11 +41,10 @@ export async function eventually<T>(
       lastError = error;
     }
     if (Date.now() > deadline) {
-      const reason =
-        lastError === undefined ? '' : `; last check: ${String((lastError as Error)?.message ?? lastError)}`;
+      const reason = lastError === undefined ? '' : `; last check: ${errorMessage(lastError)}`;
       throw new Error(`timed out after ${limit} ms waiting for ${what}${reason}`, { cause: lastError });
     }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+    await new Promise((resolve) => setTimeout(resolve, intervalMs)); // between checks, not a wait for an outcome
   }
 }
 
