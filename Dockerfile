@@ -17,9 +17,10 @@ RUN npm install --omit=dev --ignore-scripts --no-audit --no-fund && npm cache cl
 FROM node:24-bookworm-slim
 # tini as PID 1 reaps the processes providers leave behind and passes SIGTERM on to the host,
 # which then stops its actors and providers cleanly. setpriv (util-linux, always in Debian) lets
-# the host tie each provider's life to its own.
+# the host tie each provider's life to its own. libjemalloc2: the host runs on jemalloc, which hands
+# memory freed after a burst back to the kernel (host/memory-settings.ts; docs/host.md, "Memory").
 RUN apt-get update \
-  && apt-get install -y --no-install-recommends tini \
+  && apt-get install -y --no-install-recommends tini libjemalloc2 \
   && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     WASMCLOUD_DASHBOARD_HOST=0.0.0.0 \

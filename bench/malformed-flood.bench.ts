@@ -28,6 +28,8 @@ const ACTOR = 'wasmbus-kvcounter';
 const HOST_MAIN = process.env.FLOOD_HOST_MAIN ?? new URL('../host/main.ts', import.meta.url).pathname;
 /** nats-server's default max_payload is 1 MiB; leave room for the subject and headers. */
 const LARGEST = 1024 * 1024 - 4096;
+/** How much more RSS the host may keep once idle after a round (issue 12, item 5). */
+const IDLE_TARGET_BYTES = 50 * 1024 * 1024;
 
 /** A small seeded generator, so every run sends the same messages. */
 function random(seed: number): () => number {
@@ -246,6 +248,7 @@ export async function runMalformedFloodBench(): Promise<void> {
     const replies = createInbox();
     nc.subscribe(`${replies}.>`, { callback: () => undefined });
     let index = 0;
+    let worstIdle = Number.NEGATIVE_INFINITY;
     for (let round = 1; round <= rounds; round++) {
       let peak = rssBytes(pid);
       const sampler = setInterval(() => {
@@ -268,6 +271,7 @@ export async function runMalformedFloodBench(): Promise<void> {
       await new Promise((resolve) => setTimeout(resolve, idleSeconds * 1000));
       clearInterval(sampler);
       const idle = rssBytes(pid);
+      worstIdle = Math.max(worstIdle, idle - before);
       console.log(`  round ${round}: ${mb(sentBytes)} sent in ${floodSeconds.toFixed(1)} s`);
       console.log(`    host RSS peak            ${mb(peak)}  (+${mb(peak - before)})`);
       console.log(`    host RSS when answering  ${mb(answering)}  (+${mb(answering - before)})`);
@@ -276,6 +280,11 @@ export async function runMalformedFloodBench(): Promise<void> {
         `    log written              ${mb(log.bytes - logBefore)}, longest line ${log.longest} bytes`,
       );
     }
+    // Issue 12, item 5: what a flood made the host take is given back once it is idle.
+    const met = worstIdle <= IDLE_TARGET_BYTES ? 'met' : 'NOT met';
+    console.log(
+      `  target: RSS after idling within ${mb(IDLE_TARGET_BYTES)} of before → +${mb(worstIdle)} at worst, ${met}`,
+    );
     if (snapshot) {
       host.kill('SIGUSR2');
       const deadline = Date.now() + 60_000;

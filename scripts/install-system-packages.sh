@@ -4,7 +4,7 @@
 # wasi-libc (to build the example actors written in C); docker-registry and skopeo (a real OCI
 # registry for the OCI tests, and an independent reader of what we push); chromium (the
 # dashboard's browser tests); golang-go with sprig and sigs.k8s.io/yaml (the Helm chart's
-# test renderer, built offline).
+# test renderer, built offline); libjemalloc2 (the allocator host/memory-settings.ts gives the host).
 # Run by `npm install` (postinstall). Needs root and apt-get; otherwise it says what to install.
 set -euo pipefail
 
@@ -18,6 +18,7 @@ command -v docker-registry >/dev/null 2>&1 || packages+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || packages+=(skopeo)
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
 command -v go >/dev/null 2>&1 || packages+=(golang-go)
+[ -n "$(ls /usr/lib/*/libjemalloc.so.2 /usr/lib64/libjemalloc.so.2 2>/dev/null)" ] || packages+=(libjemalloc2)
 [ -d /usr/share/gocode/src/github.com/Masterminds/sprig ] || packages+=(golang-github-masterminds-sprig-dev)
 [ -d /usr/share/gocode/src/sigs.k8s.io/yaml ] || packages+=(golang-k8s-sigs-yaml-dev)
 

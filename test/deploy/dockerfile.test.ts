@@ -108,6 +108,13 @@ describe('Dockerfile', () => {
     ).toMatch(/apt-get install .*\btini\b/);
   });
 
+  test('installs jemalloc, which the host restarts itself on (host/memory-settings.ts)', () => {
+    const runs = instructions('RUN', FINAL_STAGE)
+      .map((run) => run.args)
+      .join('\n');
+    expect(runs).toMatch(/apt-get install .*\blibjemalloc2\b/);
+  });
+
   test('sets only variables the host reads, and they make the dashboard reachable from outside the container', () => {
     const env = imageEnv();
     for (const name of Object.keys(env)) {
