@@ -3,6 +3,7 @@
 // commands/{group}/) and registers itself here; output and errors go through output.ts.
 
 import { Command } from 'commander';
+import { registerAppCommands } from './commands/app/app.ts';
 import { registerClaimsCommands } from './commands/claims.ts';
 import { registerCtlCommands } from './commands/ctl/ctl.ts';
 import { registerDownCommand } from './commands/down.ts';
@@ -22,6 +23,7 @@ export function buildProgram(): Command {
   registerClaimsCommands(program);
   registerParCommands(program);
   registerCtlCommands(program);
+  registerAppCommands(program);
   registerPushCommand(program);
   registerPullCommand(program);
   const reg = program.command('reg').description('push and pull artifacts (as wash push and wash pull)');
