@@ -1,6 +1,7 @@
 // How the dashboard API says no: one JSON shape, `{"error": {"code", "message", "issues"?}}`, with
 // the HTTP status that fits (docs/dashboard.md lists them), and the lattice's own errors (a host's
-// nack, nobody answering, a timeout) turned into that shape with the host's words kept.
+// nack, nobody answering, a timeout) turned into that shape with the host's words kept; so are
+// the application controller's (no controller in the lattice, no reply in time, a malformed reply).
 
 import type { z } from 'zod';
 import {
@@ -11,6 +12,7 @@ import {
 } from '../lattice/control-client.ts';
 import { errorMessage } from '../lattice/errors.ts';
 import { decodeJsonBytes, describeIssues } from '../lattice/json-message.ts';
+import { WadmRequestError } from '../lattice/wadm-client.ts';
 
 export interface ApiIssue {
   /** The field, dotted (`values.PORT`); empty for the body as a whole. */
@@ -72,6 +74,22 @@ export function parseJsonBody<S extends z.ZodType>(schema: S, body: unknown): z.
   return validateInput(schema, decoded.value);
 }
 
+/** A JSON body that may be left out (an empty body is `{}`), validated against `schema`. */
+export function parseOptionalJsonBody<S extends z.ZodType>(schema: S, body: unknown): z.output<S> {
+  if (body === undefined || body === null || (body instanceof Uint8Array && body.length === 0)) {
+    return validateInput(schema, {});
+  }
+  return parseJsonBody(schema, body);
+}
+
+/** The application controller's codes: nobody answers, no answer in time, an answer off the protocol. */
+const WADM_STATUS: Record<string, number> = {
+  WADM_NO_CONTROLLER: 503,
+  WADM_TIMEOUT: 504,
+  WADM_BAD_REPLY: 502,
+  WADM_REQUEST_FAILED: 502,
+};
+
 /** The lattice's errors in API form; anything unexpected is a 500 with its message. */
 export function apiErrorOf(error: unknown): DashboardApiError {
   if (error instanceof DashboardApiError) return error;
@@ -82,5 +100,9 @@ export function apiErrorOf(error: unknown): DashboardApiError {
   }
   if (error instanceof EventTimeoutError) return new DashboardApiError(504, 'OUTCOME_TIMEOUT', error.message);
   if (error instanceof ControlReplyError) return new DashboardApiError(502, 'BAD_REPLY', error.message);
+  if (error instanceof WadmRequestError) {
+    const cause = error.cause === undefined ? '' : `: ${errorMessage(error.cause)}`;
+    return new DashboardApiError(WADM_STATUS[error.code] ?? 502, error.code, `${error.message}${cause}`);
+  }
   return new DashboardApiError(500, 'INTERNAL', errorMessage(error));
 }

@@ -222,3 +222,58 @@ export const uploadQuerySchema = z
   })
   .describe('upload query');
 export type UploadQuery = z.output<typeof uploadQuerySchema>;
+
+// ---- applications (the application controller's API, lattice/wadm-api.ts) ----
+
+/** The largest manifest passed on (a NATS message holds 1 MiB by default; manifests are small). */
+export const MAX_MANIFEST_BYTES = 512 * 1024;
+const MAX_VERSION_LENGTH = 256;
+
+/** wadm's rule for an application's name (wadm.md §2c); it is also a subject token. */
+const applicationNameSchema = z
+  .string('expected a string')
+  .min(1, 'must not be empty')
+  .max(255, 'must be at most 255 characters')
+  .regex(/^[A-Za-z0-9_-]+$/, 'an application name is letters, digits, - and _');
+
+/** The path of `/api/applications/{name}[/…]`. */
+export const applicationParamsSchema = z
+  .strictObject({ name: applicationNameSchema })
+  .describe('application name');
+export type ApplicationParams = z.output<typeof applicationParamsSchema>;
+
+const versionSchema = z
+  .string('expected a string')
+  .trim()
+  .min(1, 'must not be empty')
+  .max(MAX_VERSION_LENGTH, `must be at most ${MAX_VERSION_LENGTH} characters`);
+
+/** `POST /api/applications`: the manifest as the user wrote it, YAML or JSON text. */
+export const putManifestRequestSchema = z
+  .strictObject({
+    manifest: z
+      .string('expected the manifest as text (YAML or JSON)')
+      .refine((text) => text.trim() !== '', 'must not be empty')
+      .refine(
+        (text) => Buffer.byteLength(text) <= MAX_MANIFEST_BYTES,
+        `must be at most ${MAX_MANIFEST_BYTES / 1024} KiB`,
+      ),
+    /** Deploy the version just stored (as `wash app deploy ./app.yaml` does). */
+    deploy: z.boolean('expected true or false').default(false),
+  })
+  .describe('manifest upload');
+export type PutManifestRequest = z.output<typeof putManifestRequestSchema>;
+
+/** `…/deploy`: a version, or the newest one. */
+export const deployApplicationRequestSchema = z
+  .strictObject({ version: versionSchema.optional() })
+  .describe('deploy request');
+export type DeployApplicationRequest = z.output<typeof deployApplicationRequestSchema>;
+
+export const undeployApplicationRequestSchema = z.strictObject({}).describe('undeploy request');
+
+/** `…/delete`: one version, or every version. */
+export const deleteApplicationRequestSchema = z
+  .strictObject({ version: versionSchema.optional() })
+  .describe('delete request');
+export type DeleteApplicationRequest = z.output<typeof deleteApplicationRequestSchema>;

@@ -2,14 +2,18 @@
 // glance and the buttons to start actors and providers and to link them, without a terminal.
 // `startDashboard` puts the parts together (lattice view, actions, uploads, live feed, HTTP
 // server) and listens; `close` takes them apart. It needs only a NATS connection and the host's
-// lattice data: everything it does goes through the control interface, as wash does.
+// lattice data: everything it does goes through the control interface, as wash does, and the
+// application controller's API, as `wash app` does.
 
 import type { AddressInfo } from 'node:net';
 import { ControlClient } from '../lattice/control-client.ts';
 import { errorMessage } from '../lattice/errors.ts';
 import type { Logger } from '../lattice/log.ts';
 import type { NatsConnection } from '../lattice/nats.ts';
+import { WadmClient } from '../lattice/wadm-client.ts';
 import { type ActionTimeouts, DashboardActions } from './actions.ts';
+import { ApplicationActions } from './application-actions.ts';
+import { type ApplicationsTimings, ApplicationsView } from './applications.ts';
 import type { NatsStatusSource } from './host-services.ts';
 import { LatticeView, type LatticeViewTimings } from './lattice-view.ts';
 import { isLoopback } from './request-guard.ts';
@@ -42,6 +46,9 @@ export interface DashboardOptions {
   view?: Partial<LatticeViewTimings> | undefined;
   actions?: Partial<ActionTimeouts> | undefined;
   uploads?: Partial<UploadLimits> | undefined;
+  applications?: Partial<ApplicationsTimings> | undefined;
+  /** How long a request to the application controller waits; default 5 s. */
+  wadmTimeoutMs?: number | undefined;
 }
 
 export interface Dashboard {
@@ -114,6 +121,15 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     timeouts: options.actions,
   });
   const sse = new ServerSentEvents();
+  const wadm = new WadmClient(nc, { latticePrefix: options.latticePrefix, timeoutMs: options.wadmTimeoutMs });
+  const applications = new ApplicationsView({
+    nc,
+    client: wadm,
+    log,
+    watched: () => sse.size > 0,
+    timings: options.applications,
+  });
+  applications.start();
   const snapshot = () =>
     buildSnapshot({
       latticePrefix: options.latticePrefix,
@@ -122,7 +138,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       data: options.data,
       uploadedFileAt: (path) => uploads.fileNameAt(path),
       nats: () => options.natsStatus?.reports() ?? [],
+      applications: () => applications.state(),
     });
+  const applicationActions = new ApplicationActions({
+    view: applications,
+    applications: () => snapshot().applications,
+    log,
+  });
   const readiness = async (): Promise<Readiness> => {
     // While the client says a connection is lost, a round trip would only wait out its timeout.
     const lost = options.natsStatus?.reports().find((report) => report.state === 'reconnecting');
@@ -142,6 +164,8 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   let port = listen.port;
   const app = createDashboardServer({
     actions,
+    applications: applicationActions,
+    onPageOpened: () => void applications.refresh(),
     uploads,
     sse,
     snapshot,
@@ -153,6 +177,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   });
   const closeParts = () => {
     view.close();
+    applications.close();
     sse.close();
     uploads.close();
   };
@@ -174,6 +199,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     }, BROADCAST_DELAY_MS);
   };
   view.onChange(scheduleBroadcast);
+  applications.onChange(scheduleBroadcast);
   const stopNatsStatus = options.natsStatus?.onChange(scheduleBroadcast);
 
   const url = browsableUrl(listen.host, port);

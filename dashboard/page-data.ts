@@ -43,6 +43,8 @@ export interface ActorSummary {
   /** Set when the actor was started from a file uploaded to this dashboard: that file's name. */
   uploaded_file: string | null;
   total_instances: number;
+  /** The applications whose controller started instances of it (their annotations), by name. */
+  applications: string[];
 }
 
 export interface ProviderSummary {
@@ -54,6 +56,8 @@ export interface ProviderSummary {
   /** As for actors. */
   uploaded_file: string | null;
   hosts: Array<{ host_id: string; health: ProviderHealth }>;
+  /** As for actors: the applications that started it, on any host. */
+  applications: string[];
 }
 
 export interface LinkSummary {
@@ -83,4 +87,50 @@ export interface LatticeSnapshot {
   events: RecentEvent[];
   /** This host's own NATS connections (known here even while NATS is down). */
   nats: NatsConnectionReport[];
+  /** The applications the lattice's application controller keeps (wadm API). */
+  applications: ApplicationsState;
+}
+
+/** wadm's StatusType (lattice/wadm-api.ts STATUS_TYPES, which applications.ts checks it against). */
+export type AppStatusType = 'waiting' | 'undeployed' | 'reconciling' | 'deployed' | 'failed' | 'unhealthy';
+
+/** One scaler of an application (one trait of one component) and how far it got, in words. */
+export interface ScalerSummary {
+  id: string;
+  /** `SpreadScaler`, `DaemonScaler`, `LinkScaler`, … as the controller names it. */
+  kind: string;
+  name: string;
+  status: AppStatusType;
+  /** Why it is not deployed ("no host satisfies zone=us-east-1"); empty when there is nothing to say. */
+  message: string;
+}
+
+export interface ApplicationSummary {
+  name: string;
+  /** The newest stored version. */
+  version: string;
+  description: string | null;
+  /** The version that is deployed, or null when none is. */
+  deployed_version: string | null;
+  status: AppStatusType;
+  status_message: string;
+  /** Per scaler; empty until the controller's status has been read (or when nothing is deployed). */
+  scalers: ScalerSummary[];
+  /** What runs in the lattice carrying this application's annotations (keys). */
+  actors: string[];
+  /** `${provider key}|${link name}`, as the picture keys providers. */
+  providers: string[];
+}
+
+/**
+ * `unknown` until the controller was first asked; `absent` when nobody answers the wadm API in
+ * this lattice; `error` when it answered late or wrongly (`message` says how).
+ */
+export type ControllerState = 'unknown' | 'running' | 'absent' | 'error';
+
+export interface ApplicationsState {
+  controller: ControllerState;
+  /** What is wrong with the controller, in words; null while it answers. */
+  message: string | null;
+  applications: ApplicationSummary[];
 }

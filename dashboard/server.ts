@@ -6,17 +6,30 @@
 import { type FastifyError, type FastifyInstance, type FastifyRequest, fastify } from 'fastify';
 import type { Logger } from '../lattice/log.ts';
 import type { DashboardActions } from './actions.ts';
-import { apiErrorOf, DashboardApiError, parseJsonBody, validateInput } from './api-errors.ts';
 import {
+  apiErrorOf,
+  DashboardApiError,
+  parseJsonBody,
+  parseOptionalJsonBody,
+  validateInput,
+} from './api-errors.ts';
+import {
+  applicationParamsSchema,
+  deleteApplicationRequestSchema,
   deleteLinkRequestSchema,
+  deployApplicationRequestSchema,
+  MAX_MANIFEST_BYTES,
   putLinkRequestSchema,
+  putManifestRequestSchema,
   scaleActorRequestSchema,
   startActorRequestSchema,
   startProviderRequestSchema,
   stopActorRequestSchema,
   stopProviderRequestSchema,
+  undeployApplicationRequestSchema,
   uploadQuerySchema,
 } from './api-schemas.ts';
+import type { ApplicationActions } from './application-actions.ts';
 import { guardRequest } from './request-guard.ts';
 import type { ServerSentEvents } from './server-sent-events.ts';
 import type { LatticeSnapshot } from './snapshot.ts';
@@ -33,6 +46,9 @@ export interface Readiness {
 
 export interface DashboardServerParts {
   actions: DashboardActions;
+  applications: ApplicationActions;
+  /** A page opened the live feed (the applications are read again for it). */
+  onPageOpened?: (() => void) | undefined;
   uploads: UploadStore;
   sse: ServerSentEvents;
   snapshot: () => LatticeSnapshot;
@@ -133,6 +149,7 @@ export function createDashboardServer(parts: DashboardServerParts): FastifyInsta
     reply.hijack();
     sse.add(reply.raw, [{ event: 'state', data: JSON.stringify(parts.snapshot()) }]);
     request.raw.on('error', () => reply.raw.destroy());
+    parts.onPageOpened?.();
   });
 
   // ---- uploads ----
@@ -182,6 +199,34 @@ export function createDashboardServer(parts: DashboardServerParts): FastifyInsta
   );
   app.post('/api/links/delete', async (request) =>
     actions.deleteLink(parseJsonBody(deleteLinkRequestSchema, request.body)),
+  );
+
+  // ---- applications (the application controller's API) ----
+
+  const applications = parts.applications;
+  const appName = (request: FastifyRequest) => validateInput(applicationParamsSchema, request.params).name;
+  app.get('/api/applications', async () => applications.list());
+  // A manifest is sent as JSON text, so its escaping may make the body larger than the manifest.
+  app.post('/api/applications', { bodyLimit: 2 * MAX_MANIFEST_BYTES }, async (request, reply) =>
+    reply.status(201).send(await applications.put(parseJsonBody(putManifestRequestSchema, request.body))),
+  );
+  app.get('/api/applications/:name', async (request) => applications.detail(appName(request)));
+  app.post('/api/applications/:name/deploy', async (request) =>
+    applications.deploy(
+      appName(request),
+      parseOptionalJsonBody(deployApplicationRequestSchema, request.body),
+    ),
+  );
+  app.post('/api/applications/:name/undeploy', async (request) => {
+    const name = appName(request);
+    parseOptionalJsonBody(undeployApplicationRequestSchema, request.body);
+    return applications.undeploy(name);
+  });
+  app.post('/api/applications/:name/delete', async (request) =>
+    applications.delete(
+      appName(request),
+      parseOptionalJsonBody(deleteApplicationRequestSchema, request.body),
+    ),
   );
 
   // ---- the page ----

@@ -2,9 +2,12 @@
 // actors with their instances per host, providers with their health per host, link definitions
 // with the names of both ends, and recent events. Built from the view (what hosts report) and the
 // lattice data (links and claims from the KV bucket); names fall back from inventory to claims to
-// the public key.
+// the public key. What the application controller started carries its annotations, so each actor
+// and provider names its applications and each application lists what runs for it.
 
 import type { StoredLinkDefinition } from '../lattice/link-definition.ts';
+import { APP_SPEC_ANNOTATION, MANAGED_BY_ANNOTATION, MANAGED_BY_WADM } from '../lattice/wadm-api.ts';
+import { type ApplicationsView, applicationsState } from './applications.ts';
 import type { NatsConnectionReport } from './host-services.ts';
 import type { LatticeView } from './lattice-view.ts';
 import type {
@@ -39,6 +42,21 @@ export interface SnapshotContext {
   uploadedFileAt: (path: string) => string | undefined;
   /** The serving host's NATS connections; none when not told. */
   nats?: (() => NatsConnectionReport[]) | undefined;
+  /** The applications as the controller last told; none known when not told. */
+  applications?: (() => ReturnType<ApplicationsView['state']>) | undefined;
+}
+
+/** The application that started something, by its annotations (only the controller's own). */
+export function applicationOf(annotations: Record<string, string>): string | undefined {
+  if (annotations[MANAGED_BY_ANNOTATION] !== MANAGED_BY_WADM) return undefined;
+  return annotations[APP_SPEC_ANNOTATION] || undefined;
+}
+
+/** Adds `app` to a sorted list of names, once. */
+function addName(names: string[], app: string | undefined): void {
+  if (app === undefined || names.includes(app)) return;
+  names.push(app);
+  names.sort();
 }
 
 const byName = <T extends { name: string; id: string }>(a: T, b: T) =>
@@ -68,7 +86,10 @@ export function buildSnapshot(context: SnapshotContext, now = Date.now()): Latti
         call_alias: record?.call_alias || fromEvents?.callAlias || null,
         instances: [],
         total_instances: 0,
+        applications: [],
       };
+      for (const instance of actor.instances)
+        addName(summary.applications, applicationOf(instance.annotations));
       summary.instances.push({ host_id: host.id, count, image_ref: actor.image_ref ?? null });
       summary.total_instances += count;
       actors.set(actor.id, summary);
@@ -83,7 +104,9 @@ export function buildSnapshot(context: SnapshotContext, now = Date.now()): Latti
         image_ref: provider.image_ref ?? null,
         uploaded_file: provider.image_ref ? (context.uploadedFileAt(provider.image_ref) ?? null) : null,
         hosts: [],
+        applications: [],
       };
+      addName(summary.applications, applicationOf(provider.annotations));
       summary.hosts.push({ host_id: host.id, health: view.health(host.id, provider.id, provider.link_name) });
       providers.set(key, summary);
     }
@@ -122,14 +145,29 @@ export function buildSnapshot(context: SnapshotContext, now = Date.now()): Latti
     }),
   );
 
+  const sortedActors = [...actors.values()].sort(byName);
+  const sortedProviders = [...providers.values()].sort(
+    (a, b) => byName(a, b) || a.link_name.localeCompare(b.link_name),
+  );
+  const members = (name: string) => ({
+    actors: sortedActors.filter((actor) => actor.applications.includes(name)).map((actor) => actor.id),
+    providers: sortedProviders
+      .filter((provider) => provider.applications.includes(name))
+      .map((provider) => `${provider.id}|${provider.link_name}`),
+  });
+  const applications = applicationsState(
+    context.applications?.() ?? { controller: 'unknown', message: null, applications: [] },
+    members,
+  );
+
   return {
     lattice: context.latticePrefix,
     host_id: context.hostId,
     generated_at: new Date(now).toISOString(),
     synced: view.synced,
     hosts: hosts.sort((a, b) => a.friendly_name.localeCompare(b.friendly_name) || a.id.localeCompare(b.id)),
-    actors: [...actors.values()].sort(byName),
-    providers: [...providers.values()].sort((a, b) => byName(a, b) || a.link_name.localeCompare(b.link_name)),
+    actors: sortedActors,
+    providers: sortedProviders,
     links: links.sort(
       (a, b) =>
         a.actor_name.localeCompare(b.actor_name) ||
@@ -138,5 +176,6 @@ export function buildSnapshot(context: SnapshotContext, now = Date.now()): Latti
     ),
     events: view.recentEvents(),
     nats: context.nats?.() ?? [],
+    applications,
   };
 }

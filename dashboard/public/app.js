@@ -3,6 +3,7 @@
 // hosts and artifacts are remembered, so events about a host that has left still read well.
 
 import { errorText, getJson } from './api.js';
+import { renderApplications, renderControllerStatus, setupApplications } from './applications.js';
 import { byId, shortKey } from './dom.js';
 import { setupForms } from './forms.js';
 import { renderPicture } from './lattice-picture.js';
@@ -33,6 +34,7 @@ let state = {
   links: [],
   events: [],
   nats: [],
+  applications: { controller: 'unknown', message: null, applications: [] },
 };
 // Keyed by whatever events name (unknown): a lookup of a missing or odd key finds nothing.
 /** @type {Map<unknown, string>} */
@@ -57,6 +59,7 @@ function remember(next) {
 }
 
 const forms = setupForms(() => state, names);
+const applications = setupApplications();
 
 /** @type {Map<string, string>} */
 const rendered = new Map();
@@ -84,10 +87,15 @@ function render(next) {
   byId('actors-count').textContent = String(next.actors.length);
   byId('providers-count').textContent = String(next.providers.length);
   byId('links-count').textContent = String(next.links.length);
+  byId('apps-count').textContent = String(next.applications.applications.length);
   const hostNameList = next.hosts.map((host) => [host.id, host.friendly_name]);
   // Uptime and last-seen change in every state; the uptime cells count by themselves.
   const hostRows = next.hosts.map(({ uptime_seconds: _uptime, last_seen: _seen, ...rest }) => rest);
   if (changed('picture', [next.actors, next.providers, next.links])) renderPicture(byId('picture'), next);
+  renderControllerStatus(byId('apps-controller'), next.applications);
+  const memberNames = [next.actors.map((a) => [a.id, a.name, a.total_instances]), next.providers];
+  if (changed('applications', [next.applications, memberNames]))
+    renderApplications(byId('apps-body'), next, applications);
   if (changed('hosts', hostRows)) renderHosts(byId('hosts-body'), next);
   if (changed('actors', [next.actors, hostNameList])) renderActors(byId('actors-body'), next, names, forms);
   if (changed('providers', [next.providers, hostNameList]))
@@ -139,6 +147,7 @@ async function start() {
   byId('open-start-actor').addEventListener('click', forms.openStartActor);
   byId('open-start-provider').addEventListener('click', forms.openStartProvider);
   byId('open-define-link').addEventListener('click', forms.openDefineLink);
+  byId('open-upload-manifest').addEventListener('click', applications.openUpload);
   setInterval(() => tickUptimes(byId('hosts-body')), 1_000);
   try {
     render(/** @type {LatticeSnapshot} */ (await getJson('/api/lattice')));

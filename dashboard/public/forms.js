@@ -47,7 +47,7 @@ function controlOf(form, name) {
  * @param {{ new (): T; prototype: T; name: string }} [kind]
  * @returns {T}
  */
-function fieldOf(form, name, kind) {
+export function fieldOf(form, name, kind) {
   const field = controlOf(form, name);
   if (field instanceof RadioNodeList || (kind && !(field instanceof kind)))
     throw new Error(`the form's field ${name} is not a ${kind?.name ?? 'single field'}`);
@@ -59,7 +59,7 @@ function fieldOf(form, name, kind) {
  * @param {HTMLFormElement} form
  * @param {string} name
  */
-function fieldValue(form, name) {
+export function fieldValue(form, name) {
   return controlOf(form, name).value;
 }
 
@@ -117,7 +117,7 @@ function clearFormError(form) {
  * @param {HTMLDialogElement} dialog
  * @param {(form: HTMLFormElement, setProgress: SetProgress) => Promise<ActionReply>} action
  */
-function wireDialog(dialog, action) {
+export function wireDialog(dialog, action) {
   const form = query(dialog, 'form', HTMLFormElement);
   const submit = query(form, 'button[type="submit"]', HTMLButtonElement);
   const progress = query(form, '.form-progress');
@@ -212,7 +212,7 @@ function placement(form) {
  * @param {string} confirmText
  * @returns {Promise<boolean>}
  */
-function confirmAction(question, confirmText) {
+export function confirmAction(question, confirmText) {
   const dialog = byId('confirm-dialog', HTMLDialogElement);
   byId('confirm-text').textContent = question;
   const confirm = byId('confirm-ok');

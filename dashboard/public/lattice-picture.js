@@ -1,7 +1,8 @@
 // The picture of the lattice: actors in a column on the left, providers on the right, each link
 // definition a curve from its actor to its provider, labelled with its contract and link name.
 // A link whose actor or provider runs nowhere still shows, to a dashed "not running" box, since
-// that is usually the thing someone needs to notice.
+// that is usually the thing someone needs to notice. A box that an application controller
+// started names the application in a tag on its bottom edge.
 
 import { replaceChildren, shortKey, svg } from './dom.js';
 
@@ -19,6 +20,7 @@ import { replaceChildren, shortKey, svg } from './dom.js';
  * @property {string} detail
  * @property {ProviderHealth} [health]
  * @property {boolean} running
+ * @property {string[]} applications the applications that started it
  */
 
 const NODE_WIDTH = 250;
@@ -62,6 +64,7 @@ function columns(state) {
     detail: `${plural(actor.total_instances, 'instance')} on ${plural(actor.instances.length, 'host')}`,
     health: undefined,
     running: true,
+    applications: actor.applications,
   }));
   /** @type {PictureNode[]} */
   const providers = state.providers.map((provider) => {
@@ -79,6 +82,7 @@ function columns(state) {
       detail: `${provider.contract_id || 'unknown contract'} · ${provider.link_name}`,
       health,
       running: true,
+      applications: provider.applications,
     };
   });
   for (const link of state.links) {
@@ -90,6 +94,7 @@ function columns(state) {
         title: link.actor_name,
         detail: 'not running',
         running: false,
+        applications: [],
       });
     }
     const providerKey = `${link.provider_id}|${link.link_name}`;
@@ -101,6 +106,7 @@ function columns(state) {
         title: link.provider_name,
         detail: `not running · ${link.link_name}`,
         running: false,
+        applications: [],
       });
     }
   }
@@ -119,6 +125,26 @@ const HEALTH_TEXT = {
   unknown: 'health not yet known',
 };
 
+/** Roughly how wide a character of the tag's text is, to size its box. */
+const TAG_CHAR_WIDTH = 6.6;
+
+/**
+ * A tag naming the application(s), its right edge at `right`.
+ * @param {string} apps
+ * @param {number} right
+ * @param {number} y
+ */
+function applicationTag(apps, right, y) {
+  const text = truncate(apps, 14);
+  const width = Math.ceil(text.length * TAG_CHAR_WIDTH) + 14;
+  return svg(
+    'g',
+    { class: 'app-tag', 'data-app': apps },
+    svg('rect', { x: right - width, y, width, height: 16, rx: 8 }),
+    svg('text', { x: right - width / 2, y: y + 12, 'text-anchor': 'middle' }, text),
+  );
+}
+
 /**
  * @param {PictureNode} node
  * @param {number} x
@@ -127,12 +153,19 @@ const HEALTH_TEXT = {
 function drawNode(node, x, y) {
   const dataKey = node.kind === 'actor' ? 'data-actor-id' : 'data-provider-id';
   const title = node.title === node.id ? shortKey(node.id) : node.title;
+  const apps = node.applications.join(', ');
   const parts = [
-    svg('title', {}, `${node.kind} ${node.title}\n${node.id}\n${node.detail}`),
+    svg(
+      'title',
+      {},
+      `${node.kind} ${node.title}\n${node.id}\n${node.detail}${apps ? `\napplication ${apps}` : ''}`,
+    ),
     svg('rect', { x, y, width: NODE_WIDTH, height: NODE_HEIGHT, rx: 10, class: 'node-box' }),
     svg('text', { x: x + 14, y: y + 24, class: 'node-title' }, truncate(title, 26)),
     svg('text', { x: x + 14, y: y + 44, class: 'node-detail' }, truncate(node.detail, 36)),
   ];
+  // On the bottom edge, half in the gap between rows, so it covers neither line of text.
+  if (apps) parts.push(applicationTag(apps, x + NODE_WIDTH - 12, y + NODE_HEIGHT - 8));
   if (node.health) {
     parts.push(
       svg(

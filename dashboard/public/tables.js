@@ -1,5 +1,6 @@
 // The page's tables: hosts, actors (instances per host, with scale and stop), providers (health per
-// host, with stop), link definitions (with delete) and recent events. Each is rebuilt from the
+// host, with stop), link definitions (with delete) and recent events. Actors and providers an
+// application controller started carry a badge naming the application. Each is rebuilt from the
 // latest state; the buttons call the handlers app.js gives.
 
 import { clockTime, copyableKey, displayValue, el, humanDuration, replaceChildren, shortKey } from './dom.js';
@@ -111,6 +112,20 @@ export function tickUptimes(root) {
 }
 
 /**
+ * A badge per application that started it (the controller's annotations).
+ * @param {string[]} applications
+ */
+function applicationBadges(applications) {
+  return applications.map((name) =>
+    el(
+      'span',
+      { class: 'badge app', 'data-app': name, title: `Started by the application controller for ${name}` },
+      `app ${name}`,
+    ),
+  );
+}
+
+/**
  * Where an actor or provider came from: an uploaded file's name, or its reference.
  * @param {ActorSummary | ProviderSummary} artifact
  */
@@ -122,13 +137,15 @@ function source(artifact) {
 }
 
 /**
+ * A small button in a row.
  * @param {string} text
  * @param {string} title
  * @param {() => unknown} onclick
  * @param {string} [className]
+ * @param {boolean} [disabled]
  */
-function button(text, title, onclick, className = '') {
-  return el('button', { type: 'button', class: `small ${className}`.trim(), title, onclick }, text);
+export function button(text, title, onclick, className = '', disabled = false) {
+  return el('button', { type: 'button', class: `small ${className}`.trim(), title, onclick, disabled }, text);
 }
 
 /**
@@ -146,6 +163,7 @@ export function renderActors(tbody, state, names, handlers) {
         'td',
         {},
         el('strong', {}, actor.name),
+        applicationBadges(actor.applications),
         actor.call_alias ? el('div', { class: 'muted' }, `alias ${actor.call_alias}`) : null,
         source(actor),
       ),
@@ -196,7 +214,13 @@ export function renderProviders(tbody, state, names, handlers) {
     el(
       'tr',
       { 'data-provider-id': provider.id, 'data-link-name': provider.link_name },
-      el('td', {}, el('strong', {}, provider.name), source(provider)),
+      el(
+        'td',
+        {},
+        el('strong', {}, provider.name),
+        applicationBadges(provider.applications),
+        source(provider),
+      ),
       el('td', {}, copyableKey(provider.id)),
       el('td', {}, provider.link_name),
       el('td', {}, el('code', {}, provider.contract_id)),
