@@ -1,6 +1,8 @@
 # syntax=docker/dockerfile:1
-# A wasmcloud-ts host: `node host/main.ts`, the host `wash up` starts, without NATS. Every setting
-# comes from the environment under its 2022 name (WASMCLOUD_*, HOST_* labels; docs/host.md).
+# A wasmcloud-ts host: `node host/main.ts`, the host `wash up` starts, without NATS; the same
+# image runs the application controller with the entrypoint `tini -- node controller/main.ts`.
+# Every setting comes from the environment under its 2022 name (WASMCLOUD_*, HOST_* labels;
+# docs/host.md).
 # NATS is not in the image (docker-compose.yml and the Helm chart run the official nats image
 # beside it), and neither are provider archives or actors: hosts pull them from an OCI registry.
 #
@@ -33,6 +35,9 @@ COPY package.json ./
 COPY lattice ./lattice
 COPY host ./host
 COPY dashboard ./dashboard
+# The application controller runs from the same image (docker-compose.yml's wadm service, the
+# chart's wadm container): `node controller/main.ts` instead of the host.
+COPY controller ./controller
 USER node
 EXPOSE 4000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \

@@ -15,6 +15,7 @@ import { HOST_SETTINGS, hostLabels, resolveHostConfig, settingsFromEnv } from '.
 import { KeyPair } from '../../lattice/keys.ts';
 import { REPO_ROOT } from '../helpers/fixtures.ts';
 import { buildHelmRenderer, HelmRenderError, type HelmRenderer } from '../helpers/helm-render/render.ts';
+import { CONTROLLER_VARIABLES } from './controller-settings.ts';
 import { type KubeObjects, kubeObjects } from './kube-objects.ts';
 
 const CHART = join(REPO_ROOT, 'charts', 'wasmcloud-host');
@@ -62,14 +63,19 @@ function container(objects: KubeObjects, name: string): IContainer {
   return found;
 }
 
-/** The host container's environment as the kubelet would give it to the process. */
-function hostEnvironment(objects: KubeObjects): Record<string, string> {
+/** A container's environment as the kubelet would give it to the process. */
+function environmentOf(objects: KubeObjects, of: IContainer): Record<string, string> {
   const env: Record<string, string> = {};
-  for (const variable of container(objects, 'wasmcloud-host').env ?? []) {
+  for (const variable of of.env ?? []) {
     const value = resolveVariable(objects, variable);
     if (value !== undefined) env[variable.name] = value;
   }
   return env;
+}
+
+/** The host container's environment as the kubelet would give it to the process. */
+function hostEnvironment(objects: KubeObjects): Record<string, string> {
+  return environmentOf(objects, container(objects, 'wasmcloud-host'));
 }
 
 function resolveVariable(objects: KubeObjects, variable: IEnvVar): string | undefined {
@@ -174,7 +180,8 @@ describe('default values', () => {
   test('NATS is a native sidecar with JetStream, started before the host, its nats.conf accepted by nats-server', async () => {
     const objects = await render();
     const pod = objects.deployment.spec?.template.spec;
-    expect(pod?.containers.map((c) => c.name)).toEqual(['wasmcloud-host']);
+    // The application controller runs beside the sidecar (see "the application controller").
+    expect(pod?.containers.map((c) => c.name)).toEqual(['wasmcloud-host', 'wadm']);
     const nats = container(objects, 'nats');
     expect(pod?.initContainers?.map((c) => c.name)).toEqual(['nats']);
     expect(nats.restartPolicy).toBe('Always');
@@ -198,7 +205,7 @@ describe('default values', () => {
     const objects = await render([], 'v1.28.5');
     const pod = objects.deployment.spec?.template.spec;
     expect(pod?.initContainers).toBeUndefined();
-    expect(pod?.containers.map((c) => c.name)).toEqual(['wasmcloud-host', 'nats']);
+    expect(pod?.containers.map((c) => c.name)).toEqual(['wasmcloud-host', 'nats', 'wadm']);
     expect(container(objects, 'nats').restartPolicy).toBeUndefined();
   });
 
@@ -520,5 +527,154 @@ describe('values the chart refuses, with the reason', () => {
   test('one host seed for several replicas', async () => {
     const values = `replicaCount: 2\nnats: {enabled: false, url: "nats://nats:4222"}\nwasmcloud: {config: {hostSeed: ${KeyPair.create('server').seed}}}\n`;
     expect(await renderFailure([values])).toMatch(/would give every replica the same host ID/);
+  });
+});
+
+describe('the application controller (wadm.enabled, wadm.replicas)', () => {
+  const CONTROLLER_COMMAND = ['/usr/bin/tini', '--', 'node', 'controller/main.ts'];
+  const external = 'nats: {enabled: false, url: "nats://nats.nats.svc:4222"}\n';
+
+  /** Checks the controller container against the host's: image, command, variables, NATS, lattice. */
+  function expectControllerOfHost(objects: KubeObjects, wadm: IContainer): Record<string, string> {
+    const host = container(objects, 'wasmcloud-host');
+    expect(wadm.image).toBe(host.image);
+    expect(wadm.imagePullPolicy).toBe(host.imagePullPolicy);
+    // `command` replaces the image's entrypoint (which starts a host); tini stays PID 1.
+    expect(wadm.command).toEqual(CONTROLLER_COMMAND);
+    expect(wadm.args).toBeUndefined();
+    expect(wadm.securityContext).toEqual(host.securityContext);
+    expect(wadm.ports).toBeUndefined();
+    for (const variable of wadm.env ?? []) {
+      expect(CONTROLLER_VARIABLES.has(variable.name), `${variable.name} is not read by the controller`).toBe(
+        true,
+      );
+    }
+    const env = environmentOf(objects, wadm);
+    const hostEnv = hostEnvironment(objects);
+    const hostConfig = resolveHostConfig(settingsFromEnv(hostEnv), hostLabels(hostEnv));
+    // The controller reaches the lattice where the hosts' control interface does.
+    expect(`${env.WASMCLOUD_CTL_HOST}:${env.WASMCLOUD_CTL_PORT}`).toBe(hostConfig.ctl.url);
+    expect(env.WASMCLOUD_LATTICE_PREFIX ?? 'default').toBe(hostConfig.latticePrefix);
+    expect(env.WASMCLOUD_JS_DOMAIN).toBe(hostConfig.jsDomain);
+    expect(env.WASMCLOUD_CTL_JWT).toBe(hostConfig.ctl.jwt);
+    expect(env.WASMCLOUD_CTL_SEED).toBe(hostConfig.ctl.seed);
+    return env;
+  }
+
+  test('by default it runs in the host pod beside the NATS sidecar, on 127.0.0.1:4222; no Deployment of its own', async () => {
+    for (const kubeVersion of [undefined, 'v1.28.5']) {
+      const objects = await render([], kubeVersion);
+      expect(objects.wadmDeployment).toBeUndefined();
+      const env = expectControllerOfHost(objects, container(objects, 'wadm'));
+      expect(env).toEqual({ WASMCLOUD_CTL_HOST: '127.0.0.1', WASMCLOUD_CTL_PORT: '4222' });
+    }
+    const resources = { requests: { cpu: '50m', memory: '96Mi' } };
+    const sized = await render([`wadm: {resources: ${JSON.stringify(resources)}}\n`]);
+    expect(container(sized, 'wadm').resources).toEqual(resources);
+  });
+
+  test('with an existing NATS it is a Deployment of wadm.replicas pods, connected as the hosts control interface is', async () => {
+    const ctlUser = KeyPair.create('user');
+    const values = `${external}wadm: {replicas: 3}
+wasmcloud:
+  config:
+    latticePrefix: blue
+    jetstreamDomain: hub
+    controlNatsHost: ctl.nats.internal
+    controlNatsPort: 4333
+    ctlJWT: eyJ.ctl.jwt
+    ctlSeed: ${ctlUser.seed}
+`;
+    const objects = await render([values]);
+    expect(objects.kinds).toEqual([
+      'v1/ServiceAccount',
+      'v1/Secret',
+      'v1/Service',
+      'apps/v1/Deployment',
+      'apps/v1/Deployment',
+    ]);
+    expect(objects.deployment.spec?.template.spec?.containers.map((c) => c.name)).toEqual(['wasmcloud-host']);
+    const deployment = objects.wadmDeployment;
+    expect(deployment?.metadata?.name).toBe(`${FULLNAME}-wadm`);
+    expect(deployment?.metadata?.labels).toEqual(objects.deployment.metadata?.labels);
+    expect(deployment?.spec?.replicas).toBe(3);
+    const pod = deployment?.spec?.template;
+    expect(pod?.spec?.containers.map((c) => c.name)).toEqual(['wadm']);
+    expect(pod?.spec?.automountServiceAccountToken).toBe(false);
+    expect(pod?.spec?.enableServiceLinks).toBe(false);
+    expect(pod?.spec?.securityContext).toMatchObject({ runAsNonRoot: true, runAsUser: 1000 });
+    // Neither the hosts' Deployment nor their Service selects the controller's pods, and its own
+    // selector does not select the hosts'.
+    const matches = (
+      selector: Record<string, string> | undefined,
+      labels: Record<string, string> | undefined,
+    ) => Object.entries(selector ?? {}).every(([key, value]) => labels?.[key] === value);
+    const hostPodLabels = objects.deployment.spec?.template.metadata?.labels;
+    expect(matches(deployment?.spec?.selector.matchLabels, pod?.metadata?.labels)).toBe(true);
+    expect(matches(objects.deployment.spec?.selector.matchLabels, pod?.metadata?.labels)).toBe(false);
+    expect(matches(objects.services[0]?.spec?.selector, pod?.metadata?.labels)).toBe(false);
+    expect(matches(deployment?.spec?.selector.matchLabels, hostPodLabels)).toBe(false);
+
+    const wadm = pod?.spec?.containers[0];
+    if (!wadm) throw new Error('no controller container');
+    const env = expectControllerOfHost(objects, wadm);
+    expect(env).toEqual({
+      WASMCLOUD_CTL_HOST: 'ctl.nats.internal',
+      WASMCLOUD_CTL_PORT: '4333',
+      WASMCLOUD_CTL_JWT: 'eyJ.ctl.jwt',
+      WASMCLOUD_CTL_SEED: ctlUser.seed,
+      WASMCLOUD_LATTICE_PREFIX: 'blue',
+      WASMCLOUD_JS_DOMAIN: 'hub',
+    });
+    // The seed comes from the Secret, never written into the pod spec.
+    const seed = (wadm.env ?? []).find((variable) => variable.name === 'WASMCLOUD_CTL_SEED');
+    expect(seed?.valueFrom?.secretKeyRef).toEqual({ name: FULLNAME, key: 'ctlSeed' });
+
+    // Without controlNats* it joins nats.url, as the hosts do.
+    const plain = await render([external]);
+    const plainWadm = plain.wadmDeployment?.spec?.template.spec?.containers[0];
+    if (!plainWadm) throw new Error('no controller container');
+    expect(expectControllerOfHost(plain, plainWadm)).toEqual({
+      WASMCLOUD_CTL_HOST: 'nats.nats.svc',
+      WASMCLOUD_CTL_PORT: '4222',
+    });
+    expect(plain.wadmDeployment?.spec?.replicas).toBe(1);
+    // tls://… turns TLS on for the controller as for the hosts.
+    const tls = await render(['nats: {enabled: false, url: "tls://nats.nats.svc:4443"}\n']);
+    const tlsWadm = tls.wadmDeployment?.spec?.template.spec?.containers[0];
+    if (!tlsWadm) throw new Error('no controller container');
+    expect(expectControllerOfHost(tls, tlsWadm)).toEqual({
+      WASMCLOUD_CTL_HOST: 'nats.nats.svc',
+      WASMCLOUD_CTL_PORT: '4443',
+      WASMCLOUD_CTL_TLS: 'true',
+    });
+  });
+
+  test('wadm.enabled: false renders no controller, with the sidecar or with an existing NATS', async () => {
+    const sidecar = await render(['wadm: {enabled: false}\n']);
+    expect(sidecar.deployment.spec?.template.spec?.containers.map((c) => c.name)).toEqual(['wasmcloud-host']);
+    expect(sidecar.wadmDeployment).toBeUndefined();
+    const existing = await render([external, 'wadm: {enabled: false}\n']);
+    expect(existing.kinds.filter((kind) => kind === 'apps/v1/Deployment')).toHaveLength(1);
+    expect(existing.wadmDeployment).toBeUndefined();
+  });
+
+  test('wadm.replicas > 1 with the NATS sidecar is refused: there is no controller Deployment to size', async () => {
+    expect(await renderFailure(['wadm: {replicas: 2}\n'])).toMatch(
+      /wadm\.replicas > 1 with the NATS sidecar: the controller then runs in each host pod/,
+    );
+  });
+
+  test('NOTES.txt says the controller runs and how to deploy an application', async () => {
+    const notes = await renderer.notes(CHART, RELEASE);
+    expect(notes).toContain('wash app deploy');
+    expect(notes).toContain('application controller');
+    const external2 = await renderer.notes(CHART, {
+      ...RELEASE,
+      values: [external, 'wadm: {replicas: 2}\n'],
+    });
+    expect(external2).toContain(`2 replica(s) of deployment/${FULLNAME}-wadm`);
+    const off = await renderer.notes(CHART, { ...RELEASE, values: ['wadm: {enabled: false}\n'] });
+    expect(off).not.toContain('application controller');
   });
 });

@@ -1,6 +1,8 @@
 // docker-compose.yml: valid against the Compose specification's JSON Schema (no Docker engine can
 // run here), and consistent with the host it runs: only variables the host reads (HOST_SETTINGS),
 // values the host's own config code accepts, and the ports the host and NATS really listen on.
+// The application controller's service (wadm) runs from the hosts' image with its own entrypoint,
+// and is checked the same way against the settings the controller reads.
 
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -10,16 +12,18 @@ import { HOST_SETTINGS, hostLabels, resolveHostConfig, settingsFromEnv } from '.
 import { KeyPair } from '../../lattice/keys.ts';
 import { REPO_ROOT } from '../helpers/fixtures.ts';
 import { composeValidator } from './compose-schema.ts';
+import { CONTROLLER_VARIABLES } from './controller-settings.ts';
 
 interface ComposeService {
   image?: string;
   init?: boolean;
   build?: string | { context?: string; dockerfile?: string };
   command?: string[] | string;
+  entrypoint?: string[] | string;
   environment?: Record<string, string | number | boolean | null>;
   ports?: (string | number)[];
   depends_on?: Record<string, { condition: string }>;
-  healthcheck?: { test?: string[]; interval?: string };
+  healthcheck?: { test?: string[]; interval?: string; disable?: boolean };
 }
 
 interface ComposeFile {
@@ -31,6 +35,7 @@ const TEXT = readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
 const parse = (text: string): unknown => load(text, { schema: CORE_SCHEMA.withTags(mergeTag) });
 const COMPOSE = parse(TEXT) as ComposeFile;
 const HOST_VARIABLES = new Set<string>(Object.values(HOST_SETTINGS).map((spec) => spec.env));
+const CONTROLLER_ENTRYPOINT = ['/usr/bin/tini', '--', 'node', 'controller/main.ts'];
 const PACKAGE_VERSION = (
   JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }
 ).version;
@@ -50,12 +55,16 @@ function interpolate(value: string, env: Record<string, string>): string {
   );
 }
 
-/** The host services: those built from this repository's Dockerfile. */
+function builtHere(service: ComposeService): boolean {
+  const context = typeof service.build === 'string' ? service.build : service.build?.context;
+  return context === '.';
+}
+
+/** The host services: those built from this repository's Dockerfile that run its entrypoint (the host). */
 function hostServices(): [string, ComposeService][] {
-  return Object.entries(COMPOSE.services).filter(([, service]) => {
-    const context = typeof service.build === 'string' ? service.build : service.build?.context;
-    return context === '.';
-  });
+  return Object.entries(COMPOSE.services).filter(
+    ([, service]) => builtHere(service) && service.entrypoint === undefined,
+  );
 }
 
 function environment(service: ComposeService, env: Record<string, string> = {}): Record<string, string> {
@@ -180,5 +189,34 @@ describe('docker-compose.yml', () => {
     expect(publishedPorts(service)).toContainEqual({ published: 8080, target: 8080 });
     const env = environment(service);
     expect(hostLabels(env).ingress, name).toBe('true');
+  });
+
+  test("the application controller (wadm) runs from the hosts' image with node controller/main.ts, against the nats service", () => {
+    const wadm = COMPOSE.services.wadm!;
+    expect(builtHere(wadm)).toBe(true);
+    expect(wadm.image).toBe(`wasmcloud-ts-host:${PACKAGE_VERSION}`);
+    // The image's ENTRYPOINT starts the host; a command would only be appended to it.
+    expect(wadm.entrypoint).toEqual(CONTROLLER_ENTRYPOINT);
+    expect(wadm.command).toBeUndefined();
+    expect(wadm.depends_on?.nats?.condition).toBe('service_healthy');
+    // The image's health check asks the host's dashboard, which the controller does not serve.
+    expect(wadm.healthcheck).toEqual({ disable: true });
+    expect(publishedPorts(wadm)).toEqual([]);
+    const env = environment(wadm);
+    for (const variable of Object.keys(env)) {
+      expect(
+        CONTROLLER_VARIABLES.has(variable),
+        `wadm: ${variable} is not a variable the controller reads`,
+      ).toBe(true);
+    }
+    const natsPort = 4222;
+    expect(`${env.WASMCLOUD_CTL_HOST}:${env.WASMCLOUD_CTL_PORT}`).toBe(`nats:${natsPort}`);
+    // The controller manages the hosts' lattice.
+    for (const [name, service] of hostServices()) {
+      expect(env.WASMCLOUD_LATTICE_PREFIX, name).toBe(environment(service).WASMCLOUD_LATTICE_PREFIX);
+    }
+    // Exactly one such service: the hosts are every other service built here.
+    const builtServices = Object.values(COMPOSE.services).filter(builtHere);
+    expect(builtServices).toHaveLength(hostServices().length + 1);
   });
 });

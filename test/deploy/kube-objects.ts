@@ -67,7 +67,10 @@ export function unknownFields(key: keyof typeof MODELS, document: unknown): stri
 export interface KubeObjects {
   /** `apiVersion/kind` of every document, in output order. */
   kinds: string[];
+  /** The hosts' Deployment: the one whose pods run the container wasmcloud-host. */
   deployment: IDeployment;
+  /** The application controller's own Deployment (`…-wadm`), rendered with an existing NATS. */
+  wadmDeployment: IDeployment | undefined;
   serviceAccounts: IServiceAccount[];
   secrets: ISecret[];
   configMaps: IConfigMap[];
@@ -83,7 +86,7 @@ interface TypeHead {
 
 /** Parses and validates `helm template` output; throws naming the first invalid object. */
 export function kubeObjects(rendered: string): KubeObjects {
-  const objects: Omit<KubeObjects, 'deployment'> = {
+  const objects: Omit<KubeObjects, 'deployment' | 'wadmDeployment'> = {
     kinds: [],
     serviceAccounts: [],
     secrets: [],
@@ -119,6 +122,15 @@ export function kubeObjects(rendered: string): KubeObjects {
     else if (key === 'rbac.authorization.k8s.io/v1/Role') objects.roles.push(plain as IRole);
     else objects.roleBindings.push(plain as IRoleBinding);
   }
-  if (deployments.length !== 1) throw new Error(`expected one Deployment, got ${deployments.length}`);
-  return { ...objects, deployment: deployments[0]! };
+  const runs = (deployment: IDeployment, container: string) =>
+    deployment.spec?.template.spec?.containers.some((candidate) => candidate.name === container) === true;
+  const hosts = deployments.filter((deployment) => runs(deployment, 'wasmcloud-host'));
+  const controllers = deployments.filter((deployment) => !runs(deployment, 'wasmcloud-host'));
+  if (hosts.length !== 1) throw new Error(`expected one hosts' Deployment, got ${hosts.length}`);
+  if (controllers.length > 1 || controllers.some((deployment) => !runs(deployment, 'wadm'))) {
+    throw new Error(
+      `expected at most one other Deployment, the controller's: got ${controllers.map((d) => d.metadata?.name).join(', ')}`,
+    );
+  }
+  return { ...objects, deployment: hosts[0]!, wadmDeployment: controllers[0] };
 }

@@ -93,7 +93,8 @@ wasmcloud.config.rpcNatsHost/Port override either.
 
 {{/*
 Refuses values that cannot work, with the reason: 2022 values this host does not read, host label
-keys that cannot be variable names, and replicas that would not share a lattice.
+keys that cannot be variable names, replicas that would not share a lattice, and controller
+replicas that have no Deployment to size.
 */}}
 {{- define "wasmcloud-host.validate" -}}
 {{- $config := .Values.wasmcloud.config }}
@@ -118,6 +119,9 @@ keys that cannot be variable names, and replicas that would not share a lattice.
 {{- end }}
 {{- if and .Values.nats.enabled (not .Values.nats.leafnode.enabled) (gt (int .Values.replicaCount) 1) }}
 {{- fail "replicaCount > 1 with a plain NATS sidecar would give each replica a lattice of its own: make the sidecars leaf nodes (nats.leafnode.enabled) or use an existing NATS (nats.enabled: false, nats.url)" }}
+{{- end }}
+{{- if and .Values.wadm.enabled .Values.nats.enabled (gt (int .Values.wadm.replicas) 1) }}
+{{- fail "wadm.replicas > 1 with the NATS sidecar: the controller then runs in each host pod, beside its NATS (one per host replica); wadm.replicas sizes its own Deployment, used with an existing NATS (nats.enabled: false, nats.url)" }}
 {{- end }}
 {{- if and $config.hostSeed (gt (int .Values.replicaCount) 1) }}
 {{- fail "wasmcloud.config.hostSeed with replicaCount > 1 would give every replica the same host ID: leave hostSeed empty" }}
