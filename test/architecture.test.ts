@@ -18,7 +18,7 @@ interface Import {
   targetPackage: string | undefined;
 }
 
-const ROOMS = ['lattice', 'host', 'dashboard', 'providers', 'wash-cli', 'actors', 'bench'];
+const ROOMS = ['lattice', 'host', 'dashboard', 'providers', 'wash-cli', 'controller', 'actors', 'bench'];
 
 function sourceFiles(folder: string): string[] {
   return readdirSync(folder, { withFileTypes: true }).flatMap((entry) => {
@@ -78,7 +78,15 @@ const NEVER_IMPORTS: Array<{ rule: string; room: string; forbidden: string[] }> 
     room: 'wash-cli',
     forbidden: ['host', 'dashboard', 'providers', 'test'],
   },
+  {
+    rule: 'controller/ is a lattice client like wash: it imports only lattice/',
+    room: 'controller',
+    forbidden: ['host', 'dashboard', 'providers', 'wash-cli', 'actors', 'bench', 'test'],
+  },
 ];
+
+/** The controller is a process of its own: only its tests and benchmarks reach into it. */
+const MAY_IMPORT_CONTROLLER = new Set(['controller', 'bench', 'test']);
 
 describe('architecture rules', () => {
   it('finds the imports it checks (the scanner itself works)', () => {
@@ -97,6 +105,16 @@ describe('architecture rules', () => {
       expect(breaks, `rule broken: ${rule}\n${describeBreaks(breaks)}`).toEqual([]);
     });
   }
+
+  it('no room imports controller/ but test/ and bench/ (it is a process of its own, reached over NATS)', () => {
+    const breaks = [...ALL_IMPORTS.entries()]
+      .filter(([room]) => !MAY_IMPORT_CONTROLLER.has(room))
+      .flatMap(([, imports]) => imports.filter((entry) => entry.targetRoom === 'controller'));
+    expect(
+      breaks,
+      `rule broken: only test/ and bench/ import controller/\n${describeBreaks(breaks)}`,
+    ).toEqual([]);
+  });
 
   it('only lattice/nats.ts imports the NATS client (one place to swap it)', () => {
     const breaks = [...ALL_IMPORTS.values()]

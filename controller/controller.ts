@@ -1,0 +1,109 @@
+// One replica of the application controller, put together: the buckets it shares with the other
+// replicas, the API (every replica answers), the leadership lease, and the leader's duties (only
+// while this replica leads). It is given a NATS connection, the manifest parser and a way to make
+// a reconciler, so tests can run several replicas in one process.
+
+import { errorMessage } from '../lattice/errors.ts';
+import type { Logger } from '../lattice/log.ts';
+import type { NatsConnection } from '../lattice/nats.ts';
+import { type ServedApi, serveApi } from './api.ts';
+import type { ManifestParser } from './api-handlers.ts';
+import { LEASES_BUCKET, MANIFESTS_BUCKET, openBucket, STATUS_BUCKET } from './kv-buckets.ts';
+import { LeaderDuties } from './leader.ts';
+import { LeadershipLease } from './leadership.ts';
+import { StatusStore } from './status-store.ts';
+import { ManifestStore } from './store.ts';
+import type { Reconciler } from './types.ts';
+
+export interface ControllerOptions {
+  nc: NatsConnection;
+  latticePrefix: string;
+  jsDomain?: string | undefined;
+  /** Names this replica in the lease and in logs. */
+  replicaId: string;
+  log: Logger;
+  parseManifest: ManifestParser;
+  /** Called each time this replica becomes leader; the reconciler is closed when it stops leading. */
+  createReconciler: () => Reconciler;
+  /** The leader's work could not start (the reconciler or the store's watch failed). */
+  onFatal: (error: unknown) => void;
+  /** Lease timings (tests shorten them); defaults in leadership.ts. */
+  lease?: { ttlMs?: number; renewEveryMs?: number; checkEveryMs?: number } | undefined;
+}
+
+export class Controller {
+  readonly #api: ServedApi;
+  readonly #lease: LeadershipLease;
+
+  private constructor(api: ServedApi, lease: LeadershipLease) {
+    this.#api = api;
+    this.#lease = lease;
+  }
+
+  static async start(options: ControllerOptions): Promise<Controller> {
+    const { nc, latticePrefix, jsDomain, replicaId, log } = options;
+    const [manifestsKv, statusKv, leasesKv] = await Promise.all(
+      [MANIFESTS_BUCKET, STATUS_BUCKET, LEASES_BUCKET].map((name) => openBucket(nc, name, { jsDomain })),
+    );
+    const store = new ManifestStore(manifestsKv!, latticePrefix);
+    const statuses = new StatusStore(statusKv!, latticePrefix);
+    const api = serveApi({
+      nc,
+      latticePrefix,
+      context: { store, statuses, parseManifest: options.parseManifest },
+      log: log.child({ part: 'api' }),
+    });
+
+    let duties: LeaderDuties | undefined;
+    // A new term starts only once the previous one has wound down (a lease lost and won back).
+    let previousTerm: Promise<void> = Promise.resolve();
+    const lease = new LeadershipLease({
+      kv: leasesKv!,
+      latticePrefix,
+      replicaId,
+      log,
+      ...options.lease,
+      onElected: () => {
+        const term = new LeaderDuties({
+          nc,
+          latticePrefix,
+          replicaId,
+          store,
+          statuses,
+          createReconciler: options.createReconciler,
+          log: log.child({ part: 'leader' }),
+        });
+        duties = term;
+        void previousTerm
+          .then(() => term.start())
+          .catch((error: unknown) => {
+            log.error(`the leader's work could not start: ${errorMessage(error)}`);
+            options.onFatal(error);
+          });
+      },
+      onDeposed: () => {
+        const ending = duties;
+        duties = undefined;
+        previousTerm = ending?.stop() ?? Promise.resolve();
+        return previousTerm;
+      },
+    });
+    try {
+      await lease.start();
+    } catch (error) {
+      await api.stop();
+      throw error;
+    }
+    return new Controller(api, lease);
+  }
+
+  get leading(): boolean {
+    return this.#lease.leading;
+  }
+
+  /** Stops answering, stops leading (the reconciler closed) and releases the lease for another replica. */
+  async stop(): Promise<void> {
+    await this.#api.stop();
+    await this.#lease.stop();
+  }
+}
