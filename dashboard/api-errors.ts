@@ -46,7 +46,7 @@ export class DashboardApiError extends Error {
 
 /** Validates a decoded value against a described schema, or throws a 400 naming each bad field. */
 export function validateInput<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
-  const result = schema.safeParse(value);
+  const result = schema.safeParse(value, { reportInput: true });
   if (result.success) return result.data;
   const issues = result.error.issues.map((issue) => ({
     path: issue.path.map(String).join('.'),

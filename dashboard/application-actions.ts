@@ -7,7 +7,7 @@
 
 import type { Logger } from '../lattice/log.ts';
 import type { ActionResult } from './actions.ts';
-import { DashboardApiError } from './api-errors.ts';
+import { apiErrorOf, DashboardApiError } from './api-errors.ts';
 import type {
   DeleteApplicationRequest,
   DeployApplicationRequest,
@@ -67,9 +67,8 @@ export class ApplicationActions {
 
   /** Every application, read from the controller now; no controller is an error saying so. */
   async list(): Promise<ApplicationsState> {
-    // Asked directly, so the controller's absence comes back as its coded error.
-    await this.#client.list();
     await this.#view.refresh();
+    if (this.#view.lastError !== undefined) throw apiErrorOf(this.#view.lastError);
     return this.#applications();
   }
 

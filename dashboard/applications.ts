@@ -87,6 +87,7 @@ export class ApplicationsView {
   readonly #listeners = new Set<() => void>();
   #controller: ControllerState = 'unknown';
   #message: string | null = null;
+  #lastError: unknown;
   #pushes = 0;
   #subscription: Subscription | undefined;
   #timer: NodeJS.Timeout | undefined;
@@ -138,6 +139,11 @@ export class ApplicationsView {
         .map((entry) => entry.app)
         .sort((a, b) => a.name.localeCompare(b.name)),
     };
+  }
+
+  /** Why the last list request failed (the controller's absence, a timeout), or undefined. */
+  get lastError(): unknown {
+    return this.#lastError;
   }
 
   /** Calls `listener` whenever what `state()` returns changes. */
@@ -236,6 +242,7 @@ export class ApplicationsView {
     try {
       list = await this.client.list();
     } catch (error) {
+      this.#lastError = error;
       const absent = error instanceof WadmRequestError && error.code === 'WADM_NO_CONTROLLER';
       if (!absent) this.#log.debug(`dashboard: application list: ${errorMessage(error)}`);
       this.#update(() => {
@@ -244,6 +251,7 @@ export class ApplicationsView {
       });
       return;
     }
+    this.#lastError = undefined;
     const statuses = await this.#statuses(list.map((summary) => summary.name));
     this.#update(() => {
       this.#controller = 'running';

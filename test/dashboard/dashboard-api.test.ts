@@ -12,7 +12,14 @@ import { KeyPair } from '../../lattice/keys.ts';
 import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { type BuiltProbe, buildProbeArchive } from '../fixtures/providers/provider-test-kit.ts';
 import { builtActor, unsignedActor } from '../helpers/actors.ts';
-import { apiGet, apiPost, apiUpload, rawRequest, StateStream } from '../helpers/dashboard-client.ts';
+import {
+  apiGet,
+  apiPost,
+  apiUpload,
+  expectInvalidInput,
+  rawRequest,
+  StateStream,
+} from '../helpers/dashboard-client.ts';
 import { eventuallyPasses } from '../helpers/eventually.ts';
 import { startTestHost, type TestHost } from '../helpers/host.ts';
 import { EventLog } from '../helpers/lattice-client.ts';
@@ -204,13 +211,7 @@ describe('every input is validated, naming the field', () => {
   ];
   test.each(cases.map(([path, body, field, message]) => [path, field, body, message] as const))(
     'POST %s is refused when %s is wrong (%#)',
-    async (path, field, body, message) => {
-      const reply = await apiPost<ErrorBody>(base, path, body);
-      expect(reply.status).toBe(400);
-      expect(reply.body.error.code).toBe('INVALID_REQUEST');
-      expect(reply.body.error.message).toMatch(message);
-      expect(reply.body.error.issues?.map((issue) => issue.path)).toContain(field);
-    },
+    (path, field, body, message) => expectInvalidInput(base, path, body, field, message),
   );
 
   test('malformed JSON, no body, a wrong content type and an oversized body each say what is wrong', async () => {

@@ -1,9 +1,27 @@
-// A test's client of a host's dashboard: JSON calls that return status and body as they came,
-// raw HTTP requests (to send headers fetch refuses to, such as Host), and a reader of the
-// server-sent `state` events that can wait for a state matching a condition.
+// A test's client of a host's dashboard: a host serving one on a free port, JSON calls that return
+// status and body as they came, the check of a refused input, raw HTTP requests (to send headers
+// fetch refuses to, such as Host), and a reader of the server-sent `state` events that can wait
+// for a state matching a condition.
 
 import { request as httpRequest } from 'node:http';
+import { expect } from 'vitest';
 import type { LatticeSnapshot } from '../../dashboard/snapshot.ts';
+import { KeyPair } from '../../lattice/keys.ts';
+import { startTestHost, type TestHost } from './host.ts';
+import { freePort } from './nats-server.ts';
+
+/** A host of its own lattice (a fresh cluster key) serving its dashboard on a free port. */
+export async function startDashboardHost(natsUrl: string, lattice: string): Promise<TestHost> {
+  return startTestHost({
+    natsUrl,
+    settings: {
+      latticePrefix: lattice,
+      clusterSeed: KeyPair.create('cluster').seed,
+      dashboardPort: String(await freePort()),
+    },
+    providerHealthIntervalMs: 300,
+  });
+}
 
 export interface ApiReply<T = Record<string, unknown>> {
   status: number;
@@ -14,6 +32,26 @@ export interface ApiReply<T = Record<string, unknown>> {
 export async function apiGet<T = Record<string, unknown>>(base: string, path: string): Promise<ApiReply<T>> {
   const response = await fetch(`${base}${path}`);
   return { status: response.status, body: (await response.json()) as T, headers: response.headers };
+}
+
+/** The API's error shape (docs/dashboard.md). */
+export interface ApiErrorBody {
+  error: { code: string; message: string; issues?: Array<{ path: string; message: string }> };
+}
+
+/** POSTs `body` and checks the 400 INVALID_REQUEST that names `field` and says `message`. */
+export async function expectInvalidInput(
+  base: string,
+  path: string,
+  body: unknown,
+  field: string,
+  message: RegExp,
+): Promise<void> {
+  const reply = await apiPost<ApiErrorBody>(base, path, body);
+  expect(reply.status).toBe(400);
+  expect(reply.body.error.code).toBe('INVALID_REQUEST');
+  expect(reply.body.error.message).toMatch(message);
+  expect(reply.body.error.issues?.map((issue) => issue.path)).toContain(field);
 }
 
 /** POSTs `body` as JSON (a string is sent as it is, to test malformed JSON). */
