@@ -14,7 +14,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { RegistryCredential } from '../lattice/control.ts';
-import { errorMessage } from '../lattice/errors.ts';
+import { errorFields, errorMessage } from '../lattice/errors.ts';
 import type { Logger } from '../lattice/log.ts';
 import { BlobCache } from '../lattice/oci/blob-cache.ts';
 import { OciError } from '../lattice/oci/errors.ts';
@@ -192,7 +192,10 @@ export class ArtifactSource {
       await this.#data.putRefmap(fetched.ociRef, publicKey);
       this.#events.publish('refmap_set', { oci_url: fetched.ociRef, public_key: publicKey });
     } catch (error) {
-      this.#log.warn(`cannot record ${fetched.ociRef} → ${publicKey} in the refmap: ${errorMessage(error)}`);
+      this.#log.warn(
+        `cannot record ${fetched.ociRef} → ${publicKey} in the refmap: ${errorMessage(error)}`,
+        errorFields(error),
+      );
     }
   }
 }

@@ -29,7 +29,8 @@ function parseLabels(pairs: string[]): Record<string, string> {
   const labels: Record<string, string> = {};
   for (const pair of pairs) {
     const at = pair.indexOf('=');
-    if (at <= 0) throw new HostConfigError(`invalid --label "${pair}": expected KEY=VALUE`);
+    if (at <= 0)
+      throw new HostConfigError('HOST_LABEL_INVALID', `invalid --label "${pair}": expected KEY=VALUE`);
     labels[pair.slice(0, at)] = pair.slice(at + 1);
   }
   return labels;

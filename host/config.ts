@@ -9,6 +9,7 @@ import { describeIssues } from '../lattice/json-message.ts';
 import { isPublicKey, KeyPair } from '../lattice/keys.ts';
 import type { NatsConnectionSettings } from '../lattice/nats.ts';
 import { isSubjectToken } from '../lattice/subjects.ts';
+import { HostError } from './errors.ts';
 
 /** One setting: its environment variable, its flag, and what it holds (for `--help`). */
 export interface SettingSpec {
@@ -148,9 +149,8 @@ export type SettingName = keyof typeof HOST_SETTINGS;
 /** Raw setting values as strings, from the environment or flags. */
 export type RawSettings = Partial<Record<SettingName, string>>;
 
-export class HostConfigError extends Error {
-  override name = 'HostConfigError';
-}
+/** Settings the host cannot use: HOST_CONFIG_INVALID (a variable or flag), HOST_LABEL_INVALID. */
+export class HostConfigError extends HostError {}
 
 const booleanText = z
   .string()
@@ -421,7 +421,7 @@ export function resolveHostConfig(raw: RawSettings, labels: Record<string, strin
       const where = spec ? `${spec.env} (--${spec.flag})` : 'settings';
       return `${where}: ${describeIssues([{ ...issue, path: [] }])}`;
     });
-    throw new HostConfigError(`invalid host configuration: ${lines.join('; ')}`);
+    throw new HostConfigError('HOST_CONFIG_INVALID', `invalid host configuration: ${lines.join('; ')}`);
   }
   const s = parsed.data;
   const clusterKey = s.clusterSeed ? KeyPair.fromSeed(s.clusterSeed, 'cluster') : KeyPair.create('cluster');

@@ -6,9 +6,8 @@
 // to start a fresh one. Failures the host expects (NATS gone, a bad request, a reply too large to
 // send) are caught where they arise and never reach this.
 
-import { errorMessage } from '../lattice/errors.ts';
+import { errorCode, errorMessage } from '../lattice/errors.ts';
 import type { Logger } from '../lattice/log.ts';
-import { errorCode } from './release-stack.ts';
 
 /** The exit code after an uncaught error (and after a stop of which a step failed). */
 export const FATAL_EXIT_CODE = 1;

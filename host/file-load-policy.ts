@@ -69,6 +69,7 @@ export class FileLoadPolicy {
     const directories = await Promise.all(
       given.map(async (directory) => ({
         given: directory,
+        // A directory that does not exist (yet) contains nothing: it matches no path.
         real: await realpath(directory).catch(() => undefined),
       })),
     );
@@ -104,6 +105,7 @@ export class FileLoadPolicy {
     if (!(await this.permits(lexical))) throw this.refusal(ref);
     const { anywhere, directories } = await this.#directories();
     if (anywhere) return lexical;
+    // A path that does not exist is answered as it is, for the reader to report as missing.
     const real = await realpath(lexical).catch(() => undefined);
     if (real === undefined) return lexical;
     if (directories.some((directory) => directory.real !== undefined && isInside(directory.real, real))) {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { type Dashboard, startDashboard } from '../dashboard/mod.ts';
 import { ChunkStore } from '../lattice/chunking.ts';
 import type { RegistryCredential } from '../lattice/control.ts';
-import { errorMessage } from '../lattice/errors.ts';
+import { errorCode, errorFields, errorMessage } from '../lattice/errors.ts';
 import { InvocationSigner } from '../lattice/invocation-signer.ts';
 import type { Logger } from '../lattice/log.ts';
 import { connectNats, type NatsConnection } from '../lattice/nats.ts';
@@ -24,7 +24,7 @@ import { HEARTBEAT_INTERVAL_MS, publishHeartbeat } from './heartbeat.ts';
 import { LatticeData } from './lattice-data.ts';
 import { NatsConnectivity } from './nats-status.ts';
 import { ProviderSupervisor } from './providers/mod.ts';
-import { errorCode, ReleaseStack } from './release-stack.ts';
+import { ReleaseStack } from './release-stack.ts';
 import { outboundCaller } from './rpc/outbound.ts';
 import { answerForWorker, reportRunaway } from './runaway.ts';
 import { ActorRuntime } from './runtime/mod.ts';
@@ -247,7 +247,7 @@ export class Host {
         tempDir: cacheDir,
         natsStatus: connectivity,
       }).catch((error: unknown) => {
-        log.warn(`dashboard not started: ${errorMessage(error)}`);
+        log.warn(`dashboard not started: ${errorMessage(error)}`, errorFields(error));
         return undefined;
       });
     }

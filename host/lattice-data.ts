@@ -4,6 +4,7 @@
 // only one that reads or writes the bucket; the rest of the host asks it.
 
 import { z } from 'zod';
+import { errorFields, errorMessage } from '../lattice/errors.ts';
 import { parseJsonMessage } from '../lattice/json-message.ts';
 import { isPublicKey } from '../lattice/keys.ts';
 import {
@@ -15,6 +16,7 @@ import {
 import type { Logger } from '../lattice/log.ts';
 import type { KV, KvEntry, NatsConnection } from '../lattice/nats.ts';
 import { type LatticeSubjects, parseLatticeDataKey } from '../lattice/subjects.ts';
+import { HostError } from './errors.ts';
 
 /** A claims record as `get.claims` reports it: every value a string (caps and tags comma-joined). */
 export type ClaimsRecord = Record<string, string>;
@@ -72,7 +74,9 @@ export class LatticeData {
     this.#stopWatching = () => watcher.stop();
     void (async () => {
       for await (const entry of watcher) this.#apply(entry, hooks);
-    })().catch((error: unknown) => this.#log.error(`lattice data watch ended: ${(error as Error).message}`));
+    })().catch((error: unknown) =>
+      this.#log.error(`lattice data watch ended: ${errorMessage(error)}`, errorFields(error)),
+    );
     await loaded;
   }
 
@@ -93,7 +97,7 @@ export class LatticeData {
       }
     } catch (error) {
       // A hook failing (e.g. a provider gone) must not end the watch for everything else.
-      this.#log.error(`applying ${entry.key} failed: ${(error as Error).message}`);
+      this.#log.error(`applying ${entry.key} failed: ${errorMessage(error)}`, errorFields(error));
     }
   }
 
@@ -212,8 +216,10 @@ async function openBucket(open: () => Promise<KV>): Promise<KV> {
       return await open();
     } catch (error) {
       if (Date.now() > deadline) {
-        throw new Error(
-          `cannot open the lattice data bucket (is JetStream enabled?): ${(error as Error).message}`,
+        throw new HostError(
+          'LATTICE_DATA_UNAVAILABLE',
+          `cannot open the lattice data bucket (is JetStream enabled?): ${errorMessage(error)}`,
+          { cause: error },
         );
       }
       await new Promise((resolve) => setTimeout(resolve, 250));

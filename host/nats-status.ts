@@ -5,7 +5,7 @@
 // gone. Worker threads' connections reach the same RPC server and are not reported one by one.
 
 import type { NatsConnectionReport, NatsStatusSource } from '../dashboard/host-services.ts';
-import { errorMessage } from '../lattice/errors.ts';
+import { errorFields, errorMessage } from '../lattice/errors.ts';
 import type { EventData } from '../lattice/events.ts';
 import type { Logger } from '../lattice/log.ts';
 import { type NatsConnection, type NatsConnectionStatus, watchNatsStatus } from '../lattice/nats.ts';
@@ -124,7 +124,7 @@ export class NatsConnectivity implements NatsStatusSource {
       try {
         listener();
       } catch (error) {
-        this.#log.warn(`a NATS status listener failed: ${errorMessage(error)}`);
+        this.#log.warn(`a NATS status listener failed: ${errorMessage(error)}`, errorFields(error));
       }
     }
   }

@@ -6,11 +6,12 @@
 // even when one throws; each failure is logged with the step's name as it happens, and they are
 // reported together afterwards as one coded error.
 
-import { errorMessage, LatticeError } from '../lattice/errors.ts';
+import { errorFields, errorMessage } from '../lattice/errors.ts';
 import type { Logger } from '../lattice/log.ts';
+import { HostError } from './errors.ts';
 
 /** One or more releases failed (the others still ran); `errors` holds each failure. */
-export class ReleaseError extends LatticeError {
+export class ReleaseError extends HostError {
   readonly errors: unknown[];
   constructor(errors: unknown[]) {
     super(
@@ -20,12 +21,6 @@ export class ReleaseError extends LatticeError {
     );
     this.errors = errors;
   }
-}
-
-/** The code of an error (LatticeError, a Node system error, a NATS error), when it has one. */
-export function errorCode(error: unknown): string | undefined {
-  const code = (error as { code?: unknown } | null | undefined)?.code;
-  return typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
 }
 
 /** The failures a SuppressedError chain holds, earliest first (AsyncDisposableStack nests them). */
@@ -54,8 +49,7 @@ export class ReleaseStack {
       try {
         await release();
       } catch (error) {
-        const code = errorCode(error);
-        this.#log.error(`releasing ${step} failed: ${errorMessage(error)}`, code ? { code } : {});
+        this.#log.error(`releasing ${step} failed: ${errorMessage(error)}`, errorFields(error));
         throw error;
       }
     });

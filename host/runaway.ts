@@ -3,7 +3,7 @@
 // dashboard lists; and, when the stuck worker could not answer the caller, the ACTOR_TIMEOUT reply
 // sent from the host's own connection.
 
-import { errorMessage } from '../lattice/errors.ts';
+import { errorFields, errorMessage } from '../lattice/errors.ts';
 import type { Logger } from '../lattice/log.ts';
 import type { NatsConnection } from '../lattice/nats.ts';
 import { invocationErrorReply } from '../lattice/rpc.ts';
@@ -35,6 +35,9 @@ export function answerForWorker(nc: NatsConnection, call: UnansweredCall, log: L
   try {
     nc.publish(call.replySubject, invocationErrorReply(call.invocationId, call.error));
   } catch (error) {
-    log.debug(`could not answer ${call.invocationId} for its worker: ${errorMessage(error)}`);
+    log.debug(
+      `could not answer ${call.invocationId} for its worker: ${errorMessage(error)}`,
+      errorFields(error),
+    );
   }
 }

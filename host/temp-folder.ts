@@ -8,7 +8,7 @@ import { lstatSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSyn
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
-import { errorMessage } from '../lattice/errors.ts';
+import { errorFields, errorMessage } from '../lattice/errors.ts';
 import type { Logger } from '../lattice/log.ts';
 
 const PREFIX = 'wasmcloud-ts-host-';
@@ -77,7 +77,7 @@ export function removeStaleHostFolders(log: Logger, root = tmpdir()): number {
   try {
     entries = readdirSync(root);
   } catch (error) {
-    log.warn(`cannot look for stale host folders in ${root}: ${errorMessage(error)}`);
+    log.warn(`cannot look for stale host folders in ${root}: ${errorMessage(error)}`, errorFields(error));
     return 0;
   }
   const uid = process.getuid?.();
@@ -102,7 +102,7 @@ export function removeStaleHostFolders(log: Logger, root = tmpdir()): number {
       removed += 1;
       log.debug(`removed stale host folder ${folder} (its host, pid ${pid}, is no longer running)`);
     } catch (error) {
-      log.warn(`cannot remove stale host folder ${folder}: ${errorMessage(error)}`);
+      log.warn(`cannot remove stale host folder ${folder}: ${errorMessage(error)}`, errorFields(error));
     }
   }
   if (removed > 0)

@@ -3,6 +3,7 @@
 // (responses); the message then carries an empty `msg` and the real `content_length`. The receiver
 // reads the object and deletes it. Hosts and providers share this code.
 
+import { LatticeError, type LatticeErrorCode } from './errors.ts';
 import type { NatsConnection, ObjectStore } from './nats.ts';
 import type { LatticeSubjects } from './subjects.ts';
 
@@ -13,6 +14,9 @@ export const LARGE_PAYLOAD_BYTES = 900 * 1024;
 export const LARGE_PAYLOAD_TIMEOUT_MS = 15_000;
 /** Added to the timeout of a chunked call, for the object store round trips (rpc-rs). */
 export const CHUNK_EXTRA_TIMEOUT_MS = 13_000;
+
+/** A chunked payload that is not in the object store as announced. */
+export class ChunkedPayloadError extends LatticeError<LatticeErrorCode> {}
 
 export class ChunkStore {
   readonly #nc: NatsConnection;
@@ -60,10 +64,18 @@ export class ChunkStore {
   async #take(name: string, contentLength: number): Promise<Uint8Array> {
     const store = await this.#open();
     const bytes = await store.getBlob(name);
-    if (bytes === null) throw new Error(`chunked payload ${name} is missing from the object store`);
+    if (bytes === null)
+      throw new ChunkedPayloadError(
+        'CHUNK_MISSING',
+        `chunked payload ${name} is missing from the object store`,
+      );
+    // Read already: a payload left behind only takes room until the bucket's TTL removes it.
     await store.delete(name).catch(() => undefined);
     if (bytes.length !== contentLength) {
-      throw new Error(`chunked payload ${name} holds ${bytes.length} bytes, ${contentLength} were announced`);
+      throw new ChunkedPayloadError(
+        'CHUNK_SIZE_MISMATCH',
+        `chunked payload ${name} holds ${bytes.length} bytes, ${contentLength} were announced`,
+      );
     }
     return bytes;
   }

@@ -10,6 +10,7 @@ import {
   type ActorDescription,
   actorAuctionReplySchema,
   type ClaimsList,
+  type CtlAck,
   claimsListSchema,
   ctlAckSchema,
   type HostInventory,
@@ -21,7 +22,7 @@ import {
   providerAuctionReplySchema,
   type RegistriesPutRequest,
 } from './control.ts';
-import { LatticeError } from './errors.ts';
+import { errorMessage, LatticeError, type LatticeErrorCode } from './errors.ts';
 import { type CloudEvent, parseCloudEvent } from './events.ts';
 import { encodeJsonMessage, parseJsonMessage } from './json-message.ts';
 import { DEFAULT_LINK_NAME, type LinkDefinition } from './link-definition.ts';
@@ -29,22 +30,27 @@ import { createInbox, ErrorCode, type Msg, type NatsConnection, type Subscriptio
 import { type LatticeSubjects, latticeSubjects } from './subjects.ts';
 
 /** Nobody answered a control request: no subscriber, or no reply in time. */
-export class ControlNoReplyError extends LatticeError {}
+export class ControlNoReplyError extends LatticeError<LatticeErrorCode> {}
 
-/** A host answered `{"accepted": false}`; `hostMessage` is its reason. */
-export class ControlRejectedError extends LatticeError {
+/**
+ * A host answered `{"accepted": false}`; `hostMessage` is its reason, `hostCode` the code our hosts
+ * add to a refusal (undefined from a 2022 host).
+ */
+export class ControlRejectedError extends LatticeError<LatticeErrorCode> {
   readonly hostMessage: string;
-  constructor(message: string, hostMessage: string) {
+  readonly hostCode: string | undefined;
+  constructor(message: string, hostMessage: string, hostCode?: string) {
     super('CTL_REJECTED', message);
     this.hostMessage = hostMessage;
+    this.hostCode = hostCode;
   }
 }
 
 /** A reply that is not what the protocol says it must be. */
-export class ControlReplyError extends LatticeError {}
+export class ControlReplyError extends LatticeError<LatticeErrorCode> {}
 
 /** No matching lattice event arrived in time. */
-export class EventTimeoutError extends LatticeError {}
+export class EventTimeoutError extends LatticeError<LatticeErrorCode> {}
 
 export const DEFAULT_CTL_TIMEOUT_MS = 2000;
 export const DEFAULT_AUCTION_TIMEOUT_MS = 2000;
@@ -100,7 +106,15 @@ export class LatticeEventStream {
     this.subject = subject;
     this.#subscription = nc.subscribe(subject, {
       callback: (error, msg) => {
-        if (error) return this.#fail(new Error(`event subscription on ${subject} failed: ${error.message}`));
+        if (error) {
+          return this.#fail(
+            new EventTimeoutError(
+              'EVENT_SUBSCRIPTION_CLOSED',
+              `event subscription on ${subject} failed: ${error.message}`,
+              { cause: error },
+            ),
+          );
+        }
         const parsed = parseCloudEvent(msg.data);
         if (!parsed.ok) return onInvalid?.(subject, parsed.error);
         this.#deliver(parsed.value);
@@ -108,7 +122,9 @@ export class LatticeEventStream {
     });
     // The iterator ends when the connection closes; nobody would be woken otherwise.
     void this.#subscription.closed.then(() =>
-      this.#fail(new Error(`event subscription on ${subject} closed`)),
+      this.#fail(
+        new EventTimeoutError('EVENT_SUBSCRIPTION_CLOSED', `event subscription on ${subject} closed`),
+      ),
     );
   }
 
@@ -150,7 +166,11 @@ export class LatticeEventStream {
    * EventTimeoutError naming `description` (e.g. "actor_started or actor_start_failed").
    */
   waitFor<T>(match: EventMatcher<T>, timeoutMs: number, description = 'matching'): Promise<T> {
-    if (this.#closed) return Promise.reject(new Error(`event subscription on ${this.subject} is closed`));
+    if (this.#closed) {
+      return Promise.reject(
+        new EventTimeoutError('EVENT_SUBSCRIPTION_CLOSED', `event subscription on ${this.subject} is closed`),
+      );
+    }
     for (const [index, event] of this.#buffer.entries()) {
       const value = match(event);
       if (value !== undefined) {
@@ -181,7 +201,9 @@ export class LatticeEventStream {
     if (this.#closed) return;
     this.#closed = true;
     this.#subscription.unsubscribe();
-    this.#fail(new Error(`event subscription on ${this.subject} was closed`));
+    this.#fail(
+      new EventTimeoutError('EVENT_SUBSCRIPTION_CLOSED', `event subscription on ${this.subject} was closed`),
+    );
     this.#listeners.clear();
     this.#buffer.length = 0;
   }
@@ -236,7 +258,10 @@ export class ControlClient {
     }
     return new ControlNoReplyError(
       'CTL_REQUEST_FAILED',
-      `request on ${subject} failed: ${(error as Error).message}`,
+      `request on ${subject} failed: ${errorMessage(error)}`,
+      {
+        cause: error,
+      },
     );
   }
 
@@ -250,9 +275,9 @@ export class ControlClient {
   }
 
   /** A nack from whoever answered, or undefined when the bytes are not one. */
-  #nackOf(reply: Msg): string | undefined {
+  #nackOf(reply: Msg): CtlAck | undefined {
     const ack = parseJsonMessage(ctlAckSchema, reply.data);
-    return ack.ok && !ack.value.accepted ? ack.value.error : undefined;
+    return ack.ok && !ack.value.accepted ? ack.value : undefined;
   }
 
   /** Sends a command and checks its ack; `what` names the request in a rejection message. */
@@ -265,6 +290,7 @@ export class ControlClient {
       throw new ControlRejectedError(
         `${who} rejected the ${what}: ${noReason(ack.value.error)}`,
         ack.value.error,
+        ack.value.code,
       );
     }
   }
@@ -282,7 +308,11 @@ export class ControlClient {
     const nack = this.#nackOf(reply);
     if (nack !== undefined) {
       const who = hostId ? `host ${hostId}` : 'the lattice';
-      throw new ControlRejectedError(`${who} refused the ${what}: ${noReason(nack)}`, nack);
+      throw new ControlRejectedError(
+        `${who} refused the ${what}: ${noReason(nack.error)}`,
+        nack.error,
+        nack.code,
+      );
     }
     throw new ControlReplyError('CTL_BAD_REPLY', `reply on ${subject}: ${parsed.error}`);
   }
@@ -458,6 +488,7 @@ export class ControlClient {
       throw new ControlRejectedError(
         `a host rejected the registry credentials: ${noReason(rejected.error)}`,
         rejected.error,
+        rejected.code,
       );
     }
     return acks.length;

@@ -26,9 +26,16 @@ const instanceCount = (minimum: number) =>
 
 // ---- acks ----
 
-/** The early reply to every command: `{"accepted": true, "error": ""}`. */
+/**
+ * The early reply to every command: `{"accepted": true, "error": ""}`. Our hosts add `code` to a
+ * refusal, the code of docs/errors.md beside the 2022 `error` text; 2022 hosts send none.
+ */
 export const ctlAckSchema = z
-  .looseObject({ accepted: z.boolean(), error: fieldWithDefault(z.string(), () => '') })
+  .looseObject({
+    accepted: z.boolean(),
+    error: fieldWithDefault(z.string(), () => ''),
+    code: z.string().optional(),
+  })
   .describe('ack');
 export type CtlAck = z.output<typeof ctlAckSchema>;
 
@@ -36,8 +43,9 @@ export function ack(): CtlAck {
   return { accepted: true, error: '' };
 }
 
-export function nack(error: string): CtlAck {
-  return { accepted: false, error };
+/** A refusal: the 2022 `{"accepted": false, "error": …}` with the refusal's code added. */
+export function nack(code: string, error: string): CtlAck {
+  return { accepted: false, error, code };
 }
 
 // ---- queries and their replies ----

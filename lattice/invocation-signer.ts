@@ -3,6 +3,7 @@
 // One signer per process: the key object is built once, ids come from cheap sources.
 
 import { randomBytes, randomUUID } from 'node:crypto';
+import { KeyError } from './errors.ts';
 import { entityUrl, type Invocation, invocationHash, targetUrl, type WasmCloudEntity } from './invocation.ts';
 import { signJwtPayload } from './jwt.ts';
 import type { KeyPair } from './keys.ts';
@@ -41,7 +42,10 @@ export class InvocationSigner {
    */
   constructor(clusterKey: KeyPair, hostId: string) {
     if (clusterKey.kind !== 'cluster')
-      throw new TypeError(`invocations are signed with a cluster key, not a ${clusterKey.kind} key`);
+      throw new KeyError(
+        'KEY_WRONG_KIND',
+        `invocations are signed with a cluster key, not a ${clusterKey.kind} key`,
+      );
     this.#clusterKey = clusterKey;
     this.#hostId = hostId;
   }

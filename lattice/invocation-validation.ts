@@ -5,14 +5,14 @@
 // checkNotReplayed, called last, refuses a copy of an invocation already accepted
 // (lattice/replay-guard.ts; docs/host.md "Replay protection").
 
-import { LatticeError } from './errors.ts';
+import { LatticeError, type LatticeErrorCode } from './errors.ts';
 import { entityUrl, type Invocation, invocationHash, isActorEntity, targetUrl } from './invocation.ts';
 import { decodeAndVerifyJwt, nowSeconds } from './jwt.ts';
 import { missingCapabilityText } from './missing-capability.ts';
 import { type ReplayGuard, type ReplayWindow, tokenFingerprint } from './replay-guard.ts';
 
 /** Base of every rejection; `code` says which check failed. */
-export class InvocationRejectedError extends LatticeError {}
+export class InvocationRejectedError extends LatticeError<LatticeErrorCode> {}
 /** The token is not a JWT with three segments and the Ed25519 header. */
 export class InvocationTokenMalformedError extends InvocationRejectedError {}
 /** The token's signature does not verify against its issuer. */

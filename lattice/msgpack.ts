@@ -109,7 +109,7 @@ export class MsgpackWriter {
   /** An unsigned integer with the smallest header, as rmp writes it. */
   uint(value: number | bigint): this {
     const n = BigInt(value);
-    if (n < 0n) throw new RangeError(`uint cannot encode ${n}`);
+    if (n < 0n) throw new DecodeError('MSGPACK_UNENCODABLE', `uint cannot encode ${n}`);
     if (n < 128n) this.#byte(Number(n));
     else if (n < 0x100n) {
       this.#reserve(2);

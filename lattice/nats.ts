@@ -17,7 +17,7 @@ import {
   nkeyAuthenticator,
   type QueuedIterator,
 } from 'nats';
-import { errorMessage, LatticeError } from './errors.ts';
+import { errorMessage, LatticeError, type LatticeErrorCode } from './errors.ts';
 
 export type {
   JetStreamClient,
@@ -33,7 +33,7 @@ export type {
 export { createInbox, headers, StorageType } from 'nats';
 
 /** Raised when a NATS connection cannot be set up from the given settings. */
-export class NatsConnectError extends LatticeError {}
+export class NatsConnectError extends LatticeError<LatticeErrorCode> {}
 
 export interface NatsTlsSettings {
   /** PEM file of the CA that signed the server's certificate; default: the system's CAs. */
@@ -84,7 +84,10 @@ const UNTRUSTED_CERTIFICATE_CODES = new Set([
 ]);
 
 /** A failed connect in one line: what went wrong and, for refused credentials or TLS, what to check. */
-function connectFailure(error: unknown, settings: NatsConnectionSettings): { code: string; reason: string } {
+function connectFailure(
+  error: unknown,
+  settings: NatsConnectionSettings,
+): { code: LatticeErrorCode; reason: string } {
   const code = (error as { code?: unknown } | undefined)?.code;
   // nats.js quotes the server's -ERR text; Node appends advice about system CAs after a ';'.
   const text = errorMessage(error)
@@ -123,7 +126,8 @@ async function authenticatorFor(settings: NatsConnectionSettings): Promise<Authe
     } catch (error) {
       throw new NatsConnectError(
         'NATS_CREDS_UNREADABLE',
-        `cannot read NATS creds file ${settings.credsFile}: ${(error as Error).message}`,
+        `cannot read NATS creds file ${settings.credsFile}: ${errorMessage(error)}`,
+        { cause: error },
       );
     }
     return credsAuthenticator(creds);

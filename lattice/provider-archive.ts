@@ -162,7 +162,8 @@ async function writeTar(files: ReadonlyArray<readonly [string, Uint8Array]>): Pr
 async function collect(stream: AsyncIterable<unknown>): Promise<Uint8Array> {
   const chunks: Uint8Array[] = [];
   for await (const chunk of stream) {
-    if (!(chunk instanceof Uint8Array)) throw new TypeError('expected a stream of bytes');
+    if (!(chunk instanceof Uint8Array))
+      throw new ProviderArchiveError('PAR_CORRUPT_TAR', 'the tar packer yielded something other than bytes');
     chunks.push(chunk);
   }
   return asUint8Array(Buffer.concat(chunks));

@@ -16,6 +16,8 @@
 // memory a host touches (and the OS commits) follows its busiest moment, not the table's size:
 // with at most 8 live entries in any region only the first 16th is ever written.
 
+import { DecodeError } from './errors.ts';
+
 /** Seconds an invocation's `iat` may be older than now, at least. */
 export const MIN_REPLAY_WINDOW_SECONDS = 30;
 /** The window is this many RPC timeouts when that is longer than the minimum. */
@@ -94,7 +96,7 @@ const BASE64URL_VALUES = (() => {
 /** The six bits of the base64url character at `index`. */
 function sextet(token: string, index: number): number {
   const value = BASE64URL_VALUES[token.charCodeAt(index) & 0x7f]!;
-  if (value < 0) throw new RangeError('the token signature is not base64url');
+  if (value < 0) throw new DecodeError('INVOCATION_TOKEN_MALFORMED', 'the token signature is not base64url');
   return value;
 }
 
@@ -113,7 +115,10 @@ export interface InvocationFingerprint {
 export function tokenFingerprint(token: string): InvocationFingerprint {
   const start = token.lastIndexOf('.') + 1;
   if (start === 0 || token.length - start < FINGERPRINT_CHARS) {
-    throw new RangeError('the token has no signature segment to take a fingerprint of');
+    throw new DecodeError(
+      'INVOCATION_TOKEN_MALFORMED',
+      'the token has no signature segment to take a fingerprint of',
+    );
   }
   const c0 = sextet(token, start);
   const c5 = sextet(token, start + 5);
@@ -179,7 +184,8 @@ export class ReplayGuard {
   constructor(buffer: SharedArrayBuffer) {
     this.buffer = buffer;
     this.#words = new Int32Array(buffer);
-    if (Atomics.load(this.#words, H_MAGIC) !== MAGIC) throw new TypeError('not a replay guard table');
+    if (Atomics.load(this.#words, H_MAGIC) !== MAGIC)
+      throw new DecodeError('REPLAY_GUARD_BAD_TABLE', 'not a replay guard table');
     const regions = this.#words[H_REGIONS]!;
     this.#regionMask = regions - 1;
     this.#regions = regions;

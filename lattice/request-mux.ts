@@ -4,6 +4,7 @@
 // provider's CPU per call (bench/http.bench.ts). Here a request is a map entry, and one sweep per
 // 50 ms expires the overdue ones, so a timeout fires up to 50 ms late.
 
+import { errorMessage, LatticeError, type LatticeErrorCode } from './errors.ts';
 import { createInbox, type Msg, type NatsConnection, type Subscription } from './nats.ts';
 
 const SWEEP_INTERVAL_MS = 50;
@@ -11,12 +12,17 @@ const SWEEP_INTERVAL_MS = 50;
 /** Why a request got no answer. */
 export type RequestFailure = 'timeout' | 'no-responders' | 'closed';
 
-export class RequestFailedError extends Error {
+const FAILURE_CODES = {
+  timeout: 'REQUEST_TIMEOUT',
+  'no-responders': 'REQUEST_NO_RESPONDERS',
+  closed: 'REQUEST_CLOSED',
+} as const satisfies Record<RequestFailure, LatticeErrorCode>;
+
+export class RequestFailedError extends LatticeError<LatticeErrorCode> {
   readonly failure: RequestFailure;
-  constructor(failure: RequestFailure, message: string) {
-    super(message);
+  constructor(failure: RequestFailure, message: string, options?: ErrorOptions) {
+    super(FAILURE_CODES[failure], message, options);
     this.failure = failure;
-    this.name = 'RequestFailedError';
   }
 }
 
@@ -53,7 +59,11 @@ export class RequestMux {
         this.#nc.publish(subject, data, { reply: `${this.#prefix}.${token}` });
       } catch (error) {
         this.#pending.delete(token);
-        reject(new RequestFailedError('closed', `cannot publish on ${subject}: ${(error as Error).message}`));
+        reject(
+          new RequestFailedError('closed', `cannot publish on ${subject}: ${errorMessage(error)}`, {
+            cause: error,
+          }),
+        );
       }
     });
   }

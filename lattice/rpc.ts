@@ -4,7 +4,7 @@
 // all call through here, so timeouts, chunking and error texts are the same everywhere.
 
 import { CHUNK_THRESHOLD_BYTES, type ChunkStore, rpcTimeoutFor } from './chunking.ts';
-import { LatticeError } from './errors.ts';
+import { errorMessage, LatticeError, type LatticeErrorCode } from './errors.ts';
 import {
   decodeInvocation,
   decodeInvocationResponse,
@@ -15,13 +15,13 @@ import {
   isChunked,
 } from './invocation.ts';
 import type { Msg, NatsConnection } from './nats.ts';
-import { RequestFailedError, requestMuxFor } from './request-mux.ts';
+import { RequestFailedError, type RequestFailure, requestMuxFor } from './request-mux.ts';
 
 /** The call did not get an answer: nobody serves the subject, or no reply in time. */
-export class RpcTransportError extends LatticeError {}
+export class RpcTransportError extends LatticeError<LatticeErrorCode> {}
 
 /** The callee answered with `error` set. */
-export class RpcRemoteError extends LatticeError {}
+export class RpcRemoteError extends LatticeError<LatticeErrorCode> {}
 
 const EMPTY = new Uint8Array(0);
 
@@ -35,12 +35,14 @@ const FAILURE_CODES = {
   'no-responders': 'RPC_NO_RESPONDERS',
   timeout: 'RPC_TIMEOUT',
   closed: 'RPC_FAILED',
-} as const;
+} as const satisfies Record<RequestFailure, LatticeErrorCode>;
 
 function describeRequestFailure(error: unknown, subject: string): RpcTransportError {
   if (error instanceof RequestFailedError)
-    return new RpcTransportError(FAILURE_CODES[error.failure], error.message);
-  return new RpcTransportError('RPC_FAILED', `request on ${subject} failed: ${(error as Error).message}`);
+    return new RpcTransportError(FAILURE_CODES[error.failure], error.message, { cause: error });
+  return new RpcTransportError('RPC_FAILED', `request on ${subject} failed: ${errorMessage(error)}`, {
+    cause: error,
+  });
 }
 
 /**

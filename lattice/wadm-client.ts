@@ -4,7 +4,7 @@
 // reply in time or a malformed reply throw a WadmRequestError with a code.
 
 import type { z } from 'zod';
-import { LatticeError } from './errors.ts';
+import { LatticeError, type LatticeErrorCode } from './errors.ts';
 import { encodeJsonMessage, parseJsonMessage } from './json-message.ts';
 import { ErrorCode, type NatsConnection } from './nats.ts';
 import {
@@ -29,7 +29,7 @@ import {
 } from './wadm-api.ts';
 
 /** The controller could not be asked: nobody listening, no reply in time, or a malformed reply. */
-export class WadmRequestError extends LatticeError {}
+export class WadmRequestError extends LatticeError<LatticeErrorCode> {}
 
 export const DEFAULT_WADM_TIMEOUT_MS = 5000;
 

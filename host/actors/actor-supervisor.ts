@@ -12,6 +12,7 @@ import { DISPLAY_ERROR_LIMIT, truncateForDisplay } from '../../lattice/display-t
 import { errorMessage } from '../../lattice/errors.ts';
 import type { Logger } from '../../lattice/log.ts';
 import type { ArtifactSource } from '../artifacts.ts';
+import { HostError } from '../errors.ts';
 import type { EventPublisher } from '../events.ts';
 import type { ClaimsRecord, LatticeData } from '../lattice-data.ts';
 import type { ActorRuntime } from '../runtime/mod.ts';
@@ -31,14 +32,8 @@ export interface RunningActor {
   instances: ActorInstance[];
 }
 
-export class ActorCommandError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-    this.name = 'ActorCommandError';
-  }
-}
+/** A command on an actor that cannot be carried out (not running here, another key in the ref). */
+export class ActorCommandError extends HostError {}
 
 export interface ActorSupervisorContext {
   /** Given `rpc` settings: loading with `serve` joins the actor's RPC queue group from the workers. */
@@ -101,6 +96,7 @@ export class ActorSupervisor {
   #serially<T>(key: string, task: () => Promise<T>): Promise<T> {
     const previous = this.#queues.get(key) ?? Promise.resolve();
     const next = previous.then(task, task);
+    // The queue goes on after a failed task: its caller gets the failure from `next`.
     this.#queues.set(
       key,
       next.catch(() => undefined),

@@ -3,29 +3,29 @@
 // a wrong shape, a handler that throws — the sender gets `{"accepted":false,"error":…}` and the
 // host keeps running.
 
-import { nack } from '../../lattice/control.ts';
 import { DISPLAY_ERROR_LIMIT, truncateForDisplay } from '../../lattice/display-text.ts';
-import { errorMessage } from '../../lattice/errors.ts';
+import { errorFields, errorMessage } from '../../lattice/errors.ts';
 import { encodeJsonMessage } from '../../lattice/json-message.ts';
 import type { Msg, NatsConnection, Subscription } from '../../lattice/nats.ts';
 import type { LatticeSubjects } from '../../lattice/subjects.ts';
 import { hostCommand } from './host-commands.ts';
 import { actorAuction, deleteLink, providerAuction, putLink, putRegistries } from './lattice-commands.ts';
 import { claimsReply, inventoryReply, linksReply, pingReply } from './queries.ts';
+import { refusalCode, refuse } from './refusal.ts';
 import type { ControlContext } from './types.ts';
 
 type Reply = object | undefined;
 
 async function dispatch(context: ControlContext, subjects: LatticeSubjects, msg: Msg): Promise<Reply> {
   const operation = subjects.ctl.operationOf(msg.subject);
-  if (!operation) return nack(`unknown control subject ${msg.subject}`);
+  if (!operation) return refuse('CONTROL_UNKNOWN_SUBJECT', `unknown control subject ${msg.subject}`);
   switch (operation.kind) {
     case 'ping_hosts':
       setImmediate(() => context.heartbeat());
       return pingReply(context);
     case 'host_inventory':
       if (operation.hostId !== context.host.hostId)
-        return nack(`this is host ${context.host.hostId}, not ${operation.hostId}`);
+        return refuse('CONTROL_WRONG_HOST', `this is host ${context.host.hostId}, not ${operation.hostId}`);
       return inventoryReply(context);
     case 'get_claims':
       return claimsReply(context);
@@ -43,7 +43,7 @@ async function dispatch(context: ControlContext, subjects: LatticeSubjects, msg:
       return providerAuction(context, msg.data);
     case 'host_command':
       if (operation.hostId !== context.host.hostId)
-        return nack(`this is host ${context.host.hostId}, not ${operation.hostId}`);
+        return refuse('CONTROL_WRONG_HOST', `this is host ${context.host.hostId}, not ${operation.hostId}`);
       return hostCommand(context, operation.command, msg.data);
   }
 }
@@ -59,9 +59,9 @@ function respond(context: ControlContext, msg: Msg, reply: object): void {
     msg.respond(bytes);
   } catch (error) {
     const reason = `the reply (${bytes.length} bytes) could not be sent: ${errorMessage(error)}`;
-    context.log.warn(`control request on ${msg.subject}: ${reason}`);
+    context.log.warn(`control request on ${msg.subject}: ${reason}`, { code: 'CONTROL_REPLY_TOO_LARGE' });
     try {
-      msg.respond(encodeJsonMessage(nack(reason)));
+      msg.respond(encodeJsonMessage(refuse('CONTROL_REPLY_TOO_LARGE', reason)));
     } catch {
       // The connection itself is closed: there is nobody left to tell.
     }
@@ -76,12 +76,13 @@ export function serveControlInterface(
 ): Subscription[] {
   const { subscriptions, queueGroup } = subjects.ctl;
   const handle = (error: Error | null, msg: Msg) => {
-    if (error) return context.log.warn(`control subscription: ${errorMessage(error)}`);
+    if (error) return context.log.warn(`control subscription: ${errorMessage(error)}`, errorFields(error));
     void dispatch(context, subjects, msg)
       .catch((failure: unknown) => {
         const reason = truncateForDisplay(errorMessage(failure), DISPLAY_ERROR_LIMIT);
-        context.log.error(`control request on ${msg.subject} failed: ${reason}`);
-        return nack(reason);
+        const code = refusalCode(failure, 'CONTROL_FAILED');
+        context.log.error(`control request on ${msg.subject} failed: ${reason}`, { code });
+        return refuse(code, reason);
       })
       .then((reply) => {
         if (reply !== undefined && msg.reply) respond(context, msg, reply);

@@ -10,7 +10,6 @@ import {
   type CtlAck,
   launchActorRequestSchema,
   launchProviderRequestSchema,
-  nack,
   scaleActorRequestSchema,
   stopActorRequestSchema,
   stopHostRequestSchema,
@@ -18,29 +17,38 @@ import {
   updateActorRequestSchema,
 } from '../../lattice/control.ts';
 import { DISPLAY_ERROR_LIMIT, truncateForDisplay } from '../../lattice/display-text.ts';
-import { errorMessage } from '../../lattice/errors.ts';
+import { errorFields, errorMessage } from '../../lattice/errors.ts';
 import { parseJsonMessage } from '../../lattice/json-message.ts';
 import type { HostCommand } from '../../lattice/subjects.ts';
 import type { RunningProvider } from '../providers/mod.ts';
+import { refusalCode, refuse } from './refusal.ts';
 import type { ControlContext } from './types.ts';
 
 const shown = (value: string) => truncateForDisplay(value);
 
-/** Runs work after the ack has gone out; failures are reported by `onError` (bounded), never thrown. */
-function inBackground(work: () => Promise<unknown>, onError: (message: string) => void): void {
+/**
+ * Runs work after the ack has gone out; failures are reported by `onError` (the message bounded,
+ * and the log fields that carry the error's code), never thrown.
+ */
+function inBackground(
+  work: () => Promise<unknown>,
+  onError: (message: string, fields: { code?: string }) => void,
+): void {
   setImmediate(() => {
-    work().catch((error: unknown) => onError(truncateForDisplay(errorMessage(error), DISPLAY_ERROR_LIMIT)));
+    work().catch((error: unknown) =>
+      onError(truncateForDisplay(errorMessage(error), DISPLAY_ERROR_LIMIT), errorFields(error)),
+    );
   });
 }
 
 function launchActor(context: ControlContext, body: Uint8Array): CtlAck {
   const request = parseJsonMessage(launchActorRequestSchema, body);
-  if (!request.ok) return nack(request.error);
+  if (!request.ok) return refuse('CONTROL_BAD_REQUEST', request.error);
   const { actor_ref, count, annotations } = request.value;
   inBackground(
     () => context.actors.start(actor_ref, count, annotations),
-    (error) => {
-      context.log.warn(`actor ${shown(actor_ref)} failed to start: ${error}`);
+    (error, fields) => {
+      context.log.warn(`actor ${shown(actor_ref)} failed to start: ${error}`, fields);
       context.events.publish('actor_start_failed', { actor_ref: shown(actor_ref), error });
     },
   );
@@ -49,25 +57,25 @@ function launchActor(context: ControlContext, body: Uint8Array): CtlAck {
 
 function stopActor(context: ControlContext, body: Uint8Array): CtlAck {
   const request = parseJsonMessage(stopActorRequestSchema, body);
-  if (!request.ok) return nack(request.error);
+  if (!request.ok) return refuse('CONTROL_BAD_REQUEST', request.error);
   const { actor_ref, count, annotations } = request.value;
   if (!context.actors.resolveKey(actor_ref))
-    return nack(`actor ${shown(actor_ref)} is not running on this host`);
+    return refuse('ACTOR_NOT_RUNNING', `actor ${shown(actor_ref)} is not running on this host`);
   inBackground(
     () => context.actors.stop(actor_ref, count, annotations),
-    (error) => context.log.warn(`stopping actor ${shown(actor_ref)} failed: ${error}`),
+    (error, fields) => context.log.warn(`stopping actor ${shown(actor_ref)} failed: ${error}`, fields),
   );
   return ack();
 }
 
 function scaleActor(context: ControlContext, body: Uint8Array): CtlAck {
   const request = parseJsonMessage(scaleActorRequestSchema, body);
-  if (!request.ok) return nack(request.error);
+  if (!request.ok) return refuse('CONTROL_BAD_REQUEST', request.error);
   const { actor_id, actor_ref, count, annotations } = request.value;
   inBackground(
     () => context.actors.scale(actor_id, actor_ref, count, annotations),
-    (error) => {
-      context.log.warn(`scaling actor ${actor_id} failed: ${error}`);
+    (error, fields) => {
+      context.log.warn(`scaling actor ${actor_id} failed: ${error}`, fields);
       context.events.publish('actor_start_failed', { actor_ref: shown(actor_ref), error });
     },
   );
@@ -77,13 +85,16 @@ function scaleActor(context: ControlContext, body: Uint8Array): CtlAck {
 /** OTP 0.57 runs the live update before answering and puts its outcome in the ack. */
 async function updateActor(context: ControlContext, body: Uint8Array): Promise<CtlAck> {
   const request = parseJsonMessage(updateActorRequestSchema, body);
-  if (!request.ok) return nack(request.error);
+  if (!request.ok) return refuse('CONTROL_BAD_REQUEST', request.error);
   const { actor_id, new_actor_ref } = request.value;
   try {
     await context.actors.update(actor_id, new_actor_ref);
     return ack();
   } catch (error) {
-    return nack(truncateForDisplay(errorMessage(error), DISPLAY_ERROR_LIMIT));
+    return refuse(
+      refusalCode(error, 'ACTOR_UPDATE_FAILED'),
+      truncateForDisplay(errorMessage(error), DISPLAY_ERROR_LIMIT),
+    );
   }
 }
 
@@ -95,7 +106,7 @@ function findProvider(context: ControlContext, ref: string, linkName: string): R
 
 function launchProvider(context: ControlContext, body: Uint8Array): CtlAck {
   const request = parseJsonMessage(launchProviderRequestSchema, body);
-  if (!request.ok) return nack(request.error);
+  if (!request.ok) return refuse('CONTROL_BAD_REQUEST', request.error);
   const { provider_ref, link_name, configuration, annotations } = request.value;
   if (findProvider(context, provider_ref, link_name)) {
     // As OTP: a second start of the same provider and link name is a no-op, not an error.
@@ -116,9 +127,9 @@ function launchProvider(context: ControlContext, body: Uint8Array): CtlAck {
       });
       await context.artifacts.recordStarted(fetched, started.id);
     },
-    (error) => {
+    (error, fields) => {
       const [ref, link] = [shown(provider_ref), shown(link_name)];
-      context.log.warn(`provider ${ref} (link ${link}) failed to start: ${error}`);
+      context.log.warn(`provider ${ref} (link ${link}) failed to start: ${error}`, fields);
       context.events.publish('provider_start_failed', { provider_ref: ref, link_name: link, error });
     },
   );
@@ -127,14 +138,17 @@ function launchProvider(context: ControlContext, body: Uint8Array): CtlAck {
 
 function stopProvider(context: ControlContext, body: Uint8Array): CtlAck {
   const request = parseJsonMessage(stopProviderRequestSchema, body);
-  if (!request.ok) return nack(request.error);
+  if (!request.ok) return refuse('CONTROL_BAD_REQUEST', request.error);
   const { provider_ref, link_name } = request.value;
   const provider = findProvider(context, provider_ref, link_name);
   if (!provider)
-    return nack(`provider ${shown(provider_ref)} (link ${shown(link_name)}) is not running on this host`);
+    return refuse(
+      'PROVIDER_NOT_RUNNING',
+      `provider ${shown(provider_ref)} (link ${shown(link_name)}) is not running on this host`,
+    );
   inBackground(
     () => context.providers.stop(provider.id, provider.linkName),
-    (error) => context.log.warn(`stopping provider ${provider.id} failed: ${error}`),
+    (error, fields) => context.log.warn(`stopping provider ${provider.id} failed: ${error}`, fields),
   );
   return ack();
 }
@@ -146,10 +160,11 @@ function stopProvider(context: ControlContext, body: Uint8Array): CtlAck {
  */
 function stopHost(context: ControlContext, body: Uint8Array): CtlAck {
   const request = parseJsonMessage(stopHostRequestSchema, body);
-  if (!request.ok) return nack(request.error);
+  if (!request.ok) return refuse('CONTROL_BAD_REQUEST', request.error);
   const { hostId } = context.host;
   if (request.value.host_id !== hostId)
-    return nack(
+    return refuse(
+      'CONTROL_WRONG_HOST',
       `invalid stop-host request: host_id: names ${request.value.host_id}, but this is host ${hostId}`,
     );
   setTimeout(() => context.stopHost(), 100);

@@ -10,7 +10,6 @@ import {
   type CtlAck,
   linkDelRequestSchema,
   linkPutRequestSchema,
-  nack,
   type ProviderAuctionReply,
   providerAuctionRequestSchema,
   registriesPutRequestSchema,
@@ -18,11 +17,12 @@ import {
 import { DISPLAY_ERROR_LIMIT, truncateForDisplay } from '../../lattice/display-text.ts';
 import { errorMessage } from '../../lattice/errors.ts';
 import { parseJsonMessage } from '../../lattice/json-message.ts';
+import { refuse } from './refusal.ts';
 import type { ControlContext } from './types.ts';
 
 export async function putLink(context: ControlContext, body: Uint8Array): Promise<CtlAck> {
   const request = parseJsonMessage(linkPutRequestSchema, body);
-  if (!request.ok) return nack(request.error);
+  if (!request.ok) return refuse('CONTROL_BAD_REQUEST', request.error);
   const { actor_id, provider_id, link_name, contract_id, values } = request.value;
   try {
     // Every host (this one too) hears of it through the bucket and tells its providers.
@@ -30,30 +30,36 @@ export async function putLink(context: ControlContext, body: Uint8Array): Promis
     context.events.publish('linkdef_set', stored);
     return ack();
   } catch (error) {
-    return nack(`cannot store the link: ${truncateForDisplay(errorMessage(error), DISPLAY_ERROR_LIMIT)}`);
+    return refuse(
+      'LINK_STORE_FAILED',
+      `cannot store the link: ${truncateForDisplay(errorMessage(error), DISPLAY_ERROR_LIMIT)}`,
+    );
   }
 }
 
 export async function deleteLink(context: ControlContext, body: Uint8Array): Promise<CtlAck> {
   const request = parseJsonMessage(linkDelRequestSchema, body);
-  if (!request.ok) return nack(request.error);
+  if (!request.ok) return refuse('CONTROL_BAD_REQUEST', request.error);
   const { actor_id, contract_id, link_name } = request.value;
   try {
     const deleted = await context.data.deleteLink(actor_id, contract_id, link_name);
     if (!deleted) {
       const [contract, link] = [truncateForDisplay(contract_id), truncateForDisplay(link_name)];
-      return nack(`no link for actor ${actor_id} on ${contract} (link ${link})`);
+      return refuse('LINK_NOT_FOUND', `no link for actor ${actor_id} on ${contract} (link ${link})`);
     }
     context.events.publish('linkdef_deleted', deleted);
     return ack();
   } catch (error) {
-    return nack(`cannot delete the link: ${truncateForDisplay(errorMessage(error), DISPLAY_ERROR_LIMIT)}`);
+    return refuse(
+      'LINK_STORE_FAILED',
+      `cannot delete the link: ${truncateForDisplay(errorMessage(error), DISPLAY_ERROR_LIMIT)}`,
+    );
   }
 }
 
 export function putRegistries(context: ControlContext, body: Uint8Array): CtlAck {
   const request = parseJsonMessage(registriesPutRequestSchema, body);
-  if (!request.ok) return nack(request.error);
+  if (!request.ok) return refuse('CONTROL_BAD_REQUEST', request.error);
   for (const [registry, credential] of Object.entries(request.value))
     context.registries.set(registry, credential);
   const names = Object.keys(request.value).join(', ');
@@ -71,7 +77,7 @@ export function actorAuction(
   body: Uint8Array,
 ): ActorAuctionReply | CtlAck | undefined {
   const request = parseJsonMessage(actorAuctionRequestSchema, body);
-  if (!request.ok) return nack(request.error);
+  if (!request.ok) return refuse('CONTROL_BAD_REQUEST', request.error);
   const { actor_ref, constraints } = request.value;
   if (!satisfies(context.host.labels, constraints)) return undefined;
   return { actor_ref, constraints, host_id: context.host.hostId };
@@ -82,7 +88,7 @@ export function providerAuction(
   body: Uint8Array,
 ): ProviderAuctionReply | CtlAck | undefined {
   const request = parseJsonMessage(providerAuctionRequestSchema, body);
-  if (!request.ok) return nack(request.error);
+  if (!request.ok) return refuse('CONTROL_BAD_REQUEST', request.error);
   const { provider_ref, link_name, constraints } = request.value;
   if (!satisfies(context.host.labels, constraints)) return undefined;
   const running = context.providers

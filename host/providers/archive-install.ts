@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto';
 import { mkdir, rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ProviderClaims } from '../../lattice/claims.ts';
-import { LatticeError } from '../../lattice/errors.ts';
+import { errorMessage, LatticeError } from '../../lattice/errors.ts';
 import { PROVIDER_KEY_PATTERN } from '../../lattice/json-message.ts';
 import {
   binaryHash,
@@ -85,7 +85,7 @@ export async function writeProviderBinary(
   } catch (error) {
     throw new ProviderStartError(
       'PROVIDER_CACHE_WRITE_FAILED',
-      `cannot write provider ${claims.sub} to ${dir}: ${(error as Error).message}`,
+      `cannot write provider ${claims.sub} to ${dir}: ${errorMessage(error)}`,
       { cause: error },
     );
   }

@@ -2,6 +2,7 @@
 // Any reply counts as healthy unless it is msgpack `{healthy: false}`; no reply is unhealthy.
 // The same request tells when a fresh process has made its subscriptions ("ready").
 
+import { errorMessage } from '../../lattice/errors.ts';
 import type { NatsConnection } from '../../lattice/nats.ts';
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
 
@@ -36,7 +37,7 @@ export async function checkHealth(
     const reply = await nc.request(subject, HEALTH_REQUEST, { timeout: timeoutMs });
     return verdictOf(reply.data);
   } catch (error) {
-    return { healthy: false, message: `no health reply: ${(error as Error).message}` };
+    return { healthy: false, message: `no health reply: ${errorMessage(error)}` };
   }
 }
 

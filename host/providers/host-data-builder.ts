@@ -2,6 +2,7 @@
 // launch so a restarted provider gets the links of that moment.
 
 import { resolve } from 'node:path';
+import { errorMessage } from '../../lattice/errors.ts';
 import type { HostData } from '../../lattice/host-data.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { readCredsFile } from './creds-file.ts';
@@ -22,7 +23,7 @@ export function providerCredentials(context: ProviderHostContext): { jwt: string
     try {
       return readCredsFile(settings.credsFile);
     } catch (error) {
-      throw new ProviderStartError('PROVIDER_CREDENTIALS_UNREADABLE', (error as Error).message, {
+      throw new ProviderStartError('PROVIDER_CREDENTIALS_UNREADABLE', errorMessage(error), {
         cause: error,
       });
     }

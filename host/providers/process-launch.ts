@@ -7,7 +7,7 @@ import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
 import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
-import { errorMessage } from '../../lattice/errors.ts';
+import { errorFields, errorMessage } from '../../lattice/errors.ts';
 import type { Logger } from '../../lattice/log.ts';
 import type { ProviderKind } from './archive-install.ts';
 import { ProviderStartError } from './provider-start-error.ts';
@@ -80,7 +80,7 @@ export function spawnProvider(
       // Later 'error's (a signal that could not be sent) are logged: unheard, one would be an
       // uncaught exception, which stops the host (docs/host.md, "Failures and exit codes").
       child.on('error', (error) =>
-        options.log.warn(`provider ${options.providerId}: ${errorMessage(error)}`),
+        options.log.warn(`provider ${options.providerId}: ${errorMessage(error)}`, errorFields(error)),
       );
       resolve(child);
     });

@@ -11,7 +11,7 @@ import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { ProviderClaims } from '../../lattice/claims.ts';
 import { DISPLAY_ERROR_LIMIT, truncateForDisplay } from '../../lattice/display-text.ts';
-import { errorMessage } from '../../lattice/errors.ts';
+import { errorFields, errorMessage } from '../../lattice/errors.ts';
 import { encodeHostDataLine } from '../../lattice/host-data.ts';
 import { encodeJsonMessage } from '../../lattice/json-message.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
@@ -269,7 +269,7 @@ export class SupervisedProvider {
         encodeLinkMessage(link),
       );
     } catch (error) {
-      this.#log.warn(`link ${kind} to ${this.#label} not sent: ${errorMessage(error)}`);
+      this.#log.warn(`link ${kind} to ${this.#label} not sent: ${errorMessage(error)}`, errorFields(error));
     }
   }
 
@@ -312,6 +312,7 @@ export class SupervisedProvider {
   async #stop(): Promise<void> {
     clearTimeout(this.#restartTimer);
     clearTimeout(this.#healthTimer);
+    // A failed launch was reported where it failed; the stop only waits for it to settle.
     await this.#launching?.catch(() => undefined);
     const child = this.#child;
     if (child !== undefined && isAlive(child)) {
@@ -322,7 +323,10 @@ export class SupervisedProvider {
           { timeout: SHUTDOWN_REPLY_TIMEOUT_MS },
         );
       } catch (error) {
-        this.#log.debug(`${this.#label} did not answer the shutdown request: ${errorMessage(error)}`);
+        this.#log.debug(
+          `${this.#label} did not answer the shutdown request: ${errorMessage(error)}`,
+          errorFields(error),
+        );
       }
       child.stdin.end(); // the SDK also stops at end of input
       if (!(await this.#waitForExit(child, this.#context.shutdownDelayMs))) {

@@ -10,6 +10,7 @@ import { isPublicKey } from '../../lattice/keys.ts';
 import type { NatsConnection } from '../../lattice/nats.ts';
 import { sendInvocation } from '../../lattice/rpc.ts';
 import type { LatticeSubjects } from '../../lattice/subjects.ts';
+import { HostError } from '../errors.ts';
 import type { LatticeData } from '../lattice-data.ts';
 import type { HostCallRequest } from '../runtime/mod.ts';
 
@@ -26,9 +27,7 @@ export interface OutboundContext {
 }
 
 /** Refused before anything is sent; the message is what the calling actor sees. */
-export class CallNotRoutedError extends Error {
-  override name = 'CallNotRoutedError';
-}
+export class CallNotRoutedError extends HostError {}
 
 export function outboundCaller(context: OutboundContext): (request: HostCallRequest) => Promise<Uint8Array> {
   const send = (subject: string, request: HostCallRequest, target: ReturnType<typeof actorEntity>) =>
@@ -49,6 +48,7 @@ export function outboundCaller(context: OutboundContext): (request: HostCallRequ
       const link = context.data.linkFor(request.actorId, request.namespace, request.linkName);
       if (!link) {
         throw new CallNotRoutedError(
+          'CALL_NOT_LINKED',
           `Invocation not authorized: missing link definition for ${request.actorId} on ${request.namespace} (link ${request.linkName})`,
         );
       }
@@ -59,7 +59,10 @@ export function outboundCaller(context: OutboundContext): (request: HostCallRequ
       ? request.namespace
       : context.data.actorByCallAlias(request.namespace);
     if (!actorId) {
-      throw new CallNotRoutedError(`no actor has the key or call alias "${request.namespace}"`);
+      throw new CallNotRoutedError(
+        'CALL_NO_TARGET',
+        `no actor has the key or call alias "${request.namespace}"`,
+      );
     }
     if (context.isLocalActor(actorId))
       return context.invokeLocal(actorId, request.operation, request.payload);

@@ -4,6 +4,7 @@
 
 import { isPublicKey } from '../../lattice/keys.ts';
 import { missingCapabilityText } from '../../lattice/missing-capability.ts';
+import { HostError } from '../errors.ts';
 import { LOGGING_CONTRACT, NUMBERGEN_CONTRACT, runBuiltin } from './builtins.ts';
 import type { ActorLogLevel, HostCallRequest } from './types.ts';
 
@@ -18,9 +19,7 @@ export interface ActorContext {
 const BUILTINS = new Set([LOGGING_CONTRACT, NUMBERGEN_CONTRACT]);
 
 /** A call out is refused before anything leaves the sandbox; the message is what the actor sees. */
-export class CallRefusedError extends Error {
-  override name = 'CallRefusedError';
-}
+export class CallRefusedError extends HostError {}
 
 /** Contract IDs hold a ':' (wasmcloud:keyvalue); call aliases use '/' (wasmcloud/ponger). */
 function isContractId(namespace: string): boolean {
@@ -28,7 +27,10 @@ function isContractId(namespace: string): boolean {
 }
 
 export function missingCapability(actorId: string, contract: string): CallRefusedError {
-  return new CallRefusedError(`Invocation not authorized: ${missingCapabilityText(actorId, contract)}`);
+  return new CallRefusedError(
+    'CALL_MISSING_CAPABILITY',
+    `Invocation not authorized: ${missingCapabilityText(actorId, contract)}`,
+  );
 }
 
 /**

@@ -112,7 +112,8 @@ async function prepareComponent(bytes: Uint8Array, maxPages: number): Promise<Ac
   } catch (error) {
     throw new ActorLoadError(
       'ACTOR_INVALID_COMPONENT',
-      `the component cannot be loaded: ${(error as Error).message}`,
+      `the component cannot be loaded: ${errorMessage(error)}`,
+      { cause: error },
     );
   }
   const unknown = transpiled.imports.map(withoutVersion).filter((name) => !COMPONENT_IMPORTS.has(name));

@@ -3,6 +3,7 @@
 
 import { randomInt, randomUUID } from 'node:crypto';
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
+import { HostError } from '../errors.ts';
 import type { ActorLogLevel } from './types.ts';
 
 export const LOGGING_CONTRACT = 'wasmcloud:builtin:logging';
@@ -18,7 +19,10 @@ export function logLevel(level: string): ActorLogLevel {
 
 export function randomInRange(min: number, max: number): number {
   if (!Number.isInteger(min) || !Number.isInteger(max) || min > max) {
-    throw new Error(`NumberGen.RandomInRange: min (${min}) must be an integer no greater than max (${max})`);
+    throw new HostError(
+      'BUILTIN_BAD_ARGUMENT',
+      `NumberGen.RandomInRange: min (${min}) must be an integer no greater than max (${max})`,
+    );
   }
   return min === max ? min : randomInt(min, max + 1);
 }
@@ -46,6 +50,6 @@ export function runBuiltin(
     case `${NUMBERGEN_CONTRACT}#NumberGen.Random32`:
       return encodePayload(random32());
     default:
-      throw new Error(`${contract} has no operation ${operation}`);
+      throw new HostError('BUILTIN_UNKNOWN_OPERATION', `${contract} has no operation ${operation}`);
   }
 }

@@ -4,6 +4,8 @@
 // the WIT function's arguments and its result encoded back, using the contracts table.
 
 import { randomUUID } from 'node:crypto';
+import { errorMessage } from '../../lattice/errors.ts';
+import { HostError } from '../errors.ts';
 import { type ActorContext, callOut, missingCapability } from './actor-context.ts';
 import { LOGGING_CONTRACT, logLevel, NUMBERGEN_CONTRACT, random32, randomInRange } from './builtins.ts';
 import {
@@ -30,7 +32,7 @@ type GlueModule = {
 
 /** jco passes an import's `err` as a thrown value; a thrown string becomes err(string). */
 function asGuestError(error: unknown): string {
-  return error instanceof Error ? error.message : String(error);
+  return errorMessage(error);
 }
 
 /** The contract imports of one actor: each WIT function becomes a call out with its 2022 operation. */
@@ -125,7 +127,12 @@ export class ComponentActor {
     const glue = await this.#glue;
     const exports = await glue.instantiate((name) => {
       const module = this.#definition.coreModules[name];
-      if (!module) throw new Error(`the component's glue asked for an unknown core module ${name}`);
+      if (!module) {
+        throw new HostError(
+          'ACTOR_INVALID_COMPONENT',
+          `the component's glue asked for an unknown core module ${name}`,
+        );
+      }
       return module;
     }, this.#imports);
     return new ComponentInstance(exports);
@@ -157,7 +164,7 @@ export class ComponentInstance {
       const result = await this.#call(() => generic(operation, payload));
       return result instanceof Uint8Array ? result : new Uint8Array(0);
     }
-    throw new UnknownOperationError(`the actor does not handle ${operation}`);
+    throw new UnknownOperationError('UNKNOWN_OPERATION', `the actor does not handle ${operation}`);
   }
 
   async #call(run: () => unknown): Promise<unknown> {
@@ -165,14 +172,12 @@ export class ComponentInstance {
       return await run();
     } catch (error) {
       // jco throws an export's err as its payload (a string here); an Error is a trap.
-      if (typeof error === 'string') throw new GuestError(error);
+      if (typeof error === 'string') throw new GuestError('ACTOR_ERROR', error);
       if (error && typeof error === 'object' && 'payload' in error)
-        throw new GuestError(String(error.payload));
+        throw new GuestError('ACTOR_ERROR', String(error.payload));
       throw error;
     }
   }
 }
 
-export class UnknownOperationError extends Error {
-  override name = 'UnknownOperationError';
-}
+export class UnknownOperationError extends HostError {}

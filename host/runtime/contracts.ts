@@ -4,6 +4,7 @@
 // map between the two, so a provider cannot tell a component from a module.
 
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
+import { HostError } from '../errors.ts';
 
 /** How one field converts between its jco JS value and its 2022 msgpack value. */
 type FieldType = 'string' | 'bool' | 'int' | 'bytes' | 'header-map' | 'option-string' | 'string-list';
@@ -180,9 +181,7 @@ export const EXPORTS_BY_OPERATION = new Map(EXPORTED_OPERATIONS.map((spec) => [s
 // ---- field conversions ----
 
 /** A value from the wire that is not what the contract says. */
-export class PayloadShapeError extends Error {
-  override name = 'PayloadShapeError';
-}
+export class PayloadShapeError extends HostError {}
 
 function toWireField(type: FieldType, value: unknown): unknown {
   switch (type) {
@@ -209,7 +208,7 @@ function describe(value: unknown): string {
 
 function fromWireField(type: FieldType, value: unknown, where: string): unknown {
   const mismatch = (expected: string) =>
-    new PayloadShapeError(`${where}: expected ${expected}, got ${describe(value)}`);
+    new PayloadShapeError('BAD_PAYLOAD', `${where}: expected ${expected}, got ${describe(value)}`);
   switch (type) {
     case 'string':
       if (value === undefined || value === null) return '';
@@ -244,7 +243,7 @@ function fromWireField(type: FieldType, value: unknown, where: string): unknown 
       return Object.entries(value).map(([name, values]) => {
         const list = Array.isArray(values) ? values : [values];
         if (!list.every((v) => typeof v === 'string'))
-          throw new PayloadShapeError(`${where}.${name}: expected strings`);
+          throw new PayloadShapeError('BAD_PAYLOAD', `${where}.${name}: expected strings`);
         return [name, list];
       });
     }
@@ -265,7 +264,7 @@ function recordFromWire(fields: readonly Field[], wire: unknown, what: string): 
     Array.isArray(wire) ||
     wire instanceof Uint8Array
   ) {
-    throw new PayloadShapeError(`${what}: expected a map, got ${describe(wire)}`);
+    throw new PayloadShapeError('BAD_PAYLOAD', `${what}: expected a map, got ${describe(wire)}`);
   }
   const map = wire as Record<string, unknown>;
   const out: Record<string, unknown> = {};

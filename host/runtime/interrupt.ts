@@ -5,6 +5,8 @@
 // worker's event loop has gone round once, so the worker keeps serving other calls while an actor
 // computes or loops: a call holds the worker thread for about a slice at a time.
 
+import { HostError } from '../errors.ts';
+
 /**
  * How long a call runs before it lets the worker serve others. bench/runaway.bench.ts: with two
  * loops running, echo p50 on the same worker was 1.7 ms at 1 ms, 2.9 ms at 2 ms, 5.3 ms at 4 ms.
@@ -12,9 +14,7 @@
 export const YIELD_SLICE_MS = 1;
 
 /** The call ran past its deadline and was stopped at a yield point. */
-export class ActorTimeoutError extends Error {
-  override name = 'ActorTimeoutError';
-}
+export class ActorTimeoutError extends HostError {}
 
 /** One instance's clock: the deadline of the call it runs, and when it last let others run. */
 export class CallClock {
@@ -48,6 +48,7 @@ export class CallClock {
     const now = performance.now();
     if (now >= this.#deadline) {
       this.interrupted ??= new ActorTimeoutError(
+        'ACTOR_TIMEOUT',
         'the call was still running at its deadline and was stopped',
       );
       throw this.interrupted;

@@ -3,14 +3,13 @@
 // host's memory. Works on plain core modules and on the core modules inside a component.
 
 import { encodeU32Leb, readU32Leb, wasmSections } from '../../lattice/wasm.ts';
+import { HostError } from '../errors.ts';
 
 export const WASM_PAGE_BYTES = 65_536;
 const MEMORY_SECTION = 5;
 
 /** An actor whose memory must start above the cap cannot run under it. */
-export class MemoryCapError extends Error {
-  override name = 'MemoryCapError';
-}
+export class MemoryCapError extends HostError {}
 
 /** Returns the module with every defined memory's maximum set to at most `maxPages`. */
 export function capMemory(bytes: Uint8Array, maxPages: number): Uint8Array {
@@ -23,7 +22,7 @@ export function capMemory(bytes: Uint8Array, maxPages: number): Uint8Array {
   const entries: number[] = [...encodeU32Leb(count.value)];
   for (let i = 0; i < count.value; i++) {
     const flags = bytes[offset]!;
-    if (flags & 0x04) throw new MemoryCapError('64-bit memories are not supported');
+    if (flags & 0x04) throw new MemoryCapError('ACTOR_MEMORY_CAP', '64-bit memories are not supported');
     const min = readU32Leb(bytes, offset + 1);
     let next = min.next;
     let max = Number.POSITIVE_INFINITY;
@@ -34,6 +33,7 @@ export function capMemory(bytes: Uint8Array, maxPages: number): Uint8Array {
     }
     if (min.value > maxPages) {
       throw new MemoryCapError(
+        'ACTOR_MEMORY_CAP',
         `the module needs ${min.value * (WASM_PAGE_BYTES / 1024)} KiB of memory at start, above the cap of ${(maxPages * WASM_PAGE_BYTES) / 1024} KiB`,
       );
     }

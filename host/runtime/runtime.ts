@@ -5,6 +5,7 @@
 
 import { availableParallelism } from 'node:os';
 import { ReplayGuard, replayGuardCapacity, replayWindowFor } from '../../lattice/replay-guard.ts';
+import { HostError } from '../errors.ts';
 import { prepareActor } from './actor-loader.ts';
 import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
 import { WASM_PAGE_BYTES } from './memory-cap.ts';
@@ -62,7 +63,7 @@ export class ActorRuntime {
   /** Verifies, compiles (once per module hash) and loads an actor into every worker. */
   async load(bytes: Uint8Array, options: LoadOptions = {}): Promise<LoadedActor> {
     if (options.serve && !this.#serves)
-      throw new TypeError('serving RPC needs the runtime to be given `rpc`');
+      throw new HostError('RUNTIME_NO_RPC', 'serving RPC needs the runtime to be given `rpc`');
     const { actor, definition } = await prepareActor(bytes, this.#maxPages, this.#yieldPoints);
     await this.#pool.load({
       type: 'load',

@@ -4,6 +4,7 @@
 // from preview2-shim, which gives a component the host's real files, environment and network.
 
 import { randomBytes, randomFillSync } from 'node:crypto';
+import { HostError } from '../errors.ts';
 import type { ActorLogLevel } from './types.ts';
 
 /** The WASI interfaces this sandbox provides (jco's glue asks for them without versions). */
@@ -155,7 +156,7 @@ export function wasiImports(log: (level: ActorLogLevel, text: string) => void): 
     'wasi:cli/environment': { getEnvironment: () => [], getArguments: () => [], initialCwd: () => undefined },
     'wasi:cli/exit': {
       exit: (status: { tag: string }) => {
-        throw new Error(`the actor called exit (${status.tag})`);
+        throw new HostError('ACTOR_EXITED', `the actor called exit (${status.tag})`);
       },
     },
     'wasi:cli/stdin': { getStdin: () => stdin },

@@ -4,6 +4,8 @@
 // points (yield-points.ts) also suspends every few milliseconds and stops at its deadline
 // (interrupt.ts); every export is entered through JSPI, as the yield import needs.
 
+import { errorMessage } from '../../lattice/errors.ts';
+import { HostError } from '../errors.ts';
 import { type ActorContext, callOut } from './actor-context.ts';
 import { CallClock } from './interrupt.ts';
 import { YIELD_MODULE, YIELD_NAME } from './yield-points.ts';
@@ -12,9 +14,7 @@ const utf8 = new TextDecoder();
 const EMPTY = new Uint8Array(0);
 
 /** What the guest handed back from `__guest_call`. */
-export class GuestError extends Error {
-  override name = 'GuestError';
-}
+export class GuestError extends HostError {}
 
 export class WasmbusInstance {
   readonly #context: ActorContext;
@@ -79,7 +79,7 @@ export class WasmbusInstance {
             return 1;
           } catch (error) {
             this.#hostResponse = EMPTY;
-            this.#hostError = Buffer.from(error instanceof Error ? error.message : String(error));
+            this.#hostError = Buffer.from(errorMessage(error));
             return 0;
           }
         },
@@ -93,8 +93,10 @@ export class WasmbusInstance {
     const imports = { wasmbus, [YIELD_MODULE]: { [YIELD_NAME]: this.#clock.import } };
     const instance = new WebAssembly.Instance(module, imports as unknown as WebAssembly.Imports);
     const exports = instance.exports as Record<string, unknown>;
-    if (!(exports.memory instanceof WebAssembly.Memory)) throw new Error('the module exports no memory');
-    if (typeof exports.__guest_call !== 'function') throw new Error('the module exports no __guest_call');
+    if (!(exports.memory instanceof WebAssembly.Memory))
+      throw new HostError('ACTOR_NOT_WASMBUS', 'the module exports no memory');
+    if (typeof exports.__guest_call !== 'function')
+      throw new HostError('ACTOR_NOT_WASMBUS', 'the module exports no __guest_call');
     memory = exports.memory;
     this.#memory = memory;
     this.#guestCall = WebAssembly.promising(exports.__guest_call as (op: number, msg: number) => number) as (
@@ -138,7 +140,10 @@ export class WasmbusInstance {
     try {
       const ok = await this.#timed(deadline, () => this.#guestCall(this.#operation.length, payload.length));
       if (ok !== 1)
-        throw new GuestError(this.#guestError || `the actor failed ${operation} without saying why`);
+        throw new GuestError(
+          'ACTOR_ERROR',
+          this.#guestError || `the actor failed ${operation} without saying why`,
+        );
       return this.#response;
     } finally {
       this.#operation = EMPTY;

@@ -5,6 +5,8 @@
 // ACTOR_TIMEOUT at the timeout even when the worker cannot answer.
 
 import { Worker } from 'node:worker_threads';
+import { errorCode, errorMessage } from '../../lattice/errors.ts';
+import { HostError } from '../errors.ts';
 import { CallSlots, createSlotBuffer } from './call-slots.ts';
 import { INVOCATION_ERROR_CODES, type InvocationErrorCode, InvocationFailedError } from './errors.ts';
 import { createInFlightBuffer, InFlightCalls, type TrackedCall } from './inflight-calls.ts';
@@ -205,7 +207,8 @@ export class WorkerPool {
               type: 'host-reply',
               callId: message.callId,
               ok: false,
-              error: error instanceof Error ? error.message : String(error),
+              error: errorMessage(error),
+              code: errorCode(error),
             }),
         );
         return;
@@ -378,7 +381,7 @@ export class WorkerPool {
         clearTimeout(timer);
         if (this.#serving.get(actorId)?.settle === settle) this.#serving.delete(actorId);
         if (error === undefined) resolve();
-        else reject(new Error(`cannot serve actor ${actorId}: ${error}`));
+        else reject(new HostError('ACTOR_SERVE_FAILED', `cannot serve actor ${actorId}: ${error}`));
       };
       this.#serving.set(actorId, { waiting: new Set(this.#workers), settle });
     });
@@ -387,7 +390,8 @@ export class WorkerPool {
   /** Loads a loaded actor again with another concurrency, from the definition already compiled. */
   resize(actorId: string, maxConcurrency: number): Promise<void> {
     const current = this.#loads.get(actorId);
-    if (!current) return Promise.reject(new Error(`actor ${actorId} is not loaded`));
+    if (!current)
+      return Promise.reject(new InvocationFailedError('ACTOR_NOT_LOADED', `actor ${actorId} is not loaded`));
     return this.load({ ...current, maxConcurrency });
   }
 

@@ -1,7 +1,8 @@
 // Messages between the runtime (main thread) and its worker threads. Compiled
 // WebAssembly.Modules travel in them without recompiling.
 
-import type { InvocationErrorCode } from './errors.ts';
+import type { LatticeErrorCode } from '../../lattice/errors.ts';
+import type { HostErrorCode } from '../errors.ts';
 import type { ActorLogEntry, HostCallRequest } from './types.ts';
 
 /** A wasmbus core module, compiled with its memory cap. */
@@ -43,14 +44,15 @@ export type ToWorker =
       deadline: number;
     }
   | { type: 'host-reply'; callId: number; ok: true; payload: Uint8Array }
-  | { type: 'host-reply'; callId: number; ok: false; error: string }
+  /** A failed host call: its message, and its code when it had one (checked on arrival). */
+  | { type: 'host-reply'; callId: number; ok: false; error: string; code: string | undefined }
   | { type: 'ping'; id: number }
   /** Stop serving RPC (drain the NATS connection), then answer `closed`. */
   | { type: 'close' };
 
 export type FromWorker =
   | { type: 'result'; id: number; ok: true; payload: Uint8Array }
-  | { type: 'result'; id: number; ok: false; code: InvocationErrorCode; error: string }
+  | { type: 'result'; id: number; ok: false; code: HostErrorCode | LatticeErrorCode; error: string }
   | { type: 'host-call'; callId: number; request: HostCallRequest }
   | { type: 'log'; entry: ActorLogEntry }
   | { type: 'pong'; id: number }

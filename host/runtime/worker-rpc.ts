@@ -21,6 +21,7 @@ import { connectNats, type Msg, type NatsConnection, type Subscription } from '.
 import { ReplayGuard, type ReplayWindow } from '../../lattice/replay-guard.ts';
 import { invocationErrorReply, invocationReply, receiveInvocation } from '../../lattice/rpc.ts';
 import { type LatticeSubjects, latticeSubjects } from '../../lattice/subjects.ts';
+import { HostError } from '../errors.ts';
 import { NatsEventPublisher } from '../events.ts';
 import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
 import type { InFlightCalls } from './inflight-calls.ts';
@@ -103,6 +104,7 @@ export class WorkerRpcServer {
     const subscription = this.#subscriptions.get(actorId);
     if (!subscription) return;
     this.#subscriptions.delete(actorId);
+    // Fails only when the connection is closed already: then nothing is left to drain.
     await subscription.drain().catch(() => undefined);
   }
 
@@ -145,10 +147,14 @@ export class WorkerRpcServer {
   #check(actorId: string, invocation: Invocation): void {
     validateInvocation(invocation, { clusterIssuers: this.#issuers, replayWindow: this.#replayWindow });
     if (invocation.target.public_key !== actorId) {
-      throw new Error(`invocation ${invocation.id} is for ${invocation.target.public_key}, not ${actorId}`);
+      throw new HostError(
+        'INVOCATION_WRONG_ACTOR',
+        `invocation ${invocation.id} is for ${invocation.target.public_key}, not ${actorId}`,
+      );
     }
     const caps = this.#actors.capsOf(actorId);
-    if (caps === undefined) throw new Error(`actor ${actorId} is not running on this host`);
+    if (caps === undefined)
+      throw new HostError('ACTOR_NOT_RUNNING', `actor ${actorId} is not running on this host`);
     checkActorCapability(invocation, caps);
     // Last, so only invocations that would run are remembered.
     if (this.#replayGuard) checkNotReplayed(invocation, this.#replayGuard);
@@ -165,6 +171,7 @@ export class WorkerRpcServer {
 
   async close(): Promise<void> {
     const { nc } = await this.#connection;
+    // Fails only when the connection is closed already: then nothing is left to drain.
     await nc.drain().catch(() => undefined);
   }
 }

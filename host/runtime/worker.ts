@@ -6,7 +6,8 @@
 // to the main thread as interrupted.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { DecodeError } from '../../lattice/errors.ts';
+import { DecodeError, errorMessage } from '../../lattice/errors.ts';
+import { HostError, isHostErrorCode } from '../errors.ts';
 import { type ActorContext, CallRefusedError } from './actor-context.ts';
 import { CallSlots } from './call-slots.ts';
 import { ComponentActor, type ComponentInstance, UnknownOperationError } from './component-instance.ts';
@@ -18,7 +19,7 @@ import type { ActorLogLevel, HostCallRequest, WorkerRpcSettings } from './types.
 import { GuestError, WasmbusInstance } from './wasmbus-instance.ts';
 import { type ActorDefinition, type FromWorker, ownBytes, type ToWorker } from './worker-protocol.ts';
 
-if (!parentPort) throw new Error('host/runtime/worker.ts runs as a worker thread');
+if (!parentPort) throw new HostError('WORKER_NOT_A_THREAD', 'host/runtime/worker.ts runs as a worker thread');
 const port = parentPort;
 const data = workerData as {
   slots: SharedArrayBuffer;
@@ -161,15 +162,6 @@ async function invoke(
   }
 }
 
-/** An invocation failure with the code the main thread reports it under. */
-class ExecutionError extends Error {
-  readonly code: InvocationErrorCode;
-  constructor(code: InvocationErrorCode, message: string) {
-    super(message);
-    this.code = code;
-  }
-}
-
 /**
  * Runs one call on an instance of the actor, to end by `deadline` (ms since the epoch); rejects
  * with an ExecutionError, or an InvocationFailedError (ACTOR_TIMEOUT) for a call stopped at its
@@ -182,7 +174,8 @@ async function execute(
   deadline: number,
 ): Promise<Uint8Array> {
   const slot = actors.get(actorId);
-  if (!slot) throw new ExecutionError(INVOCATION_ERROR_CODES.notLoaded, `actor ${actorId} is not loaded`);
+  if (!slot)
+    throw new InvocationFailedError(INVOCATION_ERROR_CODES.notLoaded, `actor ${actorId} is not loaded`);
   let instance: Instance | undefined;
   try {
     instance = await slot.acquire(deadline);
@@ -211,7 +204,7 @@ async function execute(
     } else if (instance) {
       slot.discard();
     }
-    throw new ExecutionError(code, message);
+    throw new InvocationFailedError(code, message, { cause: error });
   }
 }
 
@@ -226,8 +219,13 @@ async function run(
     const reply = await execute(actorId, operation, payload, deadline);
     send({ type: 'result', id, ok: true, payload: ownBytes(reply) });
   } catch (error) {
-    const { code, message } = error as ExecutionError;
-    send({ type: 'result', id, ok: false, code, error: message });
+    // execute() rejects with an InvocationFailedError; its code and message cross to the main
+    // thread (an Error's class does not), which makes an InvocationFailedError of them again.
+    const failure =
+      error instanceof InvocationFailedError
+        ? error
+        : new InvocationFailedError(INVOCATION_ERROR_CODES.trap, errorMessage(error), { cause: error });
+    send({ type: 'result', id, ok: false, code: failure.code, error: failure.message });
   }
 }
 
@@ -250,8 +248,7 @@ function serve(actorId: string): void {
   }
   rpc.serve(actorId).then(
     () => send({ type: 'serving', actorId }),
-    (error: unknown) =>
-      send({ type: 'serving', actorId, error: error instanceof Error ? error.message : String(error) }),
+    (error: unknown) => send({ type: 'serving', actorId, error: errorMessage(error) }),
   );
 }
 
@@ -293,7 +290,10 @@ port.on('message', (message: ToWorker) => {
       const pending = pendingHostCalls.get(message.callId);
       pendingHostCalls.delete(message.callId);
       if (message.ok) pending?.resolve(message.payload);
-      else pending?.reject(new Error(message.error));
+      else
+        pending?.reject(
+          new HostError(isHostErrorCode(message.code) ? message.code : 'HOST_CALL_FAILED', message.error),
+        );
       break;
     }
     case 'ping':

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { sha256Digest } from './digest.ts';
+import { OciError } from './errors.ts';
 
 export class BlobCache {
   readonly dir: string;
@@ -18,7 +19,7 @@ export class BlobCache {
   pathOf(digest: string): string {
     const [algorithm, hex] = digest.split(':');
     if (algorithm !== 'sha256' || hex === undefined || !/^[0-9a-f]{64}$/.test(hex)) {
-      throw new Error(`not a sha256 digest: ${digest}`);
+      throw new OciError('OCI_BAD_DIGEST', `not a sha256 digest: ${digest}`);
     }
     return join(this.dir, algorithm, hex);
   }
@@ -47,6 +48,7 @@ export class BlobCache {
       await rename(temporary, path);
       return true;
     } catch {
+      // Not even the partial file could be removed: the next put of this digest writes another.
       await rm(temporary, { force: true }).catch(() => undefined);
       return false;
     }

@@ -22,7 +22,12 @@ import {
   normalizeRegistryName,
   type OciReference,
 } from './reference.ts';
-import { type RegistryCredentials, RegistrySession, readLimitedBody } from './registry-session.ts';
+import {
+  discardBody,
+  type RegistryCredentials,
+  RegistrySession,
+  readLimitedBody,
+} from './registry-session.ts';
 
 /** The largest artifact pulled or pushed by default (a provider binary can be big). */
 export const DEFAULT_MAX_ARTIFACT_BYTES = 256 * 1024 * 1024;
@@ -185,7 +190,7 @@ export class OciClient {
     if (response.status !== 201 && response.status !== 200) {
       throw await session.failure(response, `the manifest of ${name}`);
     }
-    await response.body?.cancel().catch(() => undefined);
+    await discardBody(response.body);
     const stored = response.headers.get('docker-content-digest');
     if (stored !== null && stored !== manifestDigest) {
       throw new OciError(
@@ -213,7 +218,7 @@ export class OciClient {
       target: `/v2/${reference.repository}/blobs/${digest}`,
       scope,
     });
-    await response.body?.cancel().catch(() => undefined);
+    await discardBody(response.body);
     if (response.status === 200) return true;
     if (response.status === 404) return false;
     throw await session.failure(response, `blob ${digest} of ${reference.repository}`);
@@ -231,7 +236,7 @@ export class OciClient {
       target: `/v2/${reference.repository}/blobs/uploads/`,
       scope,
     });
-    await started.body?.cancel().catch(() => undefined);
+    await discardBody(started.body);
     if (started.status !== 202) throw await session.failure(started, what);
     const location = started.headers.get('location');
     if (location === null) {
@@ -250,7 +255,7 @@ export class OciClient {
       body: blob.bytes,
     });
     if (finished.status !== 201) throw await session.failure(finished, what);
-    await finished.body?.cancel().catch(() => undefined);
+    await discardBody(finished.body);
   }
 
   /** Pulls the artifact a reference names: its manifest, then its one wasmCloud layer. */
@@ -293,7 +298,7 @@ export class OciClient {
     if (response.status !== 200) throw await session.failure(response, name);
     const mediaType = mediaTypeOf(response);
     if (mediaType !== undefined && mediaType !== OCI_MANIFEST_MEDIA_TYPE) {
-      await response.body?.cancel().catch(() => undefined);
+      await discardBody(response.body);
       throw new OciError(
         'OCI_UNEXPECTED_MEDIA_TYPE',
         `${name} is a ${mediaType}, not an OCI image manifest (${OCI_MANIFEST_MEDIA_TYPE}): it was not pushed as a wasmCloud artifact`,

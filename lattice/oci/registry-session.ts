@@ -51,13 +51,23 @@ function basicHeader(username: string, password: string): string {
   return `Basic ${Buffer.from(`${username}:${password}`, 'utf8').toString('base64')}`;
 }
 
+/**
+ * Lets go of a body nobody reads, so the connection can be reused. Cancelling fails only for a
+ * stream that already failed or closed: nothing is left to release then, so that is not an error.
+ */
+export async function discardBody(
+  body: ReadableStream<Uint8Array> | ReadableStreamDefaultReader<Uint8Array> | null,
+): Promise<void> {
+  await body?.cancel().catch(() => undefined);
+}
+
 /** Reads at most `limit` bytes of a body; OCI_TOO_LARGE beyond that, before or while reading. */
 export async function readLimitedBody(response: Response, limit: number, what: string): Promise<Uint8Array> {
   const tooLarge = (size: string) =>
     new OciError('OCI_TOO_LARGE', `${what} is ${size}, over the limit of ${limit} bytes`);
   const announced = Number(response.headers.get('content-length') ?? Number.NaN);
   if (Number.isFinite(announced) && announced > limit) {
-    await response.body?.cancel().catch(() => undefined);
+    await discardBody(response.body);
     throw tooLarge(`${announced} bytes`);
   }
   if (response.body === null) return new Uint8Array(0);
@@ -69,7 +79,7 @@ export async function readLimitedBody(response: Response, limit: number, what: s
     if (done) break;
     total += value.length;
     if (total > limit) {
-      await reader.cancel().catch(() => undefined);
+      await discardBody(reader);
       throw tooLarge(`more than ${limit} bytes`);
     }
     chunks.push(value);
@@ -118,12 +128,12 @@ export class RegistrySession {
     const first = await this.#send(url, request, this.#authorization(url, request.scope));
     if (first.status !== 401) return first;
     const challenge = parseAuthChallenge(first.headers.get('www-authenticate'));
-    await first.body?.cancel().catch(() => undefined);
+    await discardBody(first.body);
     const authorization = await this.#answerChallenge(challenge, request.scope);
     const second = await this.#send(url, request, authorization);
     if (second.status !== 401) return second;
     const again = parseAuthChallenge(second.headers.get('www-authenticate'));
-    await second.body?.cancel().catch(() => undefined);
+    await discardBody(second.body);
     if (again?.params.error === 'insufficient_scope') {
       throw new OciError(
         'OCI_FORBIDDEN',
@@ -215,7 +225,7 @@ export class RegistrySession {
       headers.authorization = basicHeader(credentials.username, credentials.password ?? '');
     const response = await this.#fetch(url, { method: 'GET', headers }, `the token server ${url.origin}`);
     if (response.status === 401 || response.status === 403) {
-      await response.body?.cancel().catch(() => undefined);
+      await discardBody(response.body);
       if (credentials?.username === undefined) throw this.#required('Bearer');
       throw this.#refused(`${statusText(response)} from the token server ${url.origin}`);
     }

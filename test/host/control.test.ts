@@ -280,7 +280,11 @@ describe('actor commands', () => {
       actor_ref: 'MNOTHERE',
       count: 1,
     });
-    expect(reply).toEqual({ accepted: false, error: 'actor MNOTHERE is not running on this host' });
+    expect(reply).toEqual({
+      accepted: false,
+      error: 'actor MNOTHERE is not running on this host',
+      code: 'ACTOR_NOT_RUNNING',
+    });
   });
 
   test('live update: same key, new revision; another key is refused', async () => {
@@ -584,11 +588,16 @@ describe('strict validation (issue 12): wrong types and nulls are refused, namin
 
   test('stop host is refused without a body, and when the body names another host', async () => {
     const empty = await ctlRequest(nc, subjects.ctl.stopHost(testHost.id), new Uint8Array(0));
-    expect(empty).toEqual({ accepted: false, error: 'request body is not valid JSON: it is empty' });
+    expect(empty).toEqual({
+      accepted: false,
+      error: 'request body is not valid JSON: it is empty',
+      code: 'CONTROL_BAD_REQUEST',
+    });
     const other = await ctlRequest(nc, subjects.ctl.stopHost(testHost.id), { host_id: OTHER_HOST });
     expect(other).toEqual({
       accepted: false,
       error: `invalid stop-host request: host_id: names ${OTHER_HOST}, but this is host ${testHost.id}`,
+      code: 'CONTROL_WRONG_HOST',
     });
   });
 

@@ -235,6 +235,7 @@ describe('hosts on a lattice', () => {
     ).toEqual({
       accepted: false,
       error: `cannot load ${ref}: ${FILE_LOAD_HINTS.off}`,
+      code: 'ARTIFACT_FILE_NOT_ALLOWED',
     });
   });
 

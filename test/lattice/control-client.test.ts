@@ -127,6 +127,8 @@ describe('ControlClient queries', () => {
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ControlRejectedError);
     expect((error as ControlRejectedError).hostMessage).toBe('wrong host');
+    // A 2022 host sends no code beside its reason.
+    expect((error as ControlRejectedError).hostCode).toBeUndefined();
     expect((error as Error).message).toBe(`host ${HOST} refused the inventory request: wrong host`);
   });
 
@@ -231,6 +233,20 @@ describe('ControlClient commands', () => {
       .catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(ControlRejectedError);
     expect((error as Error).message).toBe(`host ${HOST} rejected the start of actor echo.wasm: no room`);
+  });
+
+  it('keeps the code our hosts add beside the reason of a refusal', async () => {
+    await fakeHost(`wasmbus.ctl.default.cmd.${HOST}.sa`, () => ({
+      accepted: false,
+      error: 'actor MX is not running on this host',
+      code: 'ACTOR_NOT_RUNNING',
+    }));
+    const error = await client()
+      .stopActor(HOST, 'MX', 1)
+      .catch((caught: unknown) => caught);
+    expect(error).toBeInstanceOf(ControlRejectedError);
+    expect((error as ControlRejectedError).code).toBe('CTL_REJECTED');
+    expect((error as ControlRejectedError).hostCode).toBe('ACTOR_NOT_RUNNING');
   });
 
   it('says which host, subject and how long when a host does not answer in time', async () => {

@@ -142,7 +142,11 @@ describe('parseJsonMessage: bytes that are not a JSON message', () => {
 describe('ack', () => {
   it('builds the standard acks', () => {
     expect(ack()).toEqual({ accepted: true, error: '' });
-    expect(nack('no such actor')).toEqual({ accepted: false, error: 'no such actor' });
+    expect(nack('ACTOR_NOT_RUNNING', 'no such actor')).toEqual({
+      accepted: false,
+      error: 'no such actor',
+      code: 'ACTOR_NOT_RUNNING',
+    });
   });
 
   it('parses both forms from the protocol', () => {
