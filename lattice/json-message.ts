@@ -68,7 +68,8 @@ function describeValueType(value: unknown): string {
 /** Characters of an object key shown in a field path. */
 const MAX_PATH_KEY = 64;
 
-function formatPath(path: readonly PropertyKey[]): string {
+/** A field path as a person reads it: `spec.components[1].traits[0]`, odd keys quoted (`labels["a.b"]`). */
+export function formatPath(path: readonly PropertyKey[]): string {
   let out = '';
   for (const key of path) {
     if (typeof key === 'number') out += `[${key}]`;
@@ -118,8 +119,11 @@ function describeIssue(issue: z.core.$ZodIssue, basePath: readonly PropertyKey[]
 
 const MAX_REPORTED_ISSUES = 5;
 
-/** One line naming each problem and the field it is in, e.g. `actor_ref: expected a string, got a number`. */
-export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
+/**
+ * One line naming each problem and the field it is in, e.g. `actor_ref: expected a string, got a
+ * number`; past `maxShown` problems (5: a control reply is one short line) the rest are counted.
+ */
+export function describeIssues(issues: readonly z.core.$ZodIssue[], maxShown = MAX_REPORTED_ISSUES): string {
   // zod still runs a string's length checks on a list; a wrong type is the only thing worth saying.
   const mistyped = new Set(
     issues.filter((issue) => issue.code === 'invalid_type').map((issue) => formatPath(issue.path)),
@@ -129,7 +133,7 @@ export function describeIssues(issues: readonly z.core.$ZodIssue[]): string {
   );
   // zod's own texts may quote keys from outside (`Unrecognized key: "…"`): each line is bounded.
   const shown = relevant
-    .slice(0, MAX_REPORTED_ISSUES)
+    .slice(0, maxShown)
     .map((issue) => truncateForDisplay(describeIssue(issue), DISPLAY_VALUE_LIMIT));
   const hidden = relevant.length - shown.length;
   return hidden > 0 ? `${shown.join('; ')}; and ${hidden} more` : shown.join('; ');
