@@ -100,25 +100,26 @@ export class ApplicationActions {
     }
     const name = reply.name;
     const version = reply.current_version;
-    const versions = `${reply.total_versions} version${reply.total_versions === 1 ? '' : 's'}`;
-    const stored =
-      reply.result === 'created'
+    // The controller's own account when it gives one ("… already stored; nothing changed", warnings).
+    const said =
+      reply.message ||
+      (reply.result === 'created'
         ? `stored new application ${name} version ${version}`
-        : `stored version ${version} of application ${name} (${versions})`;
-    if (!request.deploy) return this.#done({ message: `${stored}${saying(reply.message)}`, reply });
+        : `stored version ${version} of application ${name}`);
+    const count =
+      reply.result === 'newversion'
+        ? ` (${reply.total_versions} version${reply.total_versions === 1 ? '' : 's'})`
+        : '';
+    if (!request.deploy) return this.#done({ message: `${said}${count}`, reply });
     if (!name) {
       throw new DashboardApiError(
         502,
         'BAD_REPLY',
-        `${stored}, but the controller's reply names no application, so it cannot be deployed`,
+        `${said}, but the controller's reply names no application, so it cannot be deployed`,
       );
     }
     const deployed = await this.#deploy(name, version || undefined);
-    return this.#done({
-      message: `${stored} and asked to deploy it${saying(reply.message)}`,
-      reply,
-      deploy: deployed,
-    });
+    return this.#done({ message: `${said}${count}; deploying it`, reply, deploy: deployed });
   }
 
   async #deploy(name: string, version: string | undefined) {

@@ -155,8 +155,7 @@ describe('with a controller', () => {
     const put = await apiPost(base, '/api/applications', { manifest: ECHO_YAML });
     expect(put.status).toBe(201);
     expect(put.body).toEqual({
-      message:
-        'stored new application echo version v1 — the controller says: stored version v1 of application echo',
+      message: 'stored version v1 of application echo',
       reply: {
         result: 'created',
         total_versions: 1,
@@ -206,9 +205,7 @@ describe('with a controller', () => {
   test('a JSON manifest stored and deployed at once; its status comes with its scalers', async () => {
     const put = await apiPost(base, '/api/applications', { manifest: COUNTER_JSON, deploy: true });
     expect(put.status).toBe(201);
-    expect(put.body.message).toBe(
-      'stored new application counter version c1 and asked to deploy it — the controller says: stored version c1 of application counter',
-    );
+    expect(put.body.message).toBe('stored version c1 of application counter; deploying it');
     expect(put.body.deploy).toEqual({ result: 'acknowledged', message: '', name: 'counter', version: 'c1' });
     const detail = await apiGet<ApplicationSummary & { versions: unknown[] }>(
       base,
@@ -316,7 +313,7 @@ describe('with a controller', () => {
   test('delete takes one version or every version; deleting a deployed app says it was undeployed', async () => {
     const v2 = ECHO_YAML.replace('version: v1', 'version: v2');
     expect((await apiPost(base, '/api/applications', { manifest: v2 })).body.message).toBe(
-      'stored version v2 of application echo (2 versions) — the controller says: stored version v2 of application echo',
+      'stored version v2 of application echo (2 versions)',
     );
     const one = await apiPost(base, '/api/applications/echo/delete', { version: 'v1' });
     expect(one.status).toBe(200);

@@ -11,12 +11,12 @@ import { join } from 'node:path';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { verifySignedWasm } from '../../lattice/claims.ts';
-import { KeyPair } from '../../lattice/keys.ts';
 import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { readProviderArchive } from '../../lattice/provider-archive.ts';
 import { latticeSubjects } from '../../lattice/subjects.ts';
 import { type BuiltProbe, buildProbeArchive } from '../fixtures/providers/provider-test-kit.ts';
 import { builtActor } from '../helpers/actors.ts';
+import { startDashboardHost } from '../helpers/dashboard-client.ts';
 import { eventuallyPasses } from '../helpers/eventually.ts';
 import { REPO_ROOT } from '../helpers/fixtures.ts';
 import { startTestHost, type TestHost } from '../helpers/host.ts';
@@ -46,15 +46,7 @@ beforeAll(async () => {
   nc = await connectNats({ url: nats.url });
   dir = mkdtempSync(join(tmpdir(), 'wasmcloud-ts-dashbrowser-'));
   probe = await buildProbeArchive(dir);
-  testHost = await startTestHost({
-    natsUrl: nats.url,
-    settings: {
-      latticePrefix: LATTICE,
-      clusterSeed: KeyPair.create('cluster').seed,
-      dashboardPort: String(await freePort()),
-    },
-    providerHealthIntervalMs: 300,
-  });
+  testHost = await startDashboardHost(nats.url, LATTICE);
   browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: [
