@@ -1,11 +1,27 @@
 // The reconciler the leading controller runs (controller/types.ts's `Reconciler`): it watches the
 // lattice and issues control-interface commands until what runs matches the deployed applications.
-// This file only puts the parts together; see the other files of this folder for each concern.
+// This file only puts the parts together:
+//   lattice-state.ts    the picture of the lattice (hosts, labels, instances, providers, links)
+//   lattice-watcher.ts  keeps it current: events, ping rounds (host liveness), inventory re-reads
+//   spread.ts           placement arithmetic (weights, wadm's rounding, even split over hosts)
+//   annotations.ts      what marks the reconciler's instances, and scaler ids
+//   actor-scaler.ts, provider-scaler.ts, link-scaler.ts   one scaler per trait
+//   app-scalers.ts      an application's scalers from its manifest
+//   commands.ts, command-runner.ts   control commands, and waiting for their outcome
+//   scaler-gate.ts      one batch in flight per scaler, back-off after failures
+//   cleanup.ts          taking down what an application no longer wants
+//   status.ts           application status from scaler statuses, changes only
+//   reconcile-loop.ts   the pass that ties them together, and when it runs
 
+import { ControlClient } from '../../lattice/control-client.ts';
+import { errorMessage } from '../../lattice/errors.ts';
 import type { Logger } from '../../lattice/log.ts';
 import type { NatsConnection } from '../../lattice/nats.ts';
-import type { AppStatus } from '../../lattice/wadm-api.ts';
-import type { DeployedApp, Reconciler } from '../types.ts';
+import type { Reconciler } from '../types.ts';
+import { CommandRunner } from './command-runner.ts';
+import { LatticeState } from './lattice-state.ts';
+import { LatticeWatcher } from './lattice-watcher.ts';
+import { ReconcileLoop } from './reconcile-loop.ts';
 
 /** How often and how patiently the reconciler looks at the lattice; every field has a default. */
 export interface ReconcilerTimings {
@@ -33,25 +49,66 @@ export interface ReconcilerOptions extends ReconcilerTimings {
   log: Logger;
 }
 
+/** The defaults of every timing (see ReconcilerTimings). */
+export const DEFAULT_RECONCILER_TIMINGS: Required<ReconcilerTimings> = {
+  pingIntervalMs: 2000,
+  pingTimeoutMs: 1000,
+  missedPingsBeforeGone: 2,
+  resyncIntervalMs: 30_000,
+  commandTimeoutMs: 30_000,
+  backoffBaseMs: 2000,
+  backoffMaxMs: 5 * 60_000,
+  controlTimeoutMs: 2000,
+};
+
+/**
+ * Starts watching the lattice at once; commands go out only after every host's inventory and the
+ * links have been read, so a reconciler started over a lattice that is already right sends nothing.
+ */
 export function createReconciler(options: ReconcilerOptions): Reconciler {
-  const listeners = new Set<(appName: string, status: AppStatus) => void>();
-  let desired: readonly DeployedApp[] = [];
-  options.log.debug('reconciler created', { lattice: options.latticePrefix });
-  return {
-    setDesired(apps) {
-      desired = apps;
+  const timings = { ...DEFAULT_RECONCILER_TIMINGS, ...definedTimings(options) };
+  const log = options.log.child({ part: 'reconciler' });
+  const client = new ControlClient(options.nc, {
+    latticePrefix: options.latticePrefix,
+    timeoutMs: timings.controlTimeoutMs,
+    onInvalidMessage: (subject, error) => log.debug(`ignored an invalid reply on ${subject}: ${error}`),
+  });
+  // The loop is made last but the state calls it: `loop` is set before any event can arrive.
+  let loop: ReconcileLoop | undefined;
+  const state = new LatticeState(() => loop?.latticeChanged());
+  const runner = new CommandRunner({ client, state, log, timeoutMs: timings.commandTimeoutMs });
+  const watcher = new LatticeWatcher({
+    nc: options.nc,
+    client,
+    state,
+    log,
+    timings,
+    onEvent: (event) => runner.onEvent(event),
+  });
+  loop = new ReconcileLoop({
+    state,
+    runner,
+    log,
+    backoff: timings,
+    closeParts: () => {
+      watcher.close();
+      runner.close();
     },
-    status(appName) {
-      const app = desired.find((candidate) => candidate.manifest.name === appName);
-      if (app === undefined) return undefined;
-      return { status: { type: 'reconciling', message: 'not reconciled yet' }, scalers: [] };
-    },
-    onStatusChange(listener) {
-      listeners.add(listener);
-      return () => listeners.delete(listener);
-    },
-    async close() {
-      listeners.clear();
-    },
-  };
+  });
+  const started = loop;
+  watcher.start().then(
+    () => started.markReady(),
+    (error: unknown) =>
+      log.error(`could not start watching lattice ${options.latticePrefix}: ${errorMessage(error)}`),
+  );
+  return started;
+}
+
+/** The timings the caller gave (an explicit `undefined` keeps the default). */
+function definedTimings(options: ReconcilerTimings): ReconcilerTimings {
+  return Object.fromEntries(
+    Object.entries(options).filter(
+      ([key, value]) => value !== undefined && Object.hasOwn(DEFAULT_RECONCILER_TIMINGS, key),
+    ),
+  );
 }

@@ -1,0 +1,48 @@
+// One application's scalers, made from its manifest: per component, one scaler per scaler trait
+// (actor-scaler.ts, provider-scaler.ts), and per link trait a link scaler (link-scaler.ts) that
+// knows which scalers run its two ends. Building is pure: the same manifest always gives the same
+// ids, so a manifest handed over again (setDesired is called on every store change) changes
+// nothing, and a new version shares the ids of every scaler whose component did not change.
+
+import type { AppManifest } from '../manifest/types.ts';
+import { ActorScaler } from './actor-scaler.ts';
+import { LinkScaler } from './link-scaler.ts';
+import { ProviderScaler } from './provider-scaler.ts';
+import type { Scaler } from './scaler.ts';
+
+export interface AppScalers {
+  manifest: AppManifest;
+  /** Scalers that run instances (actors and providers). */
+  workloads: Scaler[];
+  links: LinkScaler[];
+  /** Every scaler's id: what this version started carries one of them. */
+  ids: ReadonlySet<string>;
+}
+
+export function buildAppScalers(manifest: AppManifest): AppScalers {
+  const workloads: Scaler[] = [];
+  const scalersOf = new Map<string, Set<string>>();
+  for (const component of manifest.components) {
+    const ids = new Set<string>();
+    component.scalers.forEach((spec, index) => {
+      const scaler =
+        component.kind === 'actor'
+          ? new ActorScaler(manifest.name, component, spec, index)
+          : new ProviderScaler(manifest.name, component, spec, index);
+      workloads.push(scaler);
+      ids.add(scaler.id);
+    });
+    scalersOf.set(component.name, ids);
+  }
+  const links: LinkScaler[] = [];
+  for (const component of manifest.components) {
+    if (component.kind !== 'actor') continue;
+    for (const link of component.links) {
+      const sources = scalersOf.get(component.name) ?? new Set<string>();
+      const targets = scalersOf.get(link.target) ?? new Set<string>();
+      links.push(new LinkScaler(manifest.name, component, link, sources, targets));
+    }
+  }
+  const ids = new Set([...workloads, ...links].map((scaler) => scaler.id));
+  return { manifest, workloads, links, ids };
+}
