@@ -133,14 +133,23 @@ describe('wash app put', () => {
     expect(text.stdout.trim()).toBe('Stored application echo version v0.0.3 (its first version)');
     expect(requests).toEqual([{ subject: `${API}.put`, body: MANIFEST_YAML }]);
 
+    // A put accepted with warnings shows each on its own line; the rest restates the success.
+    const message =
+      'stored version v0.0.4 of application echo; warning: source_config is deprecated; warning: unknown contract wasmcloud:thing';
     answer = answerBy({
-      put: { result: 'newversion', total_versions: 2, current_version: 'v0.0.4', message: '', name: 'echo' },
+      put: { result: 'newversion', total_versions: 2, current_version: 'v0.0.4', message, name: 'echo' },
     });
+    const warned = await app('put', manifestPath);
+    expect(warned.stdout.trim().split('\n')).toEqual([
+      'Stored application echo version v0.0.4 (2 versions stored)',
+      '  warning: source_config is deprecated',
+      '  warning: unknown contract wasmcloud:thing',
+    ]);
     expect(json(await app('put', manifestPath, '-o', 'json'))).toEqual({
       result: 'newversion',
       total_versions: 2,
       current_version: 'v0.0.4',
-      message: '',
+      message,
       name: 'echo',
       success: true,
     });

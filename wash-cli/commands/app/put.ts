@@ -6,7 +6,7 @@ import type { PutReply } from '../../../lattice/wadm-api.ts';
 import type { WadmClient } from '../../../lattice/wadm-client.ts';
 import type { ConnectionFlags } from '../../connection-options.ts';
 import { type CommandResult, runAction } from '../../output.ts';
-import { addAppConnectionOptions, controllerRefusal, oneLine, withWadmClient } from './client.ts';
+import { addAppConnectionOptions, controllerRefusal, withWadmClient } from './client.ts';
 import { readManifestFile } from './manifest-file.ts';
 
 /** A put the controller accepted. */
@@ -23,6 +23,18 @@ export async function putManifest(
   return { ...reply, result: reply.result };
 }
 
+/**
+ * The warnings in a put's message (a deprecated field, an unknown contract), one per line. The
+ * rest of the message only restates the success ("stored version …", wadm's "Successfully put
+ * manifest"), which the result line already says; `-o json` keeps the whole message.
+ */
+export function putWarnings(message: string): string[] {
+  return message
+    .split(/;\s+|\r?\n/)
+    .map((part) => part.trim())
+    .filter((part) => /^warning\b/i.test(part));
+}
+
 /** One line for a person: what was stored, and how many versions there are now. */
 export function storedText(reply: StoredVersion): string {
   const versions =
@@ -30,9 +42,7 @@ export function storedText(reply: StoredVersion): string {
       ? 'its first version'
       : `${reply.total_versions} version${reply.total_versions === 1 ? '' : 's'} stored`;
   const line = `Stored application ${reply.name} version ${reply.current_version} (${versions})`;
-  // The controller may accept with a warning (a deprecated field); it is worth a line of its own.
-  const message = oneLine(reply.message);
-  return message === '' ? line : `${line}\n  ${message}`;
+  return [line, ...putWarnings(reply.message).map((warning) => `  ${warning}`)].join('\n');
 }
 
 async function put(path: string, flags: ConnectionFlags): Promise<CommandResult> {
