@@ -6,16 +6,17 @@
 // application in the tables and the picture; a refused manifest shows the controller's words;
 // Delete (confirmed) removes it; no controller is said plainly. Screenshots go to test/artifacts/.
 
-import { mkdirSync, mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { verifySignedWasm } from '../../lattice/claims.ts';
 import { ControlClient } from '../../lattice/control-client.ts';
 import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { APP_SPEC_ANNOTATION, MANAGED_BY_ANNOTATION, MANAGED_BY_WADM } from '../../lattice/wadm-api.ts';
 import { builtActor } from '../helpers/actors.ts';
+import { ARTIFACTS, type BrowserPage, openBrowserPage } from '../helpers/browser-page.ts';
 import { startDashboardHost } from '../helpers/dashboard-client.ts';
 import { eventuallyPasses } from '../helpers/eventually.ts';
 import { REPO_ROOT } from '../helpers/fixtures.ts';
@@ -24,7 +25,6 @@ import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
 import { WadmResponder } from '../helpers/wadm-responder.ts';
 
 const LATTICE = 'dashappsbrowser';
-const ARTIFACTS = join(REPO_ROOT, 'test', 'artifacts');
 const ECHO_PATH = join(REPO_ROOT, 'actors', 'build', 'wasmbus-echo_s.wasm');
 const ECHO = verifySignedWasm(builtActor('wasmbus-echo')).claims;
 
@@ -55,9 +55,8 @@ let nc: NatsConnection;
 let dir: string;
 let testHost: TestHost;
 let responder: WadmResponder;
-let browser: Browser;
+let ui: BrowserPage;
 let page: Page;
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
   nats = await startNatsServer();
@@ -65,23 +64,12 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wasmcloud-ts-dashappsbrowser-'));
   responder = await WadmResponder.start(nc, LATTICE);
   testHost = await startDashboardHost(nats.url, LATTICE);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--no-first-run',
-      '--disable-background-networking',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  mkdirSync(ARTIFACTS, { recursive: true });
+  ui = await openBrowserPage();
+  page = ui.page;
 }, 90_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await ui?.browser.close();
   await testHost?.host.stop();
   await responder?.stop();
   await nc?.close();
@@ -89,10 +77,8 @@ afterAll(async () => {
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const visible = (selector: string, timeout = 15_000) =>
-  page.locator(selector).first().waitFor({ state: 'visible', timeout });
-const gone = (selector: string, timeout = 15_000) =>
-  page.locator(selector).first().waitFor({ state: 'detached', timeout });
+const visible = (selector: string, timeoutMs?: number) => ui.visible(selector, timeoutMs);
+const gone = (selector: string, timeoutMs?: number) => ui.gone(selector, timeoutMs);
 const row = 'tr.app[data-app="hello"]';
 
 test('a manifest uploaded from a file lists the application, not deployed', async () => {
@@ -201,7 +187,7 @@ test('Undeploy and Delete, each confirmed', async () => {
   await page.locator('#confirm-dialog').getByRole('button', { name: 'Delete application' }).click();
   await gone(row);
   expect(await page.locator('#apps-count').textContent()).toBe('0');
-  expect(pageErrors).toEqual([]);
+  expect(ui.pageErrors).toEqual([]);
 });
 
 test('without a controller the section says so', async () => {
@@ -217,5 +203,5 @@ test('without a controller the section says so', async () => {
     path: join(ARTIFACTS, 'dashboard-applications-no-controller.png'),
     fullPage: true,
   });
-  expect(pageErrors).toEqual([]);
+  expect(ui.pageErrors).toEqual([]);
 });

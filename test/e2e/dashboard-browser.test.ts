@@ -5,10 +5,10 @@
 // shows the host's reason; NATS lost and back shows in the header and the events. Screenshots go
 // to test/artifacts/.
 
-import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { verifySignedWasm } from '../../lattice/claims.ts';
 import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
@@ -16,6 +16,7 @@ import { readProviderArchive } from '../../lattice/provider-archive.ts';
 import { latticeSubjects } from '../../lattice/subjects.ts';
 import { type BuiltProbe, buildProbeArchive } from '../fixtures/providers/provider-test-kit.ts';
 import { builtActor } from '../helpers/actors.ts';
+import { ARTIFACTS, type BrowserPage, openBrowserPage } from '../helpers/browser-page.ts';
 import { startDashboardHost } from '../helpers/dashboard-client.ts';
 import { eventuallyPasses } from '../helpers/eventually.ts';
 import { REPO_ROOT } from '../helpers/fixtures.ts';
@@ -27,7 +28,6 @@ const LATTICE = 'dashbrowser';
 const subjects = latticeSubjects(LATTICE);
 const ECHO_PATH = join(REPO_ROOT, 'actors', 'build', 'echo_s.wasm');
 const ECHO_ID = verifySignedWasm(builtActor('echo')).claims.sub;
-const ARTIFACTS = join(REPO_ROOT, 'test', 'artifacts');
 const HTTPSERVER_PATH = join(REPO_ROOT, 'providers', 'build', 'httpserver.par.gz');
 /** Uploading and compiling the 12 MB echo component takes a few seconds on a busy machine. */
 const SLOW = 45_000;
@@ -37,9 +37,8 @@ let nc: NatsConnection;
 let dir: string;
 let probe: BuiltProbe;
 let testHost: TestHost;
-let browser: Browser;
+let ui: BrowserPage;
 let page: Page;
-const pageErrors: string[] = [];
 
 beforeAll(async () => {
   nats = await startNatsServer();
@@ -47,36 +46,20 @@ beforeAll(async () => {
   dir = mkdtempSync(join(tmpdir(), 'wasmcloud-ts-dashbrowser-'));
   probe = await buildProbeArchive(dir);
   testHost = await startDashboardHost(nats.url, LATTICE);
-  browser = await chromium.launch({
-    executablePath: '/usr/bin/chromium',
-    args: [
-      '--headless',
-      '--no-sandbox',
-      '--disable-gpu',
-      '--disable-quic',
-      '--no-first-run',
-      '--disable-background-networking',
-      '--disable-component-update',
-      '--disable-sync',
-    ],
-  });
-  page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
-  page.on('pageerror', (error) => pageErrors.push(error.message));
-  mkdirSync(ARTIFACTS, { recursive: true });
+  ui = await openBrowserPage();
+  page = ui.page;
 }, 90_000);
 
 afterAll(async () => {
-  await browser?.close();
+  await ui?.browser.close();
   await testHost?.host.stop();
   await nc?.close();
   await nats?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
 
-const visible = (selector: string, timeout = 15_000) =>
-  page.locator(selector).first().waitFor({ state: 'visible', timeout });
-const gone = (selector: string, timeout = 15_000) =>
-  page.locator(selector).first().waitFor({ state: 'detached', timeout });
+const visible = (selector: string, timeoutMs?: number) => ui.visible(selector, timeoutMs);
+const gone = (selector: string, timeoutMs?: number) => ui.gone(selector, timeoutMs);
 
 test('the page loads and shows this host, live', async () => {
   await page.goto(testHost.host.dashboardUrl ?? '');
@@ -261,7 +244,7 @@ test('an actor is scaled and stopped from its row', async () => {
   await gone(`#actors-body tr[data-actor-id="${ECHO_ID}"]`, SLOW);
   await gone(`#picture g.node.actor[data-actor-id="${ECHO_ID}"]`);
   await page.screenshot({ path: join(ARTIFACTS, 'dashboard-after-stop.png'), fullPage: true });
-  expect(pageErrors).toEqual([]);
+  expect(ui.pageErrors).toEqual([]);
 }, 60_000);
 
 test('losing NATS shows in the header while it lasts, and its return in the events', async () => {
@@ -274,5 +257,5 @@ test('losing NATS shows in the header while it lasts, and its return in the even
   });
   await natsPill('live', 'NATS connected');
   await visible('#events-list li[data-event="nats_reconnected"]:has-text("connection back after")');
-  expect(pageErrors).toEqual([]);
+  expect(ui.pageErrors).toEqual([]);
 }, 60_000);
