@@ -11,6 +11,8 @@ import Fastify, {
   type RawServerBase,
   type RouteHandlerMethod,
 } from 'fastify';
+import { errorCode, errorMessage } from '../../lattice/errors.ts';
+import { ProviderError } from '../sdk/errors.ts';
 import { CorsPolicy } from './cors.ts';
 import {
   type ActorCall,
@@ -22,14 +24,7 @@ import {
 import type { HttpServerSettings, ListenAddress } from './settings.ts';
 
 /** The listener could not start: the message says why in the operator's terms. */
-export class ListenError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-    this.name = 'ListenError';
-  }
-}
+export class ListenError extends ProviderError {}
 
 export interface ActorListenerOptions {
   actorId: string;
@@ -65,7 +60,8 @@ function readTls(settings: HttpServerSettings): { cert: Buffer; key: Buffer } | 
     } catch (error) {
       throw new ListenError(
         'TLS_FILE_UNREADABLE',
-        `cannot read tls.${field} '${path}': ${(error as Error).message}`,
+        `cannot read tls.${field} '${path}': ${errorMessage(error)}`,
+        { cause: error },
       );
     }
   };
@@ -77,17 +73,29 @@ export function describeAddress({ host, port }: ListenAddress): string {
 }
 
 function listenFailure(error: unknown, address: ListenAddress): ListenError {
-  const code = (error as NodeJS.ErrnoException).code ?? 'LISTEN_FAILED';
   const where = describeAddress(address);
-  switch (code) {
+  const options = { cause: error };
+  switch (errorCode(error)) {
     case 'EADDRINUSE':
-      return new ListenError(code, `address ${where} is already in use`);
+      return new ListenError('HTTPSERVER_ADDRESS_IN_USE', `address ${where} is already in use`, options);
     case 'EACCES':
-      return new ListenError(code, `no permission to listen on ${where} (ports below 1024 need privileges)`);
+      return new ListenError(
+        'HTTPSERVER_LISTEN_DENIED',
+        `no permission to listen on ${where} (ports below 1024 need privileges)`,
+        options,
+      );
     case 'EADDRNOTAVAIL':
-      return new ListenError(code, `cannot listen on ${where}: no network interface has that address`);
+      return new ListenError(
+        'HTTPSERVER_ADDRESS_UNAVAILABLE',
+        `cannot listen on ${where}: no network interface has that address`,
+        options,
+      );
     default:
-      return new ListenError(code, `cannot listen on ${where}: ${(error as Error).message}`);
+      return new ListenError(
+        'HTTPSERVER_LISTEN_FAILED',
+        `cannot listen on ${where}: ${errorMessage(error)}`,
+        options,
+      );
   }
 }
 
@@ -172,6 +180,7 @@ export class ActorListener {
     try {
       await app.listen({ host: settings.address.host, port: settings.address.port });
     } catch (error) {
+      // The listen failure is what the caller needs; a server that never listened has little to close.
       await app.close().catch(() => undefined);
       throw listenFailure(error, settings.address);
     }

@@ -6,6 +6,7 @@
 // naming the claim, since the fix is to sign the actor with it.
 
 import { validateHeaderName, validateHeaderValue } from 'node:http';
+import { errorMessage } from '../../lattice/errors.ts';
 import { findMissingCapability } from '../../lattice/missing-capability.ts';
 import { ActorCallError } from '../sdk/mod.ts';
 import {
@@ -90,7 +91,7 @@ function failureReply(error: unknown, logFailure: FailureLog): Reply {
     logFailure(`the actor's reply cannot be sent: ${error.message}`);
     return textReply(500, 'Internal Server Error: the actor sent an invalid response');
   }
-  logFailure(`forwarding the request failed: ${(error as Error).message}`);
+  logFailure(`forwarding the request failed: ${errorMessage(error)}`);
   return textReply(500, 'Internal Server Error');
 }
 
@@ -104,7 +105,8 @@ function responseHeaders(header: HeaderMap): Record<string, string | string[]> {
       for (const value of values) validateHeaderValue(name, value);
     } catch (error) {
       throw new InvalidHttpResponseError(
-        `invalid HttpResponse: header ${JSON.stringify(name)}: ${(error as Error).message}`,
+        `invalid HttpResponse: header ${JSON.stringify(name)}: ${errorMessage(error)}`,
+        { cause: error },
       );
     }
     out[name] = values.length === 1 ? values[0]! : values;

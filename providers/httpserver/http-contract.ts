@@ -3,6 +3,8 @@
 // (camelCase `queryString`, `statusCode`), header values as lists, bodies as bin.
 
 import { z } from 'zod';
+import { errorMessage } from '../../lattice/errors.ts';
+import { ProviderError } from '../sdk/errors.ts';
 import { decodePayload, encodePayload } from '../sdk/mod.ts';
 
 export const HANDLE_REQUEST = 'HttpServer.HandleRequest';
@@ -28,8 +30,10 @@ export interface HttpResponse {
 }
 
 /** The actor answered something that is not an HttpResponse the provider can send. */
-export class InvalidHttpResponseError extends Error {
-  override name = 'InvalidHttpResponseError';
+export class InvalidHttpResponseError extends ProviderError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('HTTPSERVER_BAD_RESPONSE', message, options);
+  }
 }
 
 /** Encodes in the member order of the 2022 struct: method, path, queryString, header, body. */
@@ -59,7 +63,7 @@ export function decodeHttpResponse(bytes: Uint8Array): HttpResponse {
   try {
     value = decodePayload(bytes, 'HttpResponse');
   } catch (error) {
-    throw new InvalidHttpResponseError((error as Error).message);
+    throw new InvalidHttpResponseError(errorMessage(error), { cause: error });
   }
   const parsed = responseSchema.safeParse(value);
   if (!parsed.success) {

@@ -35,7 +35,7 @@ export class ActorListeners {
         logFailure: (message) => provider.log.warn(`request for actor ${actorId}: ${message}`),
       });
     } catch (error) {
-      if (error instanceof ListenError && error.code === 'EADDRINUSE') {
+      if (error instanceof ListenError && error.code === 'HTTPSERVER_ADDRESS_IN_USE') {
         const holder = this.#holderOf(describeAddress(settings.address));
         throw new ListenError(
           error.code,

@@ -7,6 +7,8 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { errorMessage } from '../../lattice/errors.ts';
+import { ProviderError } from '../sdk/errors.ts';
 
 export interface ListenAddress {
   /** An IPv4 or IPv6 literal, or `localhost`. */
@@ -46,9 +48,11 @@ export interface LoadedSettings {
   warnings: string[];
 }
 
-export class HttpServerSettingsError extends Error {
-  readonly code = 'HTTPSERVER_SETTINGS_INVALID';
-  override name = 'HttpServerSettingsError';
+/** Link values that do not give usable listener settings; the link is refused with this message. */
+export class HttpServerSettingsError extends ProviderError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('HTTPSERVER_SETTINGS_INVALID', message, options);
+  }
 }
 
 export const DEFAULT_ADDRESS: ListenAddress = { host: '127.0.0.1', port: 8000 };
@@ -153,7 +157,9 @@ function parseDocument(text: string, source: string, warnings: string[]): Settin
   try {
     json = JSON.parse(text);
   } catch (error) {
-    throw new HttpServerSettingsError(`${source} is not valid JSON: ${(error as Error).message}`);
+    throw new HttpServerSettingsError(`${source} is not valid JSON: ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
   if (json === null || typeof json !== 'object' || Array.isArray(json))
     throw new HttpServerSettingsError(`${source} must be a JSON object`);
@@ -174,7 +180,7 @@ function mergeDocument(draft: Draft, document: SettingsDocument, source: string)
     try {
       return read();
     } catch (error) {
-      throw new HttpServerSettingsError(`${source}: ${(error as Error).message}`);
+      throw new HttpServerSettingsError(`${source}: ${errorMessage(error)}`, { cause: error });
     }
   };
   if (document.address !== undefined) draft.address = inSource(() => parseAddress(document.address!));
@@ -250,7 +256,9 @@ export function loadSettings(
     try {
       text = (options.readFile ?? ((path) => readFileSync(path, 'utf8')))(file);
     } catch (error) {
-      throw new HttpServerSettingsError(`config_file '${file}' cannot be read: ${(error as Error).message}`);
+      throw new HttpServerSettingsError(`config_file '${file}' cannot be read: ${errorMessage(error)}`, {
+        cause: error,
+      });
     }
     mergeDocument(draft, parseDocument(text, `config_file '${file}'`, warnings), `config_file '${file}'`);
   }

@@ -6,6 +6,7 @@
 // provider processes sharing the bucket.
 
 import type { KV } from '../../lattice/nats.ts';
+import { ProviderError } from '../sdk/errors.ts';
 import { kvKeyFor } from './key-codec.ts';
 import { decodeStoredValue, encodeStoredValue, isExpired, type StoredValue } from './stored-value.ts';
 
@@ -29,7 +30,12 @@ const WRONG_LAST_SEQUENCE = 10071;
 /** How often a change is retried against concurrent writers before it gives up. */
 export const MAX_CHANGE_ATTEMPTS = 100;
 
-export class ConflictError extends Error {}
+/** A change that lost to concurrent writers on every attempt. */
+export class ConflictError extends ProviderError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('KEYVALUE_CONFLICT', message, options);
+  }
+}
 
 function isConflict(error: unknown): boolean {
   if (typeof error !== 'object' || error === null || !('api_error' in error)) return false;
@@ -68,6 +74,8 @@ export class BucketStore {
   async get(key: string): Promise<StoredValue | undefined> {
     const snapshot = await this.read(key);
     if (snapshot.stored && snapshot.value === undefined) {
+      // Fails when someone rewrote the key meanwhile (their value stands) or the bucket is gone:
+      // either way the key reads as absent, and the next read tries the clean-up again.
       await this.#kv.delete(kvKeyFor(key), { previousSeq: snapshot.revision }).catch(() => undefined);
     }
     return snapshot.value;

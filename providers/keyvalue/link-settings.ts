@@ -7,6 +7,8 @@
 //   JS_DOMAIN   the JetStream domain; default: the lattice's (HostData js_domain) on the lattice's
 //               NATS, none on a URI.
 
+import { ProviderError } from '../sdk/errors.ts';
+
 export interface KeyValueLinkSettings {
   bucket: string;
   /** Servers of the NATS named by URI; undefined: the lattice's NATS. */
@@ -17,9 +19,10 @@ export interface KeyValueLinkSettings {
 }
 
 /** The link's values do not give usable bucket settings; the link is refused with this message. */
-export class LinkSettingsError extends Error {
-  readonly code = 'KEYVALUE_SETTINGS_INVALID';
-  override name = 'LinkSettingsError';
+export class KeyvalueLinkSettingsError extends ProviderError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('KEYVALUE_SETTINGS_INVALID', message, options);
+  }
 }
 
 const BUCKET_NAME = /^[A-Za-z0-9_-]+$/;
@@ -29,7 +32,7 @@ function linkValue(values: Readonly<Record<string, string>>, name: string): stri
   const found = Object.entries(values).filter(([key]) => key.toUpperCase() === name);
   const distinct = new Set(found.map(([, value]) => value));
   if (distinct.size > 1) {
-    throw new LinkSettingsError(
+    throw new KeyvalueLinkSettingsError(
       `link values ${found.map(([key]) => key).join(' and ')} disagree; give ${name} once`,
     );
   }
@@ -41,9 +44,11 @@ function serverList(uri: string): string[] {
     .split(',')
     .map((server) => server.trim())
     .filter((server) => server !== '');
-  if (servers.length === 0) throw new LinkSettingsError('URI is empty; give host:port or a nats:// URL');
+  if (servers.length === 0)
+    throw new KeyvalueLinkSettingsError('URI is empty; give host:port or a nats:// URL');
   const bad = servers.find((server) => /\s/.test(server));
-  if (bad !== undefined) throw new LinkSettingsError(`URI ${JSON.stringify(bad)} contains whitespace`);
+  if (bad !== undefined)
+    throw new KeyvalueLinkSettingsError(`URI ${JSON.stringify(bad)} contains whitespace`);
   return servers;
 }
 
@@ -53,7 +58,7 @@ export function keyValueLinkSettings(
 ): KeyValueLinkSettings {
   const bucket = linkValue(values, 'BUCKET') ?? actorId;
   if (!BUCKET_NAME.test(bucket)) {
-    throw new LinkSettingsError(
+    throw new KeyvalueLinkSettingsError(
       `BUCKET ${JSON.stringify(bucket)} is not a KV bucket name: use letters, digits, '_' and '-' only`,
     );
   }
@@ -61,10 +66,10 @@ export function keyValueLinkSettings(
   const jwt = linkValue(values, 'CLIENT_JWT') || undefined;
   const seed = linkValue(values, 'CLIENT_SEED') || undefined;
   if ((jwt === undefined) !== (seed === undefined)) {
-    throw new LinkSettingsError('CLIENT_JWT and CLIENT_SEED must be given together (or neither)');
+    throw new KeyvalueLinkSettingsError('CLIENT_JWT and CLIENT_SEED must be given together (or neither)');
   }
   if (jwt !== undefined && uri === undefined) {
-    throw new LinkSettingsError(
+    throw new KeyvalueLinkSettingsError(
       "CLIENT_JWT and CLIENT_SEED need URI: without it the link uses the lattice's NATS connection",
     );
   }

@@ -3,9 +3,10 @@
 // own connection, drained and closed when the link is deleted. A link whose NATS cannot be
 // reached, or has no JetStream, is refused with the reason; other links are not affected.
 
-import { errorMessage } from '../../lattice/errors.ts';
+import { errorCode, errorMessage } from '../../lattice/errors.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { connectNats, type KV, type NatsConnection } from '../../lattice/nats.ts';
+import { ProviderError } from '../sdk/errors.ts';
 import { latticeConnectionSettings, type Provider } from '../sdk/mod.ts';
 import { BucketStore } from './bucket-store.ts';
 import { type KeyValueLinkSettings, keyValueLinkSettings } from './link-settings.ts';
@@ -22,11 +23,19 @@ async function openBucket(nc: NatsConnection, settings: KeyValueLinkSettings, wh
     // Binds to an existing bucket as it is; creates a missing one keeping one revision per key.
     return await js.views.kv(settings.bucket, { history: 1 });
   } catch (error) {
-    const code = (error as { code?: unknown }).code;
+    const code = errorCode(error);
     if (code === '503' || code === 'TIMEOUT') {
-      throw new Error(`JetStream is not enabled on the NATS server at ${where} (no JetStream API answered)`);
+      throw new ProviderError(
+        'KEYVALUE_NO_JETSTREAM',
+        `JetStream is not enabled on the NATS server at ${where} (no JetStream API answered)`,
+        { cause: error },
+      );
     }
-    throw new Error(`cannot open KV bucket ${settings.bucket} at ${where}: ${errorMessage(error)}`);
+    throw new ProviderError(
+      'KEYVALUE_BUCKET_UNAVAILABLE',
+      `cannot open KV bucket ${settings.bucket} at ${where}: ${errorMessage(error)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -37,7 +46,8 @@ export class LinkedBuckets {
   /** The calling actor's store; its link was accepted, so it has one. */
   storeFor(actorId: string): BucketStore {
     const linked = this.#byActor.get(actorId);
-    if (linked === undefined) throw new Error(`actor ${actorId} has no bucket open`);
+    if (linked === undefined)
+      throw new ProviderError('KEYVALUE_NOT_LINKED', `actor ${actorId} has no bucket open`);
     return linked.store;
   }
 
@@ -84,6 +94,7 @@ export class LinkedBuckets {
   async closeAll(): Promise<void> {
     const actors = [...this.#byActor.keys()];
     await Promise.allSettled(actors.map((actorId) => this.close(actorId)));
+    // A lattice connection that failed to open was reported to the link that asked for it.
     const lattice = await this.#lattice?.catch(() => undefined);
     if (lattice && !lattice.isClosed()) await lattice.drain();
   }

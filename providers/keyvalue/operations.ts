@@ -5,6 +5,7 @@
 
 import { errorMessage } from '../../lattice/errors.ts';
 import { encodePayload } from '../../lattice/payload.ts';
+import { ProviderError, providerCodeOf } from '../sdk/errors.ts';
 import type { OperationHandler } from '../sdk/mod.ts';
 import type { BucketStore, Change } from './bucket-store.ts';
 import {
@@ -47,11 +48,17 @@ function increment(key: string, by: number, current: StoredValue | undefined): C
   const string = expectType(key, current, 'string');
   const text = string?.value ?? '0';
   if (!INTEGER.test(text.trim())) {
-    throw new Error(`the value of key ${JSON.stringify(key)} is not an integer: ${JSON.stringify(text)}`);
+    throw new ProviderError(
+      'KEYVALUE_NOT_AN_INTEGER',
+      `the value of key ${JSON.stringify(key)} is not an integer: ${JSON.stringify(text)}`,
+    );
   }
   const next = Number(text.trim()) + by;
   if (!fitsI32(next)) {
-    throw new Error(`incrementing key ${JSON.stringify(key)} by ${by} would leave the 32-bit integer range`);
+    throw new ProviderError(
+      'KEYVALUE_OUT_OF_RANGE',
+      `incrementing key ${JSON.stringify(key)} by ${by} would leave the 32-bit integer range`,
+    );
   }
   // INCRBY keeps the key's expiry (an expired key was already read as absent).
   return { write: { type: 'string', value: String(next), expiresAt: string?.expiresAt }, result: next };
@@ -169,7 +176,13 @@ export function keyValueOperations(storeFor: StoreFor): Record<string, Operation
       try {
         return encodePayload(await handler(payload, storeFor(actorId)));
       } catch (error) {
-        throw new Error(`${operation}: ${errorMessage(error)}`);
+        throw new ProviderError(
+          providerCodeOf(error, 'PROVIDER_OPERATION_FAILED'),
+          `${operation}: ${errorMessage(error)}`,
+          {
+            cause: error,
+          },
+        );
       }
     };
   }

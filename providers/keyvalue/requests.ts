@@ -4,6 +4,7 @@
 
 import { z } from 'zod';
 import { decodePayload } from '../../lattice/payload.ts';
+import { ProviderError } from '../sdk/errors.ts';
 
 const I32 = { min: -2_147_483_648, max: 2_147_483_647 } as const;
 const U32_MAX = 4_294_967_295;
@@ -33,7 +34,7 @@ export function fitsI32(value: number): boolean {
   return Number.isSafeInteger(value) && value >= I32.min && value <= I32.max;
 }
 
-/** Decodes and validates a request payload; throws an Error that says what was wrong. */
+/** Decodes and validates a request payload; throws a ProviderError that says what was wrong. */
 export function parseRequest<T extends z.ZodType>(schema: T, payload: Uint8Array): z.output<T> {
   const decoded = decodePayload(payload, 'request');
   const parsed = schema.safeParse(decoded);
@@ -41,5 +42,5 @@ export function parseRequest<T extends z.ZodType>(schema: T, payload: Uint8Array
   const problems = parsed.error.issues
     .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
     .join('; ');
-  throw new Error(`invalid request: ${problems}`);
+  throw new ProviderError('PROVIDER_BAD_REQUEST', `invalid request: ${problems}`);
 }

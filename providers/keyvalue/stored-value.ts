@@ -7,6 +7,7 @@
 // bytes as UTF-8, so a counter seeded by hand can be incremented.
 
 import { z } from 'zod';
+import { ProviderError } from '../sdk/errors.ts';
 
 export type StoredValue =
   | { type: 'string'; value: string; expiresAt?: number | undefined }
@@ -58,7 +59,11 @@ export function isExpired(value: StoredValue, nowMs: number): boolean {
 }
 
 /** A key holds another kind of value than the operation works on (Redis's WRONGTYPE). */
-export class WrongTypeError extends Error {}
+export class WrongTypeError extends ProviderError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('KEYVALUE_WRONG_TYPE', message, options);
+  }
+}
 
 /** `value` when it is of `type` (or absent); else a WrongTypeError naming the key. */
 export function expectType<T extends ValueType>(

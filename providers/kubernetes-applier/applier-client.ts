@@ -8,6 +8,7 @@ import type { RequestContext, ResponseContext } from '@kubernetes/client-node/di
 import { of } from '@kubernetes/client-node/dist/gen/rxjsStub.js';
 import { KubernetesObjectApi } from '@kubernetes/client-node/dist/object.js';
 import { PatchStrategy } from '@kubernetes/client-node/dist/patch.js';
+import { ProviderError } from '../sdk/errors.ts';
 import { describeApiError, httpStatusOf } from './api-error.ts';
 import type { ApplyObject, DeleteRequest, OperationResponse } from './contract.ts';
 import type { LoadedKubeConfig } from './kubeconfig-source.ts';
@@ -15,13 +16,17 @@ import type { LoadedKubeConfig } from './kubeconfig-source.ts';
 export const FIELD_MANAGER = 'kubernetes-applier-provider';
 
 /** The API server cannot be used with this kubeconfig (the link is refused). */
-export class KubernetesConnectError extends Error {
-  override name = 'KubernetesConnectError';
+export class KubernetesConnectError extends ProviderError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('KUBERNETES_UNREACHABLE', message, options);
+  }
 }
 
 /** The API server does not serve a kind: a failure of the operation, not of the connection. */
-class UnservedKindError extends Error {
-  override name = 'UnservedKindError';
+class UnservedKindError extends ProviderError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('KUBERNETES_KIND_NOT_SERVED', message, options);
+  }
 }
 
 const SUCCEEDED: OperationResponse = { succeeded: true };

@@ -9,14 +9,18 @@ import type { KubernetesObject } from '@kubernetes/client-node/dist/types.js';
 import { loadYaml } from '@kubernetes/client-node/dist/yaml.js';
 import { loadAll as parseYamlDocuments } from 'js-yaml';
 import { z } from 'zod';
+import { errorMessage } from '../../lattice/errors.ts';
+import { ProviderError } from '../sdk/errors.ts';
 import { decodePayload, encodePayload } from '../sdk/mod.ts';
 
 export const APPLY_OPERATION = 'KubernetesApplier.Apply';
 export const DELETE_OPERATION = 'KubernetesApplier.Delete';
 
 /** The payload of an operation is not what the contract says. */
-export class ContractError extends Error {
-  override name = 'ContractError';
+export class ContractError extends ProviderError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('KUBERNETES_BAD_REQUEST', message, options);
+  }
 }
 
 export interface OperationResponse {
@@ -103,9 +107,9 @@ export function parseApplyPayload(payload: Uint8Array): ApplyObject {
   try {
     documents = parseYamlDocuments(text);
   } catch (error) {
-    throw new ContractError(
-      `${APPLY_OPERATION}: the object is not YAML or JSON: ${(error as Error).message}`,
-    );
+    throw new ContractError(`${APPLY_OPERATION}: the object is not YAML or JSON: ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
   if (documents.length !== 1) {
     throw new ContractError(

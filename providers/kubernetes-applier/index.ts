@@ -4,6 +4,7 @@
 // arrives and refuses the link when it cannot. Runs on the provider SDK; `node providers/build.ts
 // kubernetes-applier` bundles it, @kubernetes/client-node included, into its archive.
 
+import { ProviderError } from '../sdk/errors.ts';
 import { type Provider, startProvider } from '../sdk/mod.ts';
 import { ApplierClient } from './applier-client.ts';
 import {
@@ -24,7 +25,12 @@ const clients = new Map<string, ApplierClient>();
 function clientFor(actorId: string): ApplierClient {
   const client = clients.get(actorId);
   // The SDK refuses calls from unlinked actors, so this is a link whose check has not finished.
-  if (client === undefined) throw new Error(`actor ${actorId} has no Kubernetes connection on this provider`);
+  if (client === undefined) {
+    throw new ProviderError(
+      'KUBERNETES_NOT_LINKED',
+      `actor ${actorId} has no Kubernetes connection on this provider`,
+    );
+  }
   return client;
 }
 

@@ -13,15 +13,18 @@ import { homedir } from 'node:os';
 import { delimiter, isAbsolute, join } from 'node:path';
 import { KubeConfig } from '@kubernetes/client-node/dist/config.js';
 import { load as parseYaml } from 'js-yaml';
+import { errorMessage } from '../../lattice/errors.ts';
+import { ProviderError } from '../sdk/errors.ts';
 
 export const CONFIG_B64_KEY = 'config_b64';
 export const CONFIG_FILE_KEY = 'config_file';
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
 
 /** The link's values do not give a usable kubeconfig. */
-export class KubeConfigError extends Error {
-  readonly code = 'KUBECONFIG_INVALID';
-  override name = 'KubeConfigError';
+export class KubeConfigError extends ProviderError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('KUBECONFIG_INVALID', message, options);
+  }
 }
 
 /** What inference looks at; tests pass their own. */
@@ -105,7 +108,9 @@ function fromBase64(raw: string): KubeConfig {
   try {
     parsed = parseYaml(text);
   } catch (error) {
-    throw new KubeConfigError(`${CONFIG_B64_KEY} is not a YAML kubeconfig: ${(error as Error).message}`);
+    throw new KubeConfigError(`${CONFIG_B64_KEY} is not a YAML kubeconfig: ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
   if (!isRecord(parsed)) throw new KubeConfigError(`${CONFIG_B64_KEY} is not a kubeconfig (not a YAML map)`);
   refuseFilePaths(parsed);
@@ -113,7 +118,9 @@ function fromBase64(raw: string): KubeConfig {
   try {
     kubeConfig.loadFromString(text);
   } catch (error) {
-    throw new KubeConfigError(`${CONFIG_B64_KEY} is not a valid kubeconfig: ${(error as Error).message}`);
+    throw new KubeConfigError(`${CONFIG_B64_KEY} is not a valid kubeconfig: ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
   return kubeConfig;
 }
@@ -128,7 +135,7 @@ function fromFile(path: string): KubeConfig {
   try {
     kubeConfig.loadFromFile(path);
   } catch (error) {
-    throw new KubeConfigError(`cannot load the kubeconfig ${path}: ${(error as Error).message}`);
+    throw new KubeConfigError(`cannot load the kubeconfig ${path}: ${errorMessage(error)}`, { cause: error });
   }
   return kubeConfig;
 }

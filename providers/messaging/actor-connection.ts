@@ -4,7 +4,7 @@
 // Deleting the link drains it: subscriptions end, messages already received are still handed
 // over, then the connection closes.
 
-import { errorMessage } from '../../lattice/errors.ts';
+import { errorCode, errorFields, errorMessage } from '../../lattice/errors.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import {
   connectNats,
@@ -13,6 +13,7 @@ import {
   type NatsConnection,
   type Subscription,
 } from '../../lattice/nats.ts';
+import { ProviderError } from '../sdk/errors.ts';
 import type { Provider } from '../sdk/mod.ts';
 import type { MessagingLinkSettings } from './link-settings.ts';
 import { type DeliveredMessage, encodeDeliveredMessage } from './messages.ts';
@@ -23,7 +24,7 @@ const MAX_DELIVERIES_IN_FLIGHT = 64;
 
 function checkSubject(subject: string): void {
   const problem = subjectProblem(subject, 'publish');
-  if (problem !== undefined) throw new Error(problem);
+  if (problem !== undefined) throw new ProviderError('MESSAGING_BAD_SUBJECT', problem);
 }
 
 export class ActorConnection {
@@ -81,7 +82,13 @@ export class ActorConnection {
       this.#nc.publish(subject, body, replyTo === undefined ? undefined : { reply: replyTo });
       await this.#nc.flush();
     } catch (error) {
-      throw new Error(`cannot publish to ${subject}: ${errorMessage(error)}`);
+      throw new ProviderError(
+        'MESSAGING_PUBLISH_FAILED',
+        `cannot publish to ${subject}: ${errorMessage(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
   }
 
@@ -91,10 +98,21 @@ export class ActorConnection {
     try {
       reply = await this.#nc.request(subject, body, { timeout: timeoutMs });
     } catch (error) {
-      const code = (error as { code?: unknown }).code;
-      if (code === ErrorCode.NoResponders) throw new Error(`no responders on ${subject}`);
-      if (code === ErrorCode.Timeout) throw new Error(`no reply on ${subject} within ${timeoutMs} ms`);
-      throw new Error(`request on ${subject} failed: ${errorMessage(error)}`);
+      const code = errorCode(error);
+      const options = { cause: error };
+      if (code === ErrorCode.NoResponders)
+        throw new ProviderError('MESSAGING_NO_RESPONDERS', `no responders on ${subject}`, options);
+      if (code === ErrorCode.Timeout)
+        throw new ProviderError(
+          'MESSAGING_TIMEOUT',
+          `no reply on ${subject} within ${timeoutMs} ms`,
+          options,
+        );
+      throw new ProviderError(
+        'MESSAGING_REQUEST_FAILED',
+        `request on ${subject} failed: ${errorMessage(error)}`,
+        options,
+      );
     }
     return { subject: reply.subject, replyTo: reply.reply || undefined, body: reply.data };
   }
@@ -115,7 +133,10 @@ export class ActorConnection {
         void delivery.finally(() => this.#inFlight.delete(delivery));
       }
     })().catch((error: unknown) =>
-      this.#provider.log.error(`subscription ${subscription.getSubject()} ended: ${errorMessage(error)}`),
+      this.#provider.log.error(
+        `subscription ${subscription.getSubject()} ended: ${errorMessage(error)}`,
+        errorFields(error),
+      ),
     );
   }
 
@@ -142,6 +163,11 @@ export class ActorConnection {
           this.#provider.log.info(`actor ${this.#actorId}: NATS ${status.type} (${String(status.data)})`);
         }
       }
-    })().catch(() => undefined);
+    })().catch((error: unknown) =>
+      this.#provider.log.debug(
+        `actor ${this.#actorId}: NATS status stream ended: ${errorMessage(error)}`,
+        errorFields(error),
+      ),
+    );
   }
 }

@@ -1,6 +1,7 @@
 // The NATS messaging capability provider (`wasmcloud:messaging`, protocol.md §7.2): one NATS
 // connection per linked actor, configured by the link's values. See docs/providers.md, "messaging".
 
+import { ProviderError } from '../sdk/errors.ts';
 import { startProvider } from '../sdk/mod.ts';
 import { ActorConnection } from './actor-connection.ts';
 import { messagingLinkSettings } from './link-settings.ts';
@@ -10,7 +11,8 @@ const connections = new Map<string, ActorConnection>();
 
 function connectionFor(actorId: string): ActorConnection {
   const connection = connections.get(actorId);
-  if (connection === undefined) throw new Error(`actor ${actorId} has no NATS connection`);
+  if (connection === undefined)
+    throw new ProviderError('MESSAGING_NOT_LINKED', `actor ${actorId} has no NATS connection`);
   return connection;
 }
 

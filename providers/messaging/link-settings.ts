@@ -8,6 +8,8 @@
 //   CLIENT_JWT, CLIENT_SEED   credentials, overriding auth_jwt/auth_seed; both or neither
 
 import { z } from 'zod';
+import { errorMessage } from '../../lattice/errors.ts';
+import { ProviderError } from '../sdk/errors.ts';
 import { subjectProblem } from './subject-rules.ts';
 
 export const DEFAULT_NATS_URI = '127.0.0.1:4222';
@@ -27,9 +29,10 @@ export interface MessagingLinkSettings {
 }
 
 /** The link's values do not give a usable NATS connection; the link is refused with this message. */
-export class LinkSettingsError extends Error {
-  readonly code = 'MESSAGING_SETTINGS_INVALID';
-  override name = 'LinkSettingsError';
+export class MessagingLinkSettingsError extends ProviderError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('MESSAGING_SETTINGS_INVALID', message, options);
+  }
 }
 
 const connectionConfigSchema = z.looseObject({
@@ -45,7 +48,7 @@ type ConnectionConfig = z.output<typeof connectionConfigSchema>;
 function linkValue(values: Readonly<Record<string, string>>, name: string): string | undefined {
   const found = Object.entries(values).filter(([key]) => key.toUpperCase() === name.toUpperCase());
   if (new Set(found.map(([, value]) => value)).size > 1) {
-    throw new LinkSettingsError(
+    throw new MessagingLinkSettingsError(
       `link values ${found.map(([key]) => key).join(' and ')} disagree; give ${name} once`,
     );
   }
@@ -57,20 +60,21 @@ function parseConfig(name: string, json: string): ConnectionConfig {
   try {
     parsed = JSON.parse(json);
   } catch (error) {
-    throw new LinkSettingsError(`${name} is not JSON: ${(error as Error).message}`);
+    throw new MessagingLinkSettingsError(`${name} is not JSON: ${errorMessage(error)}`, { cause: error });
   }
   const result = connectionConfigSchema.safeParse(parsed);
   if (result.success) return result.data;
   const problems = result.error.issues
     .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
     .join('; ');
-  throw new LinkSettingsError(`${name} is not a connection config: ${problems}`);
+  throw new MessagingLinkSettingsError(`${name} is not a connection config: ${problems}`);
 }
 
 function baseConfig(values: Readonly<Record<string, string>>): ConnectionConfig {
   const b64 = linkValue(values, 'config_b64');
   if (b64 !== undefined) {
-    if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(b64.trim())) throw new LinkSettingsError('config_b64 is not base64');
+    if (!/^[A-Za-z0-9+/_-]*={0,2}$/.test(b64.trim()))
+      throw new MessagingLinkSettingsError('config_b64 is not base64');
     return parseConfig('config_b64', Buffer.from(b64.trim(), 'base64').toString('utf8'));
   }
   const json = linkValue(values, 'config_json');
@@ -88,12 +92,15 @@ function commaList(text: string): string[] {
 function parseSubscription(entry: string): Subscription {
   const [subject = '', queue, extra] = entry.split('|').map((part) => part.trim());
   if (extra !== undefined) {
-    throw new LinkSettingsError(`subscription ${JSON.stringify(entry)}: use subject or subject|queue`);
+    throw new MessagingLinkSettingsError(
+      `subscription ${JSON.stringify(entry)}: use subject or subject|queue`,
+    );
   }
   const problem = subjectProblem(subject, 'subscribe');
-  if (problem !== undefined) throw new LinkSettingsError(`subscription ${JSON.stringify(entry)}: ${problem}`);
+  if (problem !== undefined)
+    throw new MessagingLinkSettingsError(`subscription ${JSON.stringify(entry)}: ${problem}`);
   if (queue !== undefined && (queue === '' || /\s/.test(queue))) {
-    throw new LinkSettingsError(
+    throw new MessagingLinkSettingsError(
       `subscription ${JSON.stringify(entry)}: the queue group must be non-empty, without whitespace`,
     );
   }
@@ -105,11 +112,12 @@ export function messagingLinkSettings(values: Readonly<Record<string, string>>):
   const subscriptions = [...config.subscriptions, ...commaList(linkValue(values, 'SUBSCRIPTION') ?? '')];
   const servers = [...config.cluster_uris.flatMap(commaList), ...commaList(linkValue(values, 'URI') ?? '')];
   const bad = servers.find((server) => /\s/.test(server));
-  if (bad !== undefined) throw new LinkSettingsError(`URI ${JSON.stringify(bad)} contains whitespace`);
+  if (bad !== undefined)
+    throw new MessagingLinkSettingsError(`URI ${JSON.stringify(bad)} contains whitespace`);
   const jwt = linkValue(values, 'CLIENT_JWT') || config.auth_jwt || undefined;
   const seed = linkValue(values, 'CLIENT_SEED') || config.auth_seed || undefined;
   if ((jwt === undefined) !== (seed === undefined)) {
-    throw new LinkSettingsError(
+    throw new MessagingLinkSettingsError(
       'CLIENT_JWT and CLIENT_SEED (auth_jwt and auth_seed) must be given together, or neither',
     );
   }

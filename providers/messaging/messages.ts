@@ -5,6 +5,7 @@
 
 import { z } from 'zod';
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
+import { ProviderError } from '../sdk/errors.ts';
 
 const encoder = new TextEncoder();
 
@@ -43,12 +44,12 @@ export function encodeDeliveredMessage(message: DeliveredMessage): Uint8Array {
   return encodePayload({ subject: message.subject, replyTo: message.replyTo, body: message.body });
 }
 
-/** Decodes and validates a request payload; throws an Error that says what was wrong. */
+/** Decodes and validates a request payload; throws a ProviderError that says what was wrong. */
 export function parseMessage<T extends z.ZodType>(schema: T, payload: Uint8Array): z.output<T> {
   const parsed = schema.safeParse(decodePayload(payload, 'request'));
   if (parsed.success) return parsed.data;
   const problems = parsed.error.issues
     .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
     .join('; ');
-  throw new Error(`invalid request: ${problems}`);
+  throw new ProviderError('PROVIDER_BAD_REQUEST', `invalid request: ${problems}`);
 }

@@ -2,6 +2,7 @@
 // connection. A Request's timeoutMs of 0 means the host's RPC timeout (HostData).
 
 import { errorMessage } from '../../lattice/errors.ts';
+import { ProviderError, providerCodeOf } from '../sdk/errors.ts';
 import type { OperationHandler } from '../sdk/mod.ts';
 import type { ActorConnection } from './actor-connection.ts';
 import { encodeDeliveredMessage, parseMessage, pubMessageSchema, requestMessageSchema } from './messages.ts';
@@ -13,7 +14,13 @@ function named(operation: string, handler: OperationHandler): OperationHandler {
     try {
       return await handler(payload, context);
     } catch (error) {
-      throw new Error(`${operation}: ${errorMessage(error)}`);
+      throw new ProviderError(
+        providerCodeOf(error, 'PROVIDER_OPERATION_FAILED'),
+        `${operation}: ${errorMessage(error)}`,
+        {
+          cause: error,
+        },
+      );
     }
   };
 }

@@ -4,15 +4,11 @@
 
 import { isBuiltin } from 'node:module';
 import { build, type Message } from 'esbuild';
+import { errorMessage } from '../../lattice/errors.ts';
+import { ProviderError } from '../sdk/errors.ts';
 
-export class ProviderBundleError extends Error {
-  readonly code: string;
-  constructor(code: string, message: string) {
-    super(message);
-    this.code = code;
-    this.name = 'ProviderBundleError';
-  }
-}
+/** The provider entry could not be bundled into one self-contained module. */
+export class ProviderBundleError extends ProviderError {}
 
 // CommonJS dependencies (the NATS client) call `require` for built-ins; an ES module has none,
 // so the bundle makes one. Hidden names keep it clear of the bundled code's own identifiers.
@@ -59,8 +55,10 @@ export async function bundleJsProvider(entry: string, options: BundleOptions = {
     });
   } catch (error) {
     const errors = (error as { errors?: Message[] }).errors;
-    const detail = errors && errors.length > 0 ? describeMessages(errors) : (error as Error).message;
-    throw new ProviderBundleError('BUNDLE_FAILED', `cannot bundle provider ${entry}: ${detail}`);
+    const detail = errors && errors.length > 0 ? describeMessages(errors) : errorMessage(error);
+    throw new ProviderBundleError('BUNDLE_FAILED', `cannot bundle provider ${entry}: ${detail}`, {
+      cause: error,
+    });
   }
   const [output] = result.outputFiles;
   if (output === undefined || result.outputFiles.length !== 1) {

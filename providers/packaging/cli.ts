@@ -5,6 +5,7 @@
 
 import { existsSync, readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
+import { ProviderError } from '../sdk/errors.ts';
 import { buildJsProviderArchive } from './js-provider-archive.ts';
 
 const USAGE =
@@ -17,7 +18,8 @@ function seedFrom(value: string): string {
 
 function required(values: Record<string, string | boolean | undefined>, name: string): string {
   const value = values[name];
-  if (typeof value !== 'string' || value === '') throw new Error(`--${name} is required\n${USAGE}`);
+  if (typeof value !== 'string' || value === '')
+    throw new ProviderError('PACKAGING_BAD_ARGUMENT', `--${name} is required\n${USAGE}`);
   return value;
 }
 
@@ -40,7 +42,10 @@ async function main(): Promise<void> {
   });
   const revisionText = values.revision;
   if (revisionText !== undefined && !/^\d+$/.test(revisionText))
-    throw new Error(`--revision takes a whole number, not "${revisionText}"`);
+    throw new ProviderError(
+      'PACKAGING_BAD_ARGUMENT',
+      `--revision takes a whole number, not "${revisionText}"`,
+    );
   const built = await buildJsProviderArchive({
     entry: required(values, 'entry'),
     capabilityId: required(values, 'capid'),

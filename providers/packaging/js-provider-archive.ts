@@ -4,8 +4,10 @@
 
 import { mkdir, writeFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
+import { errorMessage } from '../../lattice/errors.ts';
 import { KeyPair } from '../../lattice/keys.ts';
 import { createProviderArchive, JS_PROVIDER_TARGET } from '../../lattice/provider-archive.ts';
+import { ProviderError } from '../sdk/errors.ts';
 import { type BundleOptions, bundleJsProvider } from './bundle.ts';
 
 export interface BuildJsProviderArchiveOptions extends BundleOptions {
@@ -42,7 +44,13 @@ function keyPairOf(key: KeyPair | string, kind: 'account' | 'service', role: str
   try {
     return KeyPair.fromSeed(key, kind);
   } catch (error) {
-    throw new TypeError(`the ${role} must be a ${kind} seed: ${(error as Error).message}`);
+    throw new ProviderError(
+      'PACKAGING_BAD_SEED',
+      `the ${role} must be a ${kind} seed: ${errorMessage(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 

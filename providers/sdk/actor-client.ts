@@ -5,15 +5,16 @@
 
 import type { ChunkStore } from '../../lattice/chunking.ts';
 import { rpcTimeoutFor } from '../../lattice/chunking.ts';
-import { DecodeError, errorMessage, LatticeError } from '../../lattice/errors.ts';
+import { DecodeError, errorMessage } from '../../lattice/errors.ts';
 import { actorEntity, providerEntity } from '../../lattice/invocation.ts';
 import type { InvocationSigner } from '../../lattice/invocation-signer.ts';
 import type { NatsConnection } from '../../lattice/nats.ts';
 import { RpcRemoteError, RpcTransportError, sendInvocation } from '../../lattice/rpc.ts';
 import type { LatticeSubjects } from '../../lattice/subjects.ts';
+import { ProviderError } from './errors.ts';
 import type { LinkTable } from './link-table.ts';
 
-export class ActorCallError extends LatticeError {}
+export class ActorCallError extends ProviderError {}
 
 export interface CallActorOptions {
   /** Default: HostData's `default_rpc_timeout_ms` (raised for large payloads, as the host does). */

@@ -2,6 +2,7 @@
 // `{healthy, message?}`: the provider's own check, or healthy when it has none. A check that
 // throws or hangs past the host's timeout counts as unhealthy.
 
+import { errorMessage } from '../../lattice/errors.ts';
 import type { Logger } from '../../lattice/log.ts';
 import type { NatsConnection, Subscription } from '../../lattice/nats.ts';
 import { encodePayload } from '../../lattice/payload.ts';
@@ -38,7 +39,7 @@ export function answerHealthChecks(
         try {
           status = await check();
         } catch (checkError) {
-          status = { healthy: false, message: `health check failed: ${(checkError as Error).message}` };
+          status = { healthy: false, message: `health check failed: ${errorMessage(checkError)}` };
         }
         if (!status.healthy) log.warn(`reporting unhealthy: ${status.message ?? 'no reason given'}`);
         msg.respond(encodeHealthStatus(status));

@@ -2,17 +2,18 @@
 // to stdin, decode it and check what the SDK relies on (keys and names that become subject tokens,
 // the invocation seed). Anything wrong is a HostDataInputError with a message that says what.
 
-import { DecodeError, LatticeError } from '../../lattice/errors.ts';
+import { DecodeError, errorMessage } from '../../lattice/errors.ts';
 import { decodeHostDataLine, type HostData } from '../../lattice/host-data.ts';
 import { PROVIDER_KEY_PATTERN } from '../../lattice/json-message.ts';
 import { KeyPair } from '../../lattice/keys.ts';
 import { isSubjectToken } from '../../lattice/subjects.ts';
+import { ProviderError } from './errors.ts';
 
 /** The start-up line is small (links and config); a bigger one means something else is on stdin. */
 const MAX_HOST_DATA_BYTES = 16 * 1024 * 1024;
 const NEWLINE = 0x0a;
 
-export class HostDataInputError extends LatticeError {}
+export class HostDataInputError extends ProviderError {}
 
 /** The first line of `input` (without the newline); at EOF, whatever came before it. */
 export function readFirstLine(input: NodeJS.ReadableStream): Promise<string> {
@@ -87,7 +88,8 @@ export function checkHostData(hostData: HostData): CheckedHostData {
     } catch (error) {
       throw new HostDataInputError(
         'HOST_DATA_INVALID',
-        `invalid host data: invocation_seed is not a cluster seed (SC…): ${(error as Error).message}`,
+        `invalid host data: invocation_seed is not a cluster seed (SC…): ${errorMessage(error)}`,
+        { cause: error },
       );
     }
   }

@@ -6,7 +6,7 @@
 // can throw out of here.
 
 import type { ChunkStore } from '../../lattice/chunking.ts';
-import { errorMessage } from '../../lattice/errors.ts';
+import { errorFields, errorMessage } from '../../lattice/errors.ts';
 import type { Invocation } from '../../lattice/invocation.ts';
 import {
   checkNotReplayed,
@@ -19,6 +19,7 @@ import type { Msg, NatsConnection, Subscription } from '../../lattice/nats.ts';
 import { ReplayGuard, replayWindowFor } from '../../lattice/replay-guard.ts';
 import { invocationErrorReply, invocationReply, receiveInvocation } from '../../lattice/rpc.ts';
 import type { LatticeSubjects } from '../../lattice/subjects.ts';
+import { ProviderError } from './errors.ts';
 import type { LinkTable } from './link-table.ts';
 import type { InvocationContext, OperationHandler, Provider } from './provider-types.ts';
 
@@ -82,7 +83,10 @@ export class InvocationServer {
       if (invocation === undefined) {
         reply = invocationErrorReply('', `deser error: ${errorMessage(error)}`);
       } else {
-        log.debug(`invocation ${invocation.id} (${invocation.operation}) failed: ${errorMessage(error)}`);
+        log.debug(
+          `invocation ${invocation.id} (${invocation.operation}) failed: ${errorMessage(error)}`,
+          errorFields(error),
+        );
         reply = invocationErrorReply(invocation.id, errorMessage(error));
       }
     }
@@ -90,7 +94,10 @@ export class InvocationServer {
     try {
       msg.respond(reply);
     } catch (replyError) {
-      log.warn(`could not reply to invocation ${invocation?.id ?? '?'}: ${errorMessage(replyError)}`);
+      log.warn(
+        `could not reply to invocation ${invocation?.id ?? '?'}: ${errorMessage(replyError)}`,
+        errorFields(replyError),
+      );
     }
   }
 
@@ -99,7 +106,8 @@ export class InvocationServer {
     checkProviderInvocation(invocation, this.#options.providerKey, this.#isLinked);
     const handler = this.#operations.get(invocation.operation);
     if (handler === undefined) {
-      throw new Error(
+      throw new ProviderError(
+        'PROVIDER_UNKNOWN_OPERATION',
         `operation ${invocation.operation} is not handled by provider ${this.#options.providerKey}`,
       );
     }

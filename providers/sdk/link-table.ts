@@ -3,6 +3,7 @@
 // lattice data re-sends a link), so they run one at a time in arrival order and a repeated put is
 // a no-op. The provider's hooks see each change once; a hook that throws refuses the link.
 
+import { errorFields, errorMessage } from '../../lattice/errors.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import type { Logger } from '../../lattice/log.ts';
 import { sameLink } from './link-message.ts';
@@ -58,6 +59,7 @@ export class LinkTable {
 
   #enqueue(change: () => Promise<void>): Promise<void> {
     const next = this.#pending.then(change, change);
+    // The queue goes on after a failed change: its caller gets the failure from `next`.
     this.#pending = next.catch(() => undefined);
     return next;
   }
@@ -108,11 +110,12 @@ export class LinkTable {
       await this.#hooks[which](link);
       return true;
     } catch (error) {
-      const reason = error instanceof Error ? error.message : String(error);
+      const reason = errorMessage(error);
       this.#log.warn(
         which === 'put'
           ? `Refused the link of actor ${link.actor_id}: ${reason}`
           : `Removing the link of actor ${link.actor_id} failed: ${reason}`,
+        errorFields(error),
       );
       return false;
     }

@@ -6,7 +6,7 @@
 // flushed. A host may treat the first health reply as "the provider is ready for link messages".
 
 import { ChunkStore } from '../../lattice/chunking.ts';
-import { errorMessage, LatticeError } from '../../lattice/errors.ts';
+import { errorFields, errorMessage, type LatticeErrorCode } from '../../lattice/errors.ts';
 import type { HostData } from '../../lattice/host-data.ts';
 import { InvocationSigner } from '../../lattice/invocation-signer.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
@@ -14,6 +14,7 @@ import { createLogger, type Logger } from '../../lattice/log.ts';
 import { connectNats, type NatsConnection, type Subscription } from '../../lattice/nats.ts';
 import { type LatticeSubjects, latticeSubjects } from '../../lattice/subjects.ts';
 import { ActorClient, type CallActorOptions } from './actor-client.ts';
+import { ProviderError, type ProviderErrorCode, providerCodeOf } from './errors.ts';
 import { answerHealthChecks } from './health-responder.ts';
 import { type CheckedHostData, readHostData } from './host-data-input.ts';
 import { InvocationServer } from './invocation-server.ts';
@@ -33,7 +34,7 @@ export interface StartProviderOptions {
 }
 
 /** Raised (after `exit(1)` was called) when the provider cannot start. */
-export class ProviderStartupError extends LatticeError {}
+export class ProviderStartupError extends ProviderError {}
 
 /** How long `shutdown` hooks and draining may take before the process exits anyway. */
 const SHUTDOWN_GRACE_MS = 2_000;
@@ -169,7 +170,7 @@ class ProviderRuntime implements Provider {
           try {
             link = decodeLinkMessage(msg.data);
           } catch (decodeError) {
-            this.log.warn(`Ignoring link ${which}: ${(decodeError as Error).message}`);
+            this.log.warn(`Ignoring link ${which}: ${errorMessage(decodeError)}`, errorFields(decodeError));
             return;
           }
           void this.#linkTable[which](link);
@@ -190,12 +191,13 @@ class ProviderRuntime implements Provider {
       try {
         await this.#definition.shutdown?.(this);
       } catch (error) {
-        this.log.warn(`shutdown hook failed: ${(error as Error).message}`);
+        this.log.warn(`shutdown hook failed: ${errorMessage(error)}`, errorFields(error));
       }
       this.#server.close();
       for (const subscription of this.#subscriptions) subscription.unsubscribe();
       if (!this.#nc.isClosed()) await this.#nc.drain();
     })();
+    // A failed drain leaves nothing to do but exit, as the grace period running out does.
     await Promise.race([work.catch(() => undefined), delay(SHUTDOWN_GRACE_MS)]);
     this.#exit(0);
   }
@@ -205,10 +207,17 @@ function delay(ms: number): Promise<void> {
   return new Promise((resolve) => setTimeout(resolve, ms).unref());
 }
 
-function fail(exit: (code: number) => void, message: string, code: string): never {
-  process.stderr.write(`provider cannot start: ${message}\n`);
+/** Says why on stderr (the host relays it; no log exists before HostData), with the code as log lines have it. */
+function fail(
+  exit: (code: number) => void,
+  error: unknown,
+  fallback: ProviderErrorCode | LatticeErrorCode,
+): never {
+  const code = providerCodeOf(error, fallback);
+  const message = errorMessage(error);
+  process.stderr.write(`provider cannot start: ${message} code=${code}\n`);
   exit(1);
-  throw new ProviderStartupError(code, message);
+  throw new ProviderStartupError(code, message, { cause: error });
 }
 
 /**
@@ -226,8 +235,7 @@ export async function startProvider(
   try {
     checked = await readHostData(input);
   } catch (error) {
-    const code = error instanceof LatticeError ? error.code : 'HOST_DATA_INVALID';
-    return fail(exit, (error as Error).message, code);
+    return fail(exit, error, 'HOST_DATA_INVALID');
   }
   const { hostData } = checked;
   const log = createLogger({
@@ -242,7 +250,7 @@ export async function startProvider(
       latticeConnectionSettings(hostData, `provider ${hostData.provider_key} (${hostData.link_name})`),
     );
   } catch (error) {
-    return fail(exit, errorMessage(error), 'PROVIDER_CONNECT_FAILED');
+    return fail(exit, error, 'PROVIDER_CONNECT_FAILED');
   }
   const provider = new ProviderRuntime(checked, definition, nc, log, exit);
   // The host closes stdin when it stops or dies: a second guard besides the shutdown request.

@@ -13,13 +13,10 @@ import { validateMessage } from '../../lattice/json-message.ts';
 import { linkDefinitionSchema } from '../../lattice/link-definition.ts';
 import { encodePayload } from '../../lattice/payload.ts';
 import { HttpServerSettingsError, loadSettings } from '../../providers/httpserver/settings.ts';
-import {
-  LinkSettingsError as KeyValueSettingsError,
-  keyValueLinkSettings,
-} from '../../providers/keyvalue/link-settings.ts';
+import { KeyvalueLinkSettingsError, keyValueLinkSettings } from '../../providers/keyvalue/link-settings.ts';
 import { KubeConfigError, loadKubeConfig } from '../../providers/kubernetes-applier/kubeconfig-source.ts';
 import {
-  LinkSettingsError as MessagingSettingsError,
+  MessagingLinkSettingsError,
   messagingLinkSettings,
 } from '../../providers/messaging/link-settings.ts';
 import { decodeLinkMessage } from '../../providers/sdk/link-message.ts';
@@ -193,7 +190,7 @@ describe('messaging link values (fuzz)', () => {
       );
       fc.assert(
         fc.property(values, (given) => {
-          const outcome = outcomeOf(() => messagingLinkSettings(given), [MessagingSettingsError]);
+          const outcome = outcomeOf(() => messagingLinkSettings(given), [MessagingLinkSettingsError]);
           if (!outcome.ok) return;
           expect(outcome.value.servers.length).toBeGreaterThan(0);
           expect((outcome.value.jwt === undefined) === (outcome.value.seed === undefined)).toBe(true);
@@ -218,7 +215,7 @@ describe('keyvalue link values (fuzz)', () => {
       const values = linkValues(['BUCKET', 'URI', 'CLIENT_JWT', 'CLIENT_SEED', 'JS_DOMAIN'], value);
       fc.assert(
         fc.property(values, (given) => {
-          const outcome = outcomeOf(() => keyValueLinkSettings(ACTOR, given), [KeyValueSettingsError]);
+          const outcome = outcomeOf(() => keyValueLinkSettings(ACTOR, given), [KeyvalueLinkSettingsError]);
           if (!outcome.ok) return;
           expect(outcome.value.bucket).toMatch(/^[A-Za-z0-9_-]+$/);
         }),
