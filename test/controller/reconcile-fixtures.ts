@@ -144,6 +144,8 @@ export async function startReconcileLattice(prefix: string): Promise<ReconcileLa
 /** Counts the control commands (host commands and link puts/deletes) sent on a lattice from now on. */
 export class CommandCounter {
   readonly subjects: string[] = [];
+  /** The JSON body of each command, in the order of `subjects`. */
+  readonly bodies: Record<string, unknown>[] = [];
   readonly #subscriptions: Subscription[];
 
   private constructor(subscriptions: Subscription[]) {
@@ -167,6 +169,11 @@ export class CommandCounter {
     return suffix === undefined
       ? this.subjects.length
       : this.subjects.filter((subject) => subject.endsWith(`.${suffix}`)).length;
+  }
+
+  /** The bodies of the commands whose subject ends in `.{suffix}`. */
+  bodiesOf(suffix: string): Record<string, unknown>[] {
+    return this.bodies.filter((_body, index) => this.subjects[index]?.endsWith(`.${suffix}`));
   }
 
   stop(): void {

@@ -99,8 +99,22 @@ afterAll(async () => {
 
 describe('a spreadscaler, a daemonscaler provider and a link', () => {
   test('deploys with exact counts per host, annotations on everything, and the link put', async () => {
+    const counter = await CommandCounter.start(lattice.nc, lattice.prefix);
     controller.reconciler.setDesired([{ manifest: shopApp() }]);
     const status = await statusOf(controller.reconciler, 'shop', 'deployed', 60_000);
+    counter.stop();
+    // One start per host (4 instances in one command on the east host), one provider per host, one link.
+    console.log(`reconcile: deploying shop took ${counter.count()} commands`);
+    expect([counter.count('la'), counter.count('lp'), counter.count('put'), counter.count()]).toEqual([
+      3, 3, 1, 7,
+    ]);
+    for (const body of counter.bodiesOf('lp')) {
+      expect(body).toMatchObject({
+        provider_ref: keyvalueImage,
+        link_name: 'default',
+        configuration: '{"note":"from the manifest"}',
+      });
+    }
     expect(status.scalers.map((scaler) => [scaler.kind, scaler.name, scaler.status.type])).toEqual([
       ['SpreadScaler', 'counter', 'deployed'],
       ['ProviderDaemonScaler', 'kv', 'deployed'],
