@@ -38,6 +38,8 @@ export interface HostState {
   labels: Record<string, string>;
   /** False until its first inventory arrived: scalers place nothing on a host they cannot see. */
   synced: boolean;
+  /** When the picture first held it (ms since the epoch). */
+  addedAt: number;
   /** By instance id. */
   actors: Map<string, ActorInstanceState>;
   /** By `providerSlot(key, linkName)`: a host runs one provider per key and link name. */
@@ -82,6 +84,19 @@ export class LatticeState {
 
   allHosts(): HostState[] {
     return [...this.#hosts.values()];
+  }
+
+  /**
+   * When the hosts first heard of less than `graceMs` ago and not read yet will have had that long
+   * (ms since the epoch), or undefined when there is none.
+   */
+  unsyncedUntil(graceMs: number, now: number): number | undefined {
+    let until: number | undefined;
+    for (const host of this.#hosts.values()) {
+      if (host.synced || now - host.addedAt >= graceMs) continue;
+      until = Math.max(until ?? 0, host.addedAt + graceMs);
+    }
+    return until;
   }
 
   host(hostId: string): HostState | undefined {
@@ -152,6 +167,7 @@ export class LatticeState {
       id: hostId,
       labels: labels ?? {},
       synced: false,
+      addedAt: Date.now(),
       actors: new Map(),
       providers: new Map(),
     };

@@ -63,10 +63,13 @@ export class LatticeWatcher {
     this.#options = options;
   }
 
-  /** Subscribes, then pings and reads every host and the links once; resolves when that is done. */
+  /**
+   * Subscribes, then pings and reads every host and the links once; resolves when that is done.
+   * May be called again after it failed (the connection was down): it subscribes only once.
+   */
   async start(): Promise<void> {
-    const { nc, client, log } = this.#options;
-    this.#subscription = nc.subscribe(client.subjects.events.subject(), {
+    const { nc, client, log, timings } = this.#options;
+    this.#subscription ??= nc.subscribe(client.subjects.events.subject(), {
       callback: (error, msg) => {
         if (error) {
           log.warn(`lattice event subscription failed: ${errorMessage(error)}`);
@@ -81,7 +84,8 @@ export class LatticeWatcher {
       },
     });
     await nc.flush();
-    await this.#pingRound();
+    // The first round listens twice as long: a host missed now would have its share placed elsewhere.
+    await this.#pingRound(2 * timings.pingTimeoutMs);
     await Promise.all([
       ...this.#options.state.allHosts().map((host) => this.readHost(host.id)),
       this.readLinks(),
@@ -194,19 +198,19 @@ export class LatticeWatcher {
     if (this.#closed) return;
     this.#pingTimer = setTimeout(() => {
       const started = Date.now();
-      void this.#pingRound().finally(() => {
+      void this.#pingRound(this.#options.timings.pingTimeoutMs).finally(() => {
         const elapsed = Date.now() - started;
         this.#schedulePing(Math.max(0, this.#options.timings.pingIntervalMs - elapsed));
       });
     }, delayMs);
   }
 
-  async #pingRound(): Promise<void> {
+  async #pingRound(windowMs: number): Promise<void> {
     const { client, state, log, timings } = this.#options;
     const roundStarted = Date.now();
     let replies: Awaited<ReturnType<ControlClient['getHosts']>>;
     try {
-      replies = await client.getHosts(timings.pingTimeoutMs);
+      replies = await client.getHosts(windowMs);
     } catch (error) {
       log.warn(`ping of the lattice's hosts failed: ${errorMessage(error)}`);
       return;

@@ -85,22 +85,37 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     timings,
     onEvent: (event) => runner.onEvent(event),
   });
+  let retry: ReturnType<typeof setTimeout> | undefined;
+  let closed = false;
   loop = new ReconcileLoop({
     state,
     runner,
     log,
     backoff: timings,
     closeParts: () => {
+      closed = true;
+      clearTimeout(retry);
       watcher.close();
       runner.close();
     },
   });
   const started = loop;
-  watcher.start().then(
-    () => started.markReady(),
-    (error: unknown) =>
-      log.error(`could not start watching lattice ${options.latticePrefix}: ${errorMessage(error)}`),
-  );
+  // Reading the lattice fails only when the connection does (closed, draining): try again later.
+  const begin = () => {
+    watcher.start().then(
+      () => {
+        if (!closed) started.markReady();
+      },
+      (error: unknown) => {
+        if (closed) return;
+        log.warn(
+          `could not read lattice ${options.latticePrefix} (${errorMessage(error)}); trying again in ${timings.backoffBaseMs} ms`,
+        );
+        retry = setTimeout(begin, timings.backoffBaseMs);
+      },
+    );
+  };
+  begin();
   return started;
 }
 

@@ -21,6 +21,12 @@ import { appStatus, StatusBoard } from './status.ts';
 /** Events come in bursts (six actor_started for one start of six): one pass after the burst. */
 const PASS_DELAY_MS = 20;
 
+/**
+ * How long a pass sends nothing while a host it just heard of is still being read: placing now
+ * would put that host's share elsewhere, and stopping extras a moment later is churn.
+ */
+const NEW_HOST_GRACE_MS = 5000;
+
 /** The status of an application before the lattice has been read. */
 const READING: StatusInfo = { type: 'reconciling', message: 'reading the state of the lattice' };
 const TAKING_DOWN_OLDER: StatusInfo = {
@@ -49,6 +55,8 @@ export class ReconcileLoop implements Reconciler {
   readonly #listeners = new Set<(appName: string, status: AppStatus) => void>();
   #ready = false;
   #closed = false;
+  /** Set for a pass that only computes statuses (a host just heard of is being read). */
+  #holding = false;
   #passTimer: ReturnType<typeof setTimeout> | undefined;
   #passAt = Number.POSITIVE_INFINITY;
 
@@ -140,6 +148,10 @@ export class ReconcileLoop implements Reconciler {
   #pass(): void {
     if (!this.#ready || this.#closed) return;
     const { state } = this.#options;
+    const now = Date.now();
+    const waitFor = state.unsyncedUntil(NEW_HOST_GRACE_MS, now);
+    this.#holding = waitFor !== undefined;
+    if (waitFor !== undefined) this.#schedulePass(waitFor - now);
     const wantedLinkIds = new Set<string>();
     const scalerStatuses = new Map<string, ScalerStatus[]>();
     for (const app of this.#apps.values()) {
@@ -219,6 +231,7 @@ export class ReconcileLoop implements Reconciler {
 
   /** Sends `commands` if the gate is open; a gate backing off gets a pass when its wait is over. */
   #send(gate: ScalerGate, commands: readonly Command[], now: number): void {
+    if (this.#holding) return;
     if (commands.length === 0) {
       if (!gate.busy) gate.reset();
     } else if (gate.canRun(now)) {
