@@ -26,8 +26,6 @@ export interface CommandRunnerOptions {
 export class CommandRunner {
   readonly #options: CommandRunnerOptions;
   readonly #waiters = new Set<Waiter>();
-  /** Commands sent since start, by kind (the benchmark and tests read it). */
-  readonly sent = new Map<Command['kind'], number>();
   #closed = false;
 
   constructor(options: CommandRunnerOptions) {
@@ -54,7 +52,6 @@ export class CommandRunner {
         resolve(outcome);
       };
       this.#waiters.add(waiter);
-      this.sent.set(command.kind, (this.sent.get(command.kind) ?? 0) + 1);
       log.info(`command: ${what}`);
       sendCommand(client, command).then(
         () => {
