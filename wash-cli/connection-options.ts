@@ -7,7 +7,8 @@ import type { Command } from 'commander';
 import { ControlClient, DEFAULT_CTL_TIMEOUT_MS, DEFAULT_LATTICE_PREFIX } from '../lattice/control-client.ts';
 import { connectNats, type NatsConnection } from '../lattice/nats.ts';
 import { isSubjectToken } from '../lattice/subjects.ts';
-import { WashError, warn } from './output.ts';
+import { WashError } from './errors.ts';
+import { warn } from './output.ts';
 
 /** The flags as commander hands them over (all strings, all optional). */
 export interface ConnectionFlags {
@@ -83,6 +84,7 @@ function wholeNumber(setting: Setting, min: number, max: number, what: string): 
   const text = setting.value.trim();
   if (!/^\d+$/.test(text) || Number(text) < min || Number(text) > max) {
     throw new WashError(
+      'WASH_BAD_ARGUMENT',
       `invalid ${setting.source} "${setting.value}": expected ${what} from ${min} to ${max}`,
     );
   }
@@ -96,19 +98,23 @@ export function resolveConnection(
 ): LatticeConnection {
   const host = pick(flags.ctlHost, '--ctl-host', 'WASMCLOUD_CTL_HOST', env);
   if (host !== undefined && host.value.trim() === '')
-    throw new WashError(`invalid ${host.source}: it is empty`);
+    throw new WashError('WASH_BAD_ARGUMENT', `invalid ${host.source}: it is empty`);
   const port = pick(flags.ctlPort, '--ctl-port', 'WASMCLOUD_CTL_PORT', env);
   const timeout = pick(flags.timeoutMs, '--timeout-ms', 'WASMCLOUD_CTL_TIMEOUT_MS', env);
   const lattice = pick(flags.latticePrefix, '--lattice-prefix', 'WASMCLOUD_LATTICE_PREFIX', env);
   if (lattice !== undefined && !isSubjectToken(lattice.value)) {
     throw new WashError(
+      'WASH_BAD_ARGUMENT',
       `invalid ${lattice.source} "${lattice.value}": a lattice prefix is one word without '.', '*', '>' or spaces`,
     );
   }
   const jwt = pick(flags.ctlJwt, '--ctl-jwt', 'WASMCLOUD_CTL_JWT', env)?.value;
   const seed = pick(flags.ctlSeed, '--ctl-seed', 'WASMCLOUD_CTL_SEED', env)?.value;
   if (jwt !== undefined && seed === undefined) {
-    throw new WashError('--ctl-jwt needs the seed it belongs to: add --ctl-seed (or WASMCLOUD_CTL_SEED)');
+    throw new WashError(
+      'WASH_BAD_ARGUMENT',
+      '--ctl-jwt needs the seed it belongs to: add --ctl-seed (or WASMCLOUD_CTL_SEED)',
+    );
   }
   return {
     url: `${host?.value.trim() ?? DEFAULT_CTL_HOST}:${port ? wholeNumber(port, 1, 65_535, 'a port') : DEFAULT_CTL_PORT}`,
@@ -155,6 +161,7 @@ export async function withControlClient<T>(
   try {
     return await work(client, connection, nc);
   } finally {
+    // The work's own outcome is what the user needs; a failed close loses nothing (wash exits).
     await nc.close().catch(() => undefined);
   }
 }

@@ -5,8 +5,10 @@
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { homedir, userInfo } from 'node:os';
 import { join } from 'node:path';
+import { errorMessage } from '../lattice/errors.ts';
 import { type KeyKind, KeyPair } from '../lattice/keys.ts';
-import { WashError, warn } from './output.ts';
+import { WashError } from './errors.ts';
+import { warn } from './output.ts';
 
 export function keysDirectory(explicit?: string): string {
   return explicit ?? process.env.WASH_KEYS ?? join(homedir(), '.wash', 'keys');
@@ -39,7 +41,9 @@ export function resolveKeyPair(source: KeySource): KeyPair {
       return KeyPair.fromSeed(seed, source.kind);
     } catch (error) {
       const what = isFile ? `the file ${source.given}` : 'the given seed';
-      throw new WashError(`${what} is not a ${source.kind} seed: ${(error as Error).message}`);
+      throw new WashError('WASH_BAD_SEED', `${what} is not a ${source.kind} seed: ${errorMessage(error)}`, {
+        cause: error,
+      });
     }
   }
   const directory = keysDirectory(source.directory);
@@ -50,12 +54,17 @@ export function resolveKeyPair(source: KeySource): KeyPair {
       return KeyPair.fromSeed(readFileSync(path, 'utf8'), source.kind);
     } catch (error) {
       throw new WashError(
-        `the key file ${path} does not hold a ${source.kind} seed: ${(error as Error).message}`,
+        'WASH_BAD_SEED',
+        `the key file ${path} does not hold a ${source.kind} seed: ${errorMessage(error)}`,
+        { cause: error },
       );
     }
   }
   if (source.disableKeygen) {
-    throw new WashError(`no ${source.kind} key given and none found at ${path} (key generation is disabled)`);
+    throw new WashError(
+      'WASH_NO_SEED',
+      `no ${source.kind} key given and none found at ${path} (key generation is disabled)`,
+    );
   }
   const keyPair = KeyPair.create(source.kind);
   mkdirSync(directory, { recursive: true, mode: 0o700 });

@@ -1,10 +1,16 @@
 // How wash answers: text for people, `-o json` for scripts (wash 0.1x shape: the result map
 // plus "success": true on stdout; {"success":false,"error":…} on stderr and exit 1 on failure, with
-// "code" too when the error has one).
+// "code" too when the error has one (wash-cli/errors.ts, docs/errors.md), and "host_code" when a
+// host refused with a code of its own).
 // Every command's action runs through `runAction`, so no error ever reaches a user as a stack trace.
 
 import type { Command } from 'commander';
-import { LatticeError } from '../lattice/errors.ts';
+import { ControlRejectedError } from '../lattice/control-client.ts';
+import { errorCode, errorMessage } from '../lattice/errors.ts';
+import { WashError } from './errors.ts';
+
+// Where WashError was defined before wash-cli/errors.ts; files not yet moved import it from here.
+export { WashError } from './errors.ts';
 
 export type OutputKind = 'text' | 'json';
 
@@ -14,25 +20,21 @@ export interface CommandResult {
   text: string;
 }
 
-/** A failure the user can act on; its message is printed as is. */
-export class WashError extends Error {
-  override name = 'WashError';
-}
-
 export function outputKindOf(command: Command): OutputKind {
   const output = command.optsWithGlobals().output;
   if (output === undefined || output === 'text') return 'text';
   if (output === 'json') return 'json';
-  throw new WashError(`unknown output kind "${String(output)}": use text or json`);
+  throw new WashError('WASH_BAD_ARGUMENT', `unknown output kind "${String(output)}": use text or json`);
 }
 
-function messageOf(error: unknown): string {
-  if (error instanceof WashError || error instanceof LatticeError) return error.message;
-  if (error instanceof Error) {
-    // Node's file-system errors already say what and where (ENOENT: no such file …).
-    return error.message;
-  }
-  return String(error);
+/** The codes of a failure as -o json prints them: its own, and the one a refusing host gave. */
+function codesOf(error: unknown): { code?: string; host_code?: string } {
+  const code = errorCode(error);
+  const hostCode = error instanceof ControlRejectedError ? error.hostCode : undefined;
+  return {
+    ...(code === undefined ? {} : { code }),
+    ...(hostCode === undefined ? {} : { host_code: hostCode }),
+  };
 }
 
 /** Prints the result in the chosen form, or the error and exits 1. */
@@ -47,11 +49,11 @@ export async function runAction(
     if (kind === 'json') process.stdout.write(`${JSON.stringify({ ...result.json, success: true })}\n`);
     else process.stdout.write(result.text.endsWith('\n') ? result.text : `${result.text}\n`);
   } catch (error) {
-    const message = messageOf(error);
+    // Node's own errors (a file-system error) already say what and where (ENOENT: no such file …).
+    const message = errorMessage(error);
     if (kind === 'json') {
-      // A coded error (LatticeError) carries its code, so scripts need not match on the message.
-      const code = error instanceof LatticeError ? { code: error.code } : {};
-      process.stderr.write(`${JSON.stringify({ success: false, error: message, ...code })}\n`);
+      // A coded error carries its code, so scripts need not match on the message.
+      process.stderr.write(`${JSON.stringify({ success: false, error: message, ...codesOf(error) })}\n`);
     } else process.stderr.write(`error: ${message}\n`);
     process.exitCode = 1;
   }

@@ -7,8 +7,9 @@ import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync }
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { z } from 'zod';
+import { errorMessage } from '../lattice/errors.ts';
 import { KeyPair } from '../lattice/keys.ts';
-import { WashError } from './output.ts';
+import { WashError } from './errors.ts';
 
 export function washHome(env: NodeJS.ProcessEnv = process.env): string {
   const fromEnv = env.WASH_HOME;
@@ -49,11 +50,18 @@ export function readUpState(): UpState | undefined {
   try {
     value = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
-    throw new WashError(`cannot read ${path}: ${(error as Error).message} (remove it if nothing is running)`);
+    throw new WashError(
+      'WASH_BAD_STATE_FILE',
+      `cannot read ${path}: ${errorMessage(error)} (remove it if nothing is running)`,
+      { cause: error },
+    );
   }
   const parsed = upStateSchema.safeParse(value);
   if (!parsed.success)
-    throw new WashError(`${path} is not a wash up state file (remove it if nothing is running)`);
+    throw new WashError(
+      'WASH_BAD_STATE_FILE',
+      `${path} is not a wash up state file (remove it if nothing is running)`,
+    );
   return parsed.data;
 }
 
@@ -70,7 +78,11 @@ function readSeedFile(path: string): KeyPair {
   try {
     return KeyPair.fromSeed(readFileSync(path, 'utf8').trim(), 'cluster');
   } catch (error) {
-    throw new WashError(`${path} does not hold a cluster seed: ${(error as Error).message}`);
+    throw new WashError(
+      'WASH_BAD_STATE_FILE',
+      `${path} does not hold a cluster seed: ${errorMessage(error)}`,
+      { cause: error },
+    );
   }
 }
 

@@ -400,6 +400,18 @@ describe('wash ctl errors', () => {
     expect(JSON.parse(run.stderr)).toEqual({
       success: false,
       error: 'invalid host ID "bad": expected a host public key (56 characters, starting with N)',
+      code: 'WASH_BAD_ARGUMENT',
+    });
+  });
+
+  it("carries a host's refusal code beside its own with -o json", async () => {
+    const notRunning = KeyPair.create('module').publicKey;
+    const run = await ctl('stop', 'actor', hostId, notRunning, '-o', 'json');
+    expect(run.code).toBe(1);
+    expect(JSON.parse(run.stderr)).toMatchObject({
+      success: false,
+      code: 'CTL_REJECTED',
+      host_code: 'ACTOR_NOT_RUNNING',
     });
   });
 

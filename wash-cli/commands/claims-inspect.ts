@@ -13,8 +13,9 @@ import {
 } from '../../lattice/claims.ts';
 import { decodeAndVerifyJwt } from '../../lattice/jwt.ts';
 import { readProviderArchive } from '../../lattice/provider-archive.ts';
+import { WashError } from '../errors.ts';
 import type { CommandResult } from '../output.ts';
-import { table, WashError } from '../output.ts';
+import { table } from '../output.ts';
 
 export type Inspected =
   | { kind: 'module' | 'component'; token: string; claims: ActorClaims; hash: string }
@@ -38,7 +39,7 @@ function verifyBareToken(token: string): ActorClaims | ProviderClaims {
 
 export async function inspectFile(file: string): Promise<Inspected> {
   const bytes = await readFile(file);
-  if (bytes.length === 0) throw new WashError(`${file} is empty`);
+  if (bytes.length === 0) throw new WashError('WASH_BAD_FILE', `${file} is empty`);
   if (WASM_MAGIC.every((b, i) => bytes[i] === b)) return { ...verifySignedWasm(bytes) };
   if (looksLikeArchive(bytes)) {
     const archive = await readProviderArchive(bytes);
@@ -54,6 +55,7 @@ export async function inspectFile(file: string): Promise<Inspected> {
     return { kind: 'token', token: text, claims: verifyBareToken(text) };
   }
   throw new WashError(
+    'WASH_BAD_FILE',
     `${file} is not a WebAssembly module or component, a provider archive, or a claims token`,
   );
 }

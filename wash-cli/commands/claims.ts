@@ -8,8 +8,9 @@ import type { Command } from 'commander';
 import { signActorClaims } from '../../lattice/claims.ts';
 import { nowSeconds } from '../../lattice/jwt.ts';
 import { embedClaims, moduleHash, wasmKind } from '../../lattice/wasm.ts';
+import { WashError } from '../errors.ts';
 import { resolveKeyPair } from '../keys-directory.ts';
-import { runAction, WashError } from '../output.ts';
+import { runAction } from '../output.ts';
 import { describeClaims, inspectFile } from './claims-inspect.ts';
 
 /** The capability flags of wash 0.1x and the contracts they add. */
@@ -50,7 +51,8 @@ function collect(value: string, previous: string[] = []): string[] {
 
 function wholeNumber(text: string | undefined, flag: string): number | undefined {
   if (text === undefined) return undefined;
-  if (!/^\d+$/.test(text)) throw new WashError(`${flag} takes a whole number, not "${text}"`);
+  if (!/^\d+$/.test(text))
+    throw new WashError('WASH_BAD_ARGUMENT', `${flag} takes a whole number, not "${text}"`);
   return Number(text);
 }
 

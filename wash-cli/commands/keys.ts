@@ -2,7 +2,8 @@
 
 import type { Command } from 'commander';
 import { type KeyKind, KeyPair } from '../../lattice/keys.ts';
-import { runAction, WashError } from '../output.ts';
+import { WashError } from '../errors.ts';
+import { runAction } from '../output.ts';
 
 const KINDS: readonly KeyKind[] = ['account', 'module', 'service', 'server', 'cluster', 'operator', 'user'];
 
@@ -15,7 +16,10 @@ export function registerKeysCommands(program: Command): void {
     .action(async (kind: string, _options: unknown, command: Command) =>
       runAction(command, () => {
         if (!(KINDS as readonly string[]).includes(kind)) {
-          throw new WashError(`unknown key kind "${kind}": use one of ${KINDS.join(', ')}`);
+          throw new WashError(
+            'WASH_BAD_ARGUMENT',
+            `unknown key kind "${kind}": use one of ${KINDS.join(', ')}`,
+          );
         }
         const keyPair = KeyPair.create(kind as KeyKind);
         return {

@@ -4,6 +4,7 @@
 
 import { readFile, writeFile } from 'node:fs/promises';
 import type { Command } from 'commander';
+import { errorMessage } from '../../lattice/errors.ts';
 import {
   checkTarget,
   createProviderArchive,
@@ -11,8 +12,9 @@ import {
   nativeTarget,
   readProviderArchive,
 } from '../../lattice/provider-archive.ts';
+import { WashError } from '../errors.ts';
 import { resolveKeyPair } from '../keys-directory.ts';
-import { type CommandResult, runAction, table, WashError } from '../output.ts';
+import { type CommandResult, runAction, table } from '../output.ts';
 
 interface CreateOptions {
   capid: string;
@@ -36,7 +38,10 @@ const MAX_REVISION = 2 ** 31 - 1;
 function revisionOf(text: string | undefined): number | undefined {
   if (text === undefined) return undefined;
   if (!/^\d+$/.test(text) || Number(text) > MAX_REVISION) {
-    throw new WashError(`--revision takes a whole number from 0 to ${MAX_REVISION}, not "${text}"`);
+    throw new WashError(
+      'WASH_BAD_ARGUMENT',
+      `--revision takes a whole number from 0 to ${MAX_REVISION}, not "${text}"`,
+    );
   }
   return Number(text);
 }
@@ -52,9 +57,11 @@ async function readUserFile(path: string, what: string): Promise<Uint8Array> {
     return await readFile(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'ENOENT') throw new WashError(`${what} ${path} does not exist`);
-    if (code === 'EISDIR') throw new WashError(`${what} ${path} is a directory, not a file`);
-    throw new WashError(`cannot read ${what} ${path}: ${(error as Error).message}`);
+    if (code === 'ENOENT') throw new WashError('WASH_FILE_NOT_FOUND', `${what} ${path} does not exist`);
+    if (code === 'EISDIR') throw new WashError('WASH_BAD_FILE', `${what} ${path} is a directory, not a file`);
+    throw new WashError('WASH_FILE_UNREADABLE', `cannot read ${what} ${path}: ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
 }
 

@@ -8,7 +8,8 @@ import type { Command } from 'commander';
 import { errorMessage } from '../../lattice/errors.ts';
 import { normalizeDigest } from '../../lattice/oci/digest.ts';
 import { describeKind } from '../../lattice/oci/media-types.ts';
-import { type CommandResult, runAction, table, WashError } from '../output.ts';
+import { WashError } from '../errors.ts';
+import { type CommandResult, runAction, table } from '../output.ts';
 import { withSpinner } from '../spinner.ts';
 import {
   addRegistryOptions,
@@ -37,12 +38,14 @@ async function pull(url: string, flags: PullFlags): Promise<CommandResult> {
   const pulled = await withSpinner(`Downloading ${url}`, () => client.pull(reference));
   if (expectedDigest !== undefined && pulled.manifestDigest !== expectedDigest) {
     throw new WashError(
+      'OCI_DIGEST_MISMATCH',
       `${url} has the digest ${pulled.manifestDigest}, not ${expectedDigest} (--digest); nothing written`,
     );
   }
   const artifact = await validateArtifact(pulled.bytes, url);
   if (pulled.kind !== undefined && pulled.kind !== artifact.kind) {
     throw new WashError(
+      'OCI_UNEXPECTED_MEDIA_TYPE',
       `${url} is pushed as ${describeKind(pulled.kind)} but holds ${describeKind(artifact.kind)}; nothing written`,
     );
   }
@@ -50,7 +53,9 @@ async function pull(url: string, flags: PullFlags): Promise<CommandResult> {
   try {
     await writeFile(file, pulled.bytes);
   } catch (error) {
-    throw new WashError(`cannot write ${file}: ${errorMessage(error)}`);
+    throw new WashError('WASH_FILE_UNWRITABLE', `cannot write ${file}: ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
   return {
     json: { file, kind: artifact.kind, public_key: artifact.publicKey, digest: pulled.manifestDigest },

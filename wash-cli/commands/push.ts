@@ -11,7 +11,8 @@ import type { ArtifactKind } from '../../lattice/oci/media-types.ts';
 import { OciClient } from '../../lattice/oci/oci-client.ts';
 import { type OciReference, parseOciReference, refuseLatest } from '../../lattice/oci/reference.ts';
 import { readProviderArchive } from '../../lattice/provider-archive.ts';
-import { type CommandResult, runAction, table, WashError } from '../output.ts';
+import { WashError } from '../errors.ts';
+import { type CommandResult, runAction, table } from '../output.ts';
 import { withSpinner } from '../spinner.ts';
 
 export interface RegistryFlags {
@@ -47,6 +48,7 @@ export function registryClient(flags: RegistryFlags): OciClient {
   const { user, password } = flags;
   if ((user === undefined) !== (password === undefined)) {
     throw new WashError(
+      'WASH_BAD_ARGUMENT',
       'give both a username and a password (-u/--user and -p/--password, or WASH_REG_USER and WASH_REG_PASSWORD), or neither',
     );
   }
@@ -73,7 +75,10 @@ export interface ValidArtifact {
 export async function validateArtifact(bytes: Uint8Array, name: string): Promise<ValidArtifact> {
   const kind = sniffArtifactKind(bytes);
   if (kind === undefined) {
-    throw new WashError(`${name} is neither a WebAssembly module (an actor) nor a provider archive`);
+    throw new WashError(
+      'WASH_BAD_FILE',
+      `${name} is neither a WebAssembly module (an actor) nor a provider archive`,
+    );
   }
   try {
     if (kind === 'actor') return { kind, publicKey: verifySignedWasm(bytes).claims.sub, compressed: false };
@@ -81,7 +86,7 @@ export async function validateArtifact(bytes: Uint8Array, name: string): Promise
     return { kind, publicKey: archive.claims.sub, compressed: archive.compressed };
   } catch (error) {
     const what = kind === 'actor' ? 'a signed actor module' : 'a valid provider archive';
-    throw new WashError(`${name} is not ${what}: ${errorMessage(error)}`);
+    throw new WashError('WASH_BAD_FILE', `${name} is not ${what}: ${errorMessage(error)}`, { cause: error });
   }
 }
 
@@ -89,7 +94,9 @@ async function readInput(file: string, what: string): Promise<Uint8Array> {
   try {
     return await readFile(file);
   } catch (error) {
-    throw new WashError(`cannot read ${what} ${file}: ${errorMessage(error)}`);
+    throw new WashError('WASH_FILE_UNREADABLE', `cannot read ${what} ${file}: ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
 }
 

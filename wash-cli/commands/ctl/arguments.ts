@@ -3,7 +3,7 @@
 
 import { ACTOR_KEY_PATTERN, HOST_KEY_PATTERN, PROVIDER_KEY_PATTERN } from '../../../lattice/json-message.ts';
 import { isSubjectToken } from '../../../lattice/subjects.ts';
-import { WashError } from '../../output.ts';
+import { WashError } from '../../errors.ts';
 
 const KEY_PATTERNS = {
   host: { pattern: HOST_KEY_PATTERN, letter: 'N' },
@@ -21,6 +21,7 @@ export function publicKeyArgument(
   const key = text.trim();
   if (!pattern.test(key)) {
     throw new WashError(
+      'WASH_BAD_ARGUMENT',
       `invalid ${what} "${text}": expected a ${kind} public key (56 characters, starting with ${letter})`,
     );
   }
@@ -30,9 +31,11 @@ export function publicKeyArgument(
 /** wash's `validate_contract_id`: a 56-character key given where a contract ID belongs is a mix-up. */
 export function contractIdArgument(text: string): string {
   const contractId = text.trim();
-  if (contractId === '') throw new WashError('the contract ID is empty (e.g. wasmcloud:httpserver)');
+  if (contractId === '')
+    throw new WashError('WASH_BAD_ARGUMENT', 'the contract ID is empty (e.g. wasmcloud:httpserver)');
   if (/^[A-Z2-7]{56}$/.test(contractId)) {
     throw new WashError(
+      'WASH_BAD_ARGUMENT',
       `"${contractId}" is a public key, not a contract ID: contract IDs look like wasmcloud:httpserver (check the order of the arguments)`,
     );
   }
@@ -41,7 +44,10 @@ export function contractIdArgument(text: string): string {
 
 export function linkNameArgument(text: string): string {
   if (!isSubjectToken(text)) {
-    throw new WashError(`invalid link name "${text}": it must be one word without '.', '*', '>' or spaces`);
+    throw new WashError(
+      'WASH_BAD_ARGUMENT',
+      `invalid link name "${text}": it must be one word without '.', '*', '>' or spaces`,
+    );
   }
   return text;
 }
@@ -50,7 +56,10 @@ export function linkNameArgument(text: string): string {
 export function wholeNumberArgument(text: string, what: string, min: number, max: number): number {
   const trimmed = text.trim();
   if (!/^\d+$/.test(trimmed) || Number(trimmed) < min || Number(trimmed) > max) {
-    throw new WashError(`invalid ${what} "${text}": expected a whole number from ${min} to ${max}`);
+    throw new WashError(
+      'WASH_BAD_ARGUMENT',
+      `invalid ${what} "${text}": expected a whole number from ${min} to ${max}`,
+    );
   }
   return Number(trimmed);
 }
@@ -68,7 +77,7 @@ export function keyValuePairs(pairs: readonly string[], what: string): Record<st
   const entries = new Map<string, string>();
   for (const pair of pairs) {
     const at = pair.indexOf('=');
-    if (at <= 0) throw new WashError(`invalid ${what} "${pair}": expected KEY=VALUE`);
+    if (at <= 0) throw new WashError('WASH_BAD_ARGUMENT', `invalid ${what} "${pair}": expected KEY=VALUE`);
     entries.set(pair.slice(0, at), pair.slice(at + 1));
   }
   // fromEntries defines own properties, so a key such as "__proto__" stays a plain key.

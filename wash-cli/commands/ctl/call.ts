@@ -7,6 +7,7 @@
 import { readFile } from 'node:fs/promises';
 import type { Command } from 'commander';
 import { ChunkStore } from '../../../lattice/chunking.ts';
+import { errorMessage } from '../../../lattice/errors.ts';
 import { actorEntity } from '../../../lattice/invocation.ts';
 import { InvocationSigner } from '../../../lattice/invocation-signer.ts';
 import { KeyPair } from '../../../lattice/keys.ts';
@@ -14,7 +15,8 @@ import { decodePayload, encodePayload } from '../../../lattice/payload.ts';
 import { RpcRemoteError, RpcTransportError, sendInvocation } from '../../../lattice/rpc.ts';
 import { latticeSubjects } from '../../../lattice/subjects.ts';
 import { addConnectionOptions, type ConnectionFlags, withControlClient } from '../../connection-options.ts';
-import { type CommandResult, runAction, WashError } from '../../output.ts';
+import { WashError } from '../../errors.ts';
+import { type CommandResult, runAction } from '../../output.ts';
 import { withSpinner } from '../../spinner.ts';
 import { clusterSeedPath, savedClusterKey } from '../../up-state.ts';
 import { publicKeyArgument } from './arguments.ts';
@@ -33,12 +35,15 @@ function clusterKey(flags: CallFlags): KeyPair {
     try {
       return KeyPair.fromSeed(given, 'cluster');
     } catch (error) {
-      throw new WashError(`${source} is not a cluster seed (SC…): ${(error as Error).message}`);
+      throw new WashError('WASH_BAD_SEED', `${source} is not a cluster seed (SC…): ${errorMessage(error)}`, {
+        cause: error,
+      });
     }
   }
   const saved = savedClusterKey();
   if (saved) return saved;
   throw new WashError(
+    'WASH_NO_SEED',
     `no cluster seed to sign the call with: pass --cluster-seed or set WASMCLOUD_CLUSTER_SEED (wash up saves one in ${clusterSeedPath()})`,
   );
 }
@@ -46,13 +51,20 @@ function clusterKey(flags: CallFlags): KeyPair {
 async function requestBytes(payload: string | undefined, flags: CallFlags): Promise<Uint8Array> {
   const given = [payload !== undefined, flags.raw !== undefined, flags.data !== undefined].filter(Boolean);
   if (given.length > 1)
-    throw new WashError('give the payload one way only: as JSON, with --raw, or with --data');
+    throw new WashError(
+      'WASH_BAD_ARGUMENT',
+      'give the payload one way only: as JSON, with --raw, or with --data',
+    );
   if (flags.raw !== undefined) return new TextEncoder().encode(flags.raw);
   if (flags.data !== undefined) {
     try {
       return await readFile(flags.data);
     } catch (error) {
-      throw new WashError(`cannot read --data file ${flags.data}: ${(error as Error).message}`);
+      throw new WashError(
+        'WASH_FILE_UNREADABLE',
+        `cannot read --data file ${flags.data}: ${errorMessage(error)}`,
+        { cause: error },
+      );
     }
   }
   if (payload === undefined) return new Uint8Array(0);
@@ -60,7 +72,9 @@ async function requestBytes(payload: string | undefined, flags: CallFlags): Prom
     return encodePayload(JSON.parse(payload));
   } catch (error) {
     throw new WashError(
-      `the payload is not valid JSON (use --raw to send text): ${(error as Error).message}`,
+      'WASH_BAD_ARGUMENT',
+      `the payload is not valid JSON (use --raw to send text): ${errorMessage(error)}`,
+      { cause: error },
     );
   }
 }
@@ -116,7 +130,8 @@ async function call(
   flags: CallFlags,
 ): Promise<CommandResult> {
   const actorId = publicKeyArgument('actor', actorText);
-  if (operation.trim() === '') throw new WashError('the operation is empty (e.g. HttpServer.HandleRequest)');
+  if (operation.trim() === '')
+    throw new WashError('WASH_BAD_ARGUMENT', 'the operation is empty (e.g. HttpServer.HandleRequest)');
   const signingKey = clusterKey(flags);
   const msg = await requestBytes(payload, flags);
   return withControlClient(flags, async (_client, connection, nc) => {
@@ -135,10 +150,16 @@ async function call(
       );
     } catch (error) {
       if (error instanceof RpcRemoteError)
-        throw new WashError(`actor ${actorId} answered ${operation} with an error: ${error.message}`);
+        throw new WashError(
+          'WASH_CALL_FAILED',
+          `actor ${actorId} answered ${operation} with an error: ${error.message}`,
+          { cause: error },
+        );
       if (error instanceof RpcTransportError && error.code === 'RPC_NO_RESPONDERS')
         throw new WashError(
+          'WASH_ACTOR_NOT_RUNNING',
           `actor ${actorId} is not running in lattice "${connection.latticePrefix}" (nobody serves ${subjects.rpc.actor(actorId)})`,
+          { cause: error },
         );
       throw error;
     }

@@ -10,9 +10,11 @@ import {
   type EventMatcher,
 } from '../../../lattice/control-client.ts';
 import { actorStarted, type ControlOutcome, providerStarted } from '../../../lattice/control-outcomes.ts';
+import { errorMessage } from '../../../lattice/errors.ts';
 import { DEFAULT_LINK_NAME } from '../../../lattice/link-definition.ts';
 import { addConnectionOptions, type ConnectionFlags, withControlClient } from '../../connection-options.ts';
-import { type CommandResult, runAction, WashError } from '../../output.ts';
+import { WashError } from '../../errors.ts';
+import { type CommandResult, runAction } from '../../output.ts';
 import { withSpinner } from '../../spinner.ts';
 import {
   collect,
@@ -65,6 +67,7 @@ async function chooseHost(
   const winner = bids[0];
   if (winner === undefined) {
     throw new WashError(
+      'WASH_NO_HOST',
       `no host offered to run ${what} in lattice "${latticePrefix}" within ${timeoutMs} ms (${describeConstraints(constraints)})`,
     );
   }
@@ -114,7 +117,11 @@ async function startActor(refText: string, flags: StartActorFlags): Promise<Comm
         text: `Actor ${ref} is being started on host ${hostId} (not waiting: --skip-wait)`,
       };
     }
-    if (!outcome.ok) throw new WashError(`actor ${ref} failed to start on host ${hostId}: ${outcome.error}`);
+    if (!outcome.ok)
+      throw new WashError(
+        'WASH_START_FAILED',
+        `actor ${ref} failed to start on host ${hostId}: ${outcome.error}`,
+      );
     return {
       json: { actor_ref: ref, actor_id: outcome.publicKey, host_id: hostId, result: 'started' },
       text: `Actor ${ref} started on host ${hostId} (actor ID ${outcome.publicKey})`,
@@ -127,12 +134,20 @@ async function readConfigJson(file: string): Promise<string> {
   try {
     text = await readFile(file, 'utf8');
   } catch (error) {
-    throw new WashError(`cannot read --config-json file ${file}: ${(error as Error).message}`);
+    throw new WashError(
+      'WASH_FILE_UNREADABLE',
+      `cannot read --config-json file ${file}: ${errorMessage(error)}`,
+      { cause: error },
+    );
   }
   try {
     return JSON.stringify(JSON.parse(text));
   } catch (error) {
-    throw new WashError(`--config-json file ${file} is not valid JSON: ${(error as Error).message}`);
+    throw new WashError(
+      'WASH_BAD_ARGUMENT',
+      `--config-json file ${file} is not valid JSON: ${errorMessage(error)}`,
+      { cause: error },
+    );
   }
 }
 
@@ -164,7 +179,10 @@ async function startProvider(refText: string, flags: StartProviderFlags): Promis
       };
     }
     if (!outcome.ok)
-      throw new WashError(`provider ${ref} failed to start on host ${hostId}: ${outcome.error}`);
+      throw new WashError(
+        'WASH_START_FAILED',
+        `provider ${ref} failed to start on host ${hostId}: ${outcome.error}`,
+      );
     return {
       json: {
         provider_ref: ref,

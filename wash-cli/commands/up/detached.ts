@@ -24,6 +24,7 @@ function refuseIfRunning(): void {
   if (state === undefined) return;
   if (isOurProcess(state.host_pid, HOST_MARKER)) {
     throw new WashError(
+      'WASH_UP_RUNNING',
       `wash up is already running in the background (host ${state.host_id}, pid ${state.host_pid}): stop it with wash down`,
     );
   }

@@ -29,7 +29,10 @@ export interface UpFlags {
 
 export function wholeNumber(text: string, flag: string, min: number, max: number): number {
   if (!/^\d+$/.test(text.trim()) || Number(text) < min || Number(text) > max) {
-    throw new WashError(`invalid ${flag} "${text}": expected a whole number from ${min} to ${max}`);
+    throw new WashError(
+      'WASH_BAD_ARGUMENT',
+      `invalid ${flag} "${text}": expected a whole number from ${min} to ${max}`,
+    );
   }
   return Number(text);
 }

@@ -61,7 +61,7 @@ export async function upForeground(flags: UpFlags, command: Command): Promise<Co
     const stoppedByItself = signals === 0;
     await stopStarted(host, nats);
     if (stoppedByItself && host.child.exitCode !== 0) {
-      throw new WashError(`the host exited with ${exitDescription(host.child)}`);
+      throw new WashError('WASH_HOST_EXITED', `the host exited with ${exitDescription(host.child)}`);
     }
     const what = nats.child ? 'the host and the nats-server wash up started' : 'the host';
     return {

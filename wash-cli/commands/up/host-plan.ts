@@ -1,9 +1,10 @@
 // What host to start: its keys, lattice and command-line flags, all checked before anything runs.
 
 import { DEFAULT_LATTICE_PREFIX } from '../../../lattice/control-client.ts';
+import { errorMessage } from '../../../lattice/errors.ts';
 import { KeyPair } from '../../../lattice/keys.ts';
 import { isSubjectToken } from '../../../lattice/subjects.ts';
-import { WashError } from '../../output.ts';
+import { WashError } from '../../errors.ts';
 import { clusterKeyForUp } from '../../up-state.ts';
 import { type UpFlags, wholeNumber } from './flags.ts';
 
@@ -23,7 +24,9 @@ function seedFrom(given: string | undefined, envName: string, kind: 'server' | '
     return KeyPair.fromSeed(seed, kind);
   } catch (error) {
     const source = given !== undefined ? flag : envName;
-    throw new WashError(`${source} is not a ${kind} seed: ${(error as Error).message}`);
+    throw new WashError('WASH_BAD_SEED', `${source} is not a ${kind} seed: ${errorMessage(error)}`, {
+      cause: error,
+    });
   }
 }
 
@@ -31,6 +34,7 @@ export function planHost(flags: UpFlags): HostPlan {
   const latticePrefix = flags.latticePrefix ?? process.env.WASMCLOUD_LATTICE_PREFIX ?? DEFAULT_LATTICE_PREFIX;
   if (!isSubjectToken(latticePrefix)) {
     throw new WashError(
+      'WASH_BAD_ARGUMENT',
       `invalid lattice prefix "${latticePrefix}": it must be one word without '.', '*', '>' or spaces`,
     );
   }
@@ -54,7 +58,8 @@ export function planHost(flags: UpFlags): HostPlan {
   pass('dashboard-port', flags.dashboardPort);
   pass('dashboard-host', flags.dashboardHost);
   for (const label of flags.label ?? []) {
-    if (label.indexOf('=') <= 0) throw new WashError(`invalid --label "${label}": expected KEY=VALUE`);
+    if (label.indexOf('=') <= 0)
+      throw new WashError('WASH_BAD_ARGUMENT', `invalid --label "${label}": expected KEY=VALUE`);
     pass('label', label);
   }
   return {

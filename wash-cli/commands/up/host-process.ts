@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import { ControlClient } from '../../../lattice/control-client.ts';
 import { connectNats } from '../../../lattice/nats.ts';
-import { WashError } from '../../output.ts';
+import { WashError } from '../../errors.ts';
 import { startSpinner } from '../../spinner.ts';
 import { upDirectory } from '../../up-state.ts';
 import { exitDescription, exited } from './child-process.ts';
@@ -68,24 +68,36 @@ export async function waitForHost(
   nats: ChosenNats,
   interrupted: () => boolean,
 ) {
-  const nc = await connectNats({ url: `${nats.host}:${nats.port}`, name: 'wash up' }).catch(() => {
-    throw new WashError(`cannot connect to NATS at ${nats.url} to watch the host start`);
-  });
+  const nc = await connectNats({ url: `${nats.host}:${nats.port}`, name: 'wash up' }).catch(
+    (error: unknown) => {
+      throw new WashError(
+        'WASH_NATS_UNREACHABLE',
+        `cannot connect to NATS at ${nats.url} to watch the host start`,
+        { cause: error },
+      );
+    },
+  );
   const client = new ControlClient(nc, { latticePrefix: plan.latticePrefix, timeoutMs: 500 });
   const spinner = startSpinner(`Starting host ${plan.hostId}`);
   const deadline = Date.now() + plan.startupTimeoutMs;
   try {
     for (;;) {
-      if (interrupted()) throw new WashError('interrupted before the host was ready');
+      if (interrupted()) throw new WashError('WASH_INTERRUPTED', 'interrupted before the host was ready');
       if (exited(host.child)) {
         spinner.stop();
         printLogTail('host', hostLogTail(host));
-        throw new WashError(`the host exited with ${exitDescription(host.child)} before it was ready`);
+        throw new WashError(
+          'WASH_HOST_EXITED',
+          `the host exited with ${exitDescription(host.child)} before it was ready`,
+        );
       }
       if (Date.now() > deadline) {
         spinner.stop();
         printLogTail('host', hostLogTail(host));
-        throw new WashError(`the host did not answer within ${plan.startupTimeoutMs} ms on ${nats.url}`);
+        throw new WashError(
+          'WASH_HOST_NOT_READY',
+          `the host did not answer within ${plan.startupTimeoutMs} ms on ${nats.url}`,
+        );
       }
       try {
         await client.getInventory(plan.hostId);
@@ -96,6 +108,7 @@ export async function waitForHost(
     }
   } finally {
     spinner.stop();
+    // Watching is over either way; a connection that fails to close has nothing left to lose.
     await nc.close().catch(() => undefined);
   }
 }

@@ -6,7 +6,7 @@ import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { connectNats } from '../../../lattice/nats.ts';
-import { WashError } from '../../output.ts';
+import { WashError } from '../../errors.ts';
 import { upDirectory } from '../../up-state.ts';
 import { exitDescription, exited, stopChild } from './child-process.ts';
 import { DEFAULT_NATS_PORT, type UpFlags, wholeNumber } from './flags.ts';
@@ -32,9 +32,10 @@ function parseNatsUrl(text: string): NatsEndpoint {
   try {
     url = new URL(text.includes('://') ? text : `nats://${text}`);
   } catch {
-    throw new WashError(`invalid --nats-url "${text}": expected nats://host:port`);
+    throw new WashError('WASH_BAD_ARGUMENT', `invalid --nats-url "${text}": expected nats://host:port`);
   }
-  if (url.hostname === '') throw new WashError(`invalid --nats-url "${text}": expected nats://host:port`);
+  if (url.hostname === '')
+    throw new WashError('WASH_BAD_ARGUMENT', `invalid --nats-url "${text}": expected nats://host:port`);
   return { host: url.hostname, port: url.port === '' ? DEFAULT_NATS_PORT : Number(url.port) };
 }
 
@@ -70,9 +71,12 @@ async function startNatsServer(endpoint: NatsEndpoint, detached: boolean): Promi
       reject(
         error.code === 'ENOENT'
           ? new WashError(
+              'WASH_NATS_SERVER_MISSING',
               'nats-server is not on PATH: install it (Debian: apt install nats-server) or pass --nats-url',
             )
-          : new WashError(`cannot start nats-server: ${error.message}`),
+          : new WashError('WASH_NATS_SERVER_FAILED', `cannot start nats-server: ${error.message}`, {
+              cause: error,
+            }),
       ),
     );
   });
@@ -86,7 +90,10 @@ async function startNatsServer(endpoint: NatsEndpoint, detached: boolean): Promi
         : `did not answer within ${NATS_READY_TIMEOUT_MS} ms`;
       await stopChild(child, 1000);
       printLogTail('nats-server', LogTail.ofFile(log));
-      throw new WashError(`the nats-server wash up started on ${url} ${reason} (log: ${log})`);
+      throw new WashError(
+        'WASH_NATS_SERVER_FAILED',
+        `the nats-server wash up started on ${url} ${reason} (log: ${log})`,
+      );
     }
     await sleep(100);
   }
@@ -98,7 +105,7 @@ export async function chooseNats(flags: UpFlags, detached: boolean): Promise<Cho
   if (flags.natsUrl !== undefined) {
     const endpoint = parseNatsUrl(flags.natsUrl);
     if (!(await natsAnswers(endpoint, 2000)))
-      throw new WashError(`cannot connect to NATS at ${flags.natsUrl} (--nats-url)`);
+      throw new WashError('WASH_NATS_UNREACHABLE', `cannot connect to NATS at ${flags.natsUrl} (--nats-url)`);
     return { ...endpoint, url: `nats://${endpoint.host}:${endpoint.port}` };
   }
   const endpoint = { host: flags.natsHost, port: wholeNumber(flags.natsPort, '--nats-port', 1, 65_535) };
