@@ -23,7 +23,7 @@ import {
 } from './store-records.ts';
 
 /** Tries of one revision-checked change before giving up (each retry follows another's write). */
-const MAX_ATTEMPTS = 25;
+const MAX_ATTEMPTS = 50;
 
 export type PutOutcome =
   | { result: 'created' | 'newversion'; totalVersions: number; version: string; unchanged: boolean }
@@ -49,6 +49,19 @@ export interface IndexWatch {
   /** Resolves once every existing index has been passed to the callback. */
   initialized: Promise<void>;
   stop(): void;
+}
+
+/** JSON with every object's keys sorted: equal for equal documents, whatever order they were written in. */
+function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, inner: unknown) =>
+    inner !== null && typeof inner === 'object' && !Array.isArray(inner)
+      ? Object.fromEntries(Object.entries(inner).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)))
+      : inner,
+  );
+}
+
+function sameDocument(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
 }
 
 function describeVersions(index: AppIndex): string {
@@ -130,7 +143,10 @@ export class ManifestStore {
             `application ${name} changed under this request ${MAX_ATTEMPTS} times in a row; try again`,
           );
         }
-        continue; // another replica wrote first: decide again on what it wrote
+        // Another replica wrote first: decide again on what it wrote, after a random pause so that
+        // many writers of one application do not collide in lockstep.
+        await new Promise((resolve) => setTimeout(resolve, Math.random() * Math.min(5 * attempt, 50)));
+        continue;
       }
       await this.#purgeVersions(name, orphaned);
       return outcome;
@@ -177,8 +193,9 @@ export class ManifestStore {
   }
 
   /**
-   * Adds a version. Putting a version that exists with the same text again changes nothing
-   * (`unchanged`, so `wash app deploy ./app.yaml` can be run twice); with other text it is refused.
+   * Adds a version. Putting a version that exists with the same document again changes nothing
+   * (`unchanged`: `wash app deploy ./app.yaml` can be run twice, and what `model.get` returned can
+   * be put back, YAML or JSON); with another document it is refused.
    */
   async put(manifest: AppManifest, raw: string): Promise<PutOutcome> {
     const { name, version } = manifest;
@@ -228,7 +245,7 @@ export class ManifestStore {
             outcome: { result: 'newversion', totalVersions: total, version, unchanged: false },
           };
         }
-        if (stored.raw === raw) {
+        if (sameDocument(stored.manifest.document, manifest.document)) {
           return {
             write: undefined,
             outcome: { result: 'newversion', totalVersions: total, version, unchanged: true },

@@ -13,6 +13,7 @@ import {
 import { errorMessage } from '../lattice/errors.ts';
 import { decodeJsonBytes, describeIssues } from '../lattice/json-message.ts';
 import { WadmRequestError } from '../lattice/wadm-client.ts';
+import { DashboardError } from './errors.ts';
 
 export interface ApiIssue {
   /** The field, dotted (`values.PORT`); empty for the body as a whole. */
@@ -24,16 +25,20 @@ export interface ApiErrorBody {
   error: { code: string; message: string; issues?: ApiIssue[] };
 }
 
-export class DashboardApiError extends Error {
+/** A refusal of the API: its HTTP status, a code of dashboard/errors.ts, and the fields at fault. */
+export class DashboardApiError extends DashboardError {
   readonly status: number;
-  readonly code: string;
   readonly issues: ApiIssue[] | undefined;
 
-  constructor(status: number, code: string, message: string, issues?: ApiIssue[]) {
-    super(message);
-    this.name = 'DashboardApiError';
+  constructor(
+    status: number,
+    code: DashboardError['code'],
+    message: string,
+    issues?: ApiIssue[],
+    options?: ErrorOptions,
+  ) {
+    super(code, message, options);
     this.status = status;
-    this.code = code;
     this.issues = issues;
   }
 
@@ -93,16 +98,21 @@ const WADM_STATUS: Record<string, number> = {
 /** The lattice's errors in API form; anything unexpected is a 500 with its message. */
 export function apiErrorOf(error: unknown): DashboardApiError {
   if (error instanceof DashboardApiError) return error;
-  if (error instanceof ControlRejectedError) return new DashboardApiError(409, 'REJECTED', error.message);
+  const options = { cause: error };
+  if (error instanceof ControlRejectedError)
+    return new DashboardApiError(409, 'REJECTED', error.message, undefined, options);
   if (error instanceof ControlNoReplyError) {
     const timedOut = error.code === 'CTL_TIMEOUT';
-    return new DashboardApiError(timedOut ? 504 : 503, error.code, error.message);
+    return new DashboardApiError(timedOut ? 504 : 503, error.code, error.message, undefined, options);
   }
-  if (error instanceof EventTimeoutError) return new DashboardApiError(504, 'OUTCOME_TIMEOUT', error.message);
-  if (error instanceof ControlReplyError) return new DashboardApiError(502, 'BAD_REPLY', error.message);
+  if (error instanceof EventTimeoutError)
+    return new DashboardApiError(504, 'OUTCOME_TIMEOUT', error.message, undefined, options);
+  if (error instanceof ControlReplyError)
+    return new DashboardApiError(502, 'BAD_REPLY', error.message, undefined, options);
   if (error instanceof WadmRequestError) {
     const cause = error.cause === undefined ? '' : `: ${errorMessage(error.cause)}`;
-    return new DashboardApiError(WADM_STATUS[error.code] ?? 502, error.code, `${error.message}${cause}`);
+    const status = WADM_STATUS[error.code] ?? 502;
+    return new DashboardApiError(status, error.code, `${error.message}${cause}`, undefined, options);
   }
-  return new DashboardApiError(500, 'INTERNAL', errorMessage(error));
+  return new DashboardApiError(500, 'INTERNAL', errorMessage(error), undefined, options);
 }

@@ -4,8 +4,10 @@
 // as subject tokens, `KEY=VALUE` text parsed here with the bad entry named.
 
 import { z } from 'zod';
+import { errorMessage } from '../lattice/errors.ts';
 import { actorKeySchema, hostKeySchema, providerKeySchema } from '../lattice/json-message.ts';
 import { isSubjectToken } from '../lattice/subjects.ts';
+import { DashboardError } from './errors.ts';
 
 // CIC 0.21 carries counts as u16.
 const MAX_COUNT = 65_535;
@@ -53,7 +55,7 @@ const ENTRY_SEPARATOR = /\r?\n|,(?=\s*[A-Za-z_][A-Za-z0-9_.-]*=)/;
 
 /**
  * `KEY=VALUE` entries, one per line or separated by commas, into a map. The value is everything
- * after the first `=` (so base64 padding survives). Throws an Error naming the bad entry.
+ * after the first `=` (so base64 padding survives). Throws an INVALID_REQUEST naming the bad entry.
  */
 export function parseKeyValueText(text: string): Record<string, string> {
   const entries: Array<[string, string]> = [];
@@ -63,9 +65,13 @@ export function parseKeyValueText(text: string): Record<string, string> {
     const at = entry.indexOf('=');
     const key = at < 0 ? entry : entry.slice(0, at).trim();
     if (at <= 0 || !KEY_PATTERN.test(key)) {
-      throw new Error(`"${entry.slice(0, 40)}" is not KEY=VALUE (a key is letters, digits, _ . -)`);
+      throw new DashboardError(
+        'INVALID_REQUEST',
+        `"${entry.slice(0, 40)}" is not KEY=VALUE (a key is letters, digits, _ . -)`,
+      );
     }
-    if (entries.some(([seen]) => seen === key)) throw new Error(`the key ${key} is given twice`);
+    if (entries.some(([seen]) => seen === key))
+      throw new DashboardError('INVALID_REQUEST', `the key ${key} is given twice`);
     entries.push([key, entry.slice(at + 1).trim()]);
   }
   // fromEntries defines own properties, so a key such as "__proto__" cannot reach the prototype.
@@ -89,7 +95,7 @@ const keyValuesSchema = z
     try {
       return parseKeyValueText(value);
     } catch (error) {
-      context.addIssue({ code: 'custom', message: (error as Error).message });
+      context.addIssue({ code: 'custom', message: errorMessage(error) });
       return z.NEVER;
     }
   })

@@ -8,7 +8,7 @@
 import type { HostInventory } from '../lattice/control.ts';
 import type { ControlClient, LatticeEventStream } from '../lattice/control-client.ts';
 import { truncateForDisplay } from '../lattice/display-text.ts';
-import { errorMessage } from '../lattice/errors.ts';
+import { errorFields, errorMessage } from '../lattice/errors.ts';
 import { type CloudEvent, eventNameOf, heartbeatActorCounts, isEventOf } from '../lattice/events.ts';
 import { HOST_KEY_PATTERN } from '../lattice/json-message.ts';
 import type { Logger } from '../lattice/log.ts';
@@ -169,7 +169,7 @@ export class LatticeView {
       try {
         listener();
       } catch (error) {
-        this.#log.warn(`dashboard: a change listener failed: ${errorMessage(error)}`);
+        this.#log.warn(`dashboard: a change listener failed: ${errorMessage(error)}`, errorFields(error));
       }
     }
   }
@@ -198,7 +198,10 @@ export class LatticeView {
         this.#scheduleInventory(reply.id);
       }
     } catch (error) {
-      this.#log.warn(`dashboard: pinging the lattice's hosts failed: ${errorMessage(error)}`);
+      this.#log.warn(
+        `dashboard: pinging the lattice's hosts failed: ${errorMessage(error)}`,
+        errorFields(error),
+      );
     }
     this.#prune();
     this.#synced = true;

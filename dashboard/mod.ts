@@ -14,6 +14,7 @@ import { WadmClient } from '../lattice/wadm-client.ts';
 import { type ActionTimeouts, DashboardActions } from './actions.ts';
 import { ApplicationActions } from './application-actions.ts';
 import { type ApplicationsTimings, ApplicationsView } from './applications.ts';
+import { DashboardError } from './errors.ts';
 import type { NatsStatusSource } from './host-services.ts';
 import { LatticeView, type LatticeViewTimings } from './lattice-view.ts';
 import { isLoopback } from './request-guard.ts';
@@ -63,9 +64,7 @@ export interface Dashboard {
 }
 
 /** The dashboard could not listen (port in use, address not on this machine, …). */
-export class DashboardStartError extends Error {
-  override name = 'DashboardStartError';
-}
+export class DashboardStartError extends DashboardError {}
 
 function listenErrorText(error: unknown, host: string, port: number): string {
   const code = (error as { code?: unknown }).code;
@@ -185,8 +184,15 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     await app.listen({ host: listen.host, port: listen.port });
   } catch (error) {
     closeParts();
+    // The listen failure is what the host reports; a server that never listened has little to close.
     await app.close().catch(() => undefined);
-    throw new DashboardStartError(listenErrorText(error, listen.host, listen.port));
+    throw new DashboardStartError(
+      'DASHBOARD_LISTEN_FAILED',
+      listenErrorText(error, listen.host, listen.port),
+      {
+        cause: error,
+      },
+    );
   }
   port = (app.server.address() as AddressInfo).port;
 

@@ -30,6 +30,7 @@ import {
   uploadQuerySchema,
 } from './api-schemas.ts';
 import type { ApplicationActions } from './application-actions.ts';
+import { isFastifyErrorCode } from './errors.ts';
 import { guardRequest } from './request-guard.ts';
 import type { ServerSentEvents } from './server-sent-events.ts';
 import type { LatticeSnapshot } from './snapshot.ts';
@@ -79,7 +80,8 @@ function fastifyErrorOf(error: FastifyError, request: FastifyRequest): Dashboard
       `Content-Type ${request.headers['content-type'] ?? '(none)'} is not accepted here: send ${wanted}`,
     );
   }
-  return new DashboardApiError(status, error.code ?? 'BAD_REQUEST', error.message);
+  const code = isFastifyErrorCode(error.code) ? error.code : 'BAD_REQUEST';
+  return new DashboardApiError(status, code, error.message, undefined, { cause: error });
 }
 
 export function createDashboardServer(parts: DashboardServerParts): FastifyInstance {
@@ -114,7 +116,8 @@ export function createDashboardServer(parts: DashboardServerParts): FastifyInsta
   app.setErrorHandler((error: FastifyError, request, reply) => {
     const apiError =
       error instanceof DashboardApiError ? error : (fastifyErrorOf(error, request) ?? apiErrorOf(error));
-    if (apiError.status >= 500) log.warn(`dashboard: ${request.method} ${request.url}: ${apiError.message}`);
+    if (apiError.status >= 500)
+      log.warn(`dashboard: ${request.method} ${request.url}: ${apiError.message}`, { code: apiError.code });
     void reply.status(apiError.status).type('application/json; charset=utf-8').send(apiError.toBody());
   });
   app.setNotFoundHandler((request, reply) => {

@@ -6,6 +6,7 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
+import { DashboardError } from './errors.ts';
 
 export const PUBLIC_DIRECTORY = join(import.meta.dirname, 'public');
 
@@ -44,7 +45,12 @@ export function loadStaticFiles(directory = PUBLIC_DIRECTORY): Map<string, Stati
     files.set(`/${name}`, { body, contentType, etag });
   }
   const index = files.get('/index.html');
-  if (index === undefined) throw new Error(`the dashboard's page is missing: no index.html in ${directory}`);
+  if (index === undefined) {
+    throw new DashboardError(
+      'DASHBOARD_PAGE_MISSING',
+      `the dashboard's page is missing: no index.html in ${directory}`,
+    );
+  }
   files.set('/', index);
   return files;
 }

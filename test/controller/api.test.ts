@@ -5,6 +5,7 @@
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MAX_MANIFEST_BYTES } from '../../controller/api.ts';
+import { parseManifest } from '../../controller/manifest/parse.ts';
 import { parseJsonMessage } from '../../lattice/json-message.ts';
 import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { type AppStatus, statusPushSchema, wadmStatusWildcard } from '../../lattice/wadm-api.ts';
@@ -12,7 +13,7 @@ import { WadmClient } from '../../lattice/wadm-client.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
 import { startReplica, type TestReplica } from './controller-fixtures.ts';
-import { manifestBytes, standInParser } from './stand-in-parser.ts';
+import { manifestBytes, WARNED_MANIFEST } from './manifests.ts';
 
 let server: NatsServer;
 let replica: TestReplica;
@@ -21,7 +22,11 @@ let client: WadmClient;
 
 beforeAll(async () => {
   server = await startNatsServer();
-  replica = await startReplica({ natsUrl: server.url, id: 'api-replica', parseManifest: standInParser });
+  replica = await startReplica({
+    natsUrl: server.url,
+    id: 'api-replica',
+    parseManifest: (bytes) => parseManifest(bytes),
+  });
   nc = await connectNats({ url: server.url });
   client = new WadmClient(nc);
   await eventually(() => replica.current(), 'the only replica to lead');
@@ -64,20 +69,31 @@ describe('model.put', () => {
     const refused = await client.put(manifestBytes('bad', 'latest'));
     expect(refused).toMatchObject({
       result: 'error',
-      message: 'metadata.annotations.version: "latest" is refused',
+      message: "metadata.annotations.version: 'latest' is not allowed as a version",
     });
-    const warned = await client.put(manifestBytes('warned', 'v1', { warn: 'source_config is deprecated' }));
+    const warned = await client.put(WARNED_MANIFEST);
     expect(warned.result).toBe('created');
-    expect(warned.message).toContain('warning: source_config is deprecated');
+    expect(warned.message).toBe(
+      'stored version v1 of application warned; warning: spec.components[0].traits[1].properties.source_config: deprecated: use source.config',
+    );
   });
 
   it('takes a manifest without a version under the version the parser made up', async () => {
     const reply = await client.put(manifestBytes('unversioned'));
     expect(reply.result).toBe('created');
-    expect(reply.current_version).toMatch(/^01STANDIN/);
+    expect(reply.current_version).toMatch(/^[0-9A-HJKMNP-TV-Z]{26}$/); // a ULID, as wadm assigns
     expect((await client.versions('unversioned')).versions.map((v) => v.version)).toEqual([
       reply.current_version,
     ]);
+    // What get returns carries that version, so putting it again changes nothing.
+    const stored = await client.get('unversioned');
+    expect(stored.manifest).toMatchObject({ metadata: { annotations: { version: reply.current_version } } });
+    const again = await client.put(new TextEncoder().encode(JSON.stringify(stored.manifest)));
+    expect(again).toMatchObject({
+      result: 'newversion',
+      total_versions: 1,
+      current_version: reply.current_version,
+    });
   });
 
   it('refuses an empty manifest, one that is not UTF-8, and one over the size limit, naming each', async () => {

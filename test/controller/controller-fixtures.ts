@@ -71,6 +71,8 @@ export interface TestReplicaOptions {
   parseManifest: ManifestParser;
   latticePrefix?: string;
   lease?: { ttlMs?: number; renewEveryMs?: number; checkEveryMs?: number };
+  /** `debug` keeps a line per API request too. */
+  logLevel?: 'debug' | 'info';
 }
 
 /** One replica in this process, with its own NATS connection (as a separate process would have). */
@@ -82,7 +84,7 @@ export async function startReplica(options: TestReplicaOptions): Promise<TestRep
     nc,
     latticePrefix: options.latticePrefix ?? 'default',
     replicaId: options.id,
-    log: memoryLogger(lines),
+    log: memoryLogger(lines, options.logLevel),
     parseManifest: options.parseManifest,
     createReconciler: () => {
       const reconciler = new RecordingReconciler();

@@ -1,46 +1,7 @@
-// TEMPORARY, tests only: a minimal manifest parser (JSON, name + version + description, actors with
-// an image) standing in for controller/manifest/parse.ts until it lands. It is never product code.
+// Manifests the controller's tests put: a small valid one (2022 form, one actor) by name and
+// version, and one the parser accepts with a warning.
 
-import type { AppManifest, ManifestParseResult } from '../../controller/manifest/types.ts';
-
-let generated = 0;
-
-export function standInParser(bytes: Uint8Array): ManifestParseResult {
-  let document: unknown;
-  try {
-    document = JSON.parse(new TextDecoder().decode(bytes));
-  } catch (error) {
-    return { ok: false, error: `the manifest is neither YAML nor JSON: ${String(error)}` };
-  }
-  const doc = document as {
-    metadata?: { name?: unknown; annotations?: Record<string, string> };
-    spec?: { components?: Array<{ name: string; properties: { image: string } }> };
-  };
-  const name = doc.metadata?.name;
-  if (typeof name !== 'string' || !/^[A-Za-z0-9_-]+$/.test(name))
-    return { ok: false, error: 'metadata.name: invalid' };
-  const annotations = doc.metadata?.annotations ?? {};
-  const version = annotations.version ?? `01STANDIN${String(++generated).padStart(6, '0')}`;
-  if (version === 'latest') return { ok: false, error: 'metadata.annotations.version: "latest" is refused' };
-  const manifest: AppManifest = {
-    name,
-    version,
-    description: annotations.description,
-    annotations,
-    components: (doc.spec?.components ?? []).map((component) => ({
-      kind: 'actor',
-      name: component.name,
-      image: component.properties.image,
-      scalers: [],
-      links: [],
-    })),
-    policies: [],
-    document,
-  };
-  return { ok: true, manifest, warnings: annotations.warn ? [annotations.warn] : [] };
-}
-
-/** A manifest the stand-in reads (and the real parser too: it is a valid 2022-form manifest). */
+/** A valid 2022-form manifest: one actor with a spreadscaler; `extra` annotations (description, …). */
 export function manifestBytes(
   name: string,
   version?: string,
@@ -66,3 +27,33 @@ export function manifestBytes(
     }),
   );
 }
+
+/** Accepted with a warning: the current form's deprecated `source_config`. */
+export const WARNED_MANIFEST = new TextEncoder().encode(`apiVersion: core.oam.dev/v1beta1
+kind: Application
+metadata:
+  name: warned
+  annotations:
+    version: v1
+spec:
+  components:
+    - name: echo
+      type: component
+      properties:
+        image: wasmcloud.azurecr.io/echo:0.3.4
+      traits:
+        - type: spreadscaler
+          properties:
+            instances: 1
+        - type: link
+          properties:
+            namespace: wasmcloud
+            package: httpserver
+            interfaces: [incoming-handler]
+            target: httpserver
+            source_config: []
+    - name: httpserver
+      type: capability
+      properties:
+        image: wasmcloud.azurecr.io/httpserver:0.14.7
+`);

@@ -3,17 +3,12 @@
 // until it exits (a start-up failure: exit code and stderr). Every process started here is stopped
 // by `stop()` and killed when the test process exits.
 
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { REPO_ROOT } from './fixtures.ts';
-import { NODE_24 } from './wash.ts';
+import { type ProcessRun, runToExit, spawnNodeScript } from './processes.ts';
 
 const HOST_MAIN = join(REPO_ROOT, 'host', 'main.ts');
-
-const started = new Set<ChildProcess>();
-process.on('exit', () => {
-  for (const child of started) child.kill('SIGKILL');
-});
 
 export interface HostProcess {
   child: ChildProcess;
@@ -35,13 +30,7 @@ export interface HostProcessOptions {
 }
 
 function spawnHost(options: HostProcessOptions): ChildProcess {
-  const child = spawn(NODE_24, [HOST_MAIN, ...(options.args ?? [])], {
-    env: { ...process.env, ...options.env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  started.add(child);
-  child.once('exit', () => started.delete(child));
-  return child;
+  return spawnNodeScript(HOST_MAIN, options.args ?? [], options.env);
 }
 
 function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
@@ -89,29 +78,9 @@ export function startHostProcess(options: HostProcessOptions): Promise<HostProce
   });
 }
 
-export interface HostExit {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type HostExit = ProcessRun;
 
 /** Runs a host that is expected to fail at start-up; resolves with how it exited (killed after the timeout). */
 export function runHostUntilExit(options: HostProcessOptions): Promise<HostExit> {
-  const child = spawnHost(options);
-  let stdout = '';
-  let stderr = '';
-  child.stdout?.on('data', (chunk: Buffer) => {
-    stdout += chunk.toString();
-  });
-  child.stderr?.on('data', (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 30_000);
-  return new Promise((resolve) => {
-    // 'close', not 'exit': the last output may arrive after the process has gone.
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolve({ code, stdout, stderr });
-    });
-  });
+  return runToExit(spawnHost(options), options.timeoutMs ?? 30_000);
 }
