@@ -103,7 +103,7 @@ async function run(config: ControllerConfig, log: Logger): Promise<void> {
       createReconciler({
         nc: connection,
         latticePrefix: config.latticePrefix,
-        log: log.child({ part: 'reconciler' }),
+        log, // it labels its own lines (part=reconciler)
       }),
     onFatal: (error) => fatal(error, "the leader's work could not start"),
   });
