@@ -46,6 +46,7 @@ if (mode === 'plain') {
 await app.listen({ host: '127.0.0.1', port: Number(portText) });
 process.stdout.write('ready\n');
 process.on('SIGTERM', async () => {
+  // Exiting anyway: a close that fails leaves nothing the exit does not release.
   for (const close of closing) await close().catch(() => undefined);
   process.exit(0);
 });

@@ -15,6 +15,7 @@ import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { verifySignedWasm } from '../lattice/claims.ts';
 import { hostPingReplySchema } from '../lattice/control.ts';
+import { errorMessage } from '../lattice/errors.ts';
 import { actorEntity, decodeInvocation, encodeInvocation, providerEntity } from '../lattice/invocation.ts';
 import { InvocationSigner } from '../lattice/invocation-signer.ts';
 import { validateInvocation } from '../lattice/invocation-validation.ts';
@@ -59,7 +60,7 @@ async function retry<T>(what: string, attempt: () => Promise<T>, timeoutMs = 30_
     try {
       return await attempt();
     } catch (error) {
-      if (Date.now() > deadline) throw new Error(`${what}: ${(error as Error).message}`);
+      if (Date.now() > deadline) throw new Error(`${what}: ${errorMessage(error)}`, { cause: error });
       await delay(100);
     }
   }

@@ -57,6 +57,7 @@ async function waitForHost(nc: NatsConnection, timeoutMs: number): Promise<strin
   while (Date.now() < deadline) {
     const reply = await nc
       .request(subjects.ctl.ping(), new Uint8Array(), { timeout: 1_000 })
+      // No host yet (no responders, or no reply in time): ask again until the deadline.
       .catch(() => undefined);
     if (reply) return hostPingReplySchema.parse(JSON.parse(new TextDecoder().decode(reply.data))).id;
     await new Promise((resolve) => setTimeout(resolve, 100));

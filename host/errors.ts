@@ -5,7 +5,13 @@
 // stays as precise as it was. The invocation codes (ACTOR_ERROR, ACTOR_TIMEOUT, …) are on the wire:
 // a failed call's error text starts with one (`ACTOR_TIMEOUT: …`), so they never change.
 
-import { LATTICE_ERROR_CODES, LatticeError, type LatticeErrorCode } from '../lattice/errors.ts';
+import {
+  type ErrorCatalogue,
+  isCataloguedCode,
+  LATTICE_ERROR_CODES,
+  LatticeError,
+  type LatticeErrorCode,
+} from '../lattice/errors.ts';
 
 export const HOST_ERROR_CODES = {
   // settings (config.ts, cli.ts)
@@ -80,7 +86,7 @@ export const HOST_ERROR_CODES = {
   RELEASE_FAILED: 'One or more steps of releasing what the host acquired failed (each is logged).',
   UNCAUGHT: 'An error nothing caught: the host logs it, stops and exits 1.',
   HOST_STOP_TIMEOUT: 'The stop after an uncaught error took longer than its limit; the host exited anyway.',
-} as const satisfies Record<string, string>;
+} as const satisfies ErrorCatalogue;
 
 export type HostErrorCode = keyof typeof HOST_ERROR_CODES;
 
@@ -89,8 +95,5 @@ export class HostError extends LatticeError<HostErrorCode | LatticeErrorCode> {}
 
 /** Whether `code` (e.g. one that crossed a worker boundary as a string) is a host or lattice code. */
 export function isHostErrorCode(code: unknown): code is HostErrorCode | LatticeErrorCode {
-  return (
-    typeof code === 'string' &&
-    (Object.hasOwn(HOST_ERROR_CODES, code) || Object.hasOwn(LATTICE_ERROR_CODES, code))
-  );
+  return isCataloguedCode(code, HOST_ERROR_CODES, LATTICE_ERROR_CODES);
 }

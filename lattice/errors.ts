@@ -171,6 +171,14 @@ export function errorCode(error: unknown): string | undefined {
   return typeof code === 'string' || typeof code === 'number' ? String(code) : undefined;
 }
 
+/** Whether `code` is listed in one of `catalogues`: a code that crossed a thread as a string, or one to pass on. */
+export function isCataloguedCode<const Catalogues extends readonly ErrorCatalogue[]>(
+  code: unknown,
+  ...catalogues: Catalogues
+): code is { [I in keyof Catalogues]: keyof Catalogues[I] }[number] & string {
+  return typeof code === 'string' && catalogues.some((catalogue) => Object.hasOwn(catalogue, code));
+}
+
 /**
  * The fields a log line about `error` carries: `{ code }` when it has a code (a text line then ends
  * ` code=…`, a JSON line has a "code" field), so an operator can look it up in docs/errors.md.

@@ -5,10 +5,10 @@
 // typed function references and GC). The yield-point rewriter (yield-points.ts) uses it to find
 // loops and function indices; anything it does not know is refused, never guessed.
 
-import { LatticeError } from '../../lattice/errors.ts';
+import { HostError } from '../errors.ts';
 
 /** Bytes the decoder cannot read: malformed, or an instruction it does not know. */
-export class WasmDecodeError extends LatticeError {}
+export class WasmDecodeError extends HostError {}
 
 /** What the rewriter needs to know of one instruction. */
 export const InstructionKind = {

@@ -22,6 +22,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dump as dumpYaml, load as parseYaml } from 'js-yaml';
+import { errorMessage } from '../../lattice/errors.ts';
 
 type JsonObject = Record<string, unknown>;
 
@@ -675,9 +676,7 @@ function parseBody(request: ParsedRequest, accepted: readonly string[]): JsonObj
   try {
     parsed = type.endsWith('json') ? JSON.parse(request.body) : parseYaml(request.body);
   } catch (error) {
-    throw badRequest(
-      `error decoding ${type.endsWith('json') ? 'JSON' : 'YAML'}: ${(error as Error).message}`,
-    );
+    throw badRequest(`error decoding ${type.endsWith('json') ? 'JSON' : 'YAML'}: ${errorMessage(error)}`);
   }
   if (!isRecord(parsed)) throw badRequest('the body of the request is not an object');
   return parsed;
@@ -948,7 +947,7 @@ export async function startKubeApiServer(options: KubeApiServerOptions = {}): Pr
       const failure =
         error instanceof ApiStatusError
           ? error
-          : new ApiStatusError(500, 'InternalError', `Internal error occurred: ${(error as Error).message}`);
+          : new ApiStatusError(500, 'InternalError', `Internal error occurred: ${errorMessage(error)}`);
       [status, answer] = [failure.code, failure.toStatus()];
     }
     requests.push({
