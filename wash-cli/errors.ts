@@ -27,6 +27,13 @@ export const WASH_ERROR_CODES = {
   WASH_HOST_EXITED: 'The host wash up started exited.',
   WASH_HOST_NOT_READY: 'The host wash up started did not answer within the start-up timeout.',
   WASH_INTERRUPTED: 'Ctrl-C before what wash was waiting for happened.',
+  WASH_CONTROLLER_EXITED: 'The application controller wash up started exited before it answered.',
+  WASH_CONTROLLER_NOT_READY:
+    'The application controller wash up started did not answer within the start-up timeout.',
+  WASH_APP_REFUSED:
+    "The application controller refused a wash app request (a manifest problem, a store failure); the message is the controller's.",
+  WASH_APP_NOT_FOUND:
+    'wash app named an application, or a version of one, that the controller does not store.',
   WASH_FAILED: 'A failure without a more specific code yet; the message says what.',
 } as const satisfies ErrorCatalogue;
 

@@ -1,7 +1,7 @@
 // What `wash up` leaves behind in wash's home ($WASH_HOME, else ~/.wash): the cluster seed it
 // signs with (made once, reused by every later `wash up` and by `wash ctl call`), and for
-// `wash up --detached` a state file naming the processes it started, so `wash down` can stop
-// exactly those and nothing else.
+// `wash up --detached` a state file naming the processes it started (nats-server, host,
+// application controller), so `wash down` can stop exactly those and nothing else.
 
 import { chmodSync, existsSync, mkdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
@@ -37,6 +37,9 @@ const upStateSchema = z.object({
   host_pid: z.number().int().positive(),
   host_id: z.string(),
   host_log: z.string(),
+  /** Set only when `wash up` started the application controller (not with --no-wadm). */
+  wadm_pid: z.number().int().positive().optional(),
+  wadm_log: z.string().optional(),
   lattice_prefix: z.string(),
   started_at: z.string(),
 });

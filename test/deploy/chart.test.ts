@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { load } from 'js-yaml';
 import type { IContainer, IEnvVar } from 'kubernetes-models/v1';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { resolveControllerConfig } from '../../controller/config.ts';
 import { HOST_SETTINGS, hostLabels, resolveHostConfig, settingsFromEnv } from '../../host/config.ts';
 import { KeyPair } from '../../lattice/keys.ts';
 import { REPO_ROOT } from '../helpers/fixtures.ts';
@@ -552,12 +553,14 @@ describe('the application controller (wadm.enabled, wadm.replicas)', () => {
     const env = environmentOf(objects, wadm);
     const hostEnv = hostEnvironment(objects);
     const hostConfig = resolveHostConfig(settingsFromEnv(hostEnv), hostLabels(hostEnv));
-    // The controller reaches the lattice where the hosts' control interface does.
-    expect(`${env.WASMCLOUD_CTL_HOST}:${env.WASMCLOUD_CTL_PORT}`).toBe(hostConfig.ctl.url);
-    expect(env.WASMCLOUD_LATTICE_PREFIX ?? 'default').toBe(hostConfig.latticePrefix);
-    expect(env.WASMCLOUD_JS_DOMAIN).toBe(hostConfig.jsDomain);
-    expect(env.WASMCLOUD_CTL_JWT).toBe(hostConfig.ctl.jwt);
-    expect(env.WASMCLOUD_CTL_SEED).toBe(hostConfig.ctl.seed);
+    // Resolved by the controller's own config code: it reaches the lattice where the hosts'
+    // control interface does, with the same credentials, lattice and JetStream domain.
+    const config = resolveControllerConfig({}, env);
+    expect(config.nats.url).toBe(hostConfig.ctl.url);
+    expect(config.nats.jwt).toBe(hostConfig.ctl.jwt);
+    expect(config.nats.seed).toBe(hostConfig.ctl.seed);
+    expect(config.latticePrefix).toBe(hostConfig.latticePrefix);
+    expect(config.jsDomain).toBe(hostConfig.jsDomain);
     return env;
   }
 
@@ -648,6 +651,7 @@ wasmcloud:
       WASMCLOUD_CTL_PORT: '4443',
       WASMCLOUD_CTL_TLS: 'true',
     });
+    expect(resolveControllerConfig({}, environmentOf(tls, tlsWadm)).nats.tls).toBe(true);
   });
 
   test('wadm.enabled: false renders no controller, with the sidecar or with an existing NATS', async () => {

@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CORE_SCHEMA, load, mergeTag } from 'js-yaml';
 import { describe, expect, test } from 'vitest';
+import { resolveControllerConfig } from '../../controller/config.ts';
 import { HOST_SETTINGS, hostLabels, resolveHostConfig, settingsFromEnv } from '../../host/config.ts';
 import { KeyPair } from '../../lattice/keys.ts';
 import { REPO_ROOT } from '../helpers/fixtures.ts';
@@ -209,11 +210,14 @@ describe('docker-compose.yml', () => {
         `wadm: ${variable} is not a variable the controller reads`,
       ).toBe(true);
     }
-    const natsPort = 4222;
-    expect(`${env.WASMCLOUD_CTL_HOST}:${env.WASMCLOUD_CTL_PORT}`).toBe(`nats:${natsPort}`);
+    // Resolved by the controller's own config code, as the hosts' environment is by theirs.
+    const config = resolveControllerConfig({}, env);
+    expect(config.nats.url).toBe('nats:4222');
     // The controller manages the hosts' lattice.
     for (const [name, service] of hostServices()) {
-      expect(env.WASMCLOUD_LATTICE_PREFIX, name).toBe(environment(service).WASMCLOUD_LATTICE_PREFIX);
+      const hostConfig = resolveHostConfig(settingsFromEnv(environment(service)), {});
+      expect(config.latticePrefix, name).toBe(hostConfig.latticePrefix);
+      expect(config.nats.url, name).toBe(hostConfig.ctl.url);
     }
     // Exactly one such service: the hosts are every other service built here.
     const builtServices = Object.values(COMPOSE.services).filter(builtHere);

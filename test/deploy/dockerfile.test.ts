@@ -2,7 +2,8 @@
 // production dependencies only, settings by environment, the health check run for real against an
 // HTTP server, everything the host imports inside what the image copies, and finally the image's
 // files staged as the Dockerfile lays them out (production install included) running a real host
-// against a real nats-server until its health check passes.
+// against a real nats-server until its health check passes, and the application controller from
+// the same files until it answers the wadm API.
 
 import { type ChildProcess, execFile, spawn } from 'node:child_process';
 import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
@@ -13,6 +14,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { HOST_SETTINGS, hostLabels, resolveHostConfig, settingsFromEnv } from '../../host/config.ts';
 import { errorMessage } from '../../lattice/errors.ts';
+import { connectNats } from '../../lattice/nats.ts';
+import { WadmClient } from '../../lattice/wadm-client.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { REPO_ROOT } from '../helpers/fixtures.ts';
 import { importGraph } from '../helpers/import-graph.ts';
@@ -125,20 +128,30 @@ describe('Dockerfile', () => {
     expect(only('EXPOSE', FINAL_STAGE).args.split(/\s+/)).toEqual([String(config.dashboard?.port)]);
   });
 
-  test('copies everything the host imports, and every package it imports is a production dependency', () => {
+  /** Every file `entry` imports is copied into the image, and every package it imports is a production dependency. */
+  function expectImageHolds(entry: string, who: string, minimumFiles: number): void {
     const copied = copiedPaths();
-    const graph = importGraph(join(REPO_ROOT, 'host', 'main.ts'));
-    expect(graph.files.size).toBeGreaterThan(20);
+    const graph = importGraph(join(REPO_ROOT, entry));
+    expect(graph.files.size).toBeGreaterThan(minimumFiles);
     for (const file of graph.files) {
       const path = relative(REPO_ROOT, file);
       const inImage = copied.some((copy) => path === copy || path.startsWith(`${copy}${sep}`));
-      expect(inImage, `${path} is used by the host but not copied into the image`).toBe(true);
+      expect(inImage, `${path} is used by the ${who} but not copied into the image`).toBe(true);
     }
     for (const name of graph.packages) {
-      expect(PACKAGE.dependencies, `the host imports ${name}`).toHaveProperty([name]);
+      expect(PACKAGE.dependencies, `the ${who} imports ${name}`).toHaveProperty([name]);
     }
+  }
+
+  test('copies everything the host imports, and every package it imports is a production dependency', () => {
+    expectImageHolds(join('host', 'main.ts'), 'host', 20);
     // The dashboard's page is served from files, not imports.
-    expect(copied).toContain('host');
+    expect(copiedPaths()).toContain('host');
+  });
+
+  test('copies everything the application controller imports (the compose and chart wadm run it from this image)', () => {
+    expectImageHolds(join('controller', 'main.ts'), 'controller', 10);
+    expect(copiedPaths()).toContain('controller');
   });
 
   test('.dockerignore keeps local state out and nothing the image copies', () => {
@@ -183,6 +196,7 @@ describe('the image staged as the Dockerfile lays it out', () => {
   const stage = mkdtempSync(join(tmpdir(), 'wasmcloud-ts-image-'));
   let nats: NatsServer;
   let host: ChildProcess | undefined;
+  let controller: ChildProcess | undefined;
   let output = '';
 
   beforeAll(async () => {
@@ -203,7 +217,9 @@ describe('the image staged as the Dockerfile lays it out', () => {
   }, 240_000);
 
   afterAll(async () => {
-    if (host && host.exitCode === null && host.signalCode === null) host.kill('SIGKILL');
+    for (const child of [host, controller]) {
+      if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    }
     await nats?.stop();
     rmSync(stage, { recursive: true, force: true });
   });
@@ -259,5 +275,40 @@ describe('the image staged as the Dockerfile lays it out', () => {
     const exited = new Promise<number | null>((resolve) => host!.once('exit', (code) => resolve(code)));
     host.kill('SIGTERM');
     expect(await exited).toBe(0);
+  }, 60_000);
+
+  test('runs the application controller as compose and the chart do (node controller/main.ts): it answers the wadm API, stops on SIGTERM', async () => {
+    const env = {
+      PATH: process.env.PATH ?? '',
+      ...imageEnv(),
+      WASMCLOUD_CTL_HOST: '127.0.0.1',
+      WASMCLOUD_CTL_PORT: String(nats.port),
+      WASMCLOUD_LATTICE_PREFIX: 'staged',
+    };
+    let controllerOutput = '';
+    controller = spawn(NODE_24, ['controller/main.ts'], {
+      cwd: stage,
+      env,
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    controller.stdout?.on('data', (chunk: Buffer) => (controllerOutput += chunk.toString()));
+    controller.stderr?.on('data', (chunk: Buffer) => (controllerOutput += chunk.toString()));
+    const nc = await connectNats({ url: `127.0.0.1:${nats.port}` });
+    try {
+      const client = new WadmClient(nc, { latticePrefix: 'staged', timeoutMs: 500 });
+      const models = await eventually(() => client.list(), {
+        what: 'the staged controller to answer model.list',
+        timeoutMs: 30_000,
+        intervalMs: 250,
+      }).catch((error: unknown) => {
+        throw new Error(`${errorMessage(error)}; controller output:\n${controllerOutput}`);
+      });
+      expect(models).toEqual([]);
+    } finally {
+      await nc.close();
+    }
+    const exited = new Promise<number | null>((resolve) => controller!.once('exit', (code) => resolve(code)));
+    controller.kill('SIGTERM');
+    expect(await exited, controllerOutput).toBe(0);
   }, 60_000);
 });

@@ -155,7 +155,7 @@ describe('wash app put', () => {
     });
   });
 
-  it("shows a refusal as one line with the controller's words, and code WADM_ERROR under -o json", async () => {
+  it("shows a refusal as one line with the controller's words, and code WASH_APP_REFUSED under -o json", async () => {
     const message =
       'spec.components[1].traits[0].properties.replicas: expected a non-negative integer\nspec.components[2]: duplicate name echo';
     answer = answerBy({ put: { result: 'error', message } });
@@ -167,7 +167,7 @@ describe('wash app put', () => {
       success: false,
       error:
         'spec.components[1].traits[0].properties.replicas: expected a non-negative integer; spec.components[2]: duplicate name echo',
-      code: 'WADM_ERROR',
+      code: 'WASH_APP_REFUSED',
     });
   });
 
@@ -177,13 +177,16 @@ describe('wash app put', () => {
       await app('put', join(dir, 'missing.yaml')),
       /^error: cannot read manifest .*missing\.yaml: no such file$/,
     );
+    expect(jsonError(await app('deploy', join(dir, 'missing.yaml'), '-o', 'json')).code).toBe(
+      'WASH_FILE_NOT_FOUND',
+    );
     expect(jsonError(await app('put', dir, '-o', 'json'))).toMatchObject({
       error: `cannot read manifest ${dir}: it is a directory`,
-      code: 'APP_MANIFEST_UNREADABLE',
+      code: 'WASH_BAD_FILE',
     });
     const empty = join(dir, 'empty.yaml');
     writeFileSync(empty, '\n  \n');
-    expect(jsonError(await app('put', empty, '-o', 'json')).code).toBe('APP_MANIFEST_EMPTY');
+    expect(jsonError(await app('put', empty, '-o', 'json')).code).toBe('WASH_BAD_FILE');
     expect(requests).toEqual([]);
   });
 });
@@ -234,7 +237,7 @@ describe('wash app deploy and undeploy', () => {
     ]);
   });
 
-  it('an unknown application or version is an error (WADM_NOT_FOUND), as is a file with a version', async () => {
+  it('an unknown application or version is an error (WASH_APP_NOT_FOUND), as is a file with a version', async () => {
     answer = answerBy({ 'deploy.ghost': { result: 'notfound', message: '' } });
     expectOneLineError(
       await app('deploy', 'ghost', 'v9'),
@@ -243,7 +246,7 @@ describe('wash app deploy and undeploy', () => {
     expect(jsonError(await app('deploy', 'ghost', '-o', 'json'))).toEqual({
       success: false,
       error: 'application ghost not found',
-      code: 'WADM_NOT_FOUND',
+      code: 'WASH_APP_NOT_FOUND',
     });
     requests.length = 0;
     expectOneLineError(
@@ -251,6 +254,7 @@ describe('wash app deploy and undeploy', () => {
       /^error: a version goes with an application name, not a file: .* deploys the version it puts$/,
     );
     expectOneLineError(await app('deploy', 'no.such'), /^error: invalid application name "no\.such"/);
+    expect(jsonError(await app('status', 'no*such', '-o', 'json')).code).toBe('WASH_BAD_ARGUMENT');
     expect(requests).toEqual([]);
   });
 
@@ -272,7 +276,7 @@ describe('wash app deploy and undeploy', () => {
     });
     expect(jsonError(await app('undeploy', 'ghost', '-o', 'json'))).toMatchObject({
       error: 'no application named ghost',
-      code: 'WADM_NOT_FOUND',
+      code: 'WASH_APP_NOT_FOUND',
     });
   });
 });
@@ -367,7 +371,7 @@ describe('wash app list, get, history, del, status', () => {
     expect(requests).toEqual([{ subject: `${API}.versions.echo`, body: '' }]);
     expect(json(await app('history', 'echo', '-o', 'json')).versions).toHaveLength(3);
     answer = answerBy({ 'versions.ghost': { result: 'notfound', message: '' } });
-    expect(jsonError(await app('history', 'ghost', '-o', 'json')).code).toBe('WADM_NOT_FOUND');
+    expect(jsonError(await app('history', 'ghost', '-o', 'json')).code).toBe('WASH_APP_NOT_FOUND');
   });
 
   it('deletes one version or all of them; nothing to delete is not a failure', async () => {
@@ -390,7 +394,7 @@ describe('wash app list, get, history, del, status', () => {
     answer = answerBy({ 'del.echo': { result: 'error', message: 'the store is unavailable' } });
     expect(jsonError(await app('del', 'echo', '-o', 'json'))).toMatchObject({
       error: 'the store is unavailable',
-      code: 'WADM_ERROR',
+      code: 'WASH_APP_REFUSED',
     });
   });
 

@@ -1,6 +1,7 @@
 // `wash up` and `wash down` end to end, on free ports with wash's home in a temp dir: detached
 // (nats-server started by wash up, then an existing one it must leave alone), foreground stopped
-// with SIGINT, and a host that fails to start. Every PID wash reports is checked to be gone.
+// with SIGINT, a host and an application controller that fail to start, and --no-wadm. Every PID
+// wash reports (nats-server, host, controller) is checked to be gone.
 
 import { type ChildProcess, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -63,7 +64,7 @@ afterAll(async () => {
 });
 
 describe('wash up --detached and wash down', () => {
-  it('starts nats-server and a host, serves ctl and call, and wash down leaves nothing behind', async () => {
+  it('starts nats-server, a host and the application controller, serves ctl, call and app, and wash down leaves nothing behind', async () => {
     const port = await freePort();
     const up = await wash([
       'up',
@@ -82,15 +83,23 @@ describe('wash up --detached and wash down', () => {
     const info = JSON.parse(up.stdout) as Record<string, unknown>;
     const hostPid = info.host_pid as number;
     const natsPid = info.nats_pid as number;
-    reportedPids.add(hostPid).add(natsPid);
+    const wadmPid = info.wadm_pid as number;
+    reportedPids.add(hostPid).add(natsPid).add(wadmPid);
     expect(info).toMatchObject({
       nats_url: `nats://127.0.0.1:${port}`,
       nats_started: true,
       lattice_prefix: 'uptest',
       allow_file_load: true,
       kill_cmd: 'wash down',
+      wadm_started: true,
+      wadm_log: join(washHome(), 'up', 'wadm.log'),
       success: true,
     });
+    // The application controller runs (its own process) and answers on the lattice.
+    expect(isAlive(wadmPid)).toBe(true);
+    expect(readFileSync(`/proc/${wadmPid}/cmdline`, 'utf8')).toContain('controller/main.ts');
+    const apps = await wash(['app', 'list', '-p', String(port), '-x', 'uptest', '-o', 'json']);
+    expect(JSON.parse(apps.stdout)).toEqual({ models: [], success: true });
     expect(info.host_id).toMatch(/^N[A-Z2-7]{55}$/);
     expect(existsSync(join(washHome(), 'up.json'))).toBe(true);
     expect(existsSync(join(washHome(), 'up_cluster.nk'))).toBe(true);
@@ -121,8 +130,11 @@ describe('wash up --detached and wash down', () => {
 
     const down = await wash(['down']);
     expect(down.code).toBe(0);
+    // The controller first, so it does not act on the host going away.
+    expect(down.stdout.split('\n')[0]).toBe(`Stopped the application controller (pid ${wadmPid})`);
     expect(down.stdout).toContain(`Stopped host ${info.host_id} (pid ${hostPid})`);
     expect(down.stdout).toContain(`Stopped nats-server nats://127.0.0.1:${port} (pid ${natsPid})`);
+    await waitForExit(wadmPid);
     await waitForExit(hostPid);
     await waitForExit(natsPid);
     expect(await natsAnswers(port)).toBe(false);
@@ -133,13 +145,20 @@ describe('wash up --detached and wash down', () => {
     expect(nothing.stdout).toMatch(/^Nothing to stop: wash up is not running in the background/);
   });
 
-  it('uses a NATS server that is already running and leaves it running', async () => {
+  it('uses a NATS server that is already running and leaves it running; --no-wadm starts no controller', async () => {
     const server = await startNatsServer();
     servers.push(server);
-    const up = await wash(['up', '-d', '--nats-port', String(server.port)]);
+    const up = await wash(['up', '-d', '--nats-port', String(server.port), '--no-wadm']);
     expect(up.code).toBe(0);
     const info = JSON.parse(readFileSync(join(washHome(), 'up.json'), 'utf8')) as Record<string, unknown>;
     reportedPids.add(info.host_pid as number);
+    expect(info.wadm_pid).toBeUndefined();
+    expect(up.stdout).toMatch(/^ {2}Controller\s+none \(--no-wadm\): wash app needs one$/m);
+    const apps = await wash(['app', 'list', '-p', String(server.port)]);
+    expect(apps.code).toBe(1);
+    expect(apps.stderr).toMatch(
+      /^error: no application controller is running in lattice "default": .*; start one with wash up\n$/,
+    );
     expect(up.stdout).toContain(`${server.url} (already running)`);
     // The host it starts is for local use: it may start actors and providers from files, and says so.
     expect(up.stdout).toMatch(/^ {2}file references allowed \(local use\): --allow-file-load$/m);
@@ -147,6 +166,7 @@ describe('wash up --detached and wash down', () => {
 
     const down = await wash(['down', '-o', 'json']);
     expect(JSON.parse(down.stdout)).toMatchObject({ stopped: true, host_stopped: true, nats_stopped: false });
+    expect(JSON.parse(down.stdout)).not.toHaveProperty('wadm_stopped');
     await waitForExit(info.host_pid as number);
     expect(await natsAnswers(server.port)).toBe(true);
   });
@@ -186,12 +206,15 @@ describe('wash up in the foreground', () => {
     });
     const hostPid = ready.host_pid as number;
     const natsPid = ready.nats_pid as number;
-    reportedPids.add(hostPid).add(natsPid);
+    const wadmPid = ready.wadm_pid as number;
+    reportedPids.add(hostPid).add(natsPid).add(wadmPid);
     expect(ready).toMatchObject({
       nats_url: `nats://127.0.0.1:${port}`,
       nats_started: true,
       kill_cmd: 'wash down',
+      wadm_started: true,
     });
+    expect(isAlive(wadmPid)).toBe(true);
 
     const hosts = await wash(['ctl', 'get', 'hosts', '-p', String(port), '-t', '500', '-o', 'json']);
     expect(
@@ -203,10 +226,13 @@ describe('wash up in the foreground', () => {
     expect(await exited).toBe(0);
     expect(stderr).toContain(`host started: ${ready.host_id}`);
     expect(stderr).toContain('stopped');
+    // The controller's log goes where the host's does, each line marked.
+    expect(stderr).toMatch(/^wadm \| .+/m);
     expect(JSON.parse(stdout.trim().split('\n').at(-1) ?? '')).toMatchObject({
       host_id: ready.host_id,
       stopped: true,
     });
+    await waitForExit(wadmPid);
     await waitForExit(hostPid);
     await waitForExit(natsPid);
   });
@@ -221,6 +247,32 @@ describe('wash up in the foreground', () => {
       'error: the host exited with code 1 before it was ready',
     );
     expect(await natsAnswers(port)).toBe(false);
+  });
+
+  it("shows the controller's last log lines and stops the host and nats-server when the controller cannot start", async () => {
+    const port = await freePort();
+    // A setting only the controller reads, and refuses: the host starts, the controller does not.
+    const run = await wash(['up', '--nats-port', String(port)], {
+      WASMCLOUD_CONTROLLER_REPLICA_ID: 'not one word',
+    });
+    expect(run.code).toBe(1);
+    expect(run.stderr).toContain("last lines of the application controller's log:");
+    expect(run.stderr).toContain('WASMCLOUD_CONTROLLER_REPLICA_ID');
+    expect(run.stderr.trim().split('\n').at(-1)).toBe(
+      'error: the application controller exited with code 1 before it was ready (wash up --no-wadm starts none)',
+    );
+    expect(await natsAnswers(port)).toBe(false);
+    // The same with wash 0.2x's --disable-wadm: no controller, so the host is up.
+    const skipped = await wash(['up', '-d', '--nats-port', String(port), '--disable-wadm', '-o', 'json'], {
+      WASMCLOUD_CONTROLLER_REPLICA_ID: 'not one word',
+    });
+    const info = JSON.parse(skipped.stdout) as Record<string, unknown>;
+    reportedPids.add(info.host_pid as number).add(info.nats_pid as number);
+    expect(info).toMatchObject({ wadm_started: false, success: true });
+    expect(info).not.toHaveProperty('wadm_pid');
+    expect((await wash(['down'])).code).toBe(0);
+    await waitForExit(info.host_pid as number);
+    await waitForExit(info.nats_pid as number);
   });
 
   it('rejects bad flags with one line', async () => {

@@ -1,4 +1,5 @@
-// `wash down`: stops what `wash up --detached` started, as its state file lists it: the host first
+// `wash down`: stops what `wash up --detached` started, as its state file lists it: the
+// application controller first (so it does not act on the host going away), then the host
 // (SIGTERM, so it stops its actors and providers and says goodbye on the lattice), then the
 // nats-server if wash up started one. A PID that no longer runs our program is left alone.
 
@@ -6,7 +7,33 @@ import type { Command } from 'commander';
 import { type CommandResult, runAction } from '../output.ts';
 import { withSpinner } from '../spinner.ts';
 import { readUpState, removeUpState, stopProcess, upStatePath } from '../up-state.ts';
-import { HOST_MARKER, HOST_STOP_GRACE_MS, NATS_MARKER, NATS_STOP_GRACE_MS } from './up/started-processes.ts';
+import {
+  CONTROLLER_MARKER,
+  CONTROLLER_STOP_GRACE_MS,
+  HOST_MARKER,
+  HOST_STOP_GRACE_MS,
+  NATS_MARKER,
+  NATS_STOP_GRACE_MS,
+} from './up/started-processes.ts';
+
+/** One recorded process: how to recognise it, how long it gets, and the lines that report it. */
+interface RecordedProcess {
+  pid: number;
+  marker: string;
+  graceMs: number;
+  spinner: string;
+  stopped: string;
+  notRunning: string;
+}
+
+/** Stops one recorded process, adds its line, and says whether it was running. */
+async function stopRecorded(recorded: RecordedProcess, lines: string[]): Promise<boolean> {
+  const stopped = await withSpinner(recorded.spinner, () =>
+    stopProcess(recorded.pid, recorded.marker, recorded.graceMs),
+  );
+  lines.push(stopped ? recorded.stopped : recorded.notRunning);
+  return stopped;
+}
 
 async function down(): Promise<CommandResult> {
   const state = readUpState();
@@ -17,34 +44,53 @@ async function down(): Promise<CommandResult> {
     };
   }
   const lines: string[] = [];
-  const hostStopped = await withSpinner(`Stopping host ${state.host_id}`, () =>
-    stopProcess(state.host_pid, HOST_MARKER, HOST_STOP_GRACE_MS),
+  const wadmPid = state.wadm_pid;
+  const controllerStopped =
+    wadmPid !== undefined &&
+    (await stopRecorded(
+      {
+        pid: wadmPid,
+        marker: CONTROLLER_MARKER,
+        graceMs: CONTROLLER_STOP_GRACE_MS,
+        spinner: 'Stopping the application controller',
+        stopped: `Stopped the application controller (pid ${wadmPid})`,
+        notRunning: `The application controller (pid ${wadmPid}) was not running`,
+      },
+      lines,
+    ));
+  const hostStopped = await stopRecorded(
+    {
+      pid: state.host_pid,
+      marker: HOST_MARKER,
+      graceMs: HOST_STOP_GRACE_MS,
+      spinner: `Stopping host ${state.host_id}`,
+      stopped: `Stopped host ${state.host_id} (pid ${state.host_pid})`,
+      notRunning: `Host ${state.host_id} (pid ${state.host_pid}) was not running`,
+    },
+    lines,
   );
-  lines.push(
-    hostStopped
-      ? `Stopped host ${state.host_id} (pid ${state.host_pid})`
-      : `Host ${state.host_id} (pid ${state.host_pid}) was not running`,
-  );
-  let natsStopped = false;
-  if (state.nats_pid !== undefined) {
-    const pid = state.nats_pid;
-    natsStopped = await withSpinner('Stopping nats-server', () =>
-      stopProcess(pid, NATS_MARKER, NATS_STOP_GRACE_MS),
-    );
-    lines.push(
-      natsStopped
-        ? `Stopped nats-server ${state.nats_url} (pid ${pid})`
-        : `nats-server (pid ${pid}) was not running`,
-    );
-  } else {
-    lines.push(`Left NATS at ${state.nats_url} running (wash up did not start it)`);
-  }
+  const natsPid = state.nats_pid;
+  const natsStopped =
+    natsPid !== undefined &&
+    (await stopRecorded(
+      {
+        pid: natsPid,
+        marker: NATS_MARKER,
+        graceMs: NATS_STOP_GRACE_MS,
+        spinner: 'Stopping nats-server',
+        stopped: `Stopped nats-server ${state.nats_url} (pid ${natsPid})`,
+        notRunning: `nats-server (pid ${natsPid}) was not running`,
+      },
+      lines,
+    ));
+  if (natsPid === undefined) lines.push(`Left NATS at ${state.nats_url} running (wash up did not start it)`);
   removeUpState();
   return {
     json: {
       stopped: true,
       host_id: state.host_id,
       host_stopped: hostStopped,
+      ...(wadmPid !== undefined ? { wadm_stopped: controllerStopped } : {}),
       nats_url: state.nats_url,
       nats_stopped: natsStopped,
     },
@@ -55,6 +101,6 @@ async function down(): Promise<CommandResult> {
 export function registerDownCommand(program: Command): void {
   program
     .command('down')
-    .description('stop the host and nats-server that wash up --detached started')
+    .description('stop the application controller, host and nats-server that wash up --detached started')
     .action(async (_flags: unknown, command: Command) => runAction(command, down));
 }

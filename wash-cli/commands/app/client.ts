@@ -1,10 +1,10 @@
 // How every `wash app` command reaches the application controller: the connection flags of
 // wash ctl (connection-options.ts), a WadmClient on that connection, and the controller's answers
-// turned into results or coded one-line errors. A `{"result":"error"}` reply, a `notfound`, no
-// controller in the lattice: each becomes an AppCommandError whose code `-o json` carries.
+// turned into results or coded one-line errors: a `{"result":"error"}` reply is WASH_APP_REFUSED,
+// a `notfound` WASH_APP_NOT_FOUND; no controller, no reply in time and a malformed reply keep the
+// lattice's WADM_* codes (wadm-client.ts). `-o json` carries the code.
 
 import type { Command } from 'commander';
-import { LatticeError } from '../../../lattice/errors.ts';
 import { DEFAULT_WADM_TIMEOUT_MS, WadmClient, WadmRequestError } from '../../../lattice/wadm-client.ts';
 import {
   addConnectionOptions,
@@ -13,9 +13,7 @@ import {
   openConnection,
   resolveConnection,
 } from '../../connection-options.ts';
-
-/** A failure of a `wash app` command, with a code for scripts (`-o json`). */
-export class AppCommandError extends LatticeError {}
+import { WashError } from '../../errors.ts';
 
 /** A controller's message on one line: a validation error may list several problems. */
 export function oneLine(text: string): string {
@@ -29,8 +27,8 @@ export function oneLine(text: string): string {
 /** Application names are letters, digits, `-` and `_` (wadm.md §2c): checked before connecting. */
 export function appNameArgument(text: string): string {
   if (!/^[A-Za-z0-9_-]+$/.test(text)) {
-    throw new AppCommandError(
-      'APP_BAD_ARGUMENTS',
+    throw new WashError(
+      'WASH_BAD_ARGUMENT',
       `invalid application name ${JSON.stringify(text)}: only letters, digits, - and _ are allowed`,
     );
   }
@@ -38,9 +36,9 @@ export function appNameArgument(text: string): string {
 }
 
 /** The controller said no: its message (or `fallback` when it gave none) as a coded error. */
-export function controllerRefusal(result: string, message: string, fallback: string): AppCommandError {
+export function controllerRefusal(result: string, message: string, fallback: string): WashError {
   const text = oneLine(message) || fallback;
-  return new AppCommandError(result === 'notfound' ? 'WADM_NOT_FOUND' : 'WADM_ERROR', text);
+  return new WashError(result === 'notfound' ? 'WASH_APP_NOT_FOUND' : 'WASH_APP_REFUSED', text);
 }
 
 /**

@@ -7,14 +7,9 @@ import type { Command } from 'commander';
 import type { DeployReply } from '../../../lattice/wadm-api.ts';
 import type { WadmClient } from '../../../lattice/wadm-client.ts';
 import type { ConnectionFlags } from '../../connection-options.ts';
+import { WashError } from '../../errors.ts';
 import { type CommandResult, runAction } from '../../output.ts';
-import {
-  AppCommandError,
-  addAppConnectionOptions,
-  appNameArgument,
-  controllerRefusal,
-  withWadmClient,
-} from './client.ts';
+import { addAppConnectionOptions, appNameArgument, controllerRefusal, withWadmClient } from './client.ts';
 import { looksLikeManifestFile, readManifestFile } from './manifest-file.ts';
 import { putManifest, storedText } from './put.ts';
 
@@ -36,8 +31,8 @@ function deployedText(reply: DeployReply, name: string, version: string | undefi
 async function deploy(target: string, version: string | undefined, flags: ConnectionFlags) {
   const fromFile = looksLikeManifestFile(target);
   if (fromFile && version !== undefined) {
-    throw new AppCommandError(
-      'APP_BAD_ARGUMENTS',
+    throw new WashError(
+      'WASH_BAD_ARGUMENT',
       `a version goes with an application name, not a file: ${target} deploys the version it puts`,
     );
   }

@@ -3,7 +3,8 @@
 // that there is a readable, non-empty file of a size NATS will carry, and says which when not.
 
 import { readFile, stat } from 'node:fs/promises';
-import { AppCommandError } from './client.ts';
+import { errorCode, errorMessage } from '../../../lattice/errors.ts';
+import { WashError } from '../../errors.ts';
 
 /** What names a manifest file rather than an application: application names have no dots. */
 const MANIFEST_EXTENSION = /\.(ya?ml|json)$/i;
@@ -15,12 +16,17 @@ export function looksLikeManifestFile(argument: string): boolean {
   return MANIFEST_EXTENSION.test(argument);
 }
 
-function reasonOf(error: unknown): string {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'ENOENT') return 'no such file';
-  if (code === 'EACCES' || code === 'EPERM') return 'permission denied';
-  if (code === 'EISDIR') return 'it is a directory';
-  return error instanceof Error ? error.message : String(error);
+/** What a person is told, and the code scripts get, for a file that could not be read. */
+function unreadable(path: string, error: unknown): WashError {
+  const code = errorCode(error);
+  const problem = (
+    washCode: 'WASH_FILE_NOT_FOUND' | 'WASH_FILE_UNREADABLE' | 'WASH_BAD_FILE',
+    reason: string,
+  ) => new WashError(washCode, `cannot read manifest ${path}: ${reason}`, { cause: error });
+  if (code === 'ENOENT') return problem('WASH_FILE_NOT_FOUND', 'no such file');
+  if (code === 'EACCES' || code === 'EPERM') return problem('WASH_FILE_UNREADABLE', 'permission denied');
+  if (code === 'EISDIR') return problem('WASH_BAD_FILE', 'it is a directory');
+  return problem('WASH_FILE_UNREADABLE', errorMessage(error));
 }
 
 export async function readManifestFile(path: string): Promise<Uint8Array> {
@@ -29,20 +35,18 @@ export async function readManifestFile(path: string): Promise<Uint8Array> {
     const info = await stat(path);
     if (info.isDirectory()) throw Object.assign(new Error('directory'), { code: 'EISDIR' });
     if (info.size > MAX_MANIFEST_BYTES) {
-      throw new AppCommandError(
-        'APP_MANIFEST_TOO_LARGE',
+      throw new WashError(
+        'WASH_BAD_FILE',
         `cannot put ${path}: ${info.size} bytes, more than the ${MAX_MANIFEST_BYTES} a manifest may have`,
       );
     }
     bytes = await readFile(path);
   } catch (error) {
-    if (error instanceof AppCommandError) throw error;
-    throw new AppCommandError('APP_MANIFEST_UNREADABLE', `cannot read manifest ${path}: ${reasonOf(error)}`, {
-      cause: error,
-    });
+    if (error instanceof WashError) throw error;
+    throw unreadable(path, error);
   }
   if (bytes.byteLength === 0 || new TextDecoder().decode(bytes).trim() === '') {
-    throw new AppCommandError('APP_MANIFEST_EMPTY', `manifest ${path} is empty`);
+    throw new WashError('WASH_BAD_FILE', `manifest ${path} is empty`);
   }
   return bytes;
 }

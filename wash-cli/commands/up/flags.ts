@@ -25,6 +25,15 @@ export interface UpFlags {
   dashboardPort?: string;
   dashboardHost?: string;
   startupTimeoutMs: string;
+  /** false with --no-wadm. */
+  wadm: boolean;
+  /** wash 0.2x's name for --no-wadm. */
+  disableWadm?: boolean;
+}
+
+/** Whether to start the application controller (the default). */
+export function wantsController(flags: UpFlags): boolean {
+  return flags.wadm !== false && flags.disableWadm !== true;
 }
 
 export function wholeNumber(text: string, flag: string, min: number, max: number): number {

@@ -1,12 +1,20 @@
-// `wash up` in the foreground: start NATS (if needed) and the host, stream the host's logs, and
-// stop everything it started on Ctrl-C (a second Ctrl-C kills) or when the host exits by itself.
+// `wash up` in the foreground: start NATS (if needed), the host and the application controller
+// (unless --no-wadm), stream their logs, and stop everything it started on Ctrl-C (a second Ctrl-C
+// kills) or when the host exits by itself. A controller that exits is reported, not fatal: the
+// host keeps serving what already runs.
 
 import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
 import { type CommandResult, outputKindOf, WashError, warn } from '../../output.ts';
 import { upDirectory } from '../../up-state.ts';
 import { exitDescription, exited } from './child-process.ts';
-import type { UpFlags } from './flags.ts';
+import {
+  CONTROLLER_LOG_PREFIX,
+  type StartedController,
+  startController,
+  waitForController,
+} from './controller-process.ts';
+import { type UpFlags, wantsController } from './flags.ts';
 import { planHost } from './host-plan.ts';
 import { type StartedHost, startHost, waitForHost } from './host-process.ts';
 import { type ChosenNats, chooseNats } from './nats-for-up.ts';
@@ -18,6 +26,7 @@ export async function upForeground(flags: UpFlags, command: Command): Promise<Co
   mkdirSync(upDirectory(), { recursive: true });
   let nats: ChosenNats | undefined;
   let host: StartedHost | undefined;
+  let controller: StartedController | undefined;
   let signals = 0;
   let onSignal: () => void = () => undefined;
   const signalled = new Promise<void>((resolve) => {
@@ -27,6 +36,7 @@ export async function upForeground(flags: UpFlags, command: Command): Promise<Co
         warn('Stopping the host (Ctrl-C again to kill it)…');
         resolve();
       } else {
+        controller?.child.kill('SIGKILL');
         host?.child.kill('SIGKILL');
         nats?.child?.kill('SIGKILL');
       }
@@ -34,6 +44,7 @@ export async function upForeground(flags: UpFlags, command: Command): Promise<Co
   });
   // If wash itself goes away abruptly, do not leave the children running.
   const onExit = () => {
+    if (controller && !exited(controller.child)) controller.child.kill('SIGKILL');
     if (host && !exited(host.child)) host.child.kill('SIGKILL');
     if (nats?.child && !exited(nats.child)) nats.child.kill('SIGKILL');
   };
@@ -44,14 +55,26 @@ export async function upForeground(flags: UpFlags, command: Command): Promise<Co
     nats = await chooseNats(flags, false);
     host = startHost(plan, nats, false);
     await waitForHost(host, plan, nats, () => signals > 0);
+    if (wantsController(flags)) {
+      controller = startController(plan, nats, flags, false);
+      await waitForController(controller, plan, nats, () => signals > 0);
+    }
     const ready =
       outputKindOf(command) === 'json'
-        ? JSON.stringify({ ...readyJson(plan, nats, host), success: true })
-        : readyText(plan, nats, host, false);
+        ? JSON.stringify({ ...readyJson(plan, nats, host, controller), success: true })
+        : readyText(plan, nats, host, controller, false);
     process.stdout.write(`${ready}\n\n`);
-    // From here on the host's log is ours to show; first what it logged while starting.
+    // From here on the logs are ours to show; first what each logged while starting.
     for (const line of host.tail.lines) process.stderr.write(`${line}\n`);
     host.forward.live = true;
+    if (controller) {
+      for (const line of controller.tail.lines) process.stderr.write(`${CONTROLLER_LOG_PREFIX}${line}\n`);
+      controller.forward.live = true;
+      const running = controller.child;
+      running.once('exit', () => {
+        if (signals === 0) warn(`the application controller exited with ${exitDescription(running)}`);
+      });
+    }
     const child = host.child;
     const hostExit = new Promise<void>((resolve) => {
       if (exited(child)) resolve();
@@ -59,19 +82,22 @@ export async function upForeground(flags: UpFlags, command: Command): Promise<Co
     });
     await Promise.race([signalled, hostExit]);
     const stoppedByItself = signals === 0;
-    await stopStarted(host, nats);
+    await stopStarted(host, nats, controller);
     if (stoppedByItself && host.child.exitCode !== 0) {
       throw new WashError('WASH_HOST_EXITED', `the host exited with ${exitDescription(host.child)}`);
     }
-    const what = nats.child ? 'the host and the nats-server wash up started' : 'the host';
+    const others = [
+      ...(controller ? ['the application controller'] : []),
+      ...(nats.child ? ['the nats-server wash up started'] : []),
+    ];
     return {
       json: { host_id: plan.hostId, stopped: true },
       text: stoppedByItself
-        ? `The host stopped; stopped ${nats.child ? 'the nats-server too' : 'nothing else'}`
-        : `Stopped ${what}`,
+        ? `The host stopped; stopped ${others.length === 0 ? 'nothing else' : others.join(' and ')}`
+        : `Stopped the host${others.map((other) => `, ${other}`).join('')}`,
     };
   } finally {
-    await stopStarted(host, nats);
+    await stopStarted(host, nats, controller);
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('exit', onExit);

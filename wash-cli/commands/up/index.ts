@@ -1,8 +1,9 @@
 // `wash up`: a lattice on this machine in one command. It finds NATS (--nats-url; else a server
 // already listening on --nats-port; else it starts `nats-server -js` from PATH), starts a host
 // (host/main.ts under this same Node) with the cluster seed wash saved, waits until the host
-// answers, says where everything is, then either streams the host's logs until Ctrl-C
-// (foreground.ts) or leaves both running and records them for `wash down` (detached.ts).
+// answers, starts the application controller (controller/main.ts; not with --no-wadm) and waits
+// until it answers, says where everything is, then either streams the logs until Ctrl-C
+// (foreground.ts) or leaves everything running and records it for `wash down` (detached.ts).
 // It only ever stops processes it started itself: never a NATS server that was already there.
 
 import type { Command } from 'commander';
@@ -16,7 +17,7 @@ export function registerUpCommand(program: Command): void {
   program
     .command('up')
     .description(
-      'start a lattice here: NATS (an existing one, or nats-server from PATH) and a host; Ctrl-C stops both',
+      'start a lattice here: NATS (an existing one, or nats-server from PATH), a host and the application controller; Ctrl-C stops them',
     )
     .option('--nats-url <url>', 'use this NATS server (never started or stopped by wash up)')
     .option('--nats-host <host>', 'where to look for or start NATS', DEFAULT_NATS_HOST)
@@ -42,13 +43,20 @@ export function registerUpCommand(program: Command): void {
     .option('--rpc-timeout-ms <ms>', 'RPC timeout of the host')
     .option('--dashboard-port <port>', "the host's dashboard port (default 4000; 0 any free port; off none)")
     .option('--dashboard-host <address>', 'address the dashboard listens on (default 127.0.0.1)')
-    .option('--startup-timeout-ms <ms>', 'how long to wait for the host to answer', '30000')
+    .option(
+      '--startup-timeout-ms <ms>',
+      'how long to wait for the host (and the controller) to answer',
+      '30000',
+    )
+    .option('--no-wadm', 'start no application controller (wash app needs one in the lattice)')
+    .option('--disable-wadm', 'the same as --no-wadm (wash 0.2x)')
     .addHelpText(
       'after',
       `
 Examples:
   wash up                       # foreground: streams the host's logs, Ctrl-C stops everything
   wash up -d                    # background; then: wash ctl get hosts, wash down
+  wash up -d --no-wadm          # no application controller
   wash up --nats-port 4333 -x dev --label zone=east`,
     )
     .action(async (flags: UpFlags, command: Command) =>

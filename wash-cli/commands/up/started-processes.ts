@@ -2,22 +2,31 @@
 // and how long each gets to stop before it is killed.
 
 import { stopChild } from './child-process.ts';
+import type { StartedController } from './controller-process.ts';
 import type { StartedHost } from './host-process.ts';
 import type { ChosenNats } from './nats-for-up.ts';
 
 /** What identifies our processes in /proc/{pid}/cmdline (see up-state.ts). */
 export const HOST_MARKER = 'host/main.ts';
 export const NATS_MARKER = 'nats-server';
+export const CONTROLLER_MARKER = 'controller/main.ts';
 
 /** The host stops its actors and providers and says goodbye on the lattice first. */
 export const HOST_STOP_GRACE_MS = 15_000;
 export const NATS_STOP_GRACE_MS = 5_000;
+/** The controller gives up its leadership lease and closes its connection. */
+export const CONTROLLER_STOP_GRACE_MS = 10_000;
 
-/** Stops what this run started: the host first, then the nats-server if wash up started it. */
+/**
+ * Stops what this run started: the application controller first (so it does not act on the host
+ * going away), then the host, then the nats-server if wash up started it.
+ */
 export async function stopStarted(
   host: StartedHost | undefined,
   nats: ChosenNats | undefined,
+  controller: StartedController | undefined,
 ): Promise<void> {
+  if (controller) await stopChild(controller.child, CONTROLLER_STOP_GRACE_MS);
   if (host) await stopChild(host.child, HOST_STOP_GRACE_MS);
   if (nats?.child) await stopChild(nats.child, NATS_STOP_GRACE_MS);
 }
