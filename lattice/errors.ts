@@ -125,6 +125,7 @@ export const LATTICE_ERROR_CODES = {
   WADM_TIMEOUT: 'The application controller did not answer in time.',
   WADM_REQUEST_FAILED: 'A request to the application controller could not be sent.',
   WADM_BAD_REPLY: "A reply from the application controller that is not the API's shape.",
+  WADM_REFUSED: 'The application controller answered a request with an error reply.',
   // OCI registries (oci/)
   OCI_BAD_REFERENCE: 'Text that is not registry[:port]/repository[:tag|@digest].',
   OCI_LATEST_REFUSED: 'A reference with the tag `latest` (named or implied) where that is not allowed.',

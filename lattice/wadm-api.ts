@@ -137,11 +137,12 @@ export type AppSummary = z.output<typeof appSummarySchema>;
 
 /**
  * `model.list` answers a bare list (wadm 0.4–0.10); newer wadm wraps it (wadm #278). We answer the
- * bare list and read both.
+ * bare list and read both, and the error reply every operation may give.
  */
 export const listReplySchema = z.union([
   z.array(appSummarySchema),
   z.object({ result: z.string(), message: z.string().default(''), models: z.array(appSummarySchema) }),
+  z.object({ result: z.literal('error'), message: z.string().default('') }),
 ]);
 export type ListReply = z.output<typeof listReplySchema>;
 

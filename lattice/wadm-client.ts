@@ -89,10 +89,15 @@ export class WadmClient {
     return this.#ask(putReplySchema, 'put', undefined, manifest);
   }
 
-  /** Every stored application, as a bare list whichever shape the controller answered. */
+  /**
+   * Every stored application, as a bare list whichever shape the controller answered; an error
+   * reply (the store unreadable, say) throws WADM_REFUSED with the controller's message.
+   */
   async list(): Promise<Extract<ListReply, unknown[]>> {
     const reply = await this.#ask(listReplySchema, 'list', undefined, new Uint8Array(0));
-    return Array.isArray(reply) ? reply : reply.models;
+    if (Array.isArray(reply)) return reply;
+    if ('models' in reply) return reply.models;
+    throw new WadmRequestError('WADM_REFUSED', `the application controller could not list: ${reply.message}`);
   }
 
   get(name: string, version?: string): Promise<GetReply> {

@@ -360,3 +360,22 @@ describe('garbage on every subject', () => {
     expect(await client.put(manifestBytes('afterwards', 'a1'))).toMatchObject({ result: 'created' });
   });
 });
+
+describe('WadmClient.list', () => {
+  it("reports a controller's error reply to list with its message, not as a malformed reply", async () => {
+    // A stand-in on another lattice answers list as a controller whose store failed would.
+    const responder = nc.subscribe('wadm.api.broken.model.list', {
+      callback: (_error, msg) =>
+        msg.respond(new TextEncoder().encode('{"result":"error","message":"store unreadable"}')),
+    });
+    try {
+      const broken = new WadmClient(nc, { latticePrefix: 'broken' });
+      await expect(broken.list()).rejects.toMatchObject({
+        code: 'WADM_REFUSED',
+        message: 'the application controller could not list: store unreadable',
+      });
+    } finally {
+      responder.unsubscribe();
+    }
+  });
+});
