@@ -11,6 +11,7 @@ import type { LatticeSnapshot } from '../../dashboard/snapshot.ts';
 import { verifySignedWasm } from '../../lattice/claims.ts';
 import { type ControllerProcess, startControllerProcess } from '../controller/controller-process.ts';
 import { builtActor } from '../helpers/actors.ts';
+import { actorAppYaml } from '../helpers/app-manifests.ts';
 import {
   type ApiErrorBody,
   apiGet,
@@ -27,23 +28,7 @@ const APP = 'dash-echo';
 const ECHO_PATH = join(REPO_ROOT, 'actors', 'build', 'wasmbus-echo_s.wasm');
 const ECHO_ID = verifySignedWasm(builtActor('wasmbus-echo')).claims.sub;
 
-const manifest = (replicas: number | string) => `apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata:
-  name: ${APP}
-  annotations:
-    version: v1
-spec:
-  components:
-    - name: echo
-      type: actor
-      properties:
-        image: ${ECHO_PATH}
-      traits:
-        - type: spreadscaler
-          properties:
-            replicas: ${replicas}
-`;
+const manifest = (replicas: number) => actorAppYaml({ name: APP, version: 'v1', image: ECHO_PATH, replicas });
 
 let nats: NatsServer;
 let testHost: TestHost;

@@ -17,6 +17,7 @@ import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { APP_SPEC_ANNOTATION, MANAGED_BY_ANNOTATION, MANAGED_BY_WADM } from '../../lattice/wadm-api.ts';
 import { type BuiltProbe, buildProbeArchive } from '../fixtures/providers/provider-test-kit.ts';
 import { builtActor } from '../helpers/actors.ts';
+import { actorAppYaml } from '../helpers/app-manifests.ts';
 import {
   type ApiErrorBody,
   apiGet,
@@ -37,32 +38,14 @@ const ECHO_ID = verifySignedWasm(builtActor('wasmbus-echo')).claims.sub;
 const KVCOUNTER_PATH = join(REPO_ROOT, 'actors', 'build', 'wasmbus-kvcounter_s.wasm');
 const KVCOUNTER_ID = verifySignedWasm(builtActor('wasmbus-kvcounter')).claims.sub;
 
-const ECHO_YAML = `apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata:
-  name: echo
-  annotations:
-    version: v1
-    description: Echo over HTTP
-spec:
-  components:
-    - name: echo
-      type: actor
-      properties:
-        image: ${ECHO_PATH}
-      traits:
-        - type: spreadscaler
-          properties:
-            replicas: 2
-        - type: linkdef
-          properties:
-            target: probe
-    - name: probe
-      type: capability
-      properties:
-        image: probe.par.gz
-        contract: wasmcloud:probe
-`;
+const ECHO_YAML = actorAppYaml({
+  name: 'echo',
+  version: 'v1',
+  description: 'Echo over HTTP',
+  image: ECHO_PATH,
+  replicas: 2,
+  linkTo: { name: 'probe', image: 'probe.par.gz', contract: 'wasmcloud:probe' },
+});
 
 const COUNTER_JSON = JSON.stringify({
   apiVersion: 'core.oam.dev/v1beta1',
@@ -312,6 +295,7 @@ describe('with a controller', () => {
 
   test('delete takes one version or every version; deleting a deployed app says it was undeployed', async () => {
     const v2 = ECHO_YAML.replace('version: v1', 'version: v2');
+    expect(v2).not.toBe(ECHO_YAML);
     expect((await apiPost(base, '/api/applications', { manifest: v2 })).body.message).toBe(
       'stored version v2 of application echo (2 versions)',
     );

@@ -16,6 +16,7 @@ import { ControlClient } from '../../lattice/control-client.ts';
 import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { APP_SPEC_ANNOTATION, MANAGED_BY_ANNOTATION, MANAGED_BY_WADM } from '../../lattice/wadm-api.ts';
 import { builtActor } from '../helpers/actors.ts';
+import { actorAppYaml } from '../helpers/app-manifests.ts';
 import { ARTIFACTS, type BrowserPage, openBrowserPage } from '../helpers/browser-page.ts';
 import { startDashboardHost } from '../helpers/dashboard-client.ts';
 import { eventuallyPasses } from '../helpers/eventually.ts';
@@ -28,27 +29,14 @@ const LATTICE = 'dashappsbrowser';
 const ECHO_PATH = join(REPO_ROOT, 'actors', 'build', 'wasmbus-echo_s.wasm');
 const ECHO = verifySignedWasm(builtActor('wasmbus-echo')).claims;
 
-const MANIFEST = `apiVersion: core.oam.dev/v1beta1
-kind: Application
-metadata:
-  name: hello
-  annotations:
-    version: v1
-    description: Hello from a manifest
-spec:
-  components:
-    - name: echo
-      type: actor
-      properties:
-        image: ${ECHO_PATH}
-      traits:
-        - type: spreadscaler
-          properties:
-            replicas: 1
-            spread:
-              - name: east
-                requirements: { zone: us-east-1 }
-`;
+const MANIFEST = actorAppYaml({
+  name: 'hello',
+  version: 'v1',
+  description: 'Hello from a manifest',
+  image: ECHO_PATH,
+  replicas: 1,
+  requirements: { zone: 'us-east-1' },
+});
 
 let nats: NatsServer;
 let nc: NatsConnection;
