@@ -259,7 +259,7 @@ describe('wrong credentials or no CA: one line that says what to check', () => {
       );
       expect(line).toContain(`[${provider.providerKey}]: provider cannot start: cannot connect to NATS at`);
       expect(line).toMatch(
-        /Authorization Violation: the server refused the credentials \(check the host's WASMCLOUD_PROV_RPC_JWT and WASMCLOUD_PROV_RPC_SEED, or WASMCLOUD_PROV_RPC_CREDSFILE\)$/,
+        /Authorization Violation: the server refused the credentials \(check the host's WASMCLOUD_PROV_RPC_JWT and WASMCLOUD_PROV_RPC_SEED, or WASMCLOUD_PROV_RPC_CREDSFILE\) code=NATS_AUTH_REFUSED$/,
       );
       expect(badHost.output()).not.toMatch(/\n\s+at /);
     } finally {
