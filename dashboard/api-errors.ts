@@ -93,6 +93,8 @@ const WADM_STATUS: Record<string, number> = {
   WADM_TIMEOUT: 504,
   WADM_BAD_REPLY: 502,
   WADM_REQUEST_FAILED: 502,
+  // The controller runs but could not serve the request (its store unreadable, say).
+  WADM_REFUSED: 502,
 };
 
 /** The lattice's errors in API form; anything unexpected is a 500 with its message. */

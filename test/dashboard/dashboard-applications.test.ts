@@ -404,6 +404,31 @@ describe('bad input to every application route is named', () => {
   });
 });
 
+describe('a controller that cannot list', () => {
+  test('its error reply is a 502 with its words, and the page shows the controller in error', async () => {
+    if (!responder) throw new Error('no stand-in controller');
+    responder.listFailure = 'the manifests bucket cannot be read';
+    try {
+      const list = await apiGet<ErrorBody>(base, '/api/applications');
+      expect(list.status).toBe(502);
+      expect(list.body.error).toEqual({
+        code: 'WADM_REFUSED',
+        message: 'the application controller could not list: the manifests bucket cannot be read',
+      });
+      const state = await stream.waitFor(
+        (s) => s.applications.controller === 'error',
+        'the controller in error',
+      );
+      expect(state.applications.message).toBe(
+        'the application controller could not list: the manifests bucket cannot be read',
+      );
+    } finally {
+      responder.listFailure = undefined;
+    }
+    expect((await apiGet(base, '/api/applications')).status).toBe(200);
+  });
+});
+
 describe('the controller going away', () => {
   test('shows on the page and in the API; its return too', async () => {
     await responder?.stop();

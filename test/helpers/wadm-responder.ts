@@ -75,6 +75,8 @@ function parseManifest(
 export class WadmResponder {
   readonly lattice: string;
   readonly requests: ReceivedRequest[] = [];
+  /** When set, `model.list` answers an error reply with this message (a store that cannot be read). */
+  listFailure: string | undefined;
   readonly #nc: NatsConnection;
   readonly #apps = new Map<string, StoredApp>();
   #subscription: Subscription | undefined;
@@ -185,6 +187,7 @@ export class WadmResponder {
       case 'put':
         return this.#put(body);
       case 'list':
+        if (this.listFailure !== undefined) return wadmErrorReply(this.listFailure);
         return [...this.#apps].map(([appName, stored]) => this.#summary(appName, stored));
       case 'get': {
         if (!app) return { result: 'notfound', message: missing };
