@@ -93,6 +93,14 @@ export const LATTICE_ERROR_CODES = {
   INVOCATION_REPLAYED: 'A copy of an invocation already accepted within the replay window.',
   REPLAY_GUARD_FULL: 'An invocation refused because the replay guard has no room left.',
   REPLAY_GUARD_BAD_TABLE: 'Shared memory handed to the replay guard that does not hold its table.',
+  // the HTTP server shared by the httpserver provider and the host's built-in one (httpserver/)
+  HTTPSERVER_SETTINGS_INVALID: 'Link values that do not give usable listener settings (the link is refused).',
+  HTTPSERVER_ADDRESS_IN_USE: 'The address to listen on is in use (by another process or another link).',
+  HTTPSERVER_LISTEN_DENIED: 'No permission to listen on the address (ports below 1024 need privileges).',
+  HTTPSERVER_ADDRESS_UNAVAILABLE: 'No network interface has the address to listen on.',
+  HTTPSERVER_LISTEN_FAILED: 'The listener could not start for another reason (the message says which).',
+  TLS_FILE_UNREADABLE: 'A TLS certificate or key file that cannot be read.',
+  HTTPSERVER_BAD_RESPONSE: 'An actor answer that is not an HttpResponse the provider can send (a 500 then).',
   // NATS (nats.ts, request-mux.ts)
   NATS_CREDS_UNREADABLE: 'A NATS creds file that cannot be read.',
   NATS_SEED_MISSING: 'A NATS JWT given without its seed.',

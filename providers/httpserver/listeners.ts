@@ -3,12 +3,30 @@
 // wrong or whose address cannot be bound is refused (the error is what the SDK logs) while the
 // other actors' listeners keep serving.
 
+import { ActorListener, describeAddress, ListenError } from '../../lattice/httpserver/actor-listener.ts';
+import type { CallFailure } from '../../lattice/httpserver/forwarding.ts';
+import { HANDLE_REQUEST } from '../../lattice/httpserver/http-contract.ts';
+import { loadSettings } from '../../lattice/httpserver/settings.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
-import type { Provider } from '../sdk/mod.ts';
-import { ActorListener, describeAddress, ListenError } from './actor-listener.ts';
-import { HANDLE_REQUEST } from './http-contract.ts';
-import { loadSettings } from './settings.ts';
+import { ActorCallError, type Provider } from '../sdk/mod.ts';
 import { TurnBatcher } from './turn-batcher.ts';
+
+/** The SDK's call errors in the terms of the shared HTTP mapping (lattice/httpserver/forwarding.ts). */
+export function classifyActorCallError(error: unknown): CallFailure | undefined {
+  if (!(error instanceof ActorCallError)) return undefined;
+  switch (error.code) {
+    case 'ACTOR_CALL_TIMEOUT':
+      return { kind: 'timeout', message: error.message };
+    case 'ACTOR_UNREACHABLE':
+      return { kind: 'unreachable', message: error.message };
+    case 'ACTOR_REPLY_INVALID':
+      return { kind: 'invalid-reply', message: error.message };
+    case 'ACTOR_ERROR':
+      return { kind: 'actor-error', message: error.message };
+    default:
+      return { kind: 'failed', message: error.message };
+  }
+}
 
 /** How long shutdown lets requests in flight finish: the host kills the process soon after. */
 const SHUTDOWN_GRACE_MS = 200;
@@ -33,6 +51,7 @@ export class ActorListeners {
         call: (payload) =>
           this.#batcher.run(() => provider.callActor(actorId, HANDLE_REQUEST, payload, callOptions)),
         logFailure: (message) => provider.log.warn(`request for actor ${actorId}: ${message}`),
+        classifyFailure: classifyActorCallError,
       });
     } catch (error) {
       if (error instanceof ListenError && error.code === 'HTTPSERVER_ADDRESS_IN_USE') {

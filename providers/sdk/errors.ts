@@ -35,14 +35,6 @@ export const PROVIDER_ERROR_CODES = {
   BUNDLE_NOT_SELF_CONTAINED: 'The bundle still imports something other than a node: built-in.',
   PACKAGING_BAD_ARGUMENT: 'A missing or invalid argument to providers/packaging/cli.ts.',
   PACKAGING_BAD_SEED: 'An issuer or subject that is not a seed of the kind an archive is signed with.',
-  // httpserver/
-  HTTPSERVER_SETTINGS_INVALID: 'Link values that do not give usable listener settings (the link is refused).',
-  HTTPSERVER_ADDRESS_IN_USE: 'The address to listen on is in use (by another process or another link).',
-  HTTPSERVER_LISTEN_DENIED: 'No permission to listen on the address (ports below 1024 need privileges).',
-  HTTPSERVER_ADDRESS_UNAVAILABLE: 'No network interface has the address to listen on.',
-  HTTPSERVER_LISTEN_FAILED: 'The listener could not start for another reason (the message says which).',
-  TLS_FILE_UNREADABLE: 'A TLS certificate or key file that cannot be read.',
-  HTTPSERVER_BAD_RESPONSE: 'An actor answer that is not an HttpResponse the provider can send (a 500 then).',
   // keyvalue/
   KEYVALUE_SETTINGS_INVALID: 'Link values that do not give usable bucket settings (the link is refused).',
   KEYVALUE_NO_JETSTREAM: 'The NATS server of the bucket has no JetStream.',

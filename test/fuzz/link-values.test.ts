@@ -9,10 +9,10 @@ import fc from 'fast-check';
 import { dump as dumpYaml } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../../lattice/errors.ts';
+import { HttpServerSettingsError, loadSettings } from '../../lattice/httpserver/settings.ts';
 import { validateMessage } from '../../lattice/json-message.ts';
 import { linkDefinitionSchema } from '../../lattice/link-definition.ts';
 import { encodePayload } from '../../lattice/payload.ts';
-import { HttpServerSettingsError, loadSettings } from '../../providers/httpserver/settings.ts';
 import { KeyvalueLinkSettingsError, keyValueLinkSettings } from '../../providers/keyvalue/link-settings.ts';
 import { KubeConfigError, loadKubeConfig } from '../../providers/kubernetes-applier/kubeconfig-source.ts';
 import {

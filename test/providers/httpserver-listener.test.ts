@@ -9,9 +9,10 @@ import { request as httpsRequest } from 'node:https';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { ActorListener, ListenError } from '../../lattice/httpserver/actor-listener.ts';
+import { type HttpServerSettings, loadSettings } from '../../lattice/httpserver/settings.ts';
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
-import { ActorListener, ListenError } from '../../providers/httpserver/actor-listener.ts';
-import { type HttpServerSettings, loadSettings } from '../../providers/httpserver/settings.ts';
+import { classifyActorCallError } from '../../providers/httpserver/listeners.ts';
 import { tempDir } from '../fixtures/providers/provider-test-kit.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { freePort } from '../helpers/nats-server.ts';
@@ -91,6 +92,7 @@ async function openListener(values: Record<string, string>, answer?: () => Promi
       });
     },
     logFailure: (message) => failures.push(message),
+    classifyFailure: classifyActorCallError,
   });
   return { port, listener, calls, failures };
 }

@@ -8,7 +8,7 @@ import {
   loadSettings,
   parseAddress,
   parseContentLength,
-} from '../../providers/httpserver/settings.ts';
+} from '../../lattice/httpserver/settings.ts';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64');
 const files = (byPath: Record<string, string>) => ({

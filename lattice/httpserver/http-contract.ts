@@ -3,9 +3,8 @@
 // (camelCase `queryString`, `statusCode`), header values as lists, bodies as bin.
 
 import { z } from 'zod';
-import { errorMessage } from '../../lattice/errors.ts';
-import { ProviderError } from '../sdk/errors.ts';
-import { decodePayload, encodePayload } from '../sdk/mod.ts';
+import { errorMessage, LatticeError, type LatticeErrorCode } from '../errors.ts';
+import { decodePayload, encodePayload } from '../payload.ts';
 
 export const HANDLE_REQUEST = 'HttpServer.HandleRequest';
 
@@ -30,7 +29,7 @@ export interface HttpResponse {
 }
 
 /** The actor answered something that is not an HttpResponse the provider can send. */
-export class InvalidHttpResponseError extends ProviderError {
+export class InvalidHttpResponseError extends LatticeError<LatticeErrorCode> {
   constructor(message: string, options?: ErrorOptions) {
     super('HTTPSERVER_BAD_RESPONSE', message, options);
   }

@@ -6,9 +6,8 @@
 // naming the claim, since the fix is to sign the actor with it.
 
 import { validateHeaderName, validateHeaderValue } from 'node:http';
-import { errorMessage } from '../../lattice/errors.ts';
-import { findMissingCapability } from '../../lattice/missing-capability.ts';
-import { ActorCallError } from '../sdk/mod.ts';
+import { errorMessage } from '../errors.ts';
+import { findMissingCapability } from '../missing-capability.ts';
 import {
   decodeHttpResponse,
   encodeHttpRequest,
@@ -56,6 +55,19 @@ export type ActorCall = (payload: Uint8Array) => Promise<Uint8Array>;
 /** Says why a request failed, for the provider's log. */
 export type FailureLog = (message: string) => void;
 
+/**
+ * What kind of failure a rejected call was, in the terms of the 2022 statuses: `timeout` and
+ * `unreachable` are 503, `invalid-reply` and `actor-error` (`failed`: anything else the caller
+ * knows) 500, and an `actor-error` naming a missing capability claim 403. `message` goes to the log.
+ */
+export interface CallFailure {
+  kind: 'timeout' | 'unreachable' | 'invalid-reply' | 'actor-error' | 'failed';
+  message: string;
+}
+
+/** Each caller (the provider process, the host's built-in) knows its own errors; undefined: unknown. */
+export type FailureClassifier = (error: unknown) => CallFailure | undefined;
+
 // Framing is the server's job: the actor's own length or encoding could contradict the body.
 const FRAMING_HEADERS = new Set(['content-length', 'transfer-encoding']);
 
@@ -71,17 +83,18 @@ function missingClaimReply(actorId: string, contract: string): Reply {
   );
 }
 
-function failureReply(error: unknown, logFailure: FailureLog): Reply {
-  if (error instanceof ActorCallError) {
-    logFailure(error.message);
-    const missing = error.code === 'ACTOR_ERROR' ? findMissingCapability(error.message) : undefined;
+function failureReply(error: unknown, logFailure: FailureLog, classify: FailureClassifier): Reply {
+  const failure = classify(error);
+  if (failure !== undefined) {
+    logFailure(failure.message);
+    const missing = failure.kind === 'actor-error' ? findMissingCapability(failure.message) : undefined;
     if (missing !== undefined) return missingClaimReply(missing.actorId, missing.contract);
-    switch (error.code) {
-      case 'ACTOR_CALL_TIMEOUT':
+    switch (failure.kind) {
+      case 'timeout':
         return textReply(503, 'Service Unavailable: the actor did not answer in time');
-      case 'ACTOR_UNREACHABLE':
+      case 'unreachable':
         return textReply(503, 'Service Unavailable: no host is running the actor');
-      case 'ACTOR_REPLY_INVALID':
+      case 'invalid-reply':
         return textReply(500, 'Internal Server Error: the actor sent an invalid response');
       default:
         return textReply(500, 'Internal Server Error: the actor failed to handle the request');
@@ -119,6 +132,7 @@ export async function forwardToActor(
   request: HttpRequest,
   call: ActorCall,
   logFailure: FailureLog,
+  classify: FailureClassifier,
 ): Promise<Reply> {
   try {
     const response = decodeHttpResponse(await call(encodeHttpRequest(request)));
@@ -132,6 +146,6 @@ export async function forwardToActor(
       body: response.body,
     };
   } catch (error) {
-    return failureReply(error, logFailure);
+    return failureReply(error, logFailure, classify);
   }
 }

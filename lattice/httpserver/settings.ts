@@ -1,5 +1,5 @@
 // The settings of one linked actor's listener, read from its link's values as the 2022 httpserver
-// provider read them (protocol.md §7.1): keys case-insensitive, applied in the order
+// provider read them (shared by providers/httpserver and the host's built-in httpserver) (protocol.md §7.1): keys case-insensitive, applied in the order
 // `config_file` (.json), `config_b64`, `config_json`, `address`, `port`, `max_content_len`, later
 // ones winning field by field. Anything wrong is an HttpServerSettingsError naming the value and
 // the field, so the link is refused with a reason the operator can act on.
@@ -7,8 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { errorMessage } from '../../lattice/errors.ts';
-import { ProviderError } from '../sdk/errors.ts';
+import { errorMessage, LatticeError, type LatticeErrorCode } from '../errors.ts';
 
 export interface ListenAddress {
   /** An IPv4 or IPv6 literal, or `localhost`. */
@@ -49,7 +48,7 @@ export interface LoadedSettings {
 }
 
 /** Link values that do not give usable listener settings; the link is refused with this message. */
-export class HttpServerSettingsError extends ProviderError {
+export class HttpServerSettingsError extends LatticeError<LatticeErrorCode> {
   constructor(message: string, options?: ErrorOptions) {
     super('HTTPSERVER_SETTINGS_INVALID', message, options);
   }

@@ -11,11 +11,11 @@ import Fastify, {
   type RawServerBase,
   type RouteHandlerMethod,
 } from 'fastify';
-import { errorCode, errorMessage } from '../../lattice/errors.ts';
-import { ProviderError } from '../sdk/errors.ts';
+import { errorCode, errorMessage, LatticeError, type LatticeErrorCode } from '../errors.ts';
 import { CorsPolicy } from './cors.ts';
 import {
   type ActorCall,
+  type FailureClassifier,
   type FailureLog,
   forwardToActor,
   httpRequestFrom,
@@ -24,13 +24,20 @@ import {
 import type { HttpServerSettings, ListenAddress } from './settings.ts';
 
 /** The listener could not start: the message says why in the operator's terms. */
-export class ListenError extends ProviderError {}
+export class ListenError extends LatticeError<LatticeErrorCode> {}
 
 export interface ActorListenerOptions {
   actorId: string;
   settings: HttpServerSettings;
   call: ActorCall;
   logFailure: FailureLog;
+  /** Says what kind of failure a rejected call was (the caller knows its own errors). */
+  classifyFailure: FailureClassifier;
+  /**
+   * Lets several listeners (the host's workers) bind the same address, the kernel spreading
+   * connections over them (SO_REUSEPORT; Linux). Default false: a second bind is EADDRINUSE.
+   */
+  reusePort?: boolean;
 }
 
 /** How long a closing listener lets requests in flight finish before dropping their connections. */
@@ -113,7 +120,7 @@ function configure<Server extends RawServerBase>(
   app: FastifyInstance<Server>,
   options: ActorListenerOptions,
 ): void {
-  const { settings, call, logFailure } = options;
+  const { settings, call, logFailure, classifyFailure } = options;
   const cors = new CorsPolicy(settings.cors);
   // Every body is handed over as bytes, whatever its content type (or none).
   app.removeAllContentTypeParsers();
@@ -137,7 +144,7 @@ function configure<Server extends RawServerBase>(
       return send(res, { statusCode: 200, headers: decision.headers, body: '' });
     const body = request.body instanceof Uint8Array ? request.body : undefined;
     const forwarded = httpRequestFrom(method, raw.url ?? '/', raw.rawHeaders, body);
-    const answer = await forwardToActor(forwarded, call, logFailure);
+    const answer = await forwardToActor(forwarded, call, logFailure, classifyFailure);
     send(res, answer, decision.kind === 'actual' ? decision.headers : undefined);
   };
   app.route({ method: app.supportedMethods, url: '*', handler });
@@ -178,7 +185,11 @@ export class ActorListener {
     const app = tls === undefined ? Fastify(common) : Fastify({ ...common, https: tls });
     configure(app, options);
     try {
-      await app.listen({ host: settings.address.host, port: settings.address.port });
+      await app.listen({
+        host: settings.address.host,
+        port: settings.address.port,
+        ...(options.reusePort === true ? { reusePort: true } : {}),
+      });
     } catch (error) {
       // The listen failure is what the caller needs; a server that never listened has little to close.
       await app.close().catch(() => undefined);
