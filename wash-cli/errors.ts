@@ -34,22 +34,9 @@ export const WASH_ERROR_CODES = {
     "The application controller refused a wash app request (a manifest problem, a store failure); the message is the controller's.",
   WASH_APP_NOT_FOUND:
     'wash app named an application, or a version of one, that the controller does not store.',
-  WASH_FAILED: 'A failure without a more specific code yet; the message says what.',
 } as const satisfies ErrorCatalogue;
 
 export type WashErrorCode = keyof typeof WASH_ERROR_CODES;
 
 /** A failure the user can act on; its message is printed as is, its code with `-o json`. */
-export class WashError extends LatticeError<WashErrorCode | LatticeErrorCode> {
-  constructor(code: WashErrorCode | LatticeErrorCode, message: string, options?: ErrorOptions);
-  /**
-   * @deprecated give the code: `new WashError(code, message)`. Kept while code being written
-   * elsewhere (wash-cli/commands/up/) still uses the message-only form; such an error has
-   * WASH_FAILED.
-   */
-  constructor(message: string);
-  constructor(codeOrMessage: string, message?: string, options?: ErrorOptions) {
-    if (message === undefined) super('WASH_FAILED', codeOrMessage);
-    else super(codeOrMessage as WashErrorCode | LatticeErrorCode, message, options);
-  }
-}
+export class WashError extends LatticeError<WashErrorCode | LatticeErrorCode> {}

@@ -9,9 +9,6 @@ import { ControlRejectedError } from '../lattice/control-client.ts';
 import { errorCode, errorMessage } from '../lattice/errors.ts';
 import { WashError } from './errors.ts';
 
-// Where WashError was defined before wash-cli/errors.ts; files not yet moved import it from here.
-export { WashError } from './errors.ts';
-
 export type OutputKind = 'text' | 'json';
 
 /** What a command returns: the JSON map, and the lines a person reads. */

@@ -3,7 +3,8 @@
 // exactly those.
 
 import { mkdirSync } from 'node:fs';
-import { type CommandResult, WashError } from '../../output.ts';
+import { WashError } from '../../errors.ts';
+import type { CommandResult } from '../../output.ts';
 import {
   isOurProcess,
   readUpState,

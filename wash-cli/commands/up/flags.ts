@@ -1,6 +1,6 @@
 // The options `wash up` takes (as commander hands them over) and the checks they share.
 
-import { WashError } from '../../output.ts';
+import { WashError } from '../../errors.ts';
 
 export const DEFAULT_NATS_HOST = '127.0.0.1';
 export const DEFAULT_NATS_PORT = 4222;

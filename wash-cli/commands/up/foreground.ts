@@ -5,7 +5,8 @@
 
 import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
-import { type CommandResult, outputKindOf, WashError, warn } from '../../output.ts';
+import { WashError } from '../../errors.ts';
+import { type CommandResult, outputKindOf, warn } from '../../output.ts';
 import { upDirectory } from '../../up-state.ts';
 import { exitDescription, exited } from './child-process.ts';
 import {
