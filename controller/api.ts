@@ -10,6 +10,7 @@ import { encodeJsonMessage } from '../lattice/json-message.ts';
 import type { Logger } from '../lattice/log.ts';
 import type { Msg, NatsConnection, Subscription } from '../lattice/nats.ts';
 import {
+  MAX_MANIFEST_BYTES,
   WADM_NAMED_OPERATIONS,
   WADM_OPERATIONS,
   type WadmOperation,
@@ -22,8 +23,6 @@ import { APP_NAME_PATTERN } from './store-records.ts';
 /** Every replica subscribes in this group: NATS hands each request to one of them. */
 export const WADM_API_QUEUE_GROUP = 'wadm-controller';
 
-/** The largest manifest `model.put` takes (a stored version keeps its text and its model). */
-export const MAX_MANIFEST_BYTES = 256 * 1024;
 /** The largest body of any other operation (they hold at most a version). */
 export const MAX_REQUEST_BYTES = 16 * 1024;
 

@@ -7,6 +7,7 @@ import { z } from 'zod';
 import { errorMessage } from '../lattice/errors.ts';
 import { actorKeySchema, hostKeySchema, providerKeySchema } from '../lattice/json-message.ts';
 import { isSubjectToken } from '../lattice/subjects.ts';
+import { MAX_MANIFEST_BYTES } from '../lattice/wadm-api.ts';
 import { DashboardError } from './errors.ts';
 
 // CIC 0.21 carries counts as u16.
@@ -231,8 +232,6 @@ export type UploadQuery = z.output<typeof uploadQuerySchema>;
 
 // ---- applications (the application controller's API, lattice/wadm-api.ts) ----
 
-/** The largest manifest passed on (a NATS message holds 1 MiB by default; manifests are small). */
-export const MAX_MANIFEST_BYTES = 512 * 1024;
 const MAX_VERSION_LENGTH = 256;
 
 /** wadm's rule for an application's name (wadm.md §2c); it is also a subject token. */

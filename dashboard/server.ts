@@ -5,6 +5,7 @@
 
 import { type FastifyError, type FastifyInstance, type FastifyRequest, fastify } from 'fastify';
 import type { Logger } from '../lattice/log.ts';
+import { MAX_MANIFEST_BYTES } from '../lattice/wadm-api.ts';
 import type { DashboardActions } from './actions.ts';
 import {
   apiErrorOf,
@@ -18,7 +19,6 @@ import {
   deleteApplicationRequestSchema,
   deleteLinkRequestSchema,
   deployApplicationRequestSchema,
-  MAX_MANIFEST_BYTES,
   putLinkRequestSchema,
   putManifestRequestSchema,
   scaleActorRequestSchema,

@@ -6,9 +6,8 @@
 import { CORE_SCHEMA, load as loadYaml } from 'js-yaml';
 import { errorMessage } from '../../lattice/errors.ts';
 import { decodeJsonBytes, formatPath, type ParseResult } from '../../lattice/json-message.ts';
+import { MAX_MANIFEST_BYTES } from '../../lattice/wadm-api.ts';
 
-/** NATS's default max_payload; a real manifest is a few KB. */
-export const MAX_MANIFEST_BYTES = 1024 * 1024;
 /** A manifest nests about eight levels; anything far deeper is a mistake or an attack. */
 export const MAX_MANIFEST_DEPTH = 64;
 /** Values in the document once YAML aliases are expanded (an alias bomb expands exponentially). */
@@ -85,7 +84,7 @@ export function decodeManifestBytes(bytes: Uint8Array): ParseResult<unknown> {
   if (bytes.byteLength > MAX_MANIFEST_BYTES)
     return {
       ok: false,
-      error: `manifest is ${bytes.byteLength} bytes; the limit is ${MAX_MANIFEST_BYTES} bytes (1 MiB)`,
+      error: `manifest is ${bytes.byteLength} bytes; the limit is ${MAX_MANIFEST_BYTES} bytes (${MAX_MANIFEST_BYTES / 1024} KiB)`,
     };
   let text: string;
   try {

@@ -4,11 +4,15 @@
 // and survive.
 
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MAX_MANIFEST_BYTES } from '../../controller/api.ts';
 import { parseManifest } from '../../controller/manifest/parse.ts';
 import { parseJsonMessage } from '../../lattice/json-message.ts';
 import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
-import { type AppStatus, statusPushSchema, wadmStatusWildcard } from '../../lattice/wadm-api.ts';
+import {
+  type AppStatus,
+  MAX_MANIFEST_BYTES,
+  statusPushSchema,
+  wadmStatusWildcard,
+} from '../../lattice/wadm-api.ts';
 import { WadmClient } from '../../lattice/wadm-client.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';

@@ -5,10 +5,10 @@
 import { readFileSync } from 'node:fs';
 import { dump, load } from 'js-yaml';
 import { describe, expect, it } from 'vitest';
-import { MAX_MANIFEST_BYTES } from '../../controller/manifest/decode.ts';
 import { parseManifest } from '../../controller/manifest/parse.ts';
 import type { AppManifest, ManifestParseResult } from '../../controller/manifest/types.ts';
 import { newUlid, ulidOf } from '../../controller/manifest/version.ts';
+import { MAX_MANIFEST_BYTES } from '../../lattice/wadm-api.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/manifests/${name}`, import.meta.url));
 const utf8 = new TextEncoder();
@@ -425,7 +425,7 @@ describe('parseManifest: versions', () => {
 describe('parseManifest: bytes that are no manifest', () => {
   it('refuses too many bytes, bad UTF-8 and empty input', () => {
     expect(refusal(parseManifest(new Uint8Array(MAX_MANIFEST_BYTES + 1)))).toBe(
-      `manifest is ${MAX_MANIFEST_BYTES + 1} bytes; the limit is ${MAX_MANIFEST_BYTES} bytes (1 MiB)`,
+      `manifest is ${MAX_MANIFEST_BYTES + 1} bytes; the limit is ${MAX_MANIFEST_BYTES} bytes (256 KiB)`,
     );
     expect(refusal(parseManifest(new Uint8Array([0x61, 0x3a, 0x20, 0xff, 0xfe])))).toBe(
       'manifest is not UTF-8 text',

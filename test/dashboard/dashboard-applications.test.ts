@@ -14,7 +14,12 @@ import type { LatticeSnapshot } from '../../dashboard/snapshot.ts';
 import { verifySignedWasm } from '../../lattice/claims.ts';
 import { ControlClient } from '../../lattice/control-client.ts';
 import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
-import { APP_SPEC_ANNOTATION, MANAGED_BY_ANNOTATION, MANAGED_BY_WADM } from '../../lattice/wadm-api.ts';
+import {
+  APP_SPEC_ANNOTATION,
+  MANAGED_BY_ANNOTATION,
+  MANAGED_BY_WADM,
+  MAX_MANIFEST_BYTES,
+} from '../../lattice/wadm-api.ts';
 import { type BuiltProbe, buildProbeArchive } from '../fixtures/providers/provider-test-kit.ts';
 import { builtActor } from '../helpers/actors.ts';
 import { actorAppYaml } from '../helpers/app-manifests.ts';
@@ -348,7 +353,12 @@ describe('bad input to every application route is named', () => {
     ['/api/applications', {}, 'manifest', /manifest: missing \(expected a string\)/],
     ['/api/applications', { manifest: '   \n' }, 'manifest', /manifest: must not be empty/],
     ['/api/applications', { manifest: 5 }, 'manifest', /manifest: expected a string, got a number/],
-    ['/api/applications', { manifest: 'x'.repeat(600 * 1024) }, 'manifest', /must be at most 512 KiB/],
+    [
+      '/api/applications',
+      { manifest: 'x'.repeat(MAX_MANIFEST_BYTES + 1024) },
+      'manifest',
+      /must be at most 256 KiB/,
+    ],
     ['/api/applications', { manifest: 'x', deploy: 'yes' }, 'deploy', /expected true or false/],
     ['/api/applications', { manifest: 'x', name: 'echo' }, '', /Unrecognized key: "name"/],
     ['/api/applications/bad.name/deploy', {}, 'name', /an application name is letters, digits, - and _/],

@@ -4,13 +4,11 @@
 
 import { readFile, stat } from 'node:fs/promises';
 import { errorCode, errorMessage } from '../../../lattice/errors.ts';
+import { MAX_MANIFEST_BYTES } from '../../../lattice/wadm-api.ts';
 import { WashError } from '../../errors.ts';
 
 /** What names a manifest file rather than an application: application names have no dots. */
 const MANIFEST_EXTENSION = /\.(ya?ml|json)$/i;
-
-/** NATS's default max_payload is 1 MiB; a manifest is a few KB. */
-export const MAX_MANIFEST_BYTES = 1024 * 1024;
 
 export function looksLikeManifestFile(argument: string): boolean {
   return MANIFEST_EXTENSION.test(argument);

@@ -14,8 +14,11 @@ export const CONTROLLER_MARKER = 'controller/main.ts';
 /** The host stops its actors and providers and says goodbye on the lattice first. */
 export const HOST_STOP_GRACE_MS = 15_000;
 export const NATS_STOP_GRACE_MS = 5_000;
-/** The controller gives up its leadership lease and closes its connection. */
-export const CONTROLLER_STOP_GRACE_MS = 10_000;
+/**
+ * The controller gives up its leadership lease and closes its connection; it allows itself 15 s
+ * (controller/main.ts) before exiting 1, so wash waits a little longer before SIGKILL.
+ */
+export const CONTROLLER_STOP_GRACE_MS = 20_000;
 
 /**
  * Stops what this run started: the application controller first (so it does not act on the host
