@@ -167,6 +167,7 @@ export class Host {
         jsDomain: config.jsDomain,
         clusterIssuers: config.clusterIssuers,
         hostId,
+        invocationSeed: config.clusterKey.seed,
       },
       hostCall: outboundCaller({
         nc: rpcNc,
@@ -229,6 +230,16 @@ export class Host {
       log,
       cacheDir,
       healthIntervalMs: options.providerHealthIntervalMs,
+      builtinHttp: runtime,
+      recordClaims: (claims) =>
+        data.putClaims(claims.sub, {
+          iss: claims.iss,
+          name: claims.wascap.name ?? '',
+          sub: claims.sub,
+          contract_id: claims.wascap.capid,
+          rev: String(claims.wascap.rev ?? ''),
+          version: claims.wascap.ver ?? '',
+        }),
     });
     releases.defer('the providers', async () => providers?.stopAll());
     // Actors stop first (released last in, first out), while the providers they call still run.

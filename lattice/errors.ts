@@ -101,6 +101,10 @@ export const LATTICE_ERROR_CODES = {
   HTTPSERVER_LISTEN_FAILED: 'The listener could not start for another reason (the message says which).',
   TLS_FILE_UNREADABLE: 'A TLS certificate or key file that cannot be read.',
   HTTPSERVER_BAD_RESPONSE: 'An actor answer that is not an HttpResponse the provider can send (a 500 then).',
+  // built-in providers (builtin-providers.ts)
+  BUILTIN_UNKNOWN: 'A wasmcloud+builtin:// reference that names no built-in provider.',
+  BUILTIN_NOT_BUILT_IN:
+    'A built-in provider name that is reserved but not yet built in (start its archive instead).',
   // NATS (nats.ts, request-mux.ts)
   NATS_CREDS_UNREADABLE: 'A NATS creds file that cannot be read.',
   NATS_SEED_MISSING: 'A NATS JWT given without its seed.',

@@ -5,6 +5,7 @@
 // References and error text come from outside: they are bounded (`shown`, and `inBackground` for
 // errors) before they reach a log line, an event or a reply.
 
+import { isBuiltinRef } from '../../lattice/builtin-providers.ts';
 import {
   ack,
   type CtlAck,
@@ -117,6 +118,10 @@ function launchProvider(context: ControlContext, body: Uint8Array): CtlAck {
   }
   inBackground(
     async () => {
+      if (isBuiltinRef(provider_ref)) {
+        await context.providers.startBuiltin({ ref: provider_ref, linkName: link_name, annotations });
+        return;
+      }
       const fetched = await context.artifacts.fetch(provider_ref, 'provider');
       const started = await context.providers.start({
         archive: fetched.bytes,

@@ -10,7 +10,7 @@ import type { LatticeData } from '../lattice-data.ts';
 import type { ProviderSupervisor } from '../providers/mod.ts';
 
 /** The provider supervisor, as the control interface uses it. */
-export type ProviderControl = Pick<ProviderSupervisor, 'start' | 'stop' | 'running'>;
+export type ProviderControl = Pick<ProviderSupervisor, 'start' | 'startBuiltin' | 'stop' | 'running'>;
 
 /** Facts about this host that replies and events carry. */
 export interface HostIdentity {

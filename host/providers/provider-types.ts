@@ -7,6 +7,7 @@ import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import type { Logger } from '../../lattice/log.ts';
 import type { NatsConnection, NatsConnectionSettings } from '../../lattice/nats.ts';
 import type { EventPublisher } from '../events.ts';
+import type { BuiltinHttpHost } from './builtin-provider.ts';
 
 /** How a provider that died on its own is restarted: back-off doubling from `initialMs` to `maxMs`. */
 export interface RestartPolicy {
@@ -46,6 +47,10 @@ export interface ProviderHostContext {
   healthFirstCheckMs?: number | undefined;
   /** Restart back-off; defaults as documented on RestartPolicy. */
   restartPolicy?: Partial<RestartPolicy> | undefined;
+  /** The runtime's workers, which serve the built-in httpserver's links; without it no built-in starts. */
+  builtinHttp?: BuiltinHttpHost | undefined;
+  /** Records a built-in provider's claims in the lattice data (CLAIMS_{V…}). */
+  recordClaims?: ((claims: ProviderClaims) => Promise<void>) | undefined;
 }
 
 export interface RunningProvider {
@@ -63,6 +68,13 @@ export interface RunningProvider {
   healthy: boolean;
   /** The OS process ID; undefined while waiting to restart. */
   pid: number | undefined;
+}
+
+export interface StartBuiltinRequest {
+  /** `wasmcloud+builtin://NAME`. */
+  ref: string;
+  linkName: string;
+  annotations: Record<string, string>;
 }
 
 export interface StartProviderRequest {

@@ -9,7 +9,6 @@
 
 import type { ChildProcessWithoutNullStreams } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import type { ProviderClaims } from '../../lattice/claims.ts';
 import { DISPLAY_ERROR_LIMIT, truncateForDisplay } from '../../lattice/display-text.ts';
 import { errorFields, errorMessage } from '../../lattice/errors.ts';
 import { encodeHostDataLine } from '../../lattice/host-data.ts';
@@ -22,6 +21,12 @@ import { checkHealth, waitUntilAnswering } from './health-check.ts';
 import { buildHostData, providerCredentials } from './host-data-builder.ts';
 import { encodeLinkMessage, linkSlot, sameLinkValues } from './link-delivery.ts';
 import { launchCommand, spawnProvider } from './process-launch.ts';
+import {
+  type AnnouncedProvider,
+  providerSnapshot,
+  publishProviderStarted,
+  publishProviderStopped,
+} from './provider-announcements.ts';
 import type { ProviderHostContext, RunningProvider } from './provider-types.ts';
 import { RestartBackoff } from './restart-backoff.ts';
 
@@ -35,15 +40,7 @@ const READY_POLL_MS = 50;
 /** After SIGKILL the exit is reported promptly; this only bounds a stuck wait. */
 const KILL_WAIT_MS = 5_000;
 
-export interface ProviderSpec {
-  id: string;
-  linkName: string;
-  contractId: string;
-  imageRef: string;
-  name: string;
-  revision: number;
-  annotations: Record<string, string>;
-  claims: ProviderClaims;
+export interface ProviderSpec extends AnnouncedProvider {
   kind: ProviderKind;
   /** The executable or bundle written to the cache. */
   path: string;
@@ -58,10 +55,6 @@ function exitReason(code: number | null, signal: NodeJS.Signals | null): string 
 
 function isAlive(child: ChildProcessWithoutNullStreams): boolean {
   return child.exitCode === null && child.signalCode === null;
-}
-
-function humanTime(seconds: number | undefined): string {
-  return seconds === undefined ? 'never' : new Date(seconds * 1000).toISOString();
 }
 
 export class SupervisedProvider {
@@ -107,20 +100,7 @@ export class SupervisedProvider {
   }
 
   snapshot(): RunningProvider {
-    const { id, linkName, contractId, imageRef, name, revision, annotations, claims } = this.spec;
-    return {
-      id,
-      linkName,
-      contractId,
-      instanceId: this.#instanceId,
-      imageRef,
-      name,
-      revision,
-      annotations,
-      claims,
-      healthy: this.#healthy,
-      pid: this.#child?.pid,
-    };
+    return providerSnapshot(this.spec, this.#instanceId, this.#healthy, this.#child?.pid);
   }
 
   /** Starts a process; rejects with ProviderStartError when it cannot be spawned. */
@@ -159,21 +139,7 @@ export class SupervisedProvider {
     this.#queued = [];
     child.stdin.write(encodeHostDataLine(hostData));
     this.#log.info(`${this.#label} started, pid ${child.pid}, ${links.length} link(s)`);
-    this.#context.events.publish('provider_started', {
-      public_key: this.spec.id,
-      image_ref: this.spec.imageRef,
-      link_name: this.spec.linkName,
-      contract_id: this.spec.contractId,
-      instance_id: instanceId,
-      annotations: this.spec.annotations,
-      claims: {
-        issuer: this.spec.claims.iss,
-        name: this.spec.name,
-        version: this.spec.claims.wascap.ver ?? '',
-        not_before_human: humanTime(this.spec.claims.nbf),
-        expires_human: humanTime(this.spec.claims.exp),
-      },
-    });
+    publishProviderStarted(this.#context.events, this.spec, instanceId);
     void this.#whenReady(child);
     this.#scheduleHealthCheck(child, this.#context.healthFirstCheckMs ?? DEFAULT_FIRST_HEALTH_CHECK_MS);
   }
@@ -189,13 +155,7 @@ export class SupervisedProvider {
     const reason = exitReason(code, signal);
     const wait = this.#backoff.next(Date.now() - this.#startedAt);
     this.#log.warn(`${this.#label} ${reason}; restarting it in ${wait} ms`);
-    this.#context.events.publish('provider_stopped', {
-      public_key: this.spec.id,
-      link_name: this.spec.linkName,
-      contract_id: this.spec.contractId,
-      instance_id: this.#instanceId,
-      reason,
-    });
+    publishProviderStopped(this.#context.events, this.spec, this.#instanceId, reason);
     this.#scheduleRestart(wait);
   }
 
@@ -337,13 +297,7 @@ export class SupervisedProvider {
     }
     this.#child = undefined;
     this.#log.info(`${this.#label} stopped`);
-    this.#context.events.publish('provider_stopped', {
-      public_key: this.spec.id,
-      link_name: this.spec.linkName,
-      contract_id: this.spec.contractId,
-      instance_id: this.#instanceId,
-      reason: 'normal',
-    });
+    publishProviderStopped(this.#context.events, this.spec, this.#instanceId, 'normal');
   }
 
   /** True when the process exited within `timeoutMs`. */

@@ -3,13 +3,23 @@
 // and the host stops them all when it stops. No provider outlives the host: each runs under
 // `setpriv --pdeathsig SIGKILL` and also exits when its stdin closes.
 
+import { builtinProviderClaims, resolveBuiltinRef } from '../../lattice/builtin-providers.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { isSubjectToken } from '../../lattice/subjects.ts';
 import { chooseTarget, verifyArchive, writeProviderBinary } from './archive-install.ts';
+import { BuiltinHttpProvider } from './builtin-provider.ts';
 import { findSetpriv } from './process-launch.ts';
 import { ProviderStartError } from './provider-start-error.ts';
-import type { ProviderHostContext, RunningProvider, StartProviderRequest } from './provider-types.ts';
+import type {
+  ProviderHostContext,
+  RunningProvider,
+  StartBuiltinRequest,
+  StartProviderRequest,
+} from './provider-types.ts';
 import { SupervisedProvider } from './supervised-provider.ts';
+
+/** A process, or a built-in served by the runtime's workers: the supervisor treats both alike. */
+type Supervised = SupervisedProvider | BuiltinHttpProvider;
 
 function keyOf(providerId: string, linkName: string): string {
   return `${providerId}\u0000${linkName}`;
@@ -17,7 +27,9 @@ function keyOf(providerId: string, linkName: string): string {
 
 export class ProviderSupervisor {
   readonly #context: ProviderHostContext;
-  readonly #providers = new Map<string, SupervisedProvider>();
+  readonly #providers = new Map<string, Supervised>();
+  /** Addresses the built-in httpserver listens on, shared by all its links on this host. */
+  readonly #builtinAddresses = new Map<string, string>();
   readonly #starting = new Set<string>();
   #closing = false;
 
@@ -36,24 +48,12 @@ export class ProviderSupervisor {
    * after provider_started. Rejects with ProviderStartError.
    */
   async start(request: StartProviderRequest): Promise<RunningProvider> {
-    if (this.#closing)
-      throw new ProviderStartError('PROVIDER_HOST_STOPPING', 'this host is stopping; it starts no providers');
-    if (!isSubjectToken(request.linkName)) {
-      throw new ProviderStartError(
-        'PROVIDER_BAD_LINK_NAME',
-        `invalid link name "${request.linkName}": it must be non-empty and contain no '.', '*', '>' or whitespace`,
-      );
-    }
+    this.#checkCanStart(request.linkName);
     const archive = await verifyArchive(request.archive);
     const { claims } = archive;
     const { target, kind } = chooseTarget(archive.targets);
     const key = keyOf(claims.sub, request.linkName);
-    if (this.#providers.has(key) || this.#starting.has(key)) {
-      throw new ProviderStartError(
-        'PROVIDER_ALREADY_RUNNING',
-        `provider ${claims.sub} link ${request.linkName} is already running`,
-      );
-    }
+    this.#checkNotRunning(key, claims.sub, request.linkName);
     // Reserved before the first await below, so a second start of the same pair fails at once.
     this.#starting.add(key);
     let provider: SupervisedProvider;
@@ -90,6 +90,69 @@ export class ProviderSupervisor {
       this.#starting.delete(key);
     }
     return provider.snapshot();
+  }
+
+  /**
+   * Starts a built-in provider (wasmcloud+builtin://NAME) inside this host: its key and claims are
+   * derived from the cluster seed (lattice/builtin-providers.ts), its links served by the workers.
+   * Resolves after provider_started, with its links opened. Rejects with a coded error.
+   */
+  async startBuiltin(request: StartBuiltinRequest): Promise<RunningProvider> {
+    this.#checkCanStart(request.linkName);
+    const info = resolveBuiltinRef(request.ref);
+    const http = this.#context.builtinHttp;
+    if (http === undefined)
+      throw new ProviderStartError(
+        'PROVIDER_NO_TARGET',
+        `this host cannot run ${request.ref}: it has no runtime workers`,
+      );
+    const claims = builtinProviderClaims(this.#context.clusterKey.seed, info);
+    const key = keyOf(claims.sub, request.linkName);
+    this.#checkNotRunning(key, claims.sub, request.linkName);
+    const provider = new BuiltinHttpProvider(
+      {
+        id: claims.sub,
+        linkName: request.linkName,
+        contractId: info.contractId,
+        imageRef: request.ref,
+        name: info.title,
+        revision: claims.wascap.rev ?? 0,
+        annotations: request.annotations,
+        claims,
+      },
+      this.#context,
+      http,
+      this.#builtinAddresses,
+    );
+    this.#providers.set(key, provider);
+    try {
+      await this.#context.recordClaims?.(claims);
+      await provider.launch();
+    } catch (error) {
+      this.#providers.delete(key);
+      await provider.stop();
+      throw error;
+    }
+    return provider.snapshot();
+  }
+
+  #checkCanStart(linkName: string): void {
+    if (this.#closing)
+      throw new ProviderStartError('PROVIDER_HOST_STOPPING', 'this host is stopping; it starts no providers');
+    if (!isSubjectToken(linkName)) {
+      throw new ProviderStartError(
+        'PROVIDER_BAD_LINK_NAME',
+        `invalid link name "${linkName}": it must be non-empty and contain no '.', '*', '>' or whitespace`,
+      );
+    }
+  }
+
+  #checkNotRunning(key: string, providerId: string, linkName: string): void {
+    if (this.#providers.has(key) || this.#starting.has(key))
+      throw new ProviderStartError(
+        'PROVIDER_ALREADY_RUNNING',
+        `provider ${providerId} link ${linkName} is already running`,
+      );
   }
 
   /** Stops one provider with the shutdown sequence; false when it is not running here. */

@@ -9,7 +9,14 @@ import { HostError } from '../errors.ts';
 import { prepareActor } from './actor-loader.ts';
 import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
 import { WASM_PAGE_BYTES } from './memory-cap.ts';
-import type { ActorLogEntry, LoadedActor, LoadOptions, RuntimeOptions, WorkerRpcSettings } from './types.ts';
+import type {
+  ActorLogEntry,
+  BuiltinHttpLink,
+  LoadedActor,
+  LoadOptions,
+  RuntimeOptions,
+  WorkerRpcSettings,
+} from './types.ts';
 import { WorkerPool } from './worker-pool.ts';
 
 export const DEFAULT_INVOCATION_TIMEOUT_MS = 2_000;
@@ -111,6 +118,16 @@ export class ActorRuntime {
       );
     }
     return this.#pool.invoke(actorId, operation, payload, this.#timeoutMs);
+  }
+
+  /** Opens a built-in httpserver link's listener in every worker (runtime/builtin-http.ts). */
+  httpListen(link: BuiltinHttpLink): Promise<void> {
+    return this.#pool.httpListen(link);
+  }
+
+  /** Closes it in every worker; resolves once the address is let go. */
+  httpClose(listenerId: string): Promise<void> {
+    return this.#pool.httpClose(listenerId);
   }
 
   close(): Promise<void> {

@@ -23,6 +23,17 @@ export interface HostCallRequest {
 /** Supplied by the host: resolves links and sends the call. Rejecting gives the actor an error. */
 export type HostCall = (request: HostCallRequest) => Promise<Uint8Array>;
 
+/** One link of a built-in httpserver, as every worker opens its listener (builtin-http.ts). */
+export interface BuiltinHttpLink {
+  /** Names the listener across workers: one per actor, provider key and link name. */
+  listenerId: string;
+  actorId: string;
+  providerId: string;
+  linkName: string;
+  contractId: string;
+  values: Record<string, string>;
+}
+
 export type ActorLogLevel = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
 /** A line an actor wrote: through wasmcloud:builtin:logging, `__console_log`, or stdout/stderr. */
@@ -94,6 +105,8 @@ export interface WorkerRpcSettings {
   clusterIssuers: string[];
   /** The host's key: the source of invocation events. */
   hostId: string;
+  /** The cluster seed: built-in providers sign their calls to actors of other hosts with it. */
+  invocationSeed?: string | undefined;
   /** The host's replay guard table (lattice/replay-guard.ts), shared by every worker; the runtime makes it. */
   replayGuard?: SharedArrayBuffer | undefined;
   /** The `iat` window invocations must be issued in; default: from the runtime's invocation timeout. */

@@ -12,6 +12,7 @@ import { INVOCATION_ERROR_CODES, type InvocationErrorCode, InvocationFailedError
 import { createInFlightBuffer, InFlightCalls, type TrackedCall } from './inflight-calls.ts';
 import type {
   ActorLogEntry,
+  BuiltinHttpLink,
   HostCallRequest,
   RunawayReport,
   UnansweredCall,
@@ -59,6 +60,16 @@ export interface PoolHooks {
 const CLOSE_GRACE_MS = 1_000;
 /** How long workers may take to join an actor's RPC queue group. */
 const SERVE_TIMEOUT_MS = 10_000;
+/** How long workers may take to open or close a built-in httpserver listener. */
+const LISTEN_TIMEOUT_MS = 10_000;
+/** The request ID of listens replayed into a replacement worker: failures are only logged. */
+const REPLAYED = -1;
+
+/** A listen or close sent to every worker, waiting for each to answer. */
+interface WorkerRound {
+  waiting: Set<WorkerHandle>;
+  answered: (handle: WorkerHandle, error?: { message: string; code: string | undefined }) => void;
+}
 
 class WorkerHandle {
   readonly worker: Worker;
@@ -103,6 +114,9 @@ export class WorkerPool {
   readonly #liveness: NodeJS.Timeout;
   /** Loads waiting for workers to say they serve the actor, by actor. */
   readonly #serving = new Map<string, { waiting: Set<WorkerHandle>; settle: (error?: string) => void }>();
+  /** The built-in httpserver's listeners in force, by listener ID, replayed into replacement workers. */
+  readonly #httpLinks = new Map<string, BuiltinHttpLink>();
+  readonly #rounds = new Map<number, WorkerRound>();
   #nextId = 0;
   #closed = false;
 
@@ -181,6 +195,8 @@ export class WorkerPool {
       if (!this.#closed && this.#workers.includes(handle)) this.#replace(handle, 'its worker exited');
     });
     for (const load of this.#loads.values()) handle.post(load);
+    for (const link of this.#httpLinks.values())
+      handle.post({ type: 'http-listen', requestId: REPLAYED, link });
     return handle;
   }
 
@@ -220,6 +236,25 @@ export class WorkerPool {
         return;
       case 'closed':
         handle.closed?.();
+        return;
+      case 'http-listening': {
+        const error =
+          message.error === undefined ? undefined : { message: message.error, code: message.code };
+        if (message.requestId === REPLAYED) {
+          const link = this.#httpLinks.get(message.listenerId);
+          if (error !== undefined && link !== undefined)
+            this.#hooks.log({
+              actorId: link.actorId,
+              level: 'error',
+              text: `a replacement worker could not reopen the built-in httpserver listener of actor ${link.actorId}: ${error.message}`,
+            });
+          return;
+        }
+        this.#rounds.get(message.requestId)?.answered(handle, error);
+        return;
+      }
+      case 'http-closed':
+        this.#rounds.get(message.requestId)?.answered(handle);
         return;
       case 'interrupted':
         this.#hooks.runaway?.({
@@ -272,6 +307,8 @@ export class WorkerPool {
     }
     const replacement = this.#spawn();
     this.#workers[index] = replacement;
+    // The replacement reopens the listeners itself (#spawn); a round waits no longer for the old one.
+    for (const round of this.#rounds.values()) if (round.waiting.has(handle)) round.answered(handle);
     // A load waiting on the old worker now waits on the new one, which replays it.
     for (const pending of this.#serving.values()) {
       if (pending.waiting.delete(handle)) pending.waiting.add(replacement);
@@ -384,6 +421,58 @@ export class WorkerPool {
         else reject(new HostError('ACTOR_SERVE_FAILED', `cannot serve actor ${actorId}: ${error}`));
       };
       this.#serving.set(actorId, { waiting: new Set(this.#workers), settle });
+    });
+  }
+
+  /**
+   * Opens a built-in httpserver link's listener in every worker (each binds the address with
+   * SO_REUSEPORT). Rejects with the first worker's reason when any fails; the others then close it.
+   */
+  async httpListen(link: BuiltinHttpLink): Promise<void> {
+    this.#httpLinks.set(link.listenerId, link);
+    const failure = await this.#round((requestId) => ({ type: 'http-listen', requestId, link }));
+    if (failure === undefined) return;
+    this.#httpLinks.delete(link.listenerId);
+    await this.#round((requestId) => ({ type: 'http-close', requestId, listenerId: link.listenerId }));
+    throw new HostError(
+      failure.code === 'HTTPSERVER_ADDRESS_IN_USE' ? 'BUILTIN_LISTEN_REFUSED' : 'BUILTIN_LINK_REFUSED',
+      failure.message,
+    );
+  }
+
+  /** Closes a listener in every worker; resolves once each has let the address go. */
+  async httpClose(listenerId: string): Promise<void> {
+    this.#httpLinks.delete(listenerId);
+    await this.#round((requestId) => ({ type: 'http-close', requestId, listenerId }));
+  }
+
+  /** Sends one message to every worker and waits for each to answer; the first failure, if any. */
+  #round(
+    message: (requestId: number) => ToWorker,
+  ): Promise<{ message: string; code: string | undefined } | undefined> {
+    const requestId = this.#nextId++;
+    const waiting = new Set(this.#workers);
+    return new Promise((resolve) => {
+      let failure: { message: string; code: string | undefined } | undefined;
+      const finish = () => {
+        clearTimeout(timer);
+        this.#rounds.delete(requestId);
+        resolve(failure);
+      };
+      const timer = setTimeout(() => {
+        failure ??= { message: `the workers did not answer within ${LISTEN_TIMEOUT_MS} ms`, code: undefined };
+        finish();
+      }, LISTEN_TIMEOUT_MS);
+      this.#rounds.set(requestId, {
+        waiting,
+        answered: (handle, error) => {
+          if (!waiting.delete(handle)) return;
+          failure ??= error;
+          if (waiting.size === 0) finish();
+        },
+      });
+      const posted = message(requestId);
+      for (const handle of waiting) handle.post(posted);
     });
   }
 

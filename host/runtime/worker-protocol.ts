@@ -3,7 +3,7 @@
 
 import type { LatticeErrorCode } from '../../lattice/errors.ts';
 import type { HostErrorCode } from '../errors.ts';
-import type { ActorLogEntry, HostCallRequest } from './types.ts';
+import type { ActorLogEntry, BuiltinHttpLink, HostCallRequest } from './types.ts';
 
 /** A wasmbus core module, compiled with its memory cap. */
 export interface WasmbusDefinition {
@@ -47,6 +47,10 @@ export type ToWorker =
   /** A failed host call: its message, and its code when it had one (checked on arrival). */
   | { type: 'host-reply'; callId: number; ok: false; error: string; code: string | undefined }
   | { type: 'ping'; id: number }
+  /** Open (or replace) a built-in httpserver link's listener in this worker; answered `http-listening`. */
+  | { type: 'http-listen'; requestId: number; link: BuiltinHttpLink }
+  /** Close it; answered `http-closed` once the port is let go. */
+  | { type: 'http-close'; requestId: number; listenerId: string }
   /** Stop serving RPC (drain the NATS connection), then answer `closed`. */
   | { type: 'close' };
 
@@ -56,6 +60,8 @@ export type FromWorker =
   | { type: 'host-call'; callId: number; request: HostCallRequest }
   | { type: 'log'; entry: ActorLogEntry }
   | { type: 'pong'; id: number }
+  | { type: 'http-listening'; requestId: number; listenerId: string; error?: string; code?: string }
+  | { type: 'http-closed'; requestId: number; listenerId: string }
   | { type: 'closed' }
   /** A call of the actor reached its timeout and was stopped at a yield point (interrupt.ts). */
   | { type: 'interrupted'; actorId: string; operation: string; timeoutMs: number }

@@ -83,6 +83,12 @@ export class WorkerRpcServer {
     this.#connection.catch(() => undefined); // reported by `serve`
   }
 
+  /** This worker's NATS connection and object store (the built-in providers call out on it). */
+  async connection(): Promise<{ nc: NatsConnection; chunks: ChunkStore }> {
+    const { nc, chunks } = await this.#connection;
+    return { nc, chunks };
+  }
+
   /** Joins the actor's queue group (once; a reload of the same actor keeps its subscription). */
   async serve(actorId: string): Promise<void> {
     if (this.#subscriptions.has(actorId)) return;

@@ -6,9 +6,13 @@
 // to the main thread as interrupted.
 
 import { parentPort, workerData } from 'node:worker_threads';
-import { DecodeError, errorMessage } from '../../lattice/errors.ts';
+import { DecodeError, errorCode, errorMessage } from '../../lattice/errors.ts';
+import { InvocationSigner } from '../../lattice/invocation-signer.ts';
+import { KeyPair } from '../../lattice/keys.ts';
+import { latticeSubjects } from '../../lattice/subjects.ts';
 import { HostError, isHostErrorCode } from '../errors.ts';
 import { type ActorContext, CallRefusedError } from './actor-context.ts';
+import type { WorkerHttpListeners } from './builtin-http.ts';
 import { CallSlots } from './call-slots.ts';
 import { ComponentActor, type ComponentInstance, UnknownOperationError } from './component-instance.ts';
 import { PayloadShapeError } from './contracts.ts';
@@ -241,6 +245,35 @@ const rpc = data.rpc
     )
   : undefined;
 
+// ---- the built-in httpserver's listeners (builtin-http.ts) ----
+
+// Loaded on the first listen: fastify would slow the start of every worker of every host.
+let httpListeners: Promise<WorkerHttpListeners> | undefined;
+
+function builtinHttp(): Promise<WorkerHttpListeners> {
+  httpListeners ??= import('./builtin-http.ts').then(({ WorkerHttpListeners }) => {
+    const settings = data.rpc;
+    const route =
+      rpc && settings?.invocationSeed !== undefined
+        ? {
+            connection: () => rpc.connection(),
+            signer: new InvocationSigner(
+              KeyPair.fromSeed(settings.invocationSeed, 'cluster'),
+              settings.hostId,
+            ),
+            subjects: latticeSubjects(settings.latticePrefix),
+          }
+        : undefined;
+    return new WorkerHttpListeners(
+      { capsOf: (actorId) => actorCaps.get(actorId), execute },
+      route,
+      data.timeoutMs,
+      (actorId, level, text) => send({ type: 'log', entry: { actorId, level, text } }),
+    );
+  });
+  return httpListeners;
+}
+
 function serve(actorId: string): void {
   if (!rpc) {
     send({ type: 'serving', actorId, error: 'this worker was started without RPC settings' });
@@ -299,8 +332,34 @@ port.on('message', (message: ToWorker) => {
     case 'ping':
       send({ type: 'pong', id: message.id });
       break;
+    case 'http-listen': {
+      const { requestId, link } = message;
+      builtinHttp()
+        .then((listeners) => listeners.open(link))
+        .then(
+          () => send({ type: 'http-listening', requestId, listenerId: link.listenerId }),
+          (error: unknown) =>
+            send({
+              type: 'http-listening',
+              requestId,
+              listenerId: link.listenerId,
+              error: errorMessage(error),
+              code: errorCode(error),
+            }),
+        );
+      break;
+    }
+    case 'http-close': {
+      const { requestId, listenerId } = message;
+      void builtinHttp()
+        .then((listeners) => listeners.close(listenerId))
+        .then(() => send({ type: 'http-closed', requestId, listenerId }));
+      break;
+    }
     case 'close':
-      void (rpc?.close() ?? Promise.resolve()).then(() => send({ type: 'closed' }));
+      void (httpListeners?.then((listeners) => listeners.closeAll()) ?? Promise.resolve())
+        .then(() => rpc?.close())
+        .then(() => send({ type: 'closed' }));
       break;
   }
 });

@@ -1,0 +1,151 @@
+// Inside a worker: the listeners of the built-in httpserver (wasmcloud+builtin://httpserver). Every
+// worker opens each link's listener itself on the same address (SO_REUSEPORT: the kernel spreads
+// connections over the workers) with the httpserver provider's own code (lattice/httpserver/), and
+// calls the actor in this thread when it has an instance here: no NATS, no signing, no postMessage.
+// The capability claim is checked as a provider's invocation is (§3.3 step 7), with the same words.
+// An actor this host does not run is called over the lattice from this worker's NATS connection,
+// signed with the cluster key, exactly as the httpserver provider process calls it.
+
+import type { ChunkStore } from '../../lattice/chunking.ts';
+import { DecodeError, errorMessage } from '../../lattice/errors.ts';
+import { ActorListener, describeAddress } from '../../lattice/httpserver/actor-listener.ts';
+import type { CallFailure } from '../../lattice/httpserver/forwarding.ts';
+import { HANDLE_REQUEST } from '../../lattice/httpserver/http-contract.ts';
+import { loadSettings } from '../../lattice/httpserver/settings.ts';
+import { actorEntity, providerEntity } from '../../lattice/invocation.ts';
+import type { InvocationSigner } from '../../lattice/invocation-signer.ts';
+import { InvocationMissingCapabilityError } from '../../lattice/invocation-validation.ts';
+import { missingCapabilityText } from '../../lattice/missing-capability.ts';
+import type { NatsConnection } from '../../lattice/nats.ts';
+import { RpcRemoteError, RpcTransportError, sendInvocation } from '../../lattice/rpc.ts';
+import type { LatticeSubjects } from '../../lattice/subjects.ts';
+import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
+import type { ActorLogLevel, BuiltinHttpLink } from './types.ts';
+
+/** This worker's actors: their claims and a way to run them here. */
+export interface LocalActors {
+  capsOf(actorId: string): readonly string[] | undefined;
+  execute(actorId: string, operation: string, payload: Uint8Array, deadline: number): Promise<Uint8Array>;
+}
+
+/** The lattice as this worker reaches it: its own NATS connection and the cluster key's signer. */
+export interface LatticeRoute {
+  connection(): Promise<{ nc: NatsConnection; chunks: ChunkStore }>;
+  signer: InvocationSigner;
+  subjects: LatticeSubjects;
+}
+
+export type WorkerLog = (actorId: string, level: ActorLogLevel, text: string) => void;
+
+/** How long a closed link's requests in flight may finish before their connections are dropped. */
+const CLOSE_GRACE_MS = 500;
+
+/** The call errors of both routes in the terms of the shared HTTP mapping. */
+function classify(error: unknown): CallFailure | undefined {
+  const message = errorMessage(error);
+  if (error instanceof InvocationMissingCapabilityError) return { kind: 'actor-error', message };
+  if (error instanceof InvocationFailedError) {
+    if (error.code === INVOCATION_ERROR_CODES.timeout) return { kind: 'timeout', message };
+    if (error.code === INVOCATION_ERROR_CODES.notLoaded) return { kind: 'unreachable', message };
+    return { kind: 'actor-error', message };
+  }
+  if (error instanceof RpcRemoteError) return { kind: 'actor-error', message };
+  if (error instanceof RpcTransportError && error.code === 'RPC_NO_RESPONDERS')
+    return { kind: 'unreachable', message };
+  if (error instanceof RpcTransportError && error.code === 'RPC_TIMEOUT') return { kind: 'timeout', message };
+  if (error instanceof DecodeError) return { kind: 'invalid-reply', message };
+  return undefined;
+}
+
+export class WorkerHttpListeners {
+  readonly #actors: LocalActors;
+  readonly #route: LatticeRoute | undefined;
+  readonly #defaultTimeoutMs: number;
+  readonly #log: WorkerLog;
+  readonly #listeners = new Map<string, ActorListener>();
+
+  constructor(
+    actors: LocalActors,
+    route: LatticeRoute | undefined,
+    defaultTimeoutMs: number,
+    log: WorkerLog,
+  ) {
+    this.#actors = actors;
+    this.#route = route;
+    this.#defaultTimeoutMs = defaultTimeoutMs;
+    this.#log = log;
+  }
+
+  /** Opens the link's listener in this worker; rejects with the reason (bad values, address in use). */
+  async open(link: BuiltinHttpLink): Promise<void> {
+    const open = this.#listeners.get(link.listenerId);
+    if (open !== undefined) {
+      // Changed values replace the listener (as the provider's SDK does on a put with new values).
+      this.#listeners.delete(link.listenerId);
+      await open.close(CLOSE_GRACE_MS);
+    }
+    const { settings } = loadSettings(link.values);
+    const timeoutMs = settings.timeoutMs ?? this.#defaultTimeoutMs;
+    const listener = await ActorListener.open({
+      actorId: link.actorId,
+      settings,
+      reusePort: true,
+      call: (payload) => this.#call(link, payload, timeoutMs),
+      logFailure: (message) =>
+        this.#log(link.actorId, 'warn', `request for actor ${link.actorId}: ${message}`),
+      classifyFailure: classify,
+    });
+    this.#listeners.set(link.listenerId, listener);
+  }
+
+  async close(listenerId: string): Promise<void> {
+    const listener = this.#listeners.get(listenerId);
+    if (listener === undefined) return;
+    this.#listeners.delete(listenerId);
+    await listener.close(CLOSE_GRACE_MS);
+  }
+
+  async closeAll(): Promise<void> {
+    const listeners = [...this.#listeners.values()];
+    this.#listeners.clear();
+    await Promise.all(listeners.map((listener) => listener.close(CLOSE_GRACE_MS)));
+  }
+
+  /** Where each open listener is, for messages. */
+  addresses(): string[] {
+    return [...this.#listeners.values()].map((listener) => describeAddress(listener.address));
+  }
+
+  #call(link: BuiltinHttpLink, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    const caps = this.#actors.capsOf(link.actorId);
+    if (caps === undefined) return this.#callOverLattice(link, payload, timeoutMs);
+    if (!caps.includes(link.contractId)) {
+      // The refusal a provider's invocation gets from worker-rpc.ts, in the same words.
+      return Promise.reject(
+        new InvocationMissingCapabilityError(
+          'INVOCATION_MISSING_CAPABILITY',
+          `call from built-in provider ${link.providerId} rejected: ${missingCapabilityText(link.actorId, link.contractId)}`,
+        ),
+      );
+    }
+    return this.#actors.execute(link.actorId, HANDLE_REQUEST, payload, Date.now() + timeoutMs);
+  }
+
+  async #callOverLattice(link: BuiltinHttpLink, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    const route = this.#route;
+    if (route === undefined)
+      throw new InvocationFailedError(
+        INVOCATION_ERROR_CODES.notLoaded,
+        `actor ${link.actorId} is not running on this host, and this worker has no lattice connection`,
+      );
+    const { nc, chunks } = await route.connection();
+    const invocation = route.signer.sign({
+      origin: providerEntity(link.providerId, link.contractId, link.linkName),
+      target: actorEntity(link.actorId),
+      operation: HANDLE_REQUEST,
+      msg: payload,
+      content_length: payload.length,
+    });
+    return sendInvocation(nc, route.subjects.rpc.actor(link.actorId), invocation, { timeoutMs, chunks });
+  }
+}
