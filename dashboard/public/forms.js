@@ -149,14 +149,16 @@ export function wireDialog(dialog, action) {
 }
 
 /**
- * Shows the file or the reference input, as the source radio says.
+ * Shows the file, the reference or (providers) the built-in input, as the source radio says.
  * @param {HTMLFormElement} form
  */
 function wireSourceToggle(form) {
   const update = () => {
-    const fromFile = fieldValue(form, 'source') === 'file';
-    query(form, '.source-file').hidden = !fromFile;
-    query(form, '.source-ref').hidden = fromFile;
+    const source = fieldValue(form, 'source');
+    query(form, '.source-file').hidden = source !== 'file';
+    query(form, '.source-ref').hidden = source !== 'ref';
+    const builtin = form.querySelector('.source-builtin');
+    if (builtin instanceof HTMLElement) builtin.hidden = source !== 'builtin';
   };
   for (const radio of form.querySelectorAll('input[name="source"]')) radio.addEventListener('change', update);
   update();
@@ -196,6 +198,8 @@ async function chosenSource(form, kind, setProgress) {
     return { upload_id: upload.upload_id };
   }
   setProgress('Starting…');
+  if (kind === 'provider' && fieldValue(form, 'source') === 'builtin')
+    return { provider_ref: fieldValue(form, 'builtin_ref') };
   const field = kind === 'actor' ? 'actor_ref' : 'provider_ref';
   return { [field]: fieldValue(form, field) };
 }
