@@ -5,7 +5,7 @@
 // worst `{"result":"error","message":…}` naming the problem, and never a crash.
 
 import { truncateForDisplay } from '../lattice/display-text.ts';
-import { errorMessage } from '../lattice/errors.ts';
+import { errorFields, errorMessage } from '../lattice/errors.ts';
 import { encodeJsonMessage } from '../lattice/json-message.ts';
 import type { Logger } from '../lattice/log.ts';
 import type { Msg, NatsConnection, Subscription } from '../lattice/nats.ts';
@@ -118,7 +118,10 @@ export function serveApi(options: ApiOptions): ServedApi {
       reply = await handleOperation(context, route.operation, route.name, msg.data);
     } catch (error) {
       // The store unreachable or a record unreadable: the caller learns why, the process goes on.
-      log.warn(`model.${route.operation} failed: ${errorMessage(error)}`, { app: route.name });
+      log.warn(`model.${route.operation} failed: ${errorMessage(error)}`, {
+        app: route.name,
+        ...errorFields(error),
+      });
       reply = wadmErrorReply(`model.${route.operation} failed: ${errorMessage(error)}`);
     }
     log.debug(`model.${route.operation}`, {
@@ -132,11 +135,13 @@ export function serveApi(options: ApiOptions): ServedApi {
     queue: WADM_API_QUEUE_GROUP,
     callback: (error, msg) => {
       if (error) {
-        log.warn(`the API subscription reported: ${errorMessage(error)}`);
+        log.warn(`the API subscription reported: ${errorMessage(error)}`, errorFields(error));
         return;
       }
       const served = serve(msg)
-        .catch((failure: unknown) => log.error(`answering ${msg.subject} failed: ${errorMessage(failure)}`))
+        .catch((failure: unknown) =>
+          log.error(`answering ${msg.subject} failed: ${errorMessage(failure)}`, errorFields(failure)),
+        )
         .finally(() => inFlight.delete(served));
       inFlight.add(served);
     },

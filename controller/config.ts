@@ -5,11 +5,11 @@
 
 import { hostname } from 'node:os';
 import { z } from 'zod';
-import { LatticeError } from '../lattice/errors.ts';
 import type { LogLevel } from '../lattice/host-data.ts';
 import { describeIssues } from '../lattice/json-message.ts';
 import type { NatsConnectionSettings } from '../lattice/nats.ts';
 import { isSubjectToken } from '../lattice/subjects.ts';
+import { ControllerError } from './errors.ts';
 
 /** One setting: its flag, its environment variable and what it holds (for `--help`). */
 export interface ControllerSettingSpec {
@@ -78,7 +78,7 @@ interface RawSetting {
 }
 
 /** A bad setting; the message names each one. */
-export class ControllerConfigError extends LatticeError {}
+export class ControllerConfigError extends ControllerError {}
 
 export interface ControllerConfig {
   latticePrefix: string;

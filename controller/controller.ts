@@ -3,7 +3,7 @@
 // while this replica leads). It is given a NATS connection, the manifest parser and a way to make
 // a reconciler, so tests can run several replicas in one process.
 
-import { errorMessage } from '../lattice/errors.ts';
+import { errorFields, errorMessage } from '../lattice/errors.ts';
 import type { Logger } from '../lattice/log.ts';
 import type { NatsConnection } from '../lattice/nats.ts';
 import { type ServedApi, serveApi } from './api.ts';
@@ -77,7 +77,7 @@ export class Controller {
         void previousTerm
           .then(() => term.start())
           .catch((error: unknown) => {
-            log.error(`the leader's work could not start: ${errorMessage(error)}`);
+            log.error(`the leader's work could not start: ${errorMessage(error)}`, errorFields(error));
             options.onFatal(error);
           });
       },

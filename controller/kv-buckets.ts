@@ -2,8 +2,9 @@
 // every replica and every lattice (keys start with the lattice prefix): how they are opened, and
 // how a revision-checked write that lost a race is told apart from any other failure.
 
-import { errorMessage, LatticeError } from '../lattice/errors.ts';
+import { errorMessage } from '../lattice/errors.ts';
 import type { KV, NatsConnection } from '../lattice/nats.ts';
+import { ControllerError } from './errors.ts';
 
 /** Manifests: per application an index (versions, deployed version) and one key per version. */
 export const MANIFESTS_BUCKET = 'wadm_manifests';
@@ -13,7 +14,7 @@ export const STATUS_BUCKET = 'wadm_status';
 export const LEASES_BUCKET = 'wadm_leases';
 
 /** A bucket could not be opened, read or written. */
-export class ControllerStoreError extends LatticeError {}
+export class ControllerStoreError extends ControllerError {}
 
 /** JetStream's error code for a write whose expected revision is not the key's last one. */
 const WRONG_LAST_SEQUENCE = 10071;

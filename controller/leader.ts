@@ -4,7 +4,7 @@
 // the application indexes), and publishes what the reconciler reports: a push on
 // `wadm.status.{lattice}.{name}` and a record in the status store for replicas that do not lead.
 
-import { errorMessage } from '../lattice/errors.ts';
+import { errorFields, errorMessage } from '../lattice/errors.ts';
 import { encodeJsonMessage } from '../lattice/json-message.ts';
 import type { Logger } from '../lattice/log.ts';
 import type { NatsConnection } from '../lattice/nats.ts';
@@ -67,7 +67,7 @@ export class LeaderDuties {
         else this.#indexes.set(name, index);
         if (this.#initialized) this.#feed();
       },
-      (error) => log.error(error.message),
+      (error) => log.error(error.message, errorFields(error)),
     );
     if (this.#stopped) {
       this.#watch.stop();
@@ -106,7 +106,7 @@ export class LeaderDuties {
       } while (this.#dirty && !this.#stopped);
     })()
       .catch((error: unknown) =>
-        this.#options.log.error(`feeding the reconciler failed: ${errorMessage(error)}`),
+        this.#options.log.error(`feeding the reconciler failed: ${errorMessage(error)}`, errorFields(error)),
       )
       .finally(() => {
         this.#feeding = false;
@@ -131,7 +131,10 @@ export class LeaderDuties {
           manifest = (await store.version(index.name, ref))?.manifest;
         } catch (error) {
           // The store is unreachable for now: keep running what was given, and read again soon.
-          log.warn(`could not read version ${version} of application ${index.name}: ${errorMessage(error)}`);
+          log.warn(
+            `could not read version ${version} of application ${index.name}: ${errorMessage(error)}`,
+            errorFields(error),
+          );
           unreadable = true;
           const previous = this.#given.get(index.name);
           if (previous) next.set(index.name, previous);
@@ -187,7 +190,10 @@ export class LeaderDuties {
     this.#options.statuses
       .remove(name)
       .catch((error: unknown) =>
-        this.#options.log.warn(`could not remove the status of application ${name}: ${errorMessage(error)}`),
+        this.#options.log.warn(
+          `could not remove the status of application ${name}: ${errorMessage(error)}`,
+          errorFields(error),
+        ),
       );
   }
 
@@ -196,7 +202,10 @@ export class LeaderDuties {
     try {
       nc.publish(wadmStatusSubject(latticePrefix, name), encodeJsonMessage(status));
     } catch (error) {
-      log.warn(`could not publish the status of application ${name}: ${errorMessage(error)}`);
+      log.warn(
+        `could not publish the status of application ${name}: ${errorMessage(error)}`,
+        errorFields(error),
+      );
     }
   }
 
@@ -205,7 +214,10 @@ export class LeaderDuties {
     statuses
       .write(name, version, status, replicaId)
       .catch((error: unknown) =>
-        log.warn(`could not record the status of application ${name}: ${errorMessage(error)}`),
+        log.warn(
+          `could not record the status of application ${name}: ${errorMessage(error)}`,
+          errorFields(error),
+        ),
       );
   }
 }

@@ -14,10 +14,11 @@
 
 import { performance } from 'node:perf_hooks';
 import { z } from 'zod';
-import { errorMessage } from '../lattice/errors.ts';
+import { errorFields, errorMessage } from '../lattice/errors.ts';
 import { encodeJsonMessage, parseJsonMessage } from '../lattice/json-message.ts';
 import type { Logger } from '../lattice/log.ts';
 import type { KV, KvEntry } from '../lattice/nats.ts';
+import { ControllerError } from './errors.ts';
 import { isRevisionConflict } from './kv-buckets.ts';
 
 export const DEFAULT_LEASE_TTL_MS = 6000;
@@ -85,7 +86,8 @@ export class LeadershipLease {
     this.#renewEveryMs = options.renewEveryMs ?? DEFAULT_RENEW_EVERY_MS;
     this.#checkEveryMs = options.checkEveryMs ?? DEFAULT_CHECK_EVERY_MS;
     if (this.#ttlMs <= SAFETY_MARGIN_MS + this.#renewEveryMs) {
-      throw new RangeError(
+      throw new ControllerError(
+        'CONTROLLER_LEASE_TIMINGS_INVALID',
         `lease TTL ${this.#ttlMs} ms leaves no time to renew every ${this.#renewEveryMs} ms with a ${SAFETY_MARGIN_MS} ms margin`,
       );
     }
@@ -102,7 +104,10 @@ export class LeadershipLease {
     void (async () => {
       for await (const entry of watcher) this.#onLeaseChange(entry);
     })().catch((error: unknown) =>
-      this.#options.log.warn(`the watch of the leadership lease ended: ${errorMessage(error)}`),
+      this.#options.log.warn(
+        `the watch of the leadership lease ended: ${errorMessage(error)}`,
+        errorFields(error),
+      ),
     );
     this.#tick();
   }
@@ -154,7 +159,9 @@ export class LeadershipLease {
     clearTimeout(this.#tickTimer);
     const step = this.#leading ? this.#renew() : this.#contend();
     void step
-      .catch((error: unknown) => this.#options.log.warn(`leadership: ${errorMessage(error)}`))
+      .catch((error: unknown) =>
+        this.#options.log.warn(`leadership: ${errorMessage(error)}`, errorFields(error)),
+      )
       .finally(() => {
         this.#busy = false;
         if (this.#stopped) return;
@@ -228,7 +235,10 @@ export class LeadershipLease {
         this.#depose('another replica holds the lease now (the renewal was refused)');
         return;
       }
-      this.#options.log.warn(`leadership: could not renew the lease: ${errorMessage(error)}`);
+      this.#options.log.warn(
+        `leadership: could not renew the lease: ${errorMessage(error)}`,
+        errorFields(error),
+      );
       return; // tried again at the next step; the deadline ends leadership if it never works
     }
     if (!this.#leading) {
@@ -264,7 +274,10 @@ export class LeadershipLease {
       stopping = Promise.reject(error);
     }
     this.#deposing = Promise.resolve(stopping).catch((error: unknown) =>
-      this.#options.log.error(`leadership: stopping the leader's work failed: ${errorMessage(error)}`),
+      this.#options.log.error(
+        `leadership: stopping the leader's work failed: ${errorMessage(error)}`,
+        errorFields(error),
+      ),
     );
   }
 
@@ -275,7 +288,10 @@ export class LeadershipLease {
       this.#options.log.info('leadership: lease released', { replica: this.#options.replicaId });
     } catch (error) {
       // Someone else holds it already (nothing to release), or NATS is gone: it runs out by itself.
-      this.#options.log.debug(`leadership: the lease was not released: ${errorMessage(error)}`);
+      this.#options.log.debug(
+        `leadership: the lease was not released: ${errorMessage(error)}`,
+        errorFields(error),
+      );
     }
   }
 }

@@ -6,7 +6,7 @@
 // so another replica takes over at once), exit 0; an error nothing caught is logged, exit 1.
 
 import { Command, Option } from 'commander';
-import { errorMessage } from '../lattice/errors.ts';
+import { errorFields, errorMessage } from '../lattice/errors.ts';
 import { createLogger, type Logger } from '../lattice/log.ts';
 import { connectNats, type NatsConnection, watchNatsStatus } from '../lattice/nats.ts';
 import {
@@ -16,6 +16,7 @@ import {
   resolveControllerConfig,
 } from './config.ts';
 import { Controller } from './controller.ts';
+import { ControllerError } from './errors.ts';
 import { parseManifest } from './manifest/parse.ts';
 import { createReconciler } from './reconcile/mod.ts';
 
@@ -66,7 +67,7 @@ async function run(config: ControllerConfig, log: Logger): Promise<void> {
       await controller?.stop();
       await nc?.drain();
     } catch (error) {
-      log.error(`stopping failed: ${errorMessage(error)}`);
+      log.error(`stopping failed: ${errorMessage(error)}`, errorFields(error));
       code = 1;
     }
     clearTimeout(limit);
@@ -75,7 +76,10 @@ async function run(config: ControllerConfig, log: Logger): Promise<void> {
   };
 
   const fatal = (error: unknown, what: string) => {
-    log.error(`${what}: ${errorMessage(error)}`, { stack: error instanceof Error ? error.stack : undefined });
+    log.error(`${what}: ${errorMessage(error)}`, {
+      ...errorFields(error),
+      stack: error instanceof Error ? error.stack : undefined,
+    });
     void stop(1, what);
   };
   process.on('uncaughtException', (error) => fatal(error, 'uncaught exception'));
@@ -89,7 +93,11 @@ async function run(config: ControllerConfig, log: Logger): Promise<void> {
   });
   const connection = nc;
   void connection.closed().then((error) => {
-    if (!stopping) fatal(error ?? new Error('the connection closed'), 'lost the NATS connection for good');
+    if (!stopping)
+      fatal(
+        error ?? new ControllerError('CONTROLLER_NATS_CLOSED', 'the connection closed'),
+        'lost the NATS connection for good',
+      );
   });
 
   controller = await Controller.start({
@@ -126,7 +134,7 @@ async function main(): Promise<void> {
   try {
     await run(config, log);
   } catch (error) {
-    log.error(`the controller could not start: ${errorMessage(error)}`);
+    log.error(`the controller could not start: ${errorMessage(error)}`, errorFields(error));
     process.exit(1);
   }
 }

@@ -17,13 +17,13 @@ import { linkDefinitionId, type StoredLinkDefinition, withLinkId } from '../latt
 import type { Logger } from '../lattice/log.ts';
 import { DashboardApiError } from './api-errors.ts';
 import type {
-  DeleteLinkRequest,
-  PutLinkRequest,
-  ScaleActorRequest,
-  StartActorRequest,
-  StartProviderRequest,
-  StopActorRequest,
-  StopProviderRequest,
+  DeleteLinkBody,
+  PutLinkBody,
+  ScaleActorBody,
+  StartActorBody,
+  StartProviderBody,
+  StopActorBody,
+  StopProviderBody,
 } from './api-schemas.ts';
 import type { LatticeView } from './lattice-view.ts';
 import type { LatticeDataReader } from './snapshot.ts';
@@ -143,7 +143,7 @@ export class DashboardActions {
     return first.host_id;
   }
 
-  async startActor(request: StartActorRequest): Promise<ActionResult> {
+  async startActor(request: StartActorBody): Promise<ActionResult> {
     const upload =
       request.upload_id === undefined ? undefined : this.#uploads.get(request.upload_id, 'actor');
     const ref = upload?.path ?? request.actor_ref ?? '';
@@ -176,7 +176,7 @@ export class DashboardActions {
   }
 
   /** Scales, then waits until the host's inventory shows the new count (or the host says why not). */
-  async scaleActor(request: ScaleActorRequest): Promise<ActionResult> {
+  async scaleActor(request: ScaleActorBody): Promise<ActionResult> {
     const { host_id: hostId, actor_id: actorId, count } = request;
     const running = this.#view.host(hostId)?.inventory?.actors.find((actor) => actor.id === actorId);
     const ref = request.actor_ref ?? running?.image_ref ?? actorId;
@@ -220,7 +220,7 @@ export class DashboardActions {
     }
   }
 
-  async stopActor(request: StopActorRequest): Promise<ActionResult> {
+  async stopActor(request: StopActorBody): Promise<ActionResult> {
     const { host_id: hostId, actor_id: actorId, count } = request;
     const name =
       this.#view.host(hostId)?.inventory?.actors.find((actor) => actor.id === actorId)?.name || actorId;
@@ -242,7 +242,7 @@ export class DashboardActions {
     );
   }
 
-  async startProvider(request: StartProviderRequest): Promise<ActionResult> {
+  async startProvider(request: StartProviderBody): Promise<ActionResult> {
     const upload =
       request.upload_id === undefined ? undefined : this.#uploads.get(request.upload_id, 'provider');
     const ref = upload?.path ?? request.provider_ref ?? '';
@@ -277,7 +277,7 @@ export class DashboardActions {
     );
   }
 
-  async stopProvider(request: StopProviderRequest): Promise<ActionResult> {
+  async stopProvider(request: StopProviderBody): Promise<ActionResult> {
     const {
       host_id: hostId,
       provider_id: providerId,
@@ -308,7 +308,7 @@ export class DashboardActions {
     );
   }
 
-  async putLink(request: PutLinkRequest): Promise<ActionResult> {
+  async putLink(request: PutLinkBody): Promise<ActionResult> {
     await this.#client.putLink(request);
     const link: StoredLinkDefinition = withLinkId(request);
     await this.#linkSettled((links) => links.some((stored) => stored.id === link.id));
@@ -318,7 +318,7 @@ export class DashboardActions {
     });
   }
 
-  async deleteLink(request: DeleteLinkRequest): Promise<ActionResult> {
+  async deleteLink(request: DeleteLinkBody): Promise<ActionResult> {
     await this.#client.deleteLink(request.actor_id, request.contract_id, request.link_name);
     const id = linkDefinitionId(request.actor_id, request.contract_id, request.link_name);
     await this.#linkSettled((links) => !links.some((stored) => stored.id === id));

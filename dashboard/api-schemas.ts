@@ -131,7 +131,7 @@ function constraintsOnlyForAuction(
   }
 }
 
-export const startActorRequestSchema = z
+export const startActorBodySchema = z
   .strictObject({
     actor_ref: refSchema.optional(),
     upload_id: uploadIdSchema.optional(),
@@ -143,9 +143,9 @@ export const startActorRequestSchema = z
   .superRefine(oneSource('actor_ref'))
   .superRefine(constraintsOnlyForAuction)
   .describe('start-actor request');
-export type StartActorRequest = z.output<typeof startActorRequestSchema>;
+export type StartActorBody = z.output<typeof startActorBodySchema>;
 
-export const scaleActorRequestSchema = z
+export const scaleActorBodySchema = z
   .strictObject({
     host_id: hostKeySchema,
     actor_id: actorKeySchema,
@@ -154,9 +154,9 @@ export const scaleActorRequestSchema = z
     actor_ref: refSchema.optional(),
   })
   .describe('scale-actor request');
-export type ScaleActorRequest = z.output<typeof scaleActorRequestSchema>;
+export type ScaleActorBody = z.output<typeof scaleActorBodySchema>;
 
-export const stopActorRequestSchema = z
+export const stopActorBodySchema = z
   .strictObject({
     host_id: hostKeySchema,
     actor_id: actorKeySchema,
@@ -164,9 +164,9 @@ export const stopActorRequestSchema = z
     count: countSchema(0).default(0),
   })
   .describe('stop-actor request');
-export type StopActorRequest = z.output<typeof stopActorRequestSchema>;
+export type StopActorBody = z.output<typeof stopActorBodySchema>;
 
-export const startProviderRequestSchema = z
+export const startProviderBodySchema = z
   .strictObject({
     provider_ref: refSchema.optional(),
     upload_id: uploadIdSchema.optional(),
@@ -182,9 +182,9 @@ export const startProviderRequestSchema = z
   .superRefine(oneSource('provider_ref'))
   .superRefine(constraintsOnlyForAuction)
   .describe('start-provider request');
-export type StartProviderRequest = z.output<typeof startProviderRequestSchema>;
+export type StartProviderBody = z.output<typeof startProviderBodySchema>;
 
-export const stopProviderRequestSchema = z
+export const stopProviderBodySchema = z
   .strictObject({
     host_id: hostKeySchema,
     provider_id: providerKeySchema,
@@ -192,9 +192,9 @@ export const stopProviderRequestSchema = z
     contract_id: contractIdSchema,
   })
   .describe('stop-provider request');
-export type StopProviderRequest = z.output<typeof stopProviderRequestSchema>;
+export type StopProviderBody = z.output<typeof stopProviderBodySchema>;
 
-export const putLinkRequestSchema = z
+export const putLinkBodySchema = z
   .strictObject({
     actor_id: actorKeySchema,
     provider_id: providerKeySchema,
@@ -203,16 +203,16 @@ export const putLinkRequestSchema = z
     values: keyValuesSchema,
   })
   .describe('link definition');
-export type PutLinkRequest = z.output<typeof putLinkRequestSchema>;
+export type PutLinkBody = z.output<typeof putLinkBodySchema>;
 
-export const deleteLinkRequestSchema = z
+export const deleteLinkBodySchema = z
   .strictObject({
     actor_id: actorKeySchema,
     contract_id: contractIdSchema,
     link_name: linkNameSchema.default('default'),
   })
   .describe('link deletion');
-export type DeleteLinkRequest = z.output<typeof deleteLinkRequestSchema>;
+export type DeleteLinkBody = z.output<typeof deleteLinkBodySchema>;
 
 /** The query of `POST /api/uploads` (the body is the file itself). */
 export const uploadQuerySchema = z
@@ -254,7 +254,7 @@ const versionSchema = z
   .max(MAX_VERSION_LENGTH, `must be at most ${MAX_VERSION_LENGTH} characters`);
 
 /** `POST /api/applications`: the manifest as the user wrote it, YAML or JSON text. */
-export const putManifestRequestSchema = z
+export const putManifestBodySchema = z
   .strictObject({
     manifest: z
       .string('expected the manifest as text (YAML or JSON)')
@@ -267,18 +267,18 @@ export const putManifestRequestSchema = z
     deploy: z.boolean('expected true or false').default(false),
   })
   .describe('manifest upload');
-export type PutManifestRequest = z.output<typeof putManifestRequestSchema>;
+export type PutManifestBody = z.output<typeof putManifestBodySchema>;
 
 /** `…/deploy`: a version, or the newest one. */
-export const deployApplicationRequestSchema = z
+export const deployApplicationBodySchema = z
   .strictObject({ version: versionSchema.optional() })
   .describe('deploy request');
-export type DeployApplicationRequest = z.output<typeof deployApplicationRequestSchema>;
+export type DeployApplicationBody = z.output<typeof deployApplicationBodySchema>;
 
-export const undeployApplicationRequestSchema = z.strictObject({}).describe('undeploy request');
+export const undeployApplicationBodySchema = z.strictObject({}).describe('undeploy request');
 
 /** `…/delete`: one version, or every version. */
-export const deleteApplicationRequestSchema = z
+export const deleteApplicationBodySchema = z
   .strictObject({ version: versionSchema.optional() })
   .describe('delete request');
-export type DeleteApplicationRequest = z.output<typeof deleteApplicationRequestSchema>;
+export type DeleteApplicationBody = z.output<typeof deleteApplicationBodySchema>;

@@ -8,11 +8,7 @@
 import type { Logger } from '../lattice/log.ts';
 import type { ActionResult } from './actions.ts';
 import { apiErrorOf, DashboardApiError } from './api-errors.ts';
-import type {
-  DeleteApplicationRequest,
-  DeployApplicationRequest,
-  PutManifestRequest,
-} from './api-schemas.ts';
+import type { DeleteApplicationBody, DeployApplicationBody, PutManifestBody } from './api-schemas.ts';
 import type { ApplicationsView } from './applications.ts';
 import type { ApplicationSummary, ApplicationsState } from './page-data.ts';
 
@@ -89,7 +85,7 @@ export class ApplicationActions {
   }
 
   /** Stores a manifest; with `deploy`, deploys the version just stored. Answers 201 on success. */
-  async put(request: PutManifestRequest): Promise<ActionResult> {
+  async put(request: PutManifestBody): Promise<ActionResult> {
     const reply = await this.#client.put(new TextEncoder().encode(request.manifest));
     if (reply.result === 'error') {
       throw new DashboardApiError(
@@ -129,7 +125,7 @@ export class ApplicationActions {
     return reply;
   }
 
-  async deploy(name: string, request: DeployApplicationRequest): Promise<ActionResult> {
+  async deploy(name: string, request: DeployApplicationBody): Promise<ActionResult> {
     const reply = await this.#deploy(name, request.version);
     const version = reply.version || request.version;
     return this.#done({
@@ -149,7 +145,7 @@ export class ApplicationActions {
     });
   }
 
-  async delete(name: string, request: DeleteApplicationRequest): Promise<ActionResult> {
+  async delete(name: string, request: DeleteApplicationBody): Promise<ActionResult> {
     const reply = await this.#client.delete(name, request.version);
     const what = request.version === undefined ? 'every version' : `version ${request.version}`;
     if (reply.result === 'noop') {

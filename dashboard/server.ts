@@ -16,17 +16,17 @@ import {
 } from './api-errors.ts';
 import {
   applicationParamsSchema,
-  deleteApplicationRequestSchema,
-  deleteLinkRequestSchema,
-  deployApplicationRequestSchema,
-  putLinkRequestSchema,
-  putManifestRequestSchema,
-  scaleActorRequestSchema,
-  startActorRequestSchema,
-  startProviderRequestSchema,
-  stopActorRequestSchema,
-  stopProviderRequestSchema,
-  undeployApplicationRequestSchema,
+  deleteApplicationBodySchema,
+  deleteLinkBodySchema,
+  deployApplicationBodySchema,
+  putLinkBodySchema,
+  putManifestBodySchema,
+  scaleActorBodySchema,
+  startActorBodySchema,
+  startProviderBodySchema,
+  stopActorBodySchema,
+  stopProviderBodySchema,
+  undeployApplicationBodySchema,
   uploadQuerySchema,
 } from './api-schemas.ts';
 import type { ApplicationActions } from './application-actions.ts';
@@ -183,25 +183,23 @@ export function createDashboardServer(parts: DashboardServerParts): FastifyInsta
   // ---- actions ----
 
   app.post('/api/actors', async (request) =>
-    actions.startActor(parseJsonBody(startActorRequestSchema, request.body)),
+    actions.startActor(parseJsonBody(startActorBodySchema, request.body)),
   );
   app.post('/api/actors/scale', async (request) =>
-    actions.scaleActor(parseJsonBody(scaleActorRequestSchema, request.body)),
+    actions.scaleActor(parseJsonBody(scaleActorBodySchema, request.body)),
   );
   app.post('/api/actors/stop', async (request) =>
-    actions.stopActor(parseJsonBody(stopActorRequestSchema, request.body)),
+    actions.stopActor(parseJsonBody(stopActorBodySchema, request.body)),
   );
   app.post('/api/providers', async (request) =>
-    actions.startProvider(parseJsonBody(startProviderRequestSchema, request.body)),
+    actions.startProvider(parseJsonBody(startProviderBodySchema, request.body)),
   );
   app.post('/api/providers/stop', async (request) =>
-    actions.stopProvider(parseJsonBody(stopProviderRequestSchema, request.body)),
+    actions.stopProvider(parseJsonBody(stopProviderBodySchema, request.body)),
   );
-  app.post('/api/links', async (request) =>
-    actions.putLink(parseJsonBody(putLinkRequestSchema, request.body)),
-  );
+  app.post('/api/links', async (request) => actions.putLink(parseJsonBody(putLinkBodySchema, request.body)));
   app.post('/api/links/delete', async (request) =>
-    actions.deleteLink(parseJsonBody(deleteLinkRequestSchema, request.body)),
+    actions.deleteLink(parseJsonBody(deleteLinkBodySchema, request.body)),
   );
 
   // ---- applications (the application controller's API) ----
@@ -211,25 +209,19 @@ export function createDashboardServer(parts: DashboardServerParts): FastifyInsta
   app.get('/api/applications', async () => applications.list());
   // A manifest is sent as JSON text, so its escaping may make the body larger than the manifest.
   app.post('/api/applications', { bodyLimit: 2 * MAX_MANIFEST_BYTES }, async (request, reply) =>
-    reply.status(201).send(await applications.put(parseJsonBody(putManifestRequestSchema, request.body))),
+    reply.status(201).send(await applications.put(parseJsonBody(putManifestBodySchema, request.body))),
   );
   app.get('/api/applications/:name', async (request) => applications.detail(appName(request)));
   app.post('/api/applications/:name/deploy', async (request) =>
-    applications.deploy(
-      appName(request),
-      parseOptionalJsonBody(deployApplicationRequestSchema, request.body),
-    ),
+    applications.deploy(appName(request), parseOptionalJsonBody(deployApplicationBodySchema, request.body)),
   );
   app.post('/api/applications/:name/undeploy', async (request) => {
     const name = appName(request);
-    parseOptionalJsonBody(undeployApplicationRequestSchema, request.body);
+    parseOptionalJsonBody(undeployApplicationBodySchema, request.body);
     return applications.undeploy(name);
   });
   app.post('/api/applications/:name/delete', async (request) =>
-    applications.delete(
-      appName(request),
-      parseOptionalJsonBody(deleteApplicationRequestSchema, request.body),
-    ),
+    applications.delete(appName(request), parseOptionalJsonBody(deleteApplicationBodySchema, request.body)),
   );
 
   // ---- the page ----

@@ -3,9 +3,10 @@
 // `-o json`, control-interface refusals and log lines), a message that tells a person what was wrong,
 // and, when it wraps another error, that error as its `cause`. Each layer lists every code it
 // throws in one catalogue, as fastify's lib/errors.js lists every FST_ERR_*: this file for lattice/,
-// host/errors.ts, providers/sdk/errors.ts, wash-cli/errors.ts, dashboard/errors.ts; each layer's
-// errors extend its base class, which extends LatticeError. docs/errors.md is written from the
-// catalogues (test/helpers/errors-doc.ts), and test/error-model.test.ts keeps both so.
+// host/errors.ts, providers/sdk/errors.ts, wash-cli/errors.ts, controller/errors.ts,
+// dashboard/errors.ts; each layer's errors extend its base class, which extends LatticeError.
+// docs/errors.md is written from the catalogues (test/helpers/errors-doc.ts), and
+// test/error-model.test.ts keeps both so.
 
 /** A layer's catalogue: every code it throws, and what the code means (as docs/errors.md says). */
 export type ErrorCatalogue = Readonly<Record<string, string>>;

@@ -38,7 +38,7 @@ function matches(
   );
 }
 
-/** The product's rooms: each is one layer of the error model (controller/ has no catalogue yet). */
+/** The product's rooms: each is one layer of the error model. */
 const PRODUCT = ['lattice', 'host', 'providers', 'wash-cli', 'dashboard', 'controller'];
 const PRODUCT_FILES = PRODUCT.flatMap(sourceFiles);
 /** Where errorMessage() and reasoned catches are the rule too. */

@@ -12,7 +12,7 @@
 // beyond updating a map.
 
 import type { ControlClient } from '../../lattice/control-client.ts';
-import { errorMessage } from '../../lattice/errors.ts';
+import { errorFields, errorMessage } from '../../lattice/errors.ts';
 import { type CloudEvent, isEventOf, parseCloudEvent } from '../../lattice/events.ts';
 import type { Logger } from '../../lattice/log.ts';
 import type { NatsConnection, Subscription } from '../../lattice/nats.ts';
@@ -72,7 +72,7 @@ export class LatticeWatcher {
     this.#subscription ??= nc.subscribe(client.subjects.events.subject(), {
       callback: (error, msg) => {
         if (error) {
-          log.warn(`lattice event subscription failed: ${errorMessage(error)}`);
+          log.warn(`lattice event subscription failed: ${errorMessage(error)}`, errorFields(error));
           return;
         }
         const parsed = parseCloudEvent(msg.data);
@@ -166,7 +166,10 @@ export class LatticeWatcher {
       for (const event of during) state.applyEvent(event);
     } catch (error) {
       // The next ping round, resync or heartbeat reads it again; a host that is gone stops answering pings too.
-      this.#options.log.debug(`could not read the inventory of host ${hostId}: ${errorMessage(error)}`);
+      this.#options.log.debug(
+        `could not read the inventory of host ${hostId}: ${errorMessage(error)}`,
+        errorFields(error),
+      );
     } finally {
       this.#reading.delete(hostId);
     }
@@ -185,7 +188,7 @@ export class LatticeWatcher {
       for (const event of during) state.applyEvent(event);
     } catch (error) {
       // No host answers when there is none; the links are read again with the next resync.
-      this.#options.log.debug(`could not read the links: ${errorMessage(error)}`);
+      this.#options.log.debug(`could not read the links: ${errorMessage(error)}`, errorFields(error));
     } finally {
       this.#linkEventsDuringRead = undefined;
     }
@@ -212,7 +215,7 @@ export class LatticeWatcher {
     try {
       replies = await client.getHosts(windowMs);
     } catch (error) {
-      log.warn(`ping of the lattice's hosts failed: ${errorMessage(error)}`);
+      log.warn(`ping of the lattice's hosts failed: ${errorMessage(error)}`, errorFields(error));
       return;
     }
     if (this.#closed) return;

@@ -5,7 +5,7 @@
 // events makes one pass), a batch settled, a back-off ran out, or the desired applications changed;
 // a pass computes and sends, it never waits, so an idle lattice costs no work here.
 
-import { errorMessage } from '../../lattice/errors.ts';
+import { errorFields, errorMessage } from '../../lattice/errors.ts';
 import { type LinkDefinition, linkDefinitionId } from '../../lattice/link-definition.ts';
 import type { Logger } from '../../lattice/log.ts';
 import type { AppStatus, ScalerStatus, StatusInfo } from '../../lattice/wadm-api.ts';
@@ -128,7 +128,7 @@ export class ReconcileLoop implements Reconciler {
         this.#pass();
       } catch (error) {
         // A bug in a plan must not stop reconciling for good: say so, and try again later.
-        this.#options.log.error(`reconcile pass failed: ${errorMessage(error)}`);
+        this.#options.log.error(`reconcile pass failed: ${errorMessage(error)}`, errorFields(error));
         this.#schedulePass(this.#options.backoff.backoffBaseMs);
       }
     }, delayMs);
@@ -265,7 +265,7 @@ export class ReconcileLoop implements Reconciler {
       try {
         listener(appName, status);
       } catch (error) {
-        this.#options.log.warn(`a status listener failed: ${errorMessage(error)}`);
+        this.#options.log.warn(`a status listener failed: ${errorMessage(error)}`, errorFields(error));
       }
     }
   }

@@ -3,6 +3,7 @@
 
 import { describe, expect, it } from 'vitest';
 import { ControllerConfigError, resolveControllerConfig } from '../../controller/config.ts';
+import { ControllerError } from '../../controller/errors.ts';
 
 describe('resolveControllerConfig', () => {
   it('defaults to the local NATS, lattice "default", info logging and a generated replica id', () => {
@@ -61,6 +62,8 @@ describe('resolveControllerConfig', () => {
       error = caught;
     }
     expect(error).toBeInstanceOf(ControllerConfigError);
+    expect(error).toBeInstanceOf(ControllerError);
+    expect(error).toMatchObject({ code: 'CONTROLLER_CONFIG_INVALID' });
     const message = (error as ControllerConfigError).message;
     expect(message).toBe(
       'invalid controller settings: --ctl-port: expected a port from 1 to 65535; ' +

@@ -5,6 +5,7 @@
 
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { ControllerError } from '../../controller/errors.ts';
 import { LEASES_BUCKET, openBucket } from '../../controller/kv-buckets.ts';
 import { LeadershipLease } from '../../controller/leadership.ts';
 import { connectNats, type KV, type NatsConnection } from '../../lattice/nats.ts';
@@ -117,6 +118,22 @@ async function leaseRevision(latticePrefix: string): Promise<number> {
 }
 
 describe('leadership lease', () => {
+  it('refuses timings that leave no time to renew, with a coded error', () => {
+    const make = () =>
+      new LeadershipLease({
+        kv: leasesKv,
+        latticePrefix: 'lease-timings',
+        replicaId: 'replica',
+        log: memoryLogger([]),
+        ttlMs: 1000,
+        renewEveryMs: 1000,
+        onElected: () => {},
+        onDeposed: () => {},
+      });
+    expect(make).toThrow(ControllerError);
+    expect(make).toThrow(expect.objectContaining({ code: 'CONTROLLER_LEASE_TIMINGS_INVALID' }));
+  });
+
   it('of three replicas started together exactly one leads, and keeps leading across renewals', async () => {
     const trace = new LeaseTrace();
     const { contenders: three, latticePrefix } = await contend(3, trace);

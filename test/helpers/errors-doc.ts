@@ -5,6 +5,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { CONTROLLER_ERROR_CODES } from '../../controller/errors.ts';
 import { DASHBOARD_ERROR_CODES } from '../../dashboard/errors.ts';
 import { HOST_ERROR_CODES } from '../../host/errors.ts';
 import { type ErrorCatalogue, LATTICE_ERROR_CODES } from '../../lattice/errors.ts';
@@ -56,6 +57,14 @@ export const ERROR_LAYERS: readonly ErrorLayer[] = [
     catalogue: WASH_ERROR_CODES,
     about:
       '`wash` prints a failure as `error: …`, and with `-o json` as `{"success": false, "error": …, "code": …}`, plus `"host_code"` when a host refused with a code of its own.',
+  },
+  {
+    name: 'controller',
+    file: 'controller/errors.ts',
+    base: 'ControllerError',
+    catalogue: CONTROLLER_ERROR_CODES,
+    about:
+      'The application controller. Its wadm API answers errors in wadm\'s shape (`{"result": "error", "message": …}`), without a code; these codes show in its log lines.',
   },
   {
     name: 'dashboard',
