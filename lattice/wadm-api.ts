@@ -50,6 +50,12 @@ export function wadmStatusWildcard(lattice: string): string {
   return `wadm.status.${assertSubjectToken('lattice', lattice)}.*`;
 }
 
+/**
+ * The largest manifest the controller's `model.put` takes, and so what wash and the dashboard send:
+ * a stored version keeps the text and its model in one KV value, under NATS's 1 MiB max_payload.
+ */
+export const MAX_MANIFEST_BYTES = 256 * 1024;
+
 /** Annotations put on everything the controller starts (wadm.md §4). */
 export const MANAGED_BY_ANNOTATION = 'wasmcloud.dev/managed-by';
 export const APP_SPEC_ANNOTATION = 'wasmcloud.dev/appspec';
