@@ -8,12 +8,13 @@
 
 import { randomUUID } from 'node:crypto';
 import { DISPLAY_ERROR_LIMIT, truncateForDisplay } from '../../lattice/display-text.ts';
-import { errorFields, errorMessage } from '../../lattice/errors.ts';
+import { errorCode, errorFields, errorMessage } from '../../lattice/errors.ts';
 import { describeAddress } from '../../lattice/httpserver/actor-listener.ts';
 import { loadSettings } from '../../lattice/httpserver/settings.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { HostError } from '../errors.ts';
 import type { BuiltinHttpLink } from '../runtime/types.ts';
+import { sameLinkValues } from './link-delivery.ts';
 import {
   type AnnouncedProvider,
   providerSnapshot,
@@ -28,6 +29,13 @@ export interface BuiltinHttpHost {
   httpClose(listenerId: string): Promise<void>;
 }
 
+interface OpenLink {
+  /** `host:port`, as the address registry keys it. */
+  address: string;
+  url: string;
+  link: LinkDefinition;
+}
+
 function listenerIdOf(link: LinkDefinition): string {
   return `${link.actor_id}\u0000${link.provider_id}\u0000${link.link_name}`;
 }
@@ -39,8 +47,8 @@ export class BuiltinHttpProvider {
   /** Addresses taken by the host's built-in listeners (any built-in httpserver): address → listener. */
   readonly #addresses: Map<string, string>;
   readonly #instanceId = randomUUID();
-  /** Links whose listeners are open, by listener ID, with their address. */
-  readonly #open = new Map<string, string>();
+  /** Links whose listeners are open, by listener ID. */
+  readonly #open = new Map<string, OpenLink>();
   /** Links refused, by listener ID, with the reason. */
   readonly #refused = new Map<string, string>();
   #queue: Promise<void> = Promise.resolve();
@@ -115,8 +123,16 @@ export class BuiltinHttpProvider {
 
   async #put(link: LinkDefinition): Promise<void> {
     const listenerId = listenerIdOf(link);
+    const before = this.#open.get(listenerId);
+    if (before !== undefined && sameLinkValues(before.link, link)) {
+      // Every host hears each link put; a repeat must not drop the connections of a serving listener.
+      this.#context.log.debug(`${this.#label}: Ignoring duplicate link put for actor ${link.actor_id}`);
+      return;
+    }
     try {
-      const address = describeAddress(loadSettings(link.values).settings.address);
+      const { settings } = loadSettings(link.values);
+      const address = describeAddress(settings.address);
+      const url = `${settings.tls === undefined ? 'http' : 'https'}://${address}`;
       const holder = this.#addresses.get(address);
       if (holder !== undefined && holder !== listenerId)
         throw new HostError(
@@ -124,8 +140,8 @@ export class BuiltinHttpProvider {
           `address ${address} is already in use by the listener of actor ${holder.split('\u0000')[0]}`,
         );
       // A put with new values replaces the listener (the workers close the old one first).
-      const before = this.#open.get(listenerId);
-      if (before !== undefined && before !== address) this.#addresses.delete(before);
+      if (before !== undefined && before.address !== address) this.#addresses.delete(before.address);
+      this.#open.delete(listenerId);
       this.#addresses.set(address, listenerId);
       try {
         await this.#http.httpListen({
@@ -138,12 +154,15 @@ export class BuiltinHttpProvider {
         });
       } catch (error) {
         this.#addresses.delete(address);
-        this.#open.delete(listenerId);
+        if (errorCode(error) === 'BUILTIN_LISTEN_REFUSED')
+          throw new HostError('BUILTIN_LISTEN_REFUSED', `${errorMessage(error)} (by another process)`, {
+            cause: error,
+          });
         throw error;
       }
-      this.#open.set(listenerId, address);
+      this.#open.set(listenerId, { address, url, link });
       this.#refused.delete(listenerId);
-      this.#context.log.info(`${this.#label}: actor ${link.actor_id} listening on ${address}`);
+      this.#context.log.info(`${this.#label}: actor ${link.actor_id} listening on ${url}`);
     } catch (error) {
       const reason = truncateForDisplay(errorMessage(error), DISPLAY_ERROR_LIMIT);
       this.#refused.set(listenerId, reason);
@@ -155,15 +174,17 @@ export class BuiltinHttpProvider {
   }
 
   async #close(listenerId: string): Promise<void> {
-    const address = this.#open.get(listenerId);
-    if (address === undefined) return;
+    const open = this.#open.get(listenerId);
+    if (open === undefined) return;
     this.#open.delete(listenerId);
     try {
       await this.#http.httpClose(listenerId);
     } finally {
-      if (this.#addresses.get(address) === listenerId) this.#addresses.delete(address);
+      if (this.#addresses.get(open.address) === listenerId) this.#addresses.delete(open.address);
     }
-    this.#context.log.info(`${this.#label}: no longer listening on ${address}`);
+    this.#context.log.info(
+      `${this.#label}: actor ${listenerId.split('\u0000')[0]} no longer listening on ${open.url}`,
+    );
   }
 
   /** Publishes a change of health: passed when no link is refused, failed (with the reasons) otherwise. */

@@ -40,20 +40,37 @@ export type WorkerLog = (actorId: string, level: ActorLogLevel, text: string) =>
 /** How long a closed link's requests in flight may finish before their connections are dropped. */
 const CLOSE_GRACE_MS = 500;
 
-/** The call errors of both routes in the terms of the shared HTTP mapping. */
-function classify(error: unknown): CallFailure | undefined {
-  const message = errorMessage(error);
-  if (error instanceof InvocationMissingCapabilityError) return { kind: 'actor-error', message };
+/**
+ * The call errors of both routes in the terms of the shared HTTP mapping, told in the words the
+ * provider process's SDK uses (providers/sdk/actor-client.ts), so the log reads the same either way.
+ */
+function classify(error: unknown, actorId: string, timeoutMs: number): CallFailure | undefined {
+  const detail = errorMessage(error);
+  const timeout: CallFailure = {
+    kind: 'timeout',
+    message: `actor ${actorId} did not answer ${HANDLE_REQUEST} within ${timeoutMs} ms`,
+  };
+  const unreachable: CallFailure = {
+    kind: 'unreachable',
+    message: `no host is running actor ${actorId} (${HANDLE_REQUEST})`,
+  };
+  const failed: CallFailure = {
+    kind: 'actor-error',
+    message: `actor ${actorId} failed ${HANDLE_REQUEST}: ${detail}`,
+  };
+  if (error instanceof InvocationMissingCapabilityError || error instanceof RpcRemoteError) return failed;
   if (error instanceof InvocationFailedError) {
-    if (error.code === INVOCATION_ERROR_CODES.timeout) return { kind: 'timeout', message };
-    if (error.code === INVOCATION_ERROR_CODES.notLoaded) return { kind: 'unreachable', message };
-    return { kind: 'actor-error', message };
+    if (error.code === INVOCATION_ERROR_CODES.timeout) return timeout;
+    if (error.code === INVOCATION_ERROR_CODES.notLoaded) return unreachable;
+    return failed;
   }
-  if (error instanceof RpcRemoteError) return { kind: 'actor-error', message };
-  if (error instanceof RpcTransportError && error.code === 'RPC_NO_RESPONDERS')
-    return { kind: 'unreachable', message };
-  if (error instanceof RpcTransportError && error.code === 'RPC_TIMEOUT') return { kind: 'timeout', message };
-  if (error instanceof DecodeError) return { kind: 'invalid-reply', message };
+  if (error instanceof RpcTransportError && error.code === 'RPC_NO_RESPONDERS') return unreachable;
+  if (error instanceof RpcTransportError && error.code === 'RPC_TIMEOUT') return timeout;
+  if (error instanceof DecodeError)
+    return {
+      kind: 'invalid-reply',
+      message: `actor ${actorId} sent an unreadable reply to ${HANDLE_REQUEST}: ${detail}`,
+    };
   return undefined;
 }
 
@@ -92,8 +109,12 @@ export class WorkerHttpListeners {
       reusePort: true,
       call: (payload) => this.#call(link, payload, timeoutMs),
       logFailure: (message) =>
-        this.#log(link.actorId, 'warn', `request for actor ${link.actorId}: ${message}`),
-      classifyFailure: classify,
+        this.#log(
+          link.actorId,
+          'warn',
+          `built-in provider ${link.providerId}: request for actor ${link.actorId}: ${message}`,
+        ),
+      classifyFailure: (error) => classify(error, link.actorId, timeoutMs),
     });
     this.#listeners.set(link.listenerId, listener);
   }

@@ -225,7 +225,7 @@ describe('wasmcloud+builtin://httpserver', () => {
     await waitServing(port);
     await eventuallyPasses(
       async () =>
-        expect(hostLogs(second!, new RegExp(`actor ${echoId} listening on 127.0.0.1:${port}`))).not.toEqual(
+        expect(hostLogs(second!, new RegExp(`actor ${echoId} listening on http://127.0.0.1:${port}`))).not.toEqual(
           [],
         ),
       { what: 'the second host listening' },
@@ -251,7 +251,7 @@ describe('wasmcloud+builtin://httpserver', () => {
     );
     await eventuallyPasses(
       async () =>
-        expect(hostLogs(lattice.host, new RegExp(`no longer listening on 127.0.0.1:${port}`))).not.toEqual(
+        expect(hostLogs(lattice.host, new RegExp(`no longer listening on http://127.0.0.1:${port}`))).not.toEqual(
           [],
         ),
       { what: 'the first host closing its listener' },
