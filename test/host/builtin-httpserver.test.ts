@@ -4,7 +4,7 @@
 // same on a second host sharing the seed), serves the 2022 echo, serves one link from two hosts,
 // falls back to the lattice for an actor this host does not run, refuses a taken port while the
 // other links keep serving, refuses an actor without the httpserver claim as the provider does,
-// and closes its listeners when stopped.
+// closes its listeners when stopped, and has them reopened by a replacement worker.
 
 import { readdirSync, readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
@@ -17,6 +17,7 @@ import { ctlRequest } from '../helpers/lattice-client.ts';
 import { freePort } from '../helpers/nats-server.ts';
 import { ACK, ProviderLattice } from '../helpers/provider-lattice.ts';
 import { runWash } from '../helpers/wash.ts';
+import { misbehavingComponent } from '../helpers/wat-component.ts';
 
 const BUILTIN = 'wasmcloud+builtin://httpserver';
 const CONTRACT = 'wasmcloud:httpserver';
@@ -225,9 +226,9 @@ describe('wasmcloud+builtin://httpserver', () => {
     await waitServing(port);
     await eventuallyPasses(
       async () =>
-        expect(hostLogs(second!, new RegExp(`actor ${echoId} listening on http://127.0.0.1:${port}`))).not.toEqual(
-          [],
-        ),
+        expect(
+          hostLogs(second!, new RegExp(`actor ${echoId} listening on http://127.0.0.1:${port}`)),
+        ).not.toEqual([]),
       { what: 'the second host listening' },
     );
     const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => get(port, `/n/${i}`)));
@@ -251,9 +252,9 @@ describe('wasmcloud+builtin://httpserver', () => {
     );
     await eventuallyPasses(
       async () =>
-        expect(hostLogs(lattice.host, new RegExp(`no longer listening on http://127.0.0.1:${port}`))).not.toEqual(
-          [],
-        ),
+        expect(
+          hostLogs(lattice.host, new RegExp(`no longer listening on http://127.0.0.1:${port}`)),
+        ).not.toEqual([]),
       { what: 'the first host closing its listener' },
     );
     for (let i = 0; i < 10; i++) expect(await get(port, `/after/${i}`)).toMatchObject({ status: 200 });
@@ -267,6 +268,29 @@ describe('wasmcloud+builtin://httpserver', () => {
     ).toEqual(ACK);
     await waitClosed(port);
     await deleteLink(echoId);
+  }, 60_000);
+
+  test('a replaced worker reopens the listeners', async () => {
+    await lattice.startProvider({ path: BUILTIN, providerKey: builtinKey });
+    const port = await freePort();
+    await lattice.putLink(link(echoId, { ADDRESS: `127.0.0.1:${port}` }));
+    await waitServing(port);
+    // A component that loops without yield points stalls the host's only worker, which is replaced.
+    const looping = signForTest(await misbehavingComponent(), { name: 'misbehave', caps: [CONTRACT] });
+    const loopId = await lattice.startSignedActor(looping.bytes, 'misbehave');
+    await lattice.invokeActor(loopId, 'loop', new Uint8Array()).catch(() => 'timed out, as it must');
+    await lattice.events.waitFor(
+      'actor_interrupted',
+      (data) => data.public_key === loopId && data.action === 'worker_replaced',
+      15_000,
+    );
+    // The one worker there is now is the replacement: it must listen again and run the echo.
+    await eventuallyPasses(async () => expect(await get(port)).toEqual({ status: 200, body: ECHO_ROOT }), {
+      what: 'the replacement worker serving the link',
+      timeoutMs: 20_000,
+    });
+    await deleteLink(echoId);
+    await waitClosed(port);
   }, 60_000);
 
   test('reserved names are refused with a clear error', async () => {
