@@ -1,5 +1,7 @@
 // The HTTP path (issue 5): GET / through the httpserver provider process → NATS → a host process
-// → the echo actor and back, with invocation signing (provider) and verification (host) on, beside
+// → the echo actor and back, with invocation signing (provider) and verification (host) on; and
+// through the host's built-in httpserver (wasmcloud+builtin://httpserver, issue 15): each host
+// worker listens itself and runs the actor in its own thread, no NATS, no signing. Beside
 // two baselines in the same run: plain fastify answering the same JSON, and fastify → one NATS
 // request → a trivial responder process. N keep-alive connections with one request in flight
 // each; cases interleaved in rounds so a noisy neighbour slows each alike. Then where the CPU
@@ -13,6 +15,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { builtinProviderKey } from '../lattice/builtin-providers.ts';
 import { verifySignedWasm } from '../lattice/claims.ts';
 import { hostPingReplySchema } from '../lattice/control.ts';
 import { errorMessage } from '../lattice/errors.ts';
@@ -41,6 +44,12 @@ const TARGET_RPS_RATIO = 0.4;
 const TARGET_P99_RATIO = 3;
 /** The case the targets are about: the provider → host → the C echo (cases[0] is the baseline). */
 const TARGET_CASE = 2;
+/** The built-in's link name (the provider process has `default`). */
+const BUILTIN_LINK = 'builtin';
+/** Issue 15's targets for the built-in → the C echo: ≥ 0.5× plain fastify's req/s, p99 ≤ 2× its, ≥ 3× the provider process. */
+const BUILTIN_TARGET_VS_FASTIFY = 0.5;
+const BUILTIN_TARGET_VS_PROCESS = 3;
+const BUILTIN_TARGET_P99 = 2;
 
 function spawnNode(args: string[]): ChildProcess {
   return spawn(process.execPath, args, { stdio: ['ignore', 'pipe', 'inherit'] });
@@ -216,6 +225,27 @@ function report(cases: readonly Case[], results: readonly CaseResult[], connecti
       `p99 ≤ ${TARGET_P99_RATIO}× → ${p99Ratio.toFixed(2)}× ${verdict(p99Ratio <= TARGET_P99_RATIO)}`,
   );
 
+  const resultOf = (name: string) => {
+    const index = cases.findIndex((entry) => entry.name === name);
+    if (index < 0) return undefined;
+    const result = results[index]!;
+    const sorted = [...result.latencies].sort((x, y) => x - y);
+    return { rate: median(result.rates), p99: percentile(sorted, 0.99) };
+  };
+  const builtin = resultOf('built-in httpserver → wasmbus-echo');
+  const plain = resultOf('plain fastify');
+  const viaProcess = resultOf('httpserver → host → wasmbus-echo');
+  if (builtin !== undefined && plain !== undefined && viaProcess !== undefined) {
+    const vsFastify = builtin.rate / plain.rate;
+    const vsProcess = builtin.rate / viaProcess.rate;
+    const p99VsFastify = builtin.p99 / plain.p99;
+    console.log(
+      `built-in → wasmbus-echo: req/s ${vsFastify.toFixed(2)}× plain fastify (target ≥ ${BUILTIN_TARGET_VS_FASTIFY}: ${verdict(vsFastify >= BUILTIN_TARGET_VS_FASTIFY)}), ` +
+        `p99 ${p99VsFastify.toFixed(2)}× plain fastify's (target ≤ ${BUILTIN_TARGET_P99}: ${verdict(p99VsFastify <= BUILTIN_TARGET_P99)}), ` +
+        `req/s ${vsProcess.toFixed(2)}× the provider process (target ≥ ${BUILTIN_TARGET_VS_PROCESS}: ${verdict(vsProcess >= BUILTIN_TARGET_VS_PROCESS)})`,
+    );
+  }
+
   console.log('\nCPU per request (µs, each process over all rounds; /proc, 10 ms ticks)');
   const names = [...new Set(cases.flatMap((entry) => entry.processes.map((p) => p.name)))];
   const cpuRows = cases.map((entry, i) => {
@@ -305,7 +335,13 @@ export async function runHttpBench(): Promise<void> {
         const bytes = builtActor(name);
         const path = join(dir, `${name}.wasm`);
         writeFileSync(path, bytes);
-        return { name, path, id: verifySignedWasm(bytes).claims.sub, port: await freePort() };
+        return {
+          name,
+          path,
+          id: verifySignedWasm(bytes).claims.sub,
+          port: await freePort(),
+          builtinPort: await freePort(),
+        };
       }),
     );
     const [plainPort, natsPort] = [await freePort(), await freePort()];
@@ -347,6 +383,27 @@ export async function runHttpBench(): Promise<void> {
       });
     }
 
+    // The built-in under its own link name, so each actor has a link to both forms.
+    const builtinKey = builtinProviderKey(clusterKey.seed, 'httpserver').publicKey;
+    await control(nc, subjects.ctl.launchProvider(hostId), {
+      provider_ref: 'wasmcloud+builtin://httpserver',
+      link_name: BUILTIN_LINK,
+    });
+    for (const actor of actors) {
+      await retry('the built-in httpserver did not take the link', async () => {
+        await control(nc!, subjects.ctl.linkPut(), {
+          actor_id: actor.id,
+          provider_id: builtinKey,
+          contract_id: 'wasmcloud:httpserver',
+          link_name: BUILTIN_LINK,
+          values: { ADDRESS: `127.0.0.1:${actor.builtinPort}` },
+        });
+        const response = await fetch(`http://127.0.0.1:${actor.builtinPort}/`);
+        const body = await response.text();
+        if (body !== EXPECTED) throw new Error(`got ${response.status} ${body}`);
+      });
+    }
+
     const natsServerPid = findPid(['nats-server', String(nats.port)]);
     const providerPid = findPid([provider.providerKey], ['setpriv']);
     const load: CountedProcess = { name: 'load', pid: 'self' };
@@ -372,6 +429,11 @@ export async function runHttpBench(): Promise<void> {
           { name: 'host', pid: host.pid!, byThread: true },
           natsServer,
         ],
+      })),
+      ...actors.map((actor) => ({
+        name: `built-in httpserver → ${actor.name}`,
+        port: actor.builtinPort,
+        processes: [load, { name: 'host', pid: host.pid!, byThread: true }, natsServer],
       })),
     ];
 
