@@ -8,9 +8,10 @@
 import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { verifySignedWasm } from '../../lattice/claims.ts';
+import { hostInventorySchema } from '../../lattice/control.ts';
 import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { readProviderArchive } from '../../lattice/provider-archive.ts';
 import { latticeSubjects } from '../../lattice/subjects.ts';
@@ -182,53 +183,87 @@ test('hosts joining and leaving show without a reload', async () => {
   expect(await page.locator('#hosts-count').textContent()).toBe('1');
 });
 
-test('the walk-through without a terminal: httpserver started by reference, linked to echo, answers HTTP', async () => {
-  const httpserverKey = (await readProviderArchive(readFileSync(HTTPSERVER_PATH))).claims.sub;
-  await page.getByRole('button', { name: 'Start provider' }).click();
-  const start = page.locator('#start-provider-dialog');
-  await start.getByLabel('a reference').check();
-  await start.locator('input[name="provider_ref"]').fill(HTTPSERVER_PATH);
-  await start.locator('select[name="host_id"]').selectOption(testHost.id);
-  await start.getByRole('button', { name: 'Start' }).click();
-  await start.waitFor({ state: 'hidden', timeout: SLOW });
-  const row = `#providers-body tr[data-provider-id="${httpserverKey}"]`;
-  await visible(row);
-
-  const port = await freePort();
-  await page.getByRole('button', { name: 'Define link' }).click();
-  const link = page.locator('#define-link-dialog');
-  await link.locator('select[name="actor_id"]').selectOption(ECHO_ID);
-  await link.locator('select[name="provider_id"]').selectOption(`${httpserverKey}|default`);
-  expect(await link.locator('input[name="contract_id"]').inputValue()).toBe('wasmcloud:httpserver');
-  await link.locator('textarea[name="values"]').fill(`ADDRESS=127.0.0.1:${port}`);
-  await link.getByRole('button', { name: 'Define link' }).click();
-  await link.waitFor({ state: 'hidden', timeout: 15_000 });
-  await visible(`#links-body tr[data-link-id]:has-text("ADDRESS=127.0.0.1:${port}")`);
-
-  await eventuallyPasses(
-    async () => {
-      const response = await fetch(`http://127.0.0.1:${port}/through/the/dashboard?x=1`);
-      expect({
-        status: response.status,
-        body: JSON.parse(await response.text()) as Record<string, unknown>,
-      }).toEqual({
-        status: 200,
-        body: { body: [], method: 'GET', path: '/through/the/dashboard', query_string: 'x=1' },
-      });
+/** The two httpservers the walk-through can use: the archive by reference, or the host's built-in. */
+const HTTPSERVER_SOURCES: Array<{
+  how: string;
+  choose: (form: Locator) => Promise<void>;
+  key: () => Promise<string>;
+}> = [
+  {
+    how: 'httpserver started by reference',
+    choose: async (form) => {
+      await form.getByLabel('a reference').check();
+      await form.locator('input[name="provider_ref"]').fill(HTTPSERVER_PATH);
     },
-    { what: 'the echo actor to answer GET /through/the/dashboard', timeoutMs: 15_000 },
-  );
+    key: async () => (await readProviderArchive(readFileSync(HTTPSERVER_PATH))).claims.sub,
+  },
+  {
+    how: 'the built-in httpserver chosen in the form',
+    choose: async (form) => {
+      await form.getByLabel('built into the host').check();
+      await form.locator('select[name="builtin_ref"]').selectOption('wasmcloud+builtin://httpserver');
+    },
+    key: async () => {
+      const inventory = hostInventorySchema.parse(
+        await ctlRequest(nc, latticeSubjects(LATTICE).ctl.hostInventory(testHost.id)),
+      );
+      const builtin = inventory.providers.find((p) => p.image_ref === 'wasmcloud+builtin://httpserver');
+      if (builtin === undefined) throw new Error('the built-in httpserver is not in the inventory');
+      return builtin.id;
+    },
+  },
+];
 
-  await page.locator(row).getByRole('button', { name: 'Stop' }).click();
-  await page.locator('#confirm-dialog').getByRole('button', { name: 'Stop provider' }).click();
-  await gone(row, SLOW);
-  // The link stays (links outlive providers), shown with its provider not running.
-  await visible('#links-body tr[data-link-id] .warning-badge');
-  await visible('#picture g.node.provider.ghost');
-  await page.locator('#links-body tr[data-link-id]').getByRole('button', { name: 'Delete' }).click();
-  await page.locator('#confirm-dialog').getByRole('button', { name: 'Delete link' }).click();
-  await gone('#links-body tr[data-link-id]');
-}, 90_000);
+test.each(HTTPSERVER_SOURCES)(
+  'the walk-through without a terminal: $how, linked to echo, answers HTTP',
+  async ({ choose, key }) => {
+    await page.getByRole('button', { name: 'Start provider' }).click();
+    const start = page.locator('#start-provider-dialog');
+    await choose(start);
+    await start.locator('select[name="host_id"]').selectOption(testHost.id);
+    await start.getByRole('button', { name: 'Start' }).click();
+    await start.waitFor({ state: 'hidden', timeout: SLOW });
+    const httpserverKey = await key();
+    const row = `#providers-body tr[data-provider-id="${httpserverKey}"]`;
+    await visible(row);
+
+    const port = await freePort();
+    await page.getByRole('button', { name: 'Define link' }).click();
+    const link = page.locator('#define-link-dialog');
+    await link.locator('select[name="actor_id"]').selectOption(ECHO_ID);
+    await link.locator('select[name="provider_id"]').selectOption(`${httpserverKey}|default`);
+    expect(await link.locator('input[name="contract_id"]').inputValue()).toBe('wasmcloud:httpserver');
+    await link.locator('textarea[name="values"]').fill(`ADDRESS=127.0.0.1:${port}`);
+    await link.getByRole('button', { name: 'Define link' }).click();
+    await link.waitFor({ state: 'hidden', timeout: 15_000 });
+    await visible(`#links-body tr[data-link-id]:has-text("ADDRESS=127.0.0.1:${port}")`);
+
+    await eventuallyPasses(
+      async () => {
+        const response = await fetch(`http://127.0.0.1:${port}/through/the/dashboard?x=1`);
+        expect({
+          status: response.status,
+          body: JSON.parse(await response.text()) as Record<string, unknown>,
+        }).toEqual({
+          status: 200,
+          body: { body: [], method: 'GET', path: '/through/the/dashboard', query_string: 'x=1' },
+        });
+      },
+      { what: 'the echo actor to answer GET /through/the/dashboard', timeoutMs: 15_000 },
+    );
+
+    await page.locator(row).getByRole('button', { name: 'Stop' }).click();
+    await page.locator('#confirm-dialog').getByRole('button', { name: 'Stop provider' }).click();
+    await gone(row, SLOW);
+    // The link stays (links outlive providers), shown with its provider not running.
+    await visible('#links-body tr[data-link-id] .warning-badge');
+    await visible('#picture g.node.provider.ghost');
+    await page.locator('#links-body tr[data-link-id]').getByRole('button', { name: 'Delete' }).click();
+    await page.locator('#confirm-dialog').getByRole('button', { name: 'Delete link' }).click();
+    await gone('#links-body tr[data-link-id]');
+  },
+  90_000,
+);
 
 test('an actor is scaled and stopped from its row', async () => {
   const row = page.locator(`#actors-body tr[data-actor-id="${ECHO_ID}"]`);
