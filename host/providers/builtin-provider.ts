@@ -118,7 +118,15 @@ export class BuiltinHttpProvider {
   }
 
   #enqueue(step: () => Promise<void>): void {
-    this.#queue = this.#queue.then(() => (this.#stopping === undefined ? step() : undefined));
+    this.#queue = this.#queue
+      .then(() => (this.#stopping === undefined ? step() : undefined))
+      // A step that fails must not stop the ones after it; its own failure is logged here.
+      .catch((error: unknown) =>
+        this.#context.log.warn(
+          `${this.#label}: a link change failed: ${errorMessage(error)}`,
+          errorFields(error),
+        ),
+      );
   }
 
   async #put(link: LinkDefinition): Promise<void> {

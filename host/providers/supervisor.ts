@@ -4,6 +4,7 @@
 // `setpriv --pdeathsig SIGKILL` and also exits when its stdin closes.
 
 import { builtinProviderClaims, resolveBuiltinRef } from '../../lattice/builtin-providers.ts';
+import { errorFields, errorMessage } from '../../lattice/errors.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { isSubjectToken } from '../../lattice/subjects.ts';
 import { chooseTarget, verifyArchive, writeProviderBinary } from './archive-install.ts';
@@ -125,14 +126,17 @@ export class ProviderSupervisor {
       this.#builtinAddresses,
     );
     this.#providers.set(key, provider);
-    try {
-      await this.#context.recordClaims?.(claims);
-      await provider.launch();
-    } catch (error) {
-      this.#providers.delete(key);
-      await provider.stop();
-      throw error;
-    }
+    // The claims are for `get claims` and the dashboard; a bucket that refuses them stops nothing.
+    await this.#context
+      .recordClaims?.(claims)
+      .catch((error: unknown) =>
+        this.#context.log.warn(
+          `cannot record the claims of ${request.ref} (${claims.sub}): ${errorMessage(error)}`,
+          errorFields(error),
+        ),
+      );
+    // Refused links are reported by the provider itself (log, health): launching cannot fail.
+    await provider.launch();
     return provider.snapshot();
   }
 
