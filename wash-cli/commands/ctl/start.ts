@@ -237,7 +237,10 @@ export function registerStartCommands(ctl: Command): void {
       .description(
         `start a provider and wait (up to ${PROVIDER_START_WAIT_MS} ms, or -t if longer) for provider_started`,
       )
-      .argument('<provider-ref>', 'a provider archive (.par, .par.gz) or an OCI reference')
+      .argument(
+        '<provider-ref>',
+        'a provider archive (.par, .par.gz), an OCI reference, or wasmcloud+builtin://httpserver (built into the host)',
+      )
       .option('-l, --link-name <name>', 'link name', DEFAULT_LINK_NAME)
       .option('--config-json <file>', 'a JSON file handed to the provider as its configuration')
       .action(async (ref: string, flags: StartProviderFlags, command: Command) =>
