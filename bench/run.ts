@@ -1,6 +1,7 @@
 // `npm run bench`: every benchmark, each printing its figures beside a baseline from the same
-// run. `npm run bench -- invocation` (or runtime, lattice, http, flood, runaway) runs one.
+// run. `npm run bench -- invocation` (or runtime, lattice, http, flood, runaway, apps) runs one.
 
+import { runAppsBench } from './apps.bench.ts';
 import { runHttpBench } from './http.bench.ts';
 import { runInvocationBench } from './invocation.bench.ts';
 import { runLatticeBench } from './lattice.bench.ts';
@@ -9,6 +10,7 @@ import { runRunawayBench } from './runaway.bench.ts';
 import { runRuntimeBench } from './runtime.bench.ts';
 
 const benches: Record<string, () => void | Promise<void>> = {
+  apps: runAppsBench,
   http: runHttpBench,
   invocation: runInvocationBench,
   lattice: runLatticeBench,
