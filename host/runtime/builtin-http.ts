@@ -26,6 +26,12 @@ import type { ActorLogLevel, BuiltinHttpLink } from './types.ts';
 export interface LocalActors {
   capsOf(actorId: string): readonly string[] | undefined;
   execute(actorId: string, operation: string, payload: Uint8Array, deadline: number): Promise<Uint8Array>;
+  /**
+   * The count of calls this worker is running that the main thread cannot see (shared with the
+   * RPC server): while it is above 0 the main thread pings the worker and replaces it when an actor
+   * without yield points keeps it from answering past the timeout.
+   */
+  busy: Int32Array;
 }
 
 /** The lattice as this worker reaches it: its own NATS connection and the cluster key's signer. */
@@ -149,7 +155,17 @@ export class WorkerHttpListeners {
         ),
       );
     }
-    return this.#actors.execute(link.actorId, HANDLE_REQUEST, payload, Date.now() + timeoutMs);
+    return this.#runHere(link.actorId, payload, timeoutMs);
+  }
+
+  async #runHere(actorId: string, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+    const busy = this.#actors.busy;
+    Atomics.add(busy, 0, 1);
+    try {
+      return await this.#actors.execute(actorId, HANDLE_REQUEST, payload, Date.now() + timeoutMs);
+    } finally {
+      Atomics.sub(busy, 0, 1);
+    }
   }
 
   async #callOverLattice(link: BuiltinHttpLink, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {

@@ -265,7 +265,7 @@ function builtinHttp(): Promise<WorkerHttpListeners> {
           }
         : undefined;
     return new WorkerHttpListeners(
-      { capsOf: (actorId) => actorCaps.get(actorId), execute },
+      { capsOf: (actorId) => actorCaps.get(actorId), execute, busy: new Int32Array(data.busy) },
       route,
       data.timeoutMs,
       (actorId, level, text) => send({ type: 'log', entry: { actorId, level, text } }),

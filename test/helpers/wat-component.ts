@@ -1,7 +1,7 @@
 // A hand-written component exporting wasmcloud:actor/handler `handle(operation, payload)`,
 // built in-process from WAT: operation "loop" spins forever, "trap" hits unreachable,
-// "fail" answers err("failed"), anything else echoes the payload. For the runtime's tests
-// of components that misbehave.
+// "fail" answers err("failed"), anything else echoes the payload (with `loopOnHttp`, the 24-byte
+// "HttpServer.HandleRequest" spins forever too). For the runtime's tests of components that misbehave.
 
 import { componentEmbed, componentNew, parse } from '@bytecodealliance/jco';
 
@@ -19,7 +19,12 @@ package wasmcloud:actor@0.1.0 {
 
 // handle(op_ptr, op_len, payload_ptr, payload_len) -> ptr to result<list<u8>, string>:
 // byte 0 = tag (0 ok, 1 err), then (ptr, len) at 4 and 8.
-const WAT = `
+/** Spins on any 24-byte operation starting "Http" (0x70747448): HttpServer.HandleRequest. */
+const LOOP_ON_HTTP = `
+    (if (i32.and (i32.eq (local.get $oplen) (i32.const 24)) (i32.eq (i32.load (local.get $op)) (i32.const 0x70747448)))
+      (then (loop $spin (br $spin))))`;
+
+const wat = (loopOnHttp: boolean) => `
 (module
   (memory (export "memory") 1)
   (global $heap (mut i32) (i32.const 1024))
@@ -38,7 +43,7 @@ const WAT = `
   (func (export "wasmcloud:actor/handler@0.1.0#handle") (param $op i32) (param $oplen i32) (param $p i32) (param $plen i32) (result i32)
     ;; "loop" = 0x706f6f6c, "trap" = 0x70617274, "fail" = 0x6c696166 (little-endian words)
     (if (call $is (local.get $op) (local.get $oplen) (i32.const 0x706f6f6c) (i32.const 4))
-      (then (loop $forever (br $forever))))
+      (then (loop $forever (br $forever))))${loopOnHttp ? LOOP_ON_HTTP : ''}
     (if (call $is (local.get $op) (local.get $oplen) (i32.const 0x70617274) (i32.const 4))
       (then unreachable))
     (if (call $is (local.get $op) (local.get $oplen) (i32.const 0x6c696166) (i32.const 4))
@@ -53,8 +58,8 @@ const WAT = `
     (i32.const 0))
 )`;
 
-export async function misbehavingComponent(): Promise<Uint8Array> {
-  const core = await parse(WAT);
+export async function misbehavingComponent(options: { loopOnHttp?: boolean } = {}): Promise<Uint8Array> {
+  const core = await parse(wat(options.loopOnHttp ?? false));
   const embedded = await componentEmbed({
     binary: core,
     witSource: WIT,

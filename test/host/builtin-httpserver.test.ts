@@ -293,6 +293,43 @@ describe('wasmcloud+builtin://httpserver', () => {
     await waitClosed(port);
   }, 60_000);
 
+  test('an actor stuck in a built-in request gets its worker replaced, and the listeners come back', async () => {
+    const echoPort = await freePort();
+    await lattice.putLink(link(echoId, { ADDRESS: `127.0.0.1:${echoPort}` }));
+    await waitServing(echoPort);
+    const looping = signForTest(await misbehavingComponent({ loopOnHttp: true }), {
+      name: 'misbehave-http',
+      caps: [CONTRACT],
+    });
+    const loopId = await lattice.startSignedActor(looping.bytes, 'misbehave-http');
+    const loopPort = await freePort();
+    await lattice.putLink(link(loopId, { ADDRESS: `127.0.0.1:${loopPort}` }));
+    await eventually(
+      () =>
+        hostLogs(lattice.host, new RegExp(`actor ${loopId} listening on http://127.0.0.1:${loopPort}`))
+          .length > 0,
+      'the looping actor listening',
+    );
+    // The loop holds the host's only worker: its connection ends only when the worker is replaced.
+    const started = Date.now();
+    const outcome = await get(loopPort).then(
+      (response) => `answered ${response.status}`,
+      (error: Error) => `connection ended: ${error.message}`,
+    );
+    expect(outcome).toMatch(/^connection ended/);
+    expect(Date.now() - started).toBeLessThan(15_000);
+    await eventuallyPasses(
+      async () => expect(await get(echoPort)).toEqual({ status: 200, body: ECHO_ROOT }),
+      {
+        what: 'the replacement worker serving the echo link',
+        timeoutMs: 20_000,
+      },
+    );
+    await deleteLink(loopId);
+    await deleteLink(echoId);
+    await waitClosed(echoPort);
+  }, 60_000);
+
   test('reserved names are refused with a clear error', async () => {
     expect(
       await ctlRequest(lattice.nc, lattice.subjects.ctl.launchProvider(lattice.host.id), {
