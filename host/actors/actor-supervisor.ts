@@ -156,8 +156,9 @@ export class ActorSupervisor {
   }
 
   /**
-   * Stops `count` instances (0 = all) of the actor `ref` names, preferring instances whose
-   * annotations match. Returns how many stopped.
+   * Stops `count` instances (0 = all) of the actor `ref` names. With annotations, only instances
+   * carrying every one of them are candidates (an application controller stops what it started and
+   * never an instance someone started by hand, however large `count` is). Returns how many stopped.
    */
   stop(ref: string, count: number, annotations: Record<string, string> = {}): Promise<number> {
     const actorId = this.resolveKey(ref);
@@ -171,8 +172,8 @@ export class ActorSupervisor {
         throw new ActorCommandError('ACTOR_NOT_RUNNING', `actor ${ref} is not running on this host`);
       const matches = (instance: ActorInstance) =>
         Object.entries(annotations).every(([key, value]) => instance.annotations[key] === value);
-      const ordered = [...actor.instances.filter(matches), ...actor.instances.filter((i) => !matches(i))];
-      const stopping = count === 0 ? ordered : ordered.slice(0, count);
+      const candidates = actor.instances.filter(matches);
+      const stopping = count === 0 ? candidates : candidates.slice(0, count);
       await this.#remove(actor, stopping);
       return stopping.length;
     });

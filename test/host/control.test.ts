@@ -265,6 +265,33 @@ describe('actor commands', () => {
     });
   });
 
+  test('a stop with annotations stops only instances carrying them, however large its count', async () => {
+    const managed = { 'wasmcloud.dev/managed-by': 'wadm', 'wasmcloud.dev/appspec': 'shop' };
+    await ctlRequest(nc, subjects.ctl.launchActor(testHost.id), {
+      actor_ref: actorPath,
+      count: 2,
+      annotations: managed,
+    });
+    await eventuallyPasses(async () => expect(await instancesOf(actorId)).toBe(3), {
+      what: 'the one unannotated and two annotated instances',
+    });
+    expect(
+      await ctlRequest(nc, subjects.ctl.stopActor(testHost.id), {
+        actor_ref: actorId,
+        count: 5,
+        annotations: { 'wasmcloud.dev/appspec': 'shop' },
+      }),
+    ).toEqual({ accepted: true, error: '' });
+    await eventuallyPasses(async () => expect(await instancesOf(actorId)).toBe(1), {
+      what: 'only the annotated instances to stop',
+    });
+    const inventory = hostInventorySchema.parse(
+      await ctlRequest(nc, subjects.ctl.hostInventory(testHost.id)),
+    );
+    const left = inventory.actors.find((actor) => actor.id === actorId)?.instances ?? [];
+    expect(left.map((instance) => instance.annotations)).toEqual([{}]);
+  });
+
   test('a start that fails acks, then reports actor_start_failed with the reason', async () => {
     const missing = join(dir, 'missing.wasm');
     expect(await ctlRequest(nc, subjects.ctl.launchActor(testHost.id), { actor_ref: missing })).toEqual({
