@@ -102,6 +102,23 @@ export const LATTICE_ERROR_CODES = {
   HTTPSERVER_LISTEN_FAILED: 'The listener could not start for another reason (the message says which).',
   TLS_FILE_UNREADABLE: 'A TLS certificate or key file that cannot be read.',
   HTTPSERVER_BAD_RESPONSE: 'An actor answer that is not an HttpResponse the provider can send (a 500 then).',
+  // the keyvalue and messaging contracts shared by their providers and the host's built-ins (keyvalue/, messaging/)
+  KEYVALUE_SETTINGS_INVALID: 'Link values that do not give usable bucket settings (the link is refused).',
+  KEYVALUE_NO_JETSTREAM: 'The NATS server of the bucket has no JetStream.',
+  KEYVALUE_BUCKET_UNAVAILABLE: 'The KV bucket could not be opened or created.',
+  KEYVALUE_KEY_INVALID: 'An empty key, or one longer than a KV key may be.',
+  KEYVALUE_WRONG_TYPE: 'A key that holds another kind of value than the operation works on.',
+  KEYVALUE_NOT_AN_INTEGER: 'An increment of a value that is not an integer.',
+  KEYVALUE_OUT_OF_RANGE: 'An increment that would leave the 32-bit integer range.',
+  KEYVALUE_CONFLICT: 'A change that lost to concurrent writers on every attempt.',
+  KEYVALUE_OPERATION_FAILED:
+    'A keyvalue operation that failed for a reason without a code of its own (the message says which).',
+  MESSAGING_SETTINGS_INVALID: 'Link values that do not give a usable NATS connection (the link is refused).',
+  MESSAGING_BAD_SUBJECT: 'A subject an actor cannot publish or subscribe to.',
+  MESSAGING_PUBLISH_FAILED: 'A publish the NATS connection refused.',
+  MESSAGING_NO_RESPONDERS: 'A request nobody is subscribed to answer.',
+  MESSAGING_TIMEOUT: 'A request that got no reply within its timeout.',
+  MESSAGING_REQUEST_FAILED: 'A request that failed for another reason (the message says which).',
   // built-in providers (builtin-providers.ts)
   BUILTIN_UNKNOWN: 'A wasmcloud+builtin:// reference that names no built-in provider.',
   BUILTIN_NOT_BUILT_IN:

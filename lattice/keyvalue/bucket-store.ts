@@ -5,8 +5,8 @@
 // sequence") and the change is read and decided again. This holds across any number of
 // provider processes sharing the bucket.
 
-import type { KV } from '../../lattice/nats.ts';
-import { ProviderError } from '../sdk/errors.ts';
+import type { KV } from '../nats.ts';
+import { KeyValueError } from './errors.ts';
 import { kvKeyFor } from './key-codec.ts';
 import { decodeStoredValue, encodeStoredValue, isExpired, type StoredValue } from './stored-value.ts';
 
@@ -31,7 +31,7 @@ const WRONG_LAST_SEQUENCE = 10071;
 export const MAX_CHANGE_ATTEMPTS = 100;
 
 /** A change that lost to concurrent writers on every attempt. */
-export class ConflictError extends ProviderError {
+export class ConflictError extends KeyValueError {
   constructor(message: string, options?: ErrorOptions) {
     super('KEYVALUE_CONFLICT', message, options);
   }

@@ -3,7 +3,7 @@
 // are stored as they are, so a bucket stays readable with `nats kv`; any other key is stored as
 // `=` + base64url of its UTF-8 bytes. `=` never starts a plain key, so the two cannot collide.
 
-import { ProviderError } from '../sdk/errors.ts';
+import { KeyValueError } from './errors.ts';
 
 const PLAIN_KEY = /^[A-Za-z0-9_-]+$/;
 const ENCODED_PREFIX = '=';
@@ -11,7 +11,7 @@ const ENCODED_PREFIX = '=';
 export const MAX_KEY_BYTES = 1024;
 
 /** An actor's key that cannot be a KV key (empty, too long). */
-export class KeyvalueKeyError extends ProviderError {
+export class KeyvalueKeyError extends KeyValueError {
   constructor(message: string, options?: ErrorOptions) {
     super('KEYVALUE_KEY_INVALID', message, options);
   }

@@ -7,7 +7,7 @@
 //   JS_DOMAIN   the JetStream domain; default: the lattice's (HostData js_domain) on the lattice's
 //               NATS, none on a URI.
 
-import { ProviderError } from '../sdk/errors.ts';
+import { KeyValueError } from './errors.ts';
 
 export interface KeyValueLinkSettings {
   bucket: string;
@@ -19,7 +19,7 @@ export interface KeyValueLinkSettings {
 }
 
 /** The link's values do not give usable bucket settings; the link is refused with this message. */
-export class KeyvalueLinkSettingsError extends ProviderError {
+export class KeyvalueLinkSettingsError extends KeyValueError {
   constructor(message: string, options?: ErrorOptions) {
     super('KEYVALUE_SETTINGS_INVALID', message, options);
   }

@@ -2,12 +2,12 @@
 // semantics of the Redis commands the 2022 providers mapped them to (GET, SET EX, DEL, EXISTS,
 // INCRBY, RPUSH, LREM 1, LRANGE, SADD, SREM, SMEMBERS, SUNION, SINTER). A list or set that
 // becomes empty is deleted, as in Redis. Replies are msgpack scalars or maps with the 2022 names.
+// Used by providers/keyvalue and by the host's built-in keyvalue (host/runtime/builtin-links.ts).
 
-import { errorMessage } from '../../lattice/errors.ts';
-import { encodePayload } from '../../lattice/payload.ts';
-import { ProviderError, providerCodeOf } from '../sdk/errors.ts';
-import type { OperationHandler } from '../sdk/mod.ts';
+import { errorCode, errorMessage, isCataloguedCode, LATTICE_ERROR_CODES } from '../errors.ts';
+import { encodePayload } from '../payload.ts';
 import type { BucketStore, Change } from './bucket-store.ts';
+import { KeyValueError } from './errors.ts';
 import {
   fitsI32,
   incrementRequestSchema,
@@ -20,9 +20,6 @@ import {
   setRequestSchema,
 } from './requests.ts';
 import { expectType, type StoredValue } from './stored-value.ts';
-
-/** The store of the actor making the call. */
-export type StoreFor = (actorId: string) => BucketStore;
 
 const INTEGER = /^[+-]?\d+$/;
 
@@ -48,14 +45,14 @@ function increment(key: string, by: number, current: StoredValue | undefined): C
   const string = expectType(key, current, 'string');
   const text = string?.value ?? '0';
   if (!INTEGER.test(text.trim())) {
-    throw new ProviderError(
+    throw new KeyValueError(
       'KEYVALUE_NOT_AN_INTEGER',
       `the value of key ${JSON.stringify(key)} is not an integer: ${JSON.stringify(text)}`,
     );
   }
   const next = Number(text.trim()) + by;
   if (!fitsI32(next)) {
-    throw new ProviderError(
+    throw new KeyValueError(
       'KEYVALUE_OUT_OF_RANGE',
       `incrementing key ${JSON.stringify(key)} by ${by} would leave the 32-bit integer range`,
     );
@@ -167,24 +164,31 @@ const handlers: Record<string, Handler> = {
   },
 };
 
-/** The operation handlers, `KeyValue.{Operation}`; an error names the operation. */
-export function keyValueOperations(storeFor: StoreFor): Record<string, OperationHandler> {
-  const operations: Record<string, OperationHandler> = {};
-  for (const [name, handler] of Object.entries(handlers)) {
-    const operation = `KeyValue.${name}`;
-    operations[operation] = async (payload, { actorId }) => {
-      try {
-        return encodePayload(await handler(payload, storeFor(actorId)));
-      } catch (error) {
-        throw new ProviderError(
-          providerCodeOf(error, 'PROVIDER_OPERATION_FAILED'),
-          `${operation}: ${errorMessage(error)}`,
-          {
-            cause: error,
-          },
-        );
-      }
-    };
-  }
-  return operations;
+/** One operation of the contract: its reply, msgpack-encoded, from the calling actor's store. */
+export type KeyValueOperation = (payload: Uint8Array, store: BucketStore) => Promise<Uint8Array>;
+
+/** Every operation name, `KeyValue.{Operation}`. */
+export const KEYVALUE_OPERATIONS: readonly string[] = Object.keys(handlers).map((name) => `KeyValue.${name}`);
+
+/**
+ * The handler of `operation` (`KeyValue.Get`, …), or undefined for one the contract lacks. A
+ * failure is a KeyValueError whose message starts with the operation and whose code is the
+ * cause's (KEYVALUE_OPERATION_FAILED for an uncoded one, a NATS error).
+ */
+export function keyValueOperation(operation: string): KeyValueOperation | undefined {
+  const name = operation.startsWith('KeyValue.') ? operation.slice('KeyValue.'.length) : undefined;
+  const handler = name === undefined || !Object.hasOwn(handlers, name) ? undefined : handlers[name];
+  if (handler === undefined) return undefined;
+  return async (payload, store) => {
+    try {
+      return encodePayload(await handler(payload, store));
+    } catch (error) {
+      const code = errorCode(error);
+      throw new KeyValueError(
+        isCataloguedCode(code, LATTICE_ERROR_CODES) ? code : 'KEYVALUE_OPERATION_FAILED',
+        `${operation}: ${errorMessage(error)}`,
+        { cause: error },
+      );
+    }
+  };
 }

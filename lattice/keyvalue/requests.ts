@@ -3,8 +3,8 @@
 // Members the 2022 Rust structs default (`expires`) may be missing.
 
 import { z } from 'zod';
-import { decodePayload } from '../../lattice/payload.ts';
-import { ProviderError } from '../sdk/errors.ts';
+import { decodePayload } from '../payload.ts';
+import { KeyValueError } from './errors.ts';
 
 const I32 = { min: -2_147_483_648, max: 2_147_483_647 } as const;
 const U32_MAX = 4_294_967_295;
@@ -42,5 +42,5 @@ export function parseRequest<T extends z.ZodType>(schema: T, payload: Uint8Array
   const problems = parsed.error.issues
     .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
     .join('; ');
-  throw new ProviderError('PROVIDER_BAD_REQUEST', `invalid request: ${problems}`);
+  throw new KeyValueError('PAYLOAD_INVALID', `invalid request: ${problems}`);
 }

@@ -7,7 +7,7 @@
 // bytes as UTF-8, so a counter seeded by hand can be incremented.
 
 import { z } from 'zod';
-import { ProviderError } from '../sdk/errors.ts';
+import { KeyValueError } from './errors.ts';
 
 export type StoredValue =
   | { type: 'string'; value: string; expiresAt?: number | undefined }
@@ -59,7 +59,7 @@ export function isExpired(value: StoredValue, nowMs: number): boolean {
 }
 
 /** A key holds another kind of value than the operation works on (Redis's WRONGTYPE). */
-export class WrongTypeError extends ProviderError {
+export class WrongTypeError extends KeyValueError {
   constructor(message: string, options?: ErrorOptions) {
     super('KEYVALUE_WRONG_TYPE', message, options);
   }

@@ -4,14 +4,16 @@
 //                             ping_interval_sec} (base64 or plain; config_b64 wins when both)
 //   SUBSCRIPTION  comma list of subjects, each `subject` or `subject|queue` (a queue group);
 //                 added to the JSON's subscriptions
-//   URI           comma list of servers, added to cluster_uris; default 127.0.0.1:4222
+//   URI           comma list of servers, added to cluster_uris; none given: the provider's default
+//                 (providers/messaging: 127.0.0.1:4222; the host's built-in: the lattice's NATS)
 //   CLIENT_JWT, CLIENT_SEED   credentials, overriding auth_jwt/auth_seed; both or neither
 
 import { z } from 'zod';
-import { errorMessage } from '../../lattice/errors.ts';
-import { ProviderError } from '../sdk/errors.ts';
+import { errorMessage } from '../errors.ts';
+import { MessagingError } from './errors.ts';
 import { subjectProblem } from './subject-rules.ts';
 
+/** providers/messaging's NATS when a link names none (as the 2022 provider's). */
 export const DEFAULT_NATS_URI = '127.0.0.1:4222';
 
 export interface Subscription {
@@ -21,15 +23,15 @@ export interface Subscription {
 }
 
 export interface MessagingLinkSettings {
-  /** Servers of one NATS cluster; at least one. */
-  servers: string[];
+  /** Servers of one NATS cluster; undefined when the link names none (the provider's default). */
+  servers: string[] | undefined;
   subscriptions: Subscription[];
   jwt?: string | undefined;
   seed?: string | undefined;
 }
 
 /** The link's values do not give a usable NATS connection; the link is refused with this message. */
-export class MessagingLinkSettingsError extends ProviderError {
+export class MessagingLinkSettingsError extends MessagingError {
   constructor(message: string, options?: ErrorOptions) {
     super('MESSAGING_SETTINGS_INVALID', message, options);
   }
@@ -122,7 +124,7 @@ export function messagingLinkSettings(values: Readonly<Record<string, string>>):
     );
   }
   return {
-    servers: servers.length > 0 ? servers : [DEFAULT_NATS_URI],
+    servers: servers.length > 0 ? servers : undefined,
     subscriptions: subscriptions.map(parseSubscription),
     jwt,
     seed,

@@ -4,8 +4,8 @@
 // `body` is msgpack bin; a str body (some encoders write one) is taken as its UTF-8 bytes.
 
 import { z } from 'zod';
-import { decodePayload, encodePayload } from '../../lattice/payload.ts';
-import { ProviderError } from '../sdk/errors.ts';
+import { decodePayload, encodePayload } from '../payload.ts';
+import { MessagingError } from './errors.ts';
 
 const encoder = new TextEncoder();
 
@@ -51,5 +51,5 @@ export function parseMessage<T extends z.ZodType>(schema: T, payload: Uint8Array
   const problems = parsed.error.issues
     .map((issue) => (issue.path.length > 0 ? `${issue.path.join('.')}: ${issue.message}` : issue.message))
     .join('; ');
-  throw new ProviderError('PROVIDER_BAD_REQUEST', `invalid request: ${problems}`);
+  throw new MessagingError('PAYLOAD_INVALID', `invalid request: ${problems}`);
 }

@@ -3,40 +3,18 @@
 // own connection, drained and closed when the link is deleted. A link whose NATS cannot be
 // reached, or has no JetStream, is refused with the reason; other links are not affected.
 
-import { errorCode, errorMessage } from '../../lattice/errors.ts';
+import { BucketStore } from '../../lattice/keyvalue/bucket-store.ts';
+import { keyValueLinkSettings } from '../../lattice/keyvalue/link-settings.ts';
+import { openBucket } from '../../lattice/keyvalue/open-bucket.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
-import { connectNats, type KV, type NatsConnection } from '../../lattice/nats.ts';
+import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { ProviderError } from '../sdk/errors.ts';
 import { latticeConnectionSettings, type Provider } from '../sdk/mod.ts';
-import { BucketStore } from './bucket-store.ts';
-import { type KeyValueLinkSettings, keyValueLinkSettings } from './link-settings.ts';
 
 interface LinkedBucket {
   store: BucketStore;
   /** The link's own connection (URI given); undefined when it uses the lattice's. */
   connection: NatsConnection | undefined;
-}
-
-async function openBucket(nc: NatsConnection, settings: KeyValueLinkSettings, where: string): Promise<KV> {
-  const js = nc.jetstream(settings.jsDomain ? { domain: settings.jsDomain } : {});
-  try {
-    // Binds to an existing bucket as it is; creates a missing one keeping one revision per key.
-    return await js.views.kv(settings.bucket, { history: 1 });
-  } catch (error) {
-    const code = errorCode(error);
-    if (code === '503' || code === 'TIMEOUT') {
-      throw new ProviderError(
-        'KEYVALUE_NO_JETSTREAM',
-        `JetStream is not enabled on the NATS server at ${where} (no JetStream API answered)`,
-        { cause: error },
-      );
-    }
-    throw new ProviderError(
-      'KEYVALUE_BUCKET_UNAVAILABLE',
-      `cannot open KV bucket ${settings.bucket} at ${where}: ${errorMessage(error)}`,
-      { cause: error },
-    );
-  }
 }
 
 export class LinkedBuckets {

@@ -36,23 +36,9 @@ export const PROVIDER_ERROR_CODES = {
   PACKAGING_BAD_ARGUMENT: 'A missing or invalid argument to providers/packaging/cli.ts.',
   PACKAGING_BAD_SEED: 'An issuer or subject that is not a seed of the kind an archive is signed with.',
   // keyvalue/
-  KEYVALUE_SETTINGS_INVALID: 'Link values that do not give usable bucket settings (the link is refused).',
-  KEYVALUE_NO_JETSTREAM: 'The NATS server of the bucket has no JetStream.',
-  KEYVALUE_BUCKET_UNAVAILABLE: 'The KV bucket could not be opened or created.',
   KEYVALUE_NOT_LINKED: 'A call from an actor whose bucket is not open (its link is still being checked).',
-  KEYVALUE_KEY_INVALID: 'An empty key, or one longer than a KV key may be.',
-  KEYVALUE_WRONG_TYPE: 'A key that holds another kind of value than the operation works on.',
-  KEYVALUE_NOT_AN_INTEGER: 'An increment of a value that is not an integer.',
-  KEYVALUE_OUT_OF_RANGE: 'An increment that would leave the 32-bit integer range.',
-  KEYVALUE_CONFLICT: 'A change that lost to concurrent writers on every attempt.',
   // messaging/
-  MESSAGING_SETTINGS_INVALID: 'Link values that do not give a usable NATS connection (the link is refused).',
-  MESSAGING_BAD_SUBJECT: 'A subject an actor cannot publish or subscribe to.',
   MESSAGING_NOT_LINKED: 'A call from an actor without a NATS connection (its link is still being checked).',
-  MESSAGING_PUBLISH_FAILED: 'A publish the NATS connection refused.',
-  MESSAGING_NO_RESPONDERS: 'A request nobody is subscribed to answer.',
-  MESSAGING_TIMEOUT: 'A request that got no reply within its timeout.',
-  MESSAGING_REQUEST_FAILED: 'A request that failed for another reason (the message says which).',
   // kubernetes-applier/
   KUBECONFIG_INVALID: 'Link values that do not give a usable kubeconfig (the link is refused).',
   KUBERNETES_UNREACHABLE: 'The API server cannot be used with the kubeconfig (the link is refused).',

@@ -11,14 +11,11 @@ import { describe, expect, it } from 'vitest';
 import { DecodeError } from '../../lattice/errors.ts';
 import { HttpServerSettingsError, loadSettings } from '../../lattice/httpserver/settings.ts';
 import { validateMessage } from '../../lattice/json-message.ts';
+import { KeyvalueLinkSettingsError, keyValueLinkSettings } from '../../lattice/keyvalue/link-settings.ts';
 import { linkDefinitionSchema } from '../../lattice/link-definition.ts';
+import { MessagingLinkSettingsError, messagingLinkSettings } from '../../lattice/messaging/link-settings.ts';
 import { encodePayload } from '../../lattice/payload.ts';
-import { KeyvalueLinkSettingsError, keyValueLinkSettings } from '../../providers/keyvalue/link-settings.ts';
 import { KubeConfigError, loadKubeConfig } from '../../providers/kubernetes-applier/kubeconfig-source.ts';
-import {
-  MessagingLinkSettingsError,
-  messagingLinkSettings,
-} from '../../providers/messaging/link-settings.ts';
 import { decodeLinkMessage } from '../../providers/sdk/link-message.ts';
 import { ACTOR, PROVIDER } from '../helpers/keys.ts';
 import { fuzzParameters, fuzzTimeout, outcomeOf, resultOf } from './fuzz-settings.ts';
@@ -192,7 +189,7 @@ describe('messaging link values (fuzz)', () => {
         fc.property(values, (given) => {
           const outcome = outcomeOf(() => messagingLinkSettings(given), [MessagingLinkSettingsError]);
           if (!outcome.ok) return;
-          expect(outcome.value.servers.length).toBeGreaterThan(0);
+          if (outcome.value.servers !== undefined) expect(outcome.value.servers.length).toBeGreaterThan(0);
           expect((outcome.value.jwt === undefined) === (outcome.value.seed === undefined)).toBe(true);
         }),
         fuzzParameters(0.5),
