@@ -168,6 +168,7 @@ export class Host {
         clusterIssuers: config.clusterIssuers,
         hostId,
         invocationSeed: config.clusterKey.seed,
+        invocationEvents: config.invocationEvents,
       },
       hostCall: outboundCaller({
         nc: rpcNc,

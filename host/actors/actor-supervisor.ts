@@ -108,11 +108,16 @@ export class ActorSupervisor {
   async start(ref: string, count: number, annotations: Record<string, string>): Promise<RunningActor> {
     const fetched = await this.#context.artifacts.fetch(ref, 'actor');
     const { bytes } = fetched;
-    const { claims } = verifySignedWasm(bytes);
-    return this.#serially(claims.sub, async () => {
-      const existing = this.#actors.get(claims.sub);
+    const verified = verifySignedWasm(bytes);
+    return this.#serially(verified.claims.sub, async () => {
+      const existing = this.#actors.get(verified.claims.sub);
       const total = (existing?.instances.length ?? 0) + count;
-      const loaded = await this.#context.runtime.load(bytes, { maxConcurrency: total, serve: true });
+      // Verified once: the runtime takes this verification instead of making its own.
+      const loaded = await this.#context.runtime.load(bytes, {
+        maxConcurrency: total,
+        serve: true,
+        verified,
+      });
       const actor: RunningActor = existing ?? {
         id: loaded.id,
         name: loaded.claims.wascap.name ?? loaded.id,
@@ -255,16 +260,17 @@ export class ActorSupervisor {
         throw new ActorCommandError('ACTOR_NOT_RUNNING', `actor ${actorId} is not running on this host`);
       try {
         const fetched = await this.#context.artifacts.fetch(newRef, 'actor');
-        const { claims } = verifySignedWasm(fetched.bytes);
-        if (claims.sub !== actorId) {
+        const verified = verifySignedWasm(fetched.bytes);
+        if (verified.claims.sub !== actorId) {
           throw new ActorCommandError(
             'ACTOR_KEY_MISMATCH',
-            `${newRef} holds actor ${claims.sub}; a live update needs the same key ${actorId}`,
+            `${newRef} holds actor ${verified.claims.sub}; a live update needs the same key ${actorId}`,
           );
         }
         const loaded = await this.#context.runtime.load(fetched.bytes, {
           maxConcurrency: actor.instances.length,
           serve: true,
+          verified,
         });
         actor.claims = loaded.claims;
         actor.revision = revisionOf(loaded.claims);

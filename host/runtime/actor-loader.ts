@@ -4,7 +4,7 @@
 // transpile jco's glue and check that every import is one this host provides.
 
 import { transpileBytes } from '@bytecodealliance/jco-transpile';
-import { verifySignedWasm } from '../../lattice/claims.ts';
+import { type VerifiedWasm, verifySignedWasm } from '../../lattice/claims.ts';
 import { errorMessage, LatticeError } from '../../lattice/errors.ts';
 import { asyncFunctions } from './component-instance.ts';
 import { ACTOR_CALL_INTERFACE, IMPORTED_OPERATIONS } from './contracts.ts';
@@ -143,18 +143,27 @@ export interface PreparedActor {
 /** Compiled definitions by module hash, memory cap and yield points: each module is compiled once. */
 const compiled = new Map<string, Promise<ActorDefinition>>();
 
-export async function prepareActor(
-  bytes: Uint8Array,
-  maxPages: number,
-  yieldPoints = true,
-): Promise<PreparedActor> {
-  let verified: ReturnType<typeof verifySignedWasm>;
+/** The bytes' claims, verified (an Ed25519 signature and a SHA-256 of the module): once per load. */
+function verify(bytes: Uint8Array): VerifiedWasm {
   try {
-    verified = verifySignedWasm(bytes);
+    return verifySignedWasm(bytes);
   } catch (error) {
     if (error instanceof LatticeError) throw new ActorLoadError(error.code, error.message, { cause: error });
     throw error;
   }
+}
+
+/**
+ * Compiles the signed bytes for the workers. `alreadyVerified`: what verifySignedWasm said of these
+ * very bytes, when the caller had to verify them first (the actor supervisor, to learn the key).
+ */
+export async function prepareActor(
+  bytes: Uint8Array,
+  maxPages: number,
+  yieldPoints = true,
+  alreadyVerified?: VerifiedWasm,
+): Promise<PreparedActor> {
+  const verified = alreadyVerified ?? verify(bytes);
   const key = `${verified.hash}/${maxPages}/${yieldPoints}`;
   let definition = compiled.get(key);
   if (!definition) {

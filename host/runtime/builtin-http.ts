@@ -20,6 +20,7 @@ import type { NatsConnection } from '../../lattice/nats.ts';
 import { RpcRemoteError, RpcTransportError, sendInvocation } from '../../lattice/rpc.ts';
 import type { LatticeSubjects } from '../../lattice/subjects.ts';
 import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
+import type { InvocationEvents } from './invocation-events.ts';
 import type { ActorLogLevel, BuiltinHttpLink } from './types.ts';
 
 /** This worker's actors: their claims and a way to run them here. */
@@ -32,6 +33,8 @@ export interface LocalActors {
    * without yield points keeps it from answering past the timeout.
    */
   busy: Int32Array;
+  /** Where the calls served here are reported (invocation events); none without a NATS connection. */
+  events?: InvocationEvents | undefined;
 }
 
 /** The lattice as this worker reaches it: its own NATS connection and the cluster key's signer. */
@@ -147,6 +150,7 @@ export class WorkerHttpListeners {
     const caps = this.#actors.capsOf(link.actorId);
     if (caps === undefined) return this.#callOverLattice(link, payload, timeoutMs);
     if (!caps.includes(link.contractId)) {
+      this.#report(link, payload, false);
       // The refusal a provider's invocation gets from worker-rpc.ts, in the same words.
       return Promise.reject(
         new InvocationMissingCapabilityError(
@@ -155,17 +159,32 @@ export class WorkerHttpListeners {
         ),
       );
     }
-    return this.#runHere(link.actorId, payload, timeoutMs);
+    return this.#runHere(link, payload, timeoutMs);
   }
 
-  async #runHere(actorId: string, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
+  async #runHere(link: BuiltinHttpLink, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     const busy = this.#actors.busy;
     Atomics.add(busy, 0, 1);
+    let succeeded = false;
     try {
-      return await this.#actors.execute(actorId, HANDLE_REQUEST, payload, Date.now() + timeoutMs);
+      const reply = await this.#actors.execute(link.actorId, HANDLE_REQUEST, payload, Date.now() + timeoutMs);
+      succeeded = true;
+      return reply;
     } finally {
       Atomics.sub(busy, 0, 1);
+      this.#report(link, payload, succeeded);
     }
+  }
+
+  /** The invocation event of a call served in this worker, as the callee of a NATS call reports it. */
+  #report(link: BuiltinHttpLink, payload: Uint8Array, succeeded: boolean): void {
+    this.#actors.events?.report({
+      origin: providerEntity(link.providerId, link.contractId, link.linkName),
+      target: actorEntity(link.actorId),
+      operation: HANDLE_REQUEST,
+      bytes: payload.length,
+      succeeded,
+    });
   }
 
   async #callOverLattice(link: BuiltinHttpLink, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {

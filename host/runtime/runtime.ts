@@ -71,7 +71,12 @@ export class ActorRuntime {
   async load(bytes: Uint8Array, options: LoadOptions = {}): Promise<LoadedActor> {
     if (options.serve && !this.#serves)
       throw new HostError('RUNTIME_NO_RPC', 'serving RPC needs the runtime to be given `rpc`');
-    const { actor, definition } = await prepareActor(bytes, this.#maxPages, this.#yieldPoints);
+    const { actor, definition } = await prepareActor(
+      bytes,
+      this.#maxPages,
+      this.#yieldPoints,
+      options.verified,
+    );
     await this.#pool.load({
       type: 'load',
       actorId: actor.id,

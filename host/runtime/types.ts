@@ -1,10 +1,11 @@
 // The runtime's public types: what the host gives it (a host-call function, limits, a log)
 // and what it gives back (loaded actors, invocation results).
 
-import type { ActorClaims } from '../../lattice/claims.ts';
+import type { ActorClaims, VerifiedWasm } from '../../lattice/claims.ts';
 import type { NatsConnectionSettings } from '../../lattice/nats.ts';
 import type { ReplayWindow } from '../../lattice/replay-guard.ts';
 import type { WasmKind } from '../../lattice/wasm.ts';
+import type { InvocationEventsMode } from './invocation-events.ts';
 
 /** An actor's call out of the sandbox, after the runtime has checked its capability claims. */
 export interface HostCallRequest {
@@ -111,6 +112,8 @@ export interface WorkerRpcSettings {
   replayGuard?: SharedArrayBuffer | undefined;
   /** The `iat` window invocations must be issued in; default: from the runtime's invocation timeout. */
   replayWindow?: ReplayWindow | undefined;
+  /** An invocation event per actor call served (`each`, the default) or none (`off`). */
+  invocationEvents?: InvocationEventsMode | undefined;
 }
 
 export interface LoadOptions {
@@ -118,6 +121,11 @@ export interface LoadOptions {
   maxConcurrency?: number;
   /** Serve the actor's RPC subject from the workers (needs `RuntimeOptions.rpc`); default false. */
   serve?: boolean;
+  /**
+   * verifySignedWasm's answer for these same bytes, when the caller has verified them already (so a
+   * start verifies the claims once); without it the runtime verifies them.
+   */
+  verified?: VerifiedWasm;
 }
 
 /** A verified, compiled actor ready to invoke. */

@@ -6,12 +6,11 @@
 // calls. Each call is decoded, de-chunked, validated (signature, time and `iat` window, hash,
 // issuer, URLs, then the actor's capability claim for a provider caller), checked against the
 // host's replay guard (shared by its workers), run, answered, and reported as an invocation event
-// on `wasmbus.rpcevt.{lattice}`.
+// on `wasmbus.rpcevt.{lattice}` (unless the host's invocation events are `off`: invocation-events.ts).
 
 import { ChunkStore } from '../../lattice/chunking.ts';
-import { truncateForDisplay } from '../../lattice/display-text.ts';
 import { errorMessage } from '../../lattice/errors.ts';
-import type { Invocation, WasmCloudEntity } from '../../lattice/invocation.ts';
+import type { Invocation } from '../../lattice/invocation.ts';
 import {
   checkActorCapability,
   checkNotReplayed,
@@ -25,6 +24,7 @@ import { HostError } from '../errors.ts';
 import { NatsEventPublisher } from '../events.ts';
 import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
 import type { InFlightCalls } from './inflight-calls.ts';
+import { InvocationEvents } from './invocation-events.ts';
 import type { WorkerRpcSettings } from './types.ts';
 
 /** What the worker lends the RPC server: its actors' claims and a way to run them. */
@@ -47,19 +47,15 @@ function replyError(error: unknown): string {
   return errorMessage(error);
 }
 
-/** An entity as an event shows it; a failed call may not even be signed, so its strings are bounded. */
-function entity({ public_key, contract_id, link_name }: WasmCloudEntity, bounded: boolean) {
-  if (!bounded) return { public_key, contract_id, link_name };
-  const shown = truncateForDisplay;
-  return { public_key: shown(public_key), contract_id: shown(contract_id), link_name: shown(link_name) };
-}
-
 export class WorkerRpcServer {
   readonly #actors: WorkerActors;
   readonly #subjects: LatticeSubjects;
   readonly #issuers: ReadonlySet<string>;
   readonly #subscriptions = new Map<string, Subscription>();
-  readonly #connection: Promise<{ nc: NatsConnection; chunks: ChunkStore; events: NatsEventPublisher }>;
+  readonly #connection: Promise<{ nc: NatsConnection; chunks: ChunkStore }>;
+  /** The events of every call this worker serves, whatever path it came by (once connected). */
+  readonly invocationEvents: InvocationEvents;
+  #eventPublisher: NatsEventPublisher | undefined;
   /** Calls being served now; the main thread reads it to know when to check this worker is alive. */
   readonly #busy: Int32Array;
   readonly #watch: CallWatch;
@@ -75,30 +71,29 @@ export class WorkerRpcServer {
     this.#issuers = new Set(settings.clusterIssuers);
     this.#replayGuard = settings.replayGuard && new ReplayGuard(settings.replayGuard);
     this.#replayWindow = settings.replayWindow;
-    this.#connection = connectNats(settings.nats).then((nc) => ({
-      nc,
-      chunks: new ChunkStore(nc, this.#subjects, settings.jsDomain),
-      events: new NatsEventPublisher(nc, this.#subjects, settings.hostId),
-    }));
+    this.invocationEvents = new InvocationEvents(() => this.#eventPublisher, settings.invocationEvents);
+    this.#connection = connectNats(settings.nats).then((nc) => {
+      this.#eventPublisher = new NatsEventPublisher(nc, this.#subjects, settings.hostId);
+      return { nc, chunks: new ChunkStore(nc, this.#subjects, settings.jsDomain) };
+    });
     this.#connection.catch(() => undefined); // reported by `serve`
   }
 
   /** This worker's NATS connection and object store (the built-in providers call out on it). */
-  async connection(): Promise<{ nc: NatsConnection; chunks: ChunkStore }> {
-    const { nc, chunks } = await this.#connection;
-    return { nc, chunks };
+  connection(): Promise<{ nc: NatsConnection; chunks: ChunkStore }> {
+    return this.#connection;
   }
 
   /** Joins the actor's queue group (once; a reload of the same actor keeps its subscription). */
   async serve(actorId: string): Promise<void> {
     if (this.#subscriptions.has(actorId)) return;
-    const { nc, chunks, events } = await this.#connection;
+    const { nc, chunks } = await this.#connection;
     if (this.#subscriptions.has(actorId)) return;
     const subject = this.#subjects.rpc.actor(actorId);
     const subscription = nc.subscribe(subject, {
       queue: this.#subjects.rpc.actorQueueGroup(actorId),
       callback: (error, msg) => {
-        if (!error) void this.#handle(chunks, events, actorId, msg);
+        if (!error) void this.#handle(chunks, actorId, msg);
       },
     });
     this.#subscriptions.set(actorId, subscription);
@@ -114,7 +109,7 @@ export class WorkerRpcServer {
     await subscription.drain().catch(() => undefined);
   }
 
-  async #handle(chunks: ChunkStore, events: NatsEventPublisher, actorId: string, msg: Msg): Promise<void> {
+  async #handle(chunks: ChunkStore, actorId: string, msg: Msg): Promise<void> {
     Atomics.add(this.#busy, 0, 1);
     const deadline = Date.now() + this.#watch.timeoutMs;
     let invocation: Invocation | undefined;
@@ -145,9 +140,14 @@ export class WorkerRpcServer {
     }
     // Not when the main thread has answered for this call already.
     if (msg.reply && this.#watch.calls.finish(tracked)) msg.respond(reply);
-    // On the next turn, so the reply is written out before the event is even built.
-    const served = invocation;
-    if (served) setImmediate(() => this.#publishOutcome(events, served, succeeded));
+    if (invocation)
+      this.invocationEvents.report({
+        origin: invocation.origin,
+        target: invocation.target,
+        operation: invocation.operation,
+        bytes: invocation.msg.length,
+        succeeded,
+      });
   }
 
   #check(actorId: string, invocation: Invocation): void {
@@ -164,15 +164,6 @@ export class WorkerRpcServer {
     checkActorCapability(invocation, caps);
     // Last, so only invocations that would run are remembered.
     if (this.#replayGuard) checkNotReplayed(invocation, this.#replayGuard);
-  }
-
-  #publishOutcome(events: NatsEventPublisher, invocation: Invocation, succeeded: boolean): void {
-    events.publish(succeeded ? 'invocation_succeeded' : 'invocation_failed', {
-      source: entity(invocation.origin, !succeeded),
-      dest: entity(invocation.target, !succeeded),
-      operation: succeeded ? invocation.operation : truncateForDisplay(invocation.operation),
-      bytes: invocation.msg.length,
-    });
   }
 
   async close(): Promise<void> {

@@ -265,7 +265,12 @@ function builtinHttp(): Promise<WorkerHttpListeners> {
           }
         : undefined;
     return new WorkerHttpListeners(
-      { capsOf: (actorId) => actorCaps.get(actorId), execute, busy: new Int32Array(data.busy) },
+      {
+        capsOf: (actorId) => actorCaps.get(actorId),
+        execute,
+        busy: new Int32Array(data.busy),
+        events: rpc?.invocationEvents,
+      },
       route,
       data.timeoutMs,
       (actorId, level, text) => send({ type: 'log', entry: { actorId, level, text } }),

@@ -109,6 +109,13 @@ describe('resolveHostConfig', () => {
     });
   });
 
+  test('invocation events: each by default (as 2022), off when asked, case-insensitive', () => {
+    expect(resolveHostConfig({}, {}).invocationEvents).toBe('each');
+    expect(
+      resolveHostConfig(settingsFromEnv({ WASMCLOUD_INVOCATION_EVENTS: 'OFF' }), {}).invocationEvents,
+    ).toBe('off');
+  });
+
   test('docs/host.md lists every setting with its variable and flag', () => {
     const doc = readFileSync(join(REPO_ROOT, 'docs', 'host.md'), 'utf8');
     for (const spec of Object.values(HOST_SETTINGS)) {
@@ -139,6 +146,10 @@ describe('resolveHostConfig', () => {
     [{ allowLatest: 'maybe' }, /WASMCLOUD_OCI_ALLOW_LATEST \(--allow-latest\): expected true or false/],
     [{ logLevel: 'loud' }, /WASMCLOUD_LOG_LEVEL \(--log-level\)/],
     [{ actorWorkers: '0' }, /WASMCLOUD_ACTOR_WORKERS \(--actor-workers\): must be at least 1/],
+    [
+      { invocationEvents: 'some' },
+      /WASMCLOUD_INVOCATION_EVENTS \(--invocation-events\): expected each or off/,
+    ],
     [{ allowFileLoad: 'maybe' }, /WASMCLOUD_ALLOW_FILE_LOAD \(--allow-file-load\): expected true or false/],
     [
       { allowFileLoadDirs: '/srv/actors' },
