@@ -15,6 +15,7 @@ import {
   ctlAckSchema,
   type HostInventory,
   type HostPingReply,
+  type HostPingRequest,
   hostInventorySchema,
   hostPingReplySchema,
   linksListSchema,
@@ -66,6 +67,11 @@ export interface ControlClientOptions {
   timeoutMs?: number | undefined;
   /** Told about each reply or event that fails validation and is skipped (a log line, say). */
   onInvalidMessage?: ((subject: string, error: string) => void) | undefined;
+}
+
+export interface GetHostsOptions {
+  /** `false`: ask hosts not to publish the heartbeat that follows a ping (default: they do). */
+  heartbeat?: boolean | undefined;
 }
 
 /** A link to put; `link_name` defaults to `default` and `values` to `{}`. */
@@ -343,9 +349,14 @@ export class ControlClient {
 
   // ---- queries ----
 
-  /** Every host that answers `ping.hosts` within `timeoutMs` (default: the client's timeout). */
-  async getHosts(timeoutMs = this.timeoutMs): Promise<HostPingReply[]> {
-    return this.#gather(this.subjects.ctl.ping(), undefined, hostPingReplySchema, timeoutMs);
+  /**
+   * Every host that answers `ping.hosts` within `timeoutMs` (default: the client's timeout). Each
+   * host heartbeats after a ping; `{ heartbeat: false }` asks ours not to (the body
+   * `{"heartbeat":false}`), for callers that ping often. The default sends the 2022 empty body.
+   */
+  async getHosts(timeoutMs = this.timeoutMs, options: GetHostsOptions = {}): Promise<HostPingReply[]> {
+    const body: HostPingRequest | undefined = options.heartbeat === false ? { heartbeat: false } : undefined;
+    return this.#gather(this.subjects.ctl.ping(), body, hostPingReplySchema, timeoutMs);
   }
 
   /** One host's inventory, with OTP 0.57's repeated actor entries merged. */

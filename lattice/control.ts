@@ -50,6 +50,16 @@ export function nack(code: string, error: string): CtlAck {
 
 // ---- queries and their replies ----
 
+/**
+ * The body of `ping.hosts`: empty in 2022. A wasmcloud-ts addition: `{"heartbeat": false}` asks the
+ * host to answer without publishing the heartbeat it otherwise sends after each ping (a controller
+ * pinging every 2 s for liveness needs only the answer). Absent, `null` or any other body: heartbeat.
+ */
+export const hostPingRequestSchema = z
+  .looseObject({ heartbeat: optionalField(z.boolean()) })
+  .describe('ping request');
+export type HostPingRequest = z.output<typeof hostPingRequestSchema>;
+
 /** A host's answer to `ping.hosts`. `cluster_issuers` is one comma-joined string, not a list. */
 export const hostPingReplySchema = z
   .looseObject({

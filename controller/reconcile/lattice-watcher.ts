@@ -3,11 +3,15 @@
 // - a `ping.hosts` round every couple of seconds: a host that answers none of `missedPingsBeforeGone`
 //   rounds in a row, and sent nothing else meanwhile, is gone (a SIGKILLed host sends no
 //   `host_stopped`, and waiting for two missed 30 s heartbeats would be far too slow); a host that
-//   answers and is not known yet is added and its inventory read;
+//   answers and is not known yet is added and its inventory read. The pings carry
+//   `{"heartbeat": false}`, so hosts keep their 30 s heartbeat instead of one every round (2022
+//   hosts ignore the body and heartbeat anyway);
 // - inventories and the link list, re-read at start, every `resyncIntervalMs`, for a host whose
-//   heartbeat disagrees with the picture, and for a host first heard of. Events that arrive while a
-//   read is in flight are applied again on top of its answer, so an answer that was already old
-//   when it came cannot undo them.
+//   heartbeat disagrees with the picture, for a host first heard of, for a host whose NATS
+//   connection came back (`nats_reconnected`: what it published while down was dropped), and all of
+//   them when the watcher's own connection came back (events sent meanwhile never reached it).
+//   Events that arrive while a read is in flight are applied again on top of its answer, so an
+//   answer that was already old when it came cannot undo them.
 // Between events the only work is the ping round: no polling of inventories, nothing per event
 // beyond updating a map.
 
@@ -15,7 +19,7 @@ import type { ControlClient } from '../../lattice/control-client.ts';
 import { errorFields, errorMessage } from '../../lattice/errors.ts';
 import { type CloudEvent, isEventOf, parseCloudEvent } from '../../lattice/events.ts';
 import type { Logger } from '../../lattice/log.ts';
-import type { NatsConnection, Subscription } from '../../lattice/nats.ts';
+import { type NatsConnection, type Subscription, watchNatsStatus } from '../../lattice/nats.ts';
 import type { LatticeState } from './lattice-state.ts';
 
 export interface WatcherTimings {
@@ -51,10 +55,13 @@ export class LatticeWatcher {
   readonly #liveness = new Map<string, Liveness>();
   /** Hosts whose inventory is being read: the events received meanwhile, to apply again after. */
   readonly #reading = new Map<string, CloudEvent[]>();
+  /** Hosts being read: settles when the read, and the reads asked for meanwhile, are done. */
+  readonly #readsInFlight = new Map<string, Promise<void>>();
   /** Hosts to read once more when the read in flight is done. */
   readonly #readAgain = new Set<string>();
   #linkEventsDuringRead: CloudEvent[] | undefined;
   #subscription: Subscription | undefined;
+  #stopWatchingConnection: (() => void) | undefined;
   #pingTimer: ReturnType<typeof setTimeout> | undefined;
   #resyncTimer: ReturnType<typeof setInterval> | undefined;
   #closed = false;
@@ -83,11 +90,19 @@ export class LatticeWatcher {
         this.#onEvent(parsed.value);
       },
     });
+    this.#stopWatchingConnection ??= watchNatsStatus(nc, (status) => {
+      if (status.kind !== 'reconnected' || this.#closed) return;
+      log.info(`NATS connection back (${status.server}): reading every host and the links again`);
+      this.resync();
+    });
     await nc.flush();
     // The first round listens twice as long: a host missed now would have its share placed elsewhere.
     await this.#pingRound(2 * timings.pingTimeoutMs);
     await Promise.all([
-      ...this.#options.state.allHosts().map((host) => this.readHost(host.id)),
+      // The ping round started reading the hosts it found: wait for those reads, not read them twice.
+      ...this.#options.state
+        .allHosts()
+        .map((host) => this.#readsInFlight.get(host.id) ?? this.readHost(host.id)),
       this.readLinks(),
     ]);
     if (this.#closed) return;
@@ -100,6 +115,7 @@ export class LatticeWatcher {
     clearTimeout(this.#pingTimer);
     clearInterval(this.#resyncTimer);
     this.#subscription?.unsubscribe();
+    this.#stopWatchingConnection?.();
   }
 
   /** Reads every known host's inventory and the links again. */
@@ -127,6 +143,10 @@ export class LatticeWatcher {
       }
     } else if (LINK_EVENT.test(event.type)) {
       this.#linkEventsDuringRead?.push(event);
+    } else if (isEventOf(event, 'nats_reconnected') && state.host(event.source) !== undefined) {
+      this.#heard(event.source);
+      this.#options.log.debug(`host ${event.source}'s NATS connection came back; reading it again`);
+      void this.readHost(event.source);
     }
     state.applyEvent(event);
     if (isEventOf(event, 'host_heartbeat') && !state.agreesWithHeartbeat(event.source, event.data)) {
@@ -149,12 +169,31 @@ export class LatticeWatcher {
 
   // ---- reads ----
 
-  /** Reads one host's inventory and puts it in the picture (events received meanwhile on top). */
-  async readHost(hostId: string): Promise<void> {
-    if (this.#reading.has(hostId)) {
+  /**
+   * Reads one host's inventory and puts it in the picture (events received meanwhile on top). A
+   * host already being read is read once more after that read, and the promise of that is returned.
+   */
+  readHost(hostId: string): Promise<void> {
+    const inFlight = this.#readsInFlight.get(hostId);
+    if (inFlight !== undefined) {
       this.#readAgain.add(hostId);
-      return;
+      return inFlight;
     }
+    const reading = this.#readUntilAsked(hostId);
+    this.#readsInFlight.set(hostId, reading);
+    return reading;
+  }
+
+  async #readUntilAsked(hostId: string): Promise<void> {
+    try {
+      do await this.#readInventory(hostId);
+      while (this.#readAgain.delete(hostId) && !this.#closed);
+    } finally {
+      this.#readsInFlight.delete(hostId);
+    }
+  }
+
+  async #readInventory(hostId: string): Promise<void> {
     const during: CloudEvent[] = [];
     this.#reading.set(hostId, during);
     try {
@@ -173,7 +212,6 @@ export class LatticeWatcher {
     } finally {
       this.#reading.delete(hostId);
     }
-    if (this.#readAgain.delete(hostId) && !this.#closed) await this.readHost(hostId);
   }
 
   async readLinks(): Promise<void> {
@@ -213,7 +251,7 @@ export class LatticeWatcher {
     const roundStarted = Date.now();
     let replies: Awaited<ReturnType<ControlClient['getHosts']>>;
     try {
-      replies = await client.getHosts(windowMs);
+      replies = await client.getHosts(windowMs, { heartbeat: false });
     } catch (error) {
       log.warn(`ping of the lattice's hosts failed: ${errorMessage(error)}`, errorFields(error));
       return;

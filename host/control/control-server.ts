@@ -10,7 +10,7 @@ import type { Msg, NatsConnection, Subscription } from '../../lattice/nats.ts';
 import type { LatticeSubjects } from '../../lattice/subjects.ts';
 import { hostCommand } from './host-commands.ts';
 import { actorAuction, deleteLink, providerAuction, putLink, putRegistries } from './lattice-commands.ts';
-import { claimsReply, inventoryReply, linksReply, pingReply } from './queries.ts';
+import { claimsReply, inventoryReply, linksReply, pingReply, pingWantsHeartbeat } from './queries.ts';
 import { refusalCode, refuse } from './refusal.ts';
 import type { ControlContext } from './types.ts';
 
@@ -21,7 +21,7 @@ async function dispatch(context: ControlContext, subjects: LatticeSubjects, msg:
   if (!operation) return refuse('CONTROL_UNKNOWN_SUBJECT', `unknown control subject ${msg.subject}`);
   switch (operation.kind) {
     case 'ping_hosts':
-      setImmediate(() => context.heartbeat());
+      if (pingWantsHeartbeat(msg.data)) setImmediate(() => context.heartbeat());
       return pingReply(context);
     case 'host_inventory':
       if (operation.hostId !== context.host.hostId)

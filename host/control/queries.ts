@@ -1,12 +1,29 @@
 // Replies to the control interface's queries (protocol.md §1.4, §14): ping, inventory, claims and
 // links, in the exact 2022 shapes. Optional fields are left out rather than sent as null.
 
-import type { ClaimsList, HostInventory, HostPingReply, LinksList } from '../../lattice/control.ts';
+import {
+  type ClaimsList,
+  type HostInventory,
+  type HostPingReply,
+  hostPingRequestSchema,
+  type LinksList,
+} from '../../lattice/control.ts';
+import { parseJsonMessage } from '../../lattice/json-message.ts';
 import { HOST_VERSION, humanUptime } from '../version.ts';
 import type { ControlContext, HostIdentity } from './types.ts';
 
 export function uptimeSeconds(host: HostIdentity): number {
   return Math.floor((Date.now() - host.startedAt) / 1000);
+}
+
+/**
+ * Whether a ping asks for the heartbeat that follows it. Only `{"heartbeat": false}` (a wasmcloud-ts
+ * addition) declines it; the 2022 empty body, and any body that is not a valid ping request, keep
+ * the OTP 0.57 behaviour: a ping is never refused for its body.
+ */
+export function pingWantsHeartbeat(body: Uint8Array): boolean {
+  const request = parseJsonMessage(hostPingRequestSchema, body);
+  return !request.ok || request.value.heartbeat !== false;
 }
 
 export function pingReply(context: ControlContext): HostPingReply {

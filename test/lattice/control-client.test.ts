@@ -101,6 +101,19 @@ describe('ControlClient queries', () => {
     expect((await client(200, 'other').getHosts()).map((host) => host.id)).toEqual([HOST]);
   });
 
+  it('pings with the 2022 empty body, or {"heartbeat":false} when asked to spare the heartbeat', async () => {
+    const bodies: number[] = [];
+    const seen = await fakeHost('wasmbus.ctl.default.ping.hosts', (_request, msg) => {
+      bodies.push(msg.data.length);
+      return ping(HOST);
+    });
+    expect((await client(200).getHosts()).map((host) => host.id)).toEqual([HOST]);
+    expect((await client(200).getHosts(200, { heartbeat: false })).map((host) => host.id)).toEqual([HOST]);
+    expect((await client(200).getHosts(200, { heartbeat: true })).map((host) => host.id)).toEqual([HOST]);
+    expect([bodies[0], bodies[2]]).toEqual([0, 0]);
+    expect(seen).toEqual([undefined, { heartbeat: false }, undefined]);
+  });
+
   it('merges the repeated actor entries of an OTP 0.57 inventory', async () => {
     const instance = (id: string) => ({ instance_id: id, revision: 1, annotations: {} });
     const actor = {
