@@ -70,11 +70,15 @@ export const HOST_ERROR_CODES = {
   PROVIDER_SPAWN_FAILED: 'The provider process could not be started.',
   PROVIDER_HOST_STOPPING: 'A provider start that came while the host was stopping.',
   PROVIDER_NOT_RUNNING: 'The provider named is not running on this host under that link name.',
-  // built-in providers (providers/builtin-provider.ts, runtime/builtin-http.ts)
+  // built-in providers (providers/builtin-*.ts, runtime/builtin-http.ts, runtime/builtin-links.ts)
   BUILTIN_LISTEN_REFUSED:
     'A built-in httpserver link refused: its address is in use (by another process or another link).',
   BUILTIN_LINK_REFUSED:
     'A built-in httpserver link refused for another reason: bad link values, unreadable TLS files, no permission.',
+  BUILTIN_CAPABILITY_LINK_REFUSED:
+    'A built-in keyvalue or messaging link refused: bad link values, its NATS or bucket unavailable (the message says which).',
+  BUILTIN_PROVIDER_NO_OPERATION:
+    'A call to a built-in keyvalue or messaging provider naming an operation its contract lacks.',
   // the lattice data bucket (lattice-data.ts)
   LATTICE_DATA_UNAVAILABLE: 'The LATTICEDATA KV bucket could not be opened (is JetStream enabled?).',
   // control-interface refusals (control/): the `code` beside `error` in `{"accepted": false, …}`

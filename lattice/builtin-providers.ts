@@ -36,8 +36,8 @@ export const BUILTIN_PROVIDERS: readonly BuiltinProviderInfo[] = [
     title: 'HTTP Server (built-in)',
     available: true,
   },
-  { name: 'keyvalue', contractId: 'wasmcloud:keyvalue', title: 'KeyValue (built-in)', available: false },
-  { name: 'messaging', contractId: 'wasmcloud:messaging', title: 'Messaging (built-in)', available: false },
+  { name: 'keyvalue', contractId: 'wasmcloud:keyvalue', title: 'KeyValue (built-in)', available: true },
+  { name: 'messaging', contractId: 'wasmcloud:messaging', title: 'Messaging (built-in)', available: true },
 ];
 
 /** A `wasmcloud+builtin://…` reference this host cannot start. */

@@ -1,19 +1,16 @@
-// A built-in provider (wasmcloud+builtin://httpserver) under the supervisor: no process, its links
-// served by the runtime's workers (runtime/builtin-http.ts), yet announced to the lattice as any
-// provider is: provider_started / provider_stopped with its claims, health events, inventory.
-// Link puts and deletes run one at a time in arrival order. A link whose listener cannot open (its
-// address in use, bad values) is refused: logged as `Refused the link of actor M…: …`, and the
-// provider turns unhealthy (health_check_failed with the reason as `message`) until no link is
+// A built-in provider (wasmcloud+builtin://NAME) under the supervisor: no process, its links served
+// inside the host by a link server — the runtime's workers' listeners (builtin-http-links.ts) or
+// their keyvalue/messaging links (builtin-capability-links.ts) — yet announced to the lattice as
+// any provider is: provider_started / provider_stopped with its claims, health events, inventory.
+// Link puts and deletes run one at a time in arrival order. A link the server refuses (an address
+// in use, bad values, a bucket it cannot open) is logged as `Refused the link of actor M…: …`, and
+// the provider turns unhealthy (health_check_failed with the reason as `message`) until no link is
 // refused any more; the other links keep serving.
 
 import { randomUUID } from 'node:crypto';
 import { DISPLAY_ERROR_LIMIT, truncateForDisplay } from '../../lattice/display-text.ts';
-import { errorCode, errorFields, errorMessage } from '../../lattice/errors.ts';
-import { describeAddress } from '../../lattice/httpserver/actor-listener.ts';
-import { loadSettings } from '../../lattice/httpserver/settings.ts';
+import { errorFields, errorMessage } from '../../lattice/errors.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
-import { HostError } from '../errors.ts';
-import type { BuiltinHttpLink } from '../runtime/types.ts';
 import { sameLinkValues } from './link-delivery.ts';
 import {
   type AnnouncedProvider,
@@ -23,48 +20,39 @@ import {
 } from './provider-announcements.ts';
 import type { ProviderHostContext, RunningProvider } from './provider-types.ts';
 
-/** What the built-in httpserver needs from the runtime: listeners opened and closed in every worker. */
-export interface BuiltinHttpHost {
-  httpListen(link: BuiltinHttpLink): Promise<void>;
-  httpClose(listenerId: string): Promise<void>;
+/** What serves a built-in provider's links inside the host. */
+export interface BuiltinLinkServer {
+  /**
+   * Serves `link`, replacing `before` (the same link with other values) when given; resolves with
+   * what to log ("actor M… listening on …"); rejects with why the link is refused.
+   */
+  open(link: LinkDefinition, before: LinkDefinition | undefined): Promise<string>;
+  /** Stops serving it; resolves with what to log. */
+  close(link: LinkDefinition): Promise<string>;
 }
 
-interface OpenLink {
-  /** `host:port`, as the address registry keys it. */
-  address: string;
-  url: string;
-  link: LinkDefinition;
-}
-
-function listenerIdOf(link: LinkDefinition): string {
+/** Names one link of a built-in across the host's parts: actor, provider key and link name. */
+export function builtinLinkId(link: LinkDefinition): string {
   return `${link.actor_id}\u0000${link.provider_id}\u0000${link.link_name}`;
 }
 
-export class BuiltinHttpProvider {
+export class BuiltinProvider {
   readonly spec: AnnouncedProvider;
   readonly #context: ProviderHostContext;
-  readonly #http: BuiltinHttpHost;
-  /** Addresses taken by the host's built-in listeners (any built-in httpserver): address → listener. */
-  readonly #addresses: Map<string, string>;
+  readonly #server: BuiltinLinkServer;
   readonly #instanceId = randomUUID();
-  /** Links whose listeners are open, by listener ID. */
-  readonly #open = new Map<string, OpenLink>();
-  /** Links refused, by listener ID, with the reason. */
+  /** Links served, by link ID. */
+  readonly #open = new Map<string, LinkDefinition>();
+  /** Links refused, by link ID, with the reason. */
   readonly #refused = new Map<string, string>();
   #queue: Promise<void> = Promise.resolve();
   #healthy = false;
   #stopping: Promise<void> | undefined;
 
-  constructor(
-    spec: AnnouncedProvider,
-    context: ProviderHostContext,
-    http: BuiltinHttpHost,
-    addresses: Map<string, string>,
-  ) {
+  constructor(spec: AnnouncedProvider, context: ProviderHostContext, server: BuiltinLinkServer) {
     this.spec = spec;
     this.#context = context;
-    this.#http = http;
-    this.#addresses = addresses;
+    this.#server = server;
   }
 
   get #label(): string {
@@ -75,7 +63,7 @@ export class BuiltinHttpProvider {
     return providerSnapshot(this.spec, this.#instanceId, this.#healthy, undefined);
   }
 
-  /** Announces the provider and opens the listeners of the links it has now. */
+  /** Announces the provider and serves the links it has now. */
   async launch(): Promise<void> {
     const links = this.#context.linksFor(this.spec.id, this.spec.linkName);
     this.#context.log.info(`${this.#label} started in this host, ${links.length} link(s)`);
@@ -95,13 +83,13 @@ export class BuiltinHttpProvider {
 
   linkDel(link: LinkDefinition): void {
     this.#enqueue(async () => {
-      await this.#close(listenerIdOf(link));
-      this.#refused.delete(listenerIdOf(link));
+      await this.#close(builtinLinkId(link));
+      this.#refused.delete(builtinLinkId(link));
       this.#reportHealth();
     });
   }
 
-  /** Closes every listener; publishes provider_stopped "normal". Idempotent. */
+  /** Stops serving every link; publishes provider_stopped "normal". Idempotent. */
   stop(): Promise<void> {
     this.#stopping ??= this.#stop();
     return this.#stopping;
@@ -109,7 +97,7 @@ export class BuiltinHttpProvider {
 
   async #stop(): Promise<void> {
     const closing = this.#queue.then(async () => {
-      for (const listenerId of [...this.#open.keys()]) await this.#close(listenerId);
+      for (const linkId of [...this.#open.keys()]) await this.#close(linkId);
     });
     this.#queue = closing;
     await closing;
@@ -130,50 +118,23 @@ export class BuiltinHttpProvider {
   }
 
   async #put(link: LinkDefinition): Promise<void> {
-    const listenerId = listenerIdOf(link);
-    const before = this.#open.get(listenerId);
-    if (before !== undefined && sameLinkValues(before.link, link)) {
-      // Every host hears each link put; a repeat must not drop the connections of a serving listener.
+    const linkId = builtinLinkId(link);
+    const before = this.#open.get(linkId);
+    if (before !== undefined && sameLinkValues(before, link)) {
+      // Every host hears each link put; a repeat must not disturb a link being served.
       this.#context.log.debug(`${this.#label}: Ignoring duplicate link put for actor ${link.actor_id}`);
       return;
     }
+    // A put with new values replaces the link; until the server has it, it is not served.
+    this.#open.delete(linkId);
     try {
-      const { settings } = loadSettings(link.values);
-      const address = describeAddress(settings.address);
-      const url = `${settings.tls === undefined ? 'http' : 'https'}://${address}`;
-      const holder = this.#addresses.get(address);
-      if (holder !== undefined && holder !== listenerId)
-        throw new HostError(
-          'BUILTIN_LISTEN_REFUSED',
-          `address ${address} is already in use by the listener of actor ${holder.split('\u0000')[0]}`,
-        );
-      // A put with new values replaces the listener (the workers close the old one first).
-      if (before !== undefined && before.address !== address) this.#addresses.delete(before.address);
-      this.#open.delete(listenerId);
-      this.#addresses.set(address, listenerId);
-      try {
-        await this.#http.httpListen({
-          listenerId,
-          actorId: link.actor_id,
-          providerId: link.provider_id,
-          linkName: link.link_name,
-          contractId: link.contract_id,
-          values: link.values,
-        });
-      } catch (error) {
-        this.#addresses.delete(address);
-        if (errorCode(error) === 'BUILTIN_LISTEN_REFUSED')
-          throw new HostError('BUILTIN_LISTEN_REFUSED', `${errorMessage(error)} (by another process)`, {
-            cause: error,
-          });
-        throw error;
-      }
-      this.#open.set(listenerId, { address, url, link });
-      this.#refused.delete(listenerId);
-      this.#context.log.info(`${this.#label}: actor ${link.actor_id} listening on ${url}`);
+      const served = await this.#server.open(link, before);
+      this.#open.set(linkId, link);
+      this.#refused.delete(linkId);
+      this.#context.log.info(`${this.#label}: ${served}`);
     } catch (error) {
       const reason = truncateForDisplay(errorMessage(error), DISPLAY_ERROR_LIMIT);
-      this.#refused.set(listenerId, reason);
+      this.#refused.set(linkId, reason);
       this.#context.log.warn(
         `${this.#label}: Refused the link of actor ${link.actor_id}: ${reason}`,
         errorFields(error),
@@ -181,18 +142,11 @@ export class BuiltinHttpProvider {
     }
   }
 
-  async #close(listenerId: string): Promise<void> {
-    const open = this.#open.get(listenerId);
-    if (open === undefined) return;
-    this.#open.delete(listenerId);
-    try {
-      await this.#http.httpClose(listenerId);
-    } finally {
-      if (this.#addresses.get(open.address) === listenerId) this.#addresses.delete(open.address);
-    }
-    this.#context.log.info(
-      `${this.#label}: actor ${listenerId.split('\u0000')[0]} no longer listening on ${open.url}`,
-    );
+  async #close(linkId: string): Promise<void> {
+    const link = this.#open.get(linkId);
+    if (link === undefined) return;
+    this.#open.delete(linkId);
+    this.#context.log.info(`${this.#label}: ${await this.#server.close(link)}`);
   }
 
   /** Publishes a change of health: passed when no link is refused, failed (with the reasons) otherwise. */

@@ -7,7 +7,8 @@ import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import type { Logger } from '../../lattice/log.ts';
 import type { NatsConnection, NatsConnectionSettings } from '../../lattice/nats.ts';
 import type { EventPublisher } from '../events.ts';
-import type { BuiltinHttpHost } from './builtin-provider.ts';
+import type { BuiltinCapabilityHost } from './builtin-capability-links.ts';
+import type { BuiltinHttpHost } from './builtin-http-links.ts';
 
 /** How a provider that died on its own is restarted: back-off doubling from `initialMs` to `maxMs`. */
 export interface RestartPolicy {
@@ -47,10 +48,17 @@ export interface ProviderHostContext {
   healthFirstCheckMs?: number | undefined;
   /** Restart back-off; defaults as documented on RestartPolicy. */
   restartPolicy?: Partial<RestartPolicy> | undefined;
-  /** The runtime's workers, which serve the built-in httpserver's links; without it no built-in starts. */
-  builtinHttp?: BuiltinHttpHost | undefined;
+  /** The runtime's workers, which serve the built-in providers' links; without it no built-in starts. */
+  builtinHttp?: BuiltinRuntime | undefined;
   /** Records a built-in provider's claims in the lattice data (CLAIMS_{V…}). */
   recordClaims?: ((claims: ProviderClaims) => Promise<void>) | undefined;
+}
+
+/** What the built-in providers need from the runtime: its workers, and this host's actors. */
+export interface BuiltinRuntime extends BuiltinHttpHost, BuiltinCapabilityHost {
+  /** The actor's claims when this host runs it. */
+  actor(actorId: string): { claims: { wascap: { caps?: string[] | undefined } } } | undefined;
+  invoke(actorId: string, operation: string, payload: Uint8Array): Promise<Uint8Array>;
 }
 
 export interface RunningProvider {

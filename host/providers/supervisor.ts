@@ -5,10 +5,13 @@
 
 import { builtinProviderClaims, resolveBuiltinRef } from '../../lattice/builtin-providers.ts';
 import { errorFields, errorMessage } from '../../lattice/errors.ts';
+import { InvocationSigner } from '../../lattice/invocation-signer.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
-import { isSubjectToken } from '../../lattice/subjects.ts';
+import { isSubjectToken, latticeSubjects } from '../../lattice/subjects.ts';
 import { chooseTarget, verifyArchive, writeProviderBinary } from './archive-install.ts';
-import { BuiltinHttpProvider } from './builtin-provider.ts';
+import { CapabilityLinkServer } from './builtin-capability-links.ts';
+import { HttpLinkServer } from './builtin-http-links.ts';
+import { type BuiltinLinkServer, BuiltinProvider } from './builtin-provider.ts';
 import { findSetpriv } from './process-launch.ts';
 import { ProviderStartError } from './provider-start-error.ts';
 import type {
@@ -20,7 +23,7 @@ import type {
 import { SupervisedProvider } from './supervised-provider.ts';
 
 /** A process, or a built-in served by the runtime's workers: the supervisor treats both alike. */
-type Supervised = SupervisedProvider | BuiltinHttpProvider;
+type Supervised = SupervisedProvider | BuiltinProvider;
 
 function keyOf(providerId: string, linkName: string): string {
   return `${providerId}\u0000${linkName}`;
@@ -29,6 +32,8 @@ function keyOf(providerId: string, linkName: string): string {
 export class ProviderSupervisor {
   readonly #context: ProviderHostContext;
   readonly #providers = new Map<string, Supervised>();
+  /** Signs a built-in messaging's deliveries to actors on other hosts; made on first use. */
+  #signer: InvocationSigner | undefined;
   /** Addresses the built-in httpserver listens on, shared by all its links on this host. */
   readonly #builtinAddresses = new Map<string, string>();
   readonly #starting = new Set<string>();
@@ -98,11 +103,31 @@ export class ProviderSupervisor {
    * derived from the cluster seed (lattice/builtin-providers.ts), its links served by the workers.
    * Resolves after provider_started, with its links opened. Rejects with a coded error.
    */
+  /** What serves the links of the built-in `name`. */
+  #linkServer(name: string, runtime: NonNullable<ProviderHostContext['builtinHttp']>): BuiltinLinkServer {
+    const context = this.#context;
+    if (name === 'httpserver') return new HttpLinkServer(runtime, this.#builtinAddresses);
+    if (name !== 'messaging') return new CapabilityLinkServer(runtime, context.jsDomain, undefined);
+    this.#signer ??= new InvocationSigner(context.clusterKey, context.hostId);
+    return new CapabilityLinkServer(runtime, context.jsDomain, {
+      capsOf: (actorId) => {
+        const actor = runtime.actor(actorId);
+        return actor === undefined ? undefined : (actor.claims.wascap.caps ?? []);
+      },
+      invokeHere: (actorId, operation, payload) => runtime.invoke(actorId, operation, payload),
+      nc: context.nc,
+      signer: this.#signer,
+      subjects: latticeSubjects(context.latticePrefix),
+      rpcTimeoutMs: context.rpcTimeoutMs,
+      log: context.log,
+    });
+  }
+
   async startBuiltin(request: StartBuiltinRequest): Promise<RunningProvider> {
     this.#checkCanStart(request.linkName);
     const info = resolveBuiltinRef(request.ref);
-    const http = this.#context.builtinHttp;
-    if (http === undefined)
+    const runtime = this.#context.builtinHttp;
+    if (runtime === undefined)
       throw new ProviderStartError(
         'PROVIDER_NO_TARGET',
         `this host cannot run ${request.ref}: it has no runtime workers`,
@@ -110,7 +135,7 @@ export class ProviderSupervisor {
     const claims = builtinProviderClaims(this.#context.clusterKey.seed, info);
     const key = keyOf(claims.sub, request.linkName);
     this.#checkNotRunning(key, claims.sub, request.linkName);
-    const provider = new BuiltinHttpProvider(
+    const provider = new BuiltinProvider(
       {
         id: claims.sub,
         linkName: request.linkName,
@@ -122,8 +147,7 @@ export class ProviderSupervisor {
         claims,
       },
       this.#context,
-      http,
-      this.#builtinAddresses,
+      this.#linkServer(info.name, runtime),
     );
     this.#providers.set(key, provider);
     // The claims are for `get claims` and the dashboard; a bucket that refuses them stops nothing.

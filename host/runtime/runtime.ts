@@ -7,6 +7,7 @@ import { availableParallelism } from 'node:os';
 import { ReplayGuard, replayGuardCapacity, replayWindowFor } from '../../lattice/replay-guard.ts';
 import { HostError } from '../errors.ts';
 import { prepareActor } from './actor-loader.ts';
+import type { BuiltinCapabilityLink } from './builtin-links.ts';
 import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
 import { WASM_PAGE_BYTES } from './memory-cap.ts';
 import type {
@@ -71,12 +72,7 @@ export class ActorRuntime {
   async load(bytes: Uint8Array, options: LoadOptions = {}): Promise<LoadedActor> {
     if (options.serve && !this.#serves)
       throw new HostError('RUNTIME_NO_RPC', 'serving RPC needs the runtime to be given `rpc`');
-    const { actor, definition } = await prepareActor(
-      bytes,
-      this.#maxPages,
-      this.#yieldPoints,
-      options.verified,
-    );
+    const { actor, definition } = await prepareActor(bytes, this.#maxPages, this.#yieldPoints);
     await this.#pool.load({
       type: 'load',
       actorId: actor.id,
@@ -133,6 +129,15 @@ export class ActorRuntime {
   /** Closes it in every worker; resolves once the address is let go. */
   httpClose(listenerId: string): Promise<void> {
     return this.#pool.httpClose(listenerId);
+  }
+
+  /** Opens a built-in keyvalue/messaging link in every worker (runtime/builtin-links.ts). */
+  capabilityLink(link: BuiltinCapabilityLink): Promise<void> {
+    return this.#pool.capabilityLink(link);
+  }
+
+  capabilityUnlink(linkId: string): Promise<void> {
+    return this.#pool.capabilityUnlink(linkId);
   }
 
   close(): Promise<void> {

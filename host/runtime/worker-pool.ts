@@ -7,6 +7,7 @@
 import { Worker } from 'node:worker_threads';
 import { errorCode, errorMessage } from '../../lattice/errors.ts';
 import { HostError } from '../errors.ts';
+import type { BuiltinCapabilityLink } from './builtin-links.ts';
 import { CallSlots, createSlotBuffer } from './call-slots.ts';
 import { INVOCATION_ERROR_CODES, type InvocationErrorCode, InvocationFailedError } from './errors.ts';
 import { createInFlightBuffer, InFlightCalls, type TrackedCall } from './inflight-calls.ts';
@@ -116,6 +117,8 @@ export class WorkerPool {
   readonly #serving = new Map<string, { waiting: Set<WorkerHandle>; settle: (error?: string) => void }>();
   /** The built-in httpserver's listeners in force, by listener ID, replayed into replacement workers. */
   readonly #httpLinks = new Map<string, BuiltinHttpLink>();
+  /** The built-in keyvalue/messaging links in force, by link ID, replayed into replacement workers. */
+  readonly #capabilityLinks = new Map<string, BuiltinCapabilityLink>();
   readonly #rounds = new Map<number, WorkerRound>();
   #nextId = 0;
   #closed = false;
@@ -197,6 +200,8 @@ export class WorkerPool {
     for (const load of this.#loads.values()) handle.post(load);
     for (const link of this.#httpLinks.values())
       handle.post({ type: 'http-listen', requestId: REPLAYED, link });
+    for (const link of this.#capabilityLinks.values())
+      handle.post({ type: 'builtin-link', requestId: REPLAYED, link });
     return handle;
   }
 
@@ -254,8 +259,22 @@ export class WorkerPool {
         return;
       }
       case 'http-closed':
+      case 'builtin-unlinked':
         this.#rounds.get(message.requestId)?.answered(handle);
         return;
+      case 'builtin-linked': {
+        const error =
+          message.error === undefined ? undefined : { message: message.error, code: message.code };
+        const link = this.#capabilityLinks.get(message.linkId);
+        if (message.requestId === REPLAYED && error !== undefined && link !== undefined)
+          this.#hooks.log({
+            actorId: link.actorId,
+            level: 'error',
+            text: `a replacement worker could not reopen the built-in ${link.contractId} link of actor ${link.actorId}: ${error.message}`,
+          });
+        else this.#rounds.get(message.requestId)?.answered(handle, error);
+        return;
+      }
       case 'interrupted':
         this.#hooks.runaway?.({
           actorId: message.actorId,
@@ -444,6 +463,24 @@ export class WorkerPool {
   async httpClose(listenerId: string): Promise<void> {
     this.#httpLinks.delete(listenerId);
     await this.#round((requestId) => ({ type: 'http-close', requestId, listenerId }));
+  }
+
+  /**
+   * Opens a built-in keyvalue/messaging link in every worker (builtin-links.ts). Rejects with the
+   * first worker's reason when any fails; the others then close it.
+   */
+  async capabilityLink(link: BuiltinCapabilityLink): Promise<void> {
+    this.#capabilityLinks.set(link.linkId, link);
+    const failure = await this.#round((requestId) => ({ type: 'builtin-link', requestId, link }));
+    if (failure === undefined) return;
+    await this.capabilityUnlink(link.linkId);
+    throw new HostError('BUILTIN_CAPABILITY_LINK_REFUSED', failure.message);
+  }
+
+  /** Closes a built-in keyvalue/messaging link in every worker. */
+  async capabilityUnlink(linkId: string): Promise<void> {
+    this.#capabilityLinks.delete(linkId);
+    await this.#round((requestId) => ({ type: 'builtin-unlink', requestId, linkId }));
   }
 
   /** Sends one message to every worker and waits for each to answer; the first failure, if any. */

@@ -3,6 +3,7 @@
 
 import type { LatticeErrorCode } from '../../lattice/errors.ts';
 import type { HostErrorCode } from '../errors.ts';
+import type { BuiltinCapabilityLink } from './builtin-links.ts';
 import type { ActorLogEntry, BuiltinHttpLink, HostCallRequest } from './types.ts';
 
 /** A wasmbus core module, compiled with its memory cap. */
@@ -51,6 +52,10 @@ export type ToWorker =
   | { type: 'http-listen'; requestId: number; link: BuiltinHttpLink }
   /** Close it; answered `http-closed` once the port is let go. */
   | { type: 'http-close'; requestId: number; listenerId: string }
+  /** Open (or reopen) a built-in keyvalue/messaging link in this worker; answered `builtin-linked`. */
+  | { type: 'builtin-link'; requestId: number; link: BuiltinCapabilityLink }
+  /** Close it; answered `builtin-unlinked`. */
+  | { type: 'builtin-unlink'; requestId: number; linkId: string }
   /** Stop serving RPC (drain the NATS connection), then answer `closed`. */
   | { type: 'close' };
 
@@ -62,6 +67,8 @@ export type FromWorker =
   | { type: 'pong'; id: number }
   | { type: 'http-listening'; requestId: number; listenerId: string; error?: string; code?: string }
   | { type: 'http-closed'; requestId: number; listenerId: string }
+  | { type: 'builtin-linked'; requestId: number; linkId: string; error?: string; code?: string }
+  | { type: 'builtin-unlinked'; requestId: number; linkId: string }
   | { type: 'closed' }
   /** A call of the actor reached its timeout and was stopped at a yield point (interrupt.ts). */
   | { type: 'interrupted'; actorId: string; operation: string; timeoutMs: number }

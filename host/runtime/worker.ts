@@ -13,6 +13,7 @@ import { latticeSubjects } from '../../lattice/subjects.ts';
 import { HostError, isHostErrorCode } from '../errors.ts';
 import { type ActorContext, CallRefusedError } from './actor-context.ts';
 import type { WorkerHttpListeners } from './builtin-http.ts';
+import type { WorkerBuiltinLinks } from './builtin-links.ts';
 import { CallSlots } from './call-slots.ts';
 import { ComponentActor, type ComponentInstance, UnknownOperationError } from './component-instance.ts';
 import { PayloadShapeError } from './contracts.ts';
@@ -112,7 +113,8 @@ function contextFor(actorId: string, caps: string[]): ActorContext {
   return {
     actorId,
     caps: new Set(caps),
-    hostCall,
+    // A call on a built-in keyvalue/messaging link is answered in this worker (builtin-links.ts).
+    hostCall: (request) => capabilityLinks?.call(request) ?? hostCall(request),
     log: (level: ActorLogLevel, text: string) => send({ type: 'log', entry: { actorId, level, text } }),
   };
 }
@@ -265,18 +267,27 @@ function builtinHttp(): Promise<WorkerHttpListeners> {
           }
         : undefined;
     return new WorkerHttpListeners(
-      {
-        capsOf: (actorId) => actorCaps.get(actorId),
-        execute,
-        busy: new Int32Array(data.busy),
-        events: rpc?.invocationEvents,
-      },
+      { capsOf: (actorId) => actorCaps.get(actorId), execute, busy: new Int32Array(data.busy) },
       route,
       data.timeoutMs,
       (actorId, level, text) => send({ type: 'log', entry: { actorId, level, text } }),
     );
   });
   return httpListeners;
+}
+
+// ---- the built-in keyvalue and messaging links (builtin-links.ts) ----
+
+// Set by the first link; loaded only then, as the httpserver's listeners are.
+let capabilityLinks: WorkerBuiltinLinks | undefined;
+let capabilityLinksLoading: Promise<WorkerBuiltinLinks> | undefined;
+
+function builtinLinks(): Promise<WorkerBuiltinLinks> {
+  capabilityLinksLoading ??= import('./builtin-links.ts').then(({ WorkerBuiltinLinks }) => {
+    capabilityLinks = new WorkerBuiltinLinks(rpc && (() => rpc.connection()), data.timeoutMs);
+    return capabilityLinks;
+  });
+  return capabilityLinksLoading;
 }
 
 function serve(actorId: string): void {
@@ -361,8 +372,33 @@ port.on('message', (message: ToWorker) => {
         .then(() => send({ type: 'http-closed', requestId, listenerId }));
       break;
     }
+    case 'builtin-link': {
+      const { requestId, link } = message;
+      builtinLinks()
+        .then((links) => links.open(link))
+        .then(
+          () => send({ type: 'builtin-linked', requestId, linkId: link.linkId }),
+          (error: unknown) =>
+            send({
+              type: 'builtin-linked',
+              requestId,
+              linkId: link.linkId,
+              error: errorMessage(error),
+              code: errorCode(error),
+            }),
+        );
+      break;
+    }
+    case 'builtin-unlink': {
+      const { requestId, linkId } = message;
+      void builtinLinks()
+        .then((links) => links.close(linkId))
+        .then(() => send({ type: 'builtin-unlinked', requestId, linkId }));
+      break;
+    }
     case 'close':
-      void (httpListeners?.then((listeners) => listeners.closeAll()) ?? Promise.resolve())
+      void (capabilityLinks?.closeAll() ?? Promise.resolve())
+        .then(() => httpListeners?.then((listeners) => listeners.closeAll()))
         .then(() => rpc?.close())
         .then(() => send({ type: 'closed' }));
       break;

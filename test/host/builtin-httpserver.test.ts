@@ -330,19 +330,19 @@ describe('wasmcloud+builtin://httpserver', () => {
     await waitClosed(echoPort);
   }, 60_000);
 
-  test('reserved names are refused with a clear error', async () => {
+  test('unknown names are refused with a clear error', async () => {
     expect(
       await ctlRequest(lattice.nc, lattice.subjects.ctl.launchProvider(lattice.host.id), {
-        provider_ref: 'wasmcloud+builtin://keyvalue',
+        provider_ref: 'wasmcloud+builtin://blobstore',
         link_name: 'default',
       }),
     ).toEqual(ACK);
     const failed = await lattice.events.waitFor(
       'provider_start_failed',
-      (data) => data.provider_ref === 'wasmcloud+builtin://keyvalue',
+      (data) => data.provider_ref === 'wasmcloud+builtin://blobstore',
     );
     expect(String((failed.data as Record<string, unknown>).error)).toMatch(
-      /wasmcloud\+builtin:\/\/keyvalue is not yet built in/,
+      /"wasmcloud\+builtin:\/\/blobstore" names no built-in provider/,
     );
   });
 });

@@ -55,18 +55,18 @@ describe('claims and names', () => {
     expect(claims.wascap).toMatchObject({ capid: 'wasmcloud:httpserver', name: 'HTTP Server (built-in)' });
   });
 
-  test('unknown names and reserved ones are refused with their codes', () => {
+  test('unknown names are refused with their code; every listed built-in is available', () => {
     expect(isBuiltinRef('wasmcloud+builtin://httpserver')).toBe(true);
     expect(isBuiltinRef('ghcr.io/x/httpserver:1')).toBe(false);
     expect(() => resolveBuiltinRef('wasmcloud+builtin://blobstore')).toThrow(
       expect.objectContaining({ code: 'BUILTIN_UNKNOWN' }),
     );
     for (const name of ['keyvalue', 'messaging'])
-      expect(() => resolveBuiltinRef(`wasmcloud+builtin://${name}`)).toThrow(
-        expect.objectContaining({ code: 'BUILTIN_NOT_BUILT_IN' }),
-      );
+      expect(resolveBuiltinRef(`wasmcloud+builtin://${name}`).contractId).toBe(`wasmcloud:${name}`);
     expect(BUILTIN_PROVIDERS.filter((info) => info.available).map((info) => info.name)).toEqual([
       'httpserver',
+      'keyvalue',
+      'messaging',
     ]);
   });
 });
