@@ -8,7 +8,8 @@
 //   the inventories are read afterwards to confirm), and the control messages on the wire
 //   (wasmbus.ctl.{lattice}.>: commands, queries, pings);
 // - a minute of idleness after it: the controller's CPU (/proc) and RSS, its messages per minute,
-//   and the hosts' heartbeats per minute (a host heartbeats after every ping.hosts);
+//   and the hosts' heartbeats per minute (a host heartbeats after every ping.hosts that does not
+//   decline it; the controller's pings do, so 2/min, the host's own 30 s period, is expected);
 // - undeploy, then redeploys on the same (now warm) hosts, interleaved with the baseline.
 // Baseline in the same run (apps-direct.ts): the same 150 instances started with ControlClient, a
 // `la` per actor per host, all at once or one at a time awaiting each actor_started: interleaved
