@@ -11,8 +11,8 @@ export interface LoadOptions {
   /** Connections, i.e. requests in flight. */
   connections: number;
   durationMs: number;
-  /** The exact body every reply must carry (checked on each connection's first reply). */
-  expectBody: string;
+  /** The body every reply must carry, exactly or matching (checked on each connection's first reply). */
+  expectBody: string | RegExp;
 }
 
 export interface LoadResult {
@@ -67,7 +67,8 @@ function runConnection(
       if (!checked) {
         checked = true;
         const body = buffered.subarray(headerEnd + 4).toString('utf8');
-        if (status !== 200 || body !== options.expectBody)
+        const expected = options.expectBody;
+        if (status !== 200 || (typeof expected === 'string' ? body !== expected : !expected.test(body)))
           return fail(`unexpected first reply ${status}: ${body.slice(0, 200)}`);
       }
       if (status !== 200) result.failures++;

@@ -3,7 +3,10 @@
 // through the host's built-in httpserver (wasmcloud+builtin://httpserver, issue 15): each host
 // worker listens itself and runs the actor in its own thread, no NATS, no signing. Beside
 // two baselines in the same run: plain fastify answering the same JSON, and fastify → one NATS
-// request → a trivial responder process. N keep-alive connections with one request in flight
+// request → a trivial responder process. And the kvcounter actor (each request a revision-checked
+// KeyValue.Increment in JetStream KV) through the httpserver and keyvalue provider processes beside
+// the same through the built-in httpserver + built-in keyvalue (issue 15, item 3), where the actor's
+// KeyValue call is answered in its own worker. N keep-alive connections with one request in flight
 // each; cases interleaved in rounds so a noisy neighbour slows each alike. Then where the CPU
 // goes: each process's CPU time per request, read from /proc around every round, and the parts
 // of the hot path measured alone.
@@ -28,7 +31,7 @@ import { connectNats, type NatsConnection } from '../lattice/nats.ts';
 import { encodePayload } from '../lattice/payload.ts';
 import { latticeSubjects } from '../lattice/subjects.ts';
 import { buildProvider } from '../providers/build.ts';
-import { builtActor } from '../test/helpers/actors.ts';
+import { builtActor, signForTest, unsignedActor } from '../test/helpers/actors.ts';
 import { freePort, startNatsServer } from '../test/helpers/nats-server.ts';
 import { stopChild } from './child-processes.ts';
 import { measure, percentile } from './harness.ts';
@@ -40,6 +43,10 @@ const HOST_MAIN = new URL('../host/main.ts', import.meta.url).pathname;
 const RESPONDER = new URL('./nats-responder.ts', import.meta.url).pathname;
 const BASELINE_SERVER = new URL('./http-baseline-server.ts', import.meta.url).pathname;
 const EXPECTED = '{"body":[],"method":"GET","path":"/","query_string":""}';
+/** What kvcounter answers: the count after its increment. */
+const COUNTER_BODY = /^\{"counter":\d+\}$/;
+const KVCOUNTER_EXTERNAL = 'kvcounter: httpserver + keyvalue processes';
+const KVCOUNTER_BUILTIN = 'kvcounter: built-in httpserver + keyvalue';
 const TARGET_RPS_RATIO = 0.4;
 const TARGET_P99_RATIO = 3;
 /** The case the targets are about: the provider → host → the C echo (cases[0] is the baseline). */
@@ -156,6 +163,8 @@ interface Case {
   name: string;
   port: number;
   processes: CountedProcess[];
+  /** What every reply carries; default the echo JSON. */
+  expectBody?: RegExp;
 }
 
 interface CaseResult {
@@ -173,7 +182,7 @@ async function runRound(entry: Case, connections: number, seconds: number, into:
     path: '/',
     connections,
     durationMs: seconds * 1000,
-    expectBody: EXPECTED,
+    expectBody: entry.expectBody ?? EXPECTED,
   });
   for (const [name, micros] of cpuSnapshot(entry.processes))
     into.cpu.set(name, (into.cpu.get(name) ?? 0) + micros - (before.get(name) ?? 0));
@@ -245,6 +254,14 @@ function report(cases: readonly Case[], results: readonly CaseResult[], connecti
         `req/s ${vsProcess.toFixed(2)}× the provider process (target ≥ ${BUILTIN_TARGET_VS_PROCESS}: ${verdict(vsProcess >= BUILTIN_TARGET_VS_PROCESS)})`,
     );
   }
+
+  const kvExternal = resultOf(KVCOUNTER_EXTERNAL);
+  const kvBuiltin = resultOf(KVCOUNTER_BUILTIN);
+  if (kvExternal !== undefined && kvBuiltin !== undefined)
+    console.log(
+      `kvcounter, built-ins vs provider processes: req/s ${(kvBuiltin.rate / kvExternal.rate).toFixed(2)}×, ` +
+        `p99 ${(kvBuiltin.p99 / kvExternal.p99).toFixed(2)}×`,
+    );
 
   console.log('\nCPU per request (µs, each process over all rounds; /proc, 10 ms ticks)');
   const names = [...new Set(cases.flatMap((entry) => entry.processes.map((p) => p.name)))];
@@ -404,6 +421,60 @@ export async function runHttpBench(): Promise<void> {
       });
     }
 
+    // kvcounter twice (two keys, as its KeyValue calls use the link `default`): one linked to the
+    // httpserver and keyvalue processes, one to the built-in httpserver and built-in keyvalue.
+    const keyvalue = await buildProvider('keyvalue');
+    await control(nc, subjects.ctl.launchProvider(hostId), {
+      provider_ref: keyvalue.path,
+      link_name: 'default',
+    });
+    await control(nc, subjects.ctl.launchProvider(hostId), {
+      provider_ref: 'wasmcloud+builtin://keyvalue',
+      link_name: 'default',
+    });
+    const builtinKeyvalueKey = builtinProviderKey(clusterKey.seed, 'keyvalue').publicKey;
+    const counters = await Promise.all(
+      [
+        {
+          name: KVCOUNTER_EXTERNAL,
+          http: provider.providerKey,
+          httpLink: 'default',
+          kv: keyvalue.providerKey,
+        },
+        { name: KVCOUNTER_BUILTIN, http: builtinKey, httpLink: BUILTIN_LINK, kv: builtinKeyvalueKey },
+      ].map(async (counter, index) => {
+        const signed = signForTest(unsignedActor('wasmbus-kvcounter'), {
+          name: `kvcounter-${index}`,
+          caps: ['wasmcloud:httpserver', 'wasmcloud:keyvalue'],
+        });
+        const path = join(dir, `kvcounter-${index}.wasm`);
+        writeFileSync(path, signed.bytes);
+        return { ...counter, id: signed.id, path, port: await freePort(), bucket: `httpbench_${index}` };
+      }),
+    );
+    for (const counter of counters) {
+      await control(nc, subjects.ctl.launchActor(hostId), { actor_ref: counter.path });
+      await retry(`${counter.name}: the links were not taken`, async () => {
+        await control(nc!, subjects.ctl.linkPut(), {
+          actor_id: counter.id,
+          provider_id: counter.kv,
+          contract_id: 'wasmcloud:keyvalue',
+          link_name: 'default',
+          values: { BUCKET: counter.bucket },
+        });
+        await control(nc!, subjects.ctl.linkPut(), {
+          actor_id: counter.id,
+          provider_id: counter.http,
+          contract_id: 'wasmcloud:httpserver',
+          link_name: counter.httpLink,
+          values: { ADDRESS: `127.0.0.1:${counter.port}` },
+        });
+        const response = await fetch(`http://127.0.0.1:${counter.port}/`);
+        const body = await response.text();
+        if (!COUNTER_BODY.test(body)) throw new Error(`got ${response.status} ${body}`);
+      });
+    }
+
     const natsServerPid = findPid(['nats-server', String(nats.port)]);
     const providerPid = findPid([provider.providerKey], ['setpriv']);
     const load: CountedProcess = { name: 'load', pid: 'self' };
@@ -435,6 +506,24 @@ export async function runHttpBench(): Promise<void> {
         port: actor.builtinPort,
         processes: [load, { name: 'host', pid: host.pid!, byThread: true }, natsServer],
       })),
+      {
+        name: KVCOUNTER_EXTERNAL,
+        port: counters[0]!.port,
+        expectBody: COUNTER_BODY,
+        processes: [
+          load,
+          { name: 'provider', pid: providerPid, byThread: true },
+          { name: 'kv provider', pid: findPid([keyvalue.providerKey], ['setpriv']), byThread: true },
+          { name: 'host', pid: host.pid!, byThread: true },
+          natsServer,
+        ],
+      },
+      {
+        name: KVCOUNTER_BUILTIN,
+        port: counters[1]!.port,
+        expectBody: COUNTER_BODY,
+        processes: [load, { name: 'host', pid: host.pid!, byThread: true }, natsServer],
+      },
     ];
 
     console.log(
@@ -443,7 +532,13 @@ export async function runHttpBench(): Promise<void> {
     );
     for (const connections of connectionCounts) {
       for (const entry of cases)
-        await runLoad({ port: entry.port, path: '/', connections, durationMs: 1000, expectBody: EXPECTED });
+        await runLoad({
+          port: entry.port,
+          path: '/',
+          connections,
+          durationMs: 1000,
+          expectBody: entry.expectBody ?? EXPECTED,
+        });
       const results: CaseResult[] = cases.map(() => ({
         rates: [],
         latencies: [],
