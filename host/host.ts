@@ -26,6 +26,7 @@ import { NatsConnectivity } from './nats-status.ts';
 import { ProviderSupervisor } from './providers/mod.ts';
 import { ReleaseStack } from './release-stack.ts';
 import { outboundCaller } from './rpc/outbound.ts';
+import * as routeChanges from './rpc/route-changes.ts';
 import { answerForWorker, reportRunaway } from './runaway.ts';
 import { ActorRuntime } from './runtime/mod.ts';
 import { createHostFolder, removeStaleHostFolders } from './temp-folder.ts';
@@ -143,15 +144,21 @@ export class Host {
     // Links reach local providers through the bucket watch, on every host alike.
     let providers: ProviderSupervisor | undefined;
     let dashboard: Dashboard | undefined;
+    // Links and call aliases reach every worker of the runtime (once it exists), which routes calls out.
+    let routed: ActorRuntime | undefined;
     const data = await LatticeData.open(ctlNc, subjects, config.jsDomain, log, {
       linkSet: (link) => {
+        routed?.updateRoutes([routeChanges.linkPut(link)]);
         providers?.linkPut(link);
         dashboard?.latticeDataChanged();
       },
       linkDeleted: (link) => {
+        routed?.updateRoutes([routeChanges.linkDeleted(link)]);
         providers?.linkDel(link);
         dashboard?.latticeDataChanged();
       },
+      claimsSet: (publicKey, claims) => routed?.updateRoutes([routeChanges.claimsPut(publicKey, claims)]),
+      claimsDeleted: (publicKey) => routed?.updateRoutes([routeChanges.claimsDeleted(publicKey)]),
     });
     releases.defer('the lattice data watch', () => data.stop());
 
@@ -185,6 +192,9 @@ export class Host {
       onRunaway: (report) => reportRunaway(report, log, events),
     });
     releases.defer('the actor runtime', () => runtime.close());
+    // Everything known now, then each change (the hooks above): nothing falls between the two.
+    runtime.updateRoutes(routeChanges.allRoutes(data));
+    routed = runtime;
     // host_stopped goes out once actors and providers have stopped, and only if host_started did.
     let announced = false;
     releases.defer('the host_stopped event', () => {

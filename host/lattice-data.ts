@@ -30,6 +30,9 @@ const refmapSchema = z
 export interface LatticeDataHooks {
   linkSet(link: StoredLinkDefinition): void;
   linkDeleted(link: StoredLinkDefinition): void;
+  /** A claims record put (by this host, as it writes, or by anyone, as the watch reads it). */
+  claimsSet?(publicKey: string, claims: ClaimsRecord): void;
+  claimsDeleted?(publicKey: string): void;
 }
 
 export class LatticeData {
@@ -39,12 +42,14 @@ export class LatticeData {
   readonly #links = new Map<string, StoredLinkDefinition>();
   readonly #claims = new Map<string, ClaimsRecord>();
   readonly #refmaps = new Map<string, string>();
+  readonly #hooks: LatticeDataHooks;
   #stopWatching: (() => void) | undefined;
 
-  private constructor(kv: KV, subjects: LatticeSubjects, log: Logger) {
+  private constructor(kv: KV, subjects: LatticeSubjects, log: Logger, hooks: LatticeDataHooks) {
     this.#kv = kv;
     this.#subjects = subjects;
     this.#log = log;
+    this.#hooks = hooks;
   }
 
   /**
@@ -60,7 +65,7 @@ export class LatticeData {
   ): Promise<LatticeData> {
     const js = nc.jetstream(jsDomain ? { domain: jsDomain } : {});
     const kv = await openBucket(() => js.views.kv(subjects.latticeData.bucket, { history: 1 }));
-    const data = new LatticeData(kv, subjects, log);
+    const data = new LatticeData(kv, subjects, log, hooks);
     await data.#watch(hooks);
     return data;
   }
@@ -88,8 +93,13 @@ export class LatticeData {
       if (key.kind === 'linkdef') this.#applyLink(key.id, deleted ? undefined : entry, hooks);
       else if (key.kind === 'claims') {
         const claims = deleted ? undefined : this.#parse(claimsRecordSchema, entry);
-        if (claims) this.#claims.set(key.publicKey, claims);
-        else if (deleted) this.#claims.delete(key.publicKey);
+        if (claims) {
+          this.#claims.set(key.publicKey, claims);
+          hooks.claimsSet?.(key.publicKey, claims);
+        } else if (deleted) {
+          this.#claims.delete(key.publicKey);
+          hooks.claimsDeleted?.(key.publicKey);
+        }
       } else {
         const refmap = deleted ? undefined : this.#parse(refmapSchema, entry);
         if (refmap) this.#refmaps.set(refmap.oci_url, refmap.public_key);
@@ -173,8 +183,15 @@ export class LatticeData {
     return this.#claims.get(publicKey);
   }
 
+  /** Every claims record by the public key it is stored under, in the order they arrived. */
+  claimsByKey(): Array<[string, ClaimsRecord]> {
+    return [...this.#claims];
+  }
+
   async putClaims(publicKey: string, claims: ClaimsRecord): Promise<void> {
     this.#claims.set(publicKey, claims);
+    // Told now, not when the watch reads it back: an actor started here is called by its alias at once.
+    this.#hooks.claimsSet?.(publicKey, claims);
     await this.#kv.put(this.#subjects.latticeData.claimsKey(publicKey), JSON.stringify(claims));
   }
 

@@ -1,7 +1,9 @@
-// An actor's calls out of its sandbox, after the runtime has checked its claims (protocol.md §3.4):
-// a contract call goes over the link (actor, contract, link name) to the provider; an actor call
-// goes to the actor named by key or call alias. A target actor running on this host is invoked
-// directly, without crossing NATS; everything else is a signed invocation over NATS.
+// An actor's calls out of its sandbox that reach the main thread, after the runtime has checked its
+// claims (protocol.md §3.4): a contract call goes over the link (actor, contract, link name) to the
+// provider; an actor call goes to the actor named by key or call alias. A target actor running on this
+// host is invoked directly, without crossing NATS; everything else is a signed invocation over NATS.
+// Workers route calls themselves once the host has mirrored its routes into them
+// (host/runtime/local-calls.ts); this serves a runtime without mirrored routes.
 
 import type { ChunkStore } from '../../lattice/chunking.ts';
 import { actorEntity, providerEntity } from '../../lattice/invocation.ts';
@@ -10,9 +12,8 @@ import { isPublicKey } from '../../lattice/keys.ts';
 import type { NatsConnection } from '../../lattice/nats.ts';
 import { sendInvocation } from '../../lattice/rpc.ts';
 import type { LatticeSubjects } from '../../lattice/subjects.ts';
-import { HostError } from '../errors.ts';
 import type { LatticeData } from '../lattice-data.ts';
-import type { HostCallRequest } from '../runtime/mod.ts';
+import { type HostCallRequest, noTargetError, notLinkedError } from '../runtime/mod.ts';
 
 export interface OutboundContext {
   nc: NatsConnection;
@@ -25,9 +26,6 @@ export interface OutboundContext {
   isLocalActor(actorId: string): boolean;
   invokeLocal(actorId: string, operation: string, payload: Uint8Array): Promise<Uint8Array>;
 }
-
-/** Refused before anything is sent; the message is what the calling actor sees. */
-export class CallNotRoutedError extends HostError {}
 
 export function outboundCaller(context: OutboundContext): (request: HostCallRequest) => Promise<Uint8Array> {
   const send = (subject: string, request: HostCallRequest, target: ReturnType<typeof actorEntity>) =>
@@ -46,24 +44,14 @@ export function outboundCaller(context: OutboundContext): (request: HostCallRequ
   return async (request) => {
     if (request.target === 'provider') {
       const link = context.data.linkFor(request.actorId, request.namespace, request.linkName);
-      if (!link) {
-        throw new CallNotRoutedError(
-          'CALL_NOT_LINKED',
-          `Invocation not authorized: missing link definition for ${request.actorId} on ${request.namespace} (link ${request.linkName})`,
-        );
-      }
+      if (!link) throw notLinkedError(request.actorId, request.namespace, request.linkName);
       const target = providerEntity(link.provider_id, link.contract_id, link.link_name);
       return send(context.subjects.rpc.provider(link.provider_id, link.link_name), request, target);
     }
     const actorId = isPublicKey(request.namespace, 'module')
       ? request.namespace
       : context.data.actorByCallAlias(request.namespace);
-    if (!actorId) {
-      throw new CallNotRoutedError(
-        'CALL_NO_TARGET',
-        `no actor has the key or call alias "${request.namespace}"`,
-      );
-    }
+    if (!actorId) throw noTargetError(request.namespace);
     if (context.isLocalActor(actorId))
       return context.invokeLocal(actorId, request.operation, request.payload);
     return send(context.subjects.rpc.actor(actorId), request, actorEntity(actorId));

@@ -6,6 +6,13 @@ export {
   type InvocationErrorCode,
   InvocationFailedError,
 } from './errors.ts';
+export {
+  CallNotRoutedError,
+  noTargetError,
+  notLinkedError,
+  type RouteChange,
+  type RouteLink,
+} from './route-table.ts';
 export { ActorRuntime, DEFAULT_INVOCATION_TIMEOUT_MS, DEFAULT_MAX_MEMORY_BYTES } from './runtime.ts';
 export type {
   ActorLogEntry,

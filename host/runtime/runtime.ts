@@ -10,6 +10,7 @@ import { prepareActor } from './actor-loader.ts';
 import type { BuiltinCapabilityLink } from './builtin-links.ts';
 import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
 import { WASM_PAGE_BYTES } from './memory-cap.ts';
+import type { RouteChange } from './route-table.ts';
 import type {
   ActorLogEntry,
   BuiltinHttpLink,
@@ -72,7 +73,12 @@ export class ActorRuntime {
   async load(bytes: Uint8Array, options: LoadOptions = {}): Promise<LoadedActor> {
     if (options.serve && !this.#serves)
       throw new HostError('RUNTIME_NO_RPC', 'serving RPC needs the runtime to be given `rpc`');
-    const { actor, definition } = await prepareActor(bytes, this.#maxPages, this.#yieldPoints);
+    const { actor, definition } = await prepareActor(
+      bytes,
+      this.#maxPages,
+      this.#yieldPoints,
+      options.verified,
+    );
     await this.#pool.load({
       type: 'load',
       actorId: actor.id,
@@ -119,6 +125,15 @@ export class ActorRuntime {
       );
     }
     return this.#pool.invoke(actorId, operation, payload, this.#timeoutMs);
+  }
+
+  /**
+   * Mirrors changes of the host's links and call aliases into every worker (route-table.ts). From the
+   * first call on, workers route their actors' calls out themselves (local-calls.ts) instead of asking
+   * the `hostCall` given at construction.
+   */
+  updateRoutes(changes: RouteChange[]): void {
+    this.#pool.updateRoutes(changes);
   }
 
   /** Opens a built-in httpserver link's listener in every worker (runtime/builtin-http.ts). */

@@ -11,6 +11,7 @@ import type { BuiltinCapabilityLink } from './builtin-links.ts';
 import { CallSlots, createSlotBuffer } from './call-slots.ts';
 import { INVOCATION_ERROR_CODES, type InvocationErrorCode, InvocationFailedError } from './errors.ts';
 import { createInFlightBuffer, InFlightCalls, type TrackedCall } from './inflight-calls.ts';
+import { type RouteChange, RouteTable } from './route-table.ts';
 import type {
   ActorLogEntry,
   BuiltinHttpLink,
@@ -120,6 +121,8 @@ export class WorkerPool {
   /** The built-in keyvalue/messaging links in force, by link ID, replayed into replacement workers. */
   readonly #capabilityLinks = new Map<string, BuiltinCapabilityLink>();
   readonly #rounds = new Map<number, WorkerRound>();
+  /** The host's routes as the workers hold them, replayed into replacement workers; none until given. */
+  #routes: RouteTable | undefined;
   #nextId = 0;
   #closed = false;
 
@@ -197,6 +200,7 @@ export class WorkerPool {
     handle.worker.on('exit', () => {
       if (!this.#closed && this.#workers.includes(handle)) this.#replace(handle, 'its worker exited');
     });
+    if (this.#routes) handle.post({ type: 'routes', changes: this.#routes.snapshot() });
     for (const load of this.#loads.values()) handle.post(load);
     for (const link of this.#httpLinks.values())
       handle.post({ type: 'http-listen', requestId: REPLAYED, link });
@@ -511,6 +515,13 @@ export class WorkerPool {
       const posted = message(requestId);
       for (const handle of waiting) handle.post(posted);
     });
+  }
+
+  /** Changes every worker's routes (the first call gives the workers routes: they route calls themselves). */
+  updateRoutes(changes: RouteChange[]): void {
+    this.#routes ??= new RouteTable();
+    for (const change of changes) this.#routes.apply(change);
+    for (const handle of this.#workers) handle.post({ type: 'routes', changes });
   }
 
   /** Loads a loaded actor again with another concurrency, from the definition already compiled. */

@@ -4,6 +4,7 @@
 import type { LatticeErrorCode } from '../../lattice/errors.ts';
 import type { HostErrorCode } from '../errors.ts';
 import type { BuiltinCapabilityLink } from './builtin-links.ts';
+import type { RouteChange } from './route-table.ts';
 import type { ActorLogEntry, BuiltinHttpLink, HostCallRequest } from './types.ts';
 
 /** A wasmbus core module, compiled with its memory cap. */
@@ -48,6 +49,8 @@ export type ToWorker =
   /** A failed host call: its message, and its code when it had one (checked on arrival). */
   | { type: 'host-reply'; callId: number; ok: false; error: string; code: string | undefined }
   | { type: 'ping'; id: number }
+  /** Changes of the host's routes (links, call aliases) for this worker's copy (route-table.ts). */
+  | { type: 'routes'; changes: RouteChange[] }
   /** Open (or replace) a built-in httpserver link's listener in this worker; answered `http-listening`. */
   | { type: 'http-listen'; requestId: number; link: BuiltinHttpLink }
   /** Close it; answered `http-closed` once the port is let go. */

@@ -1,7 +1,10 @@
 // The worker thread: holds the actors the runtime loaded, a pool of instances per actor, and
 // runs invocations — posted by the main thread, or, with RPC settings, taken straight from NATS
 // (worker-rpc.ts). Actors never run on the host's main thread: a stuck actor can only stall its
-// worker, which the runtime then replaces. Host calls go to the main thread and back. Every call
+// worker, which the runtime then replaces. An actor's calls out are routed here with the routes the
+// host mirrors into every worker (local-calls.ts): another actor runs in this thread, a provider gets
+// a signed invocation on this worker's NATS connection; without mirrored routes they go to the main
+// thread and back. Every call
 // has a deadline: a wasmbus module with yield points is stopped there (ACTOR_TIMEOUT) and reported
 // to the main thread as interrupted.
 
@@ -12,7 +15,7 @@ import { KeyPair } from '../../lattice/keys.ts';
 import { latticeSubjects } from '../../lattice/subjects.ts';
 import { HostError, isHostErrorCode } from '../errors.ts';
 import { type ActorContext, CallRefusedError } from './actor-context.ts';
-import type { WorkerHttpListeners } from './builtin-http.ts';
+import type { LatticeRoute, WorkerHttpListeners } from './builtin-http.ts';
 import type { WorkerBuiltinLinks } from './builtin-links.ts';
 import { CallSlots } from './call-slots.ts';
 import { ComponentActor, type ComponentInstance, UnknownOperationError } from './component-instance.ts';
@@ -20,6 +23,8 @@ import { PayloadShapeError } from './contracts.ts';
 import { INVOCATION_ERROR_CODES, type InvocationErrorCode, InvocationFailedError } from './errors.ts';
 import { InFlightCalls } from './inflight-calls.ts';
 import { ActorTimeoutError } from './interrupt.ts';
+import { LocalCallRouter } from './local-calls.ts';
+import { RouteTable } from './route-table.ts';
 import type { ActorLogLevel, HostCallRequest, WorkerRpcSettings } from './types.ts';
 import { GuestError, WasmbusInstance } from './wasmbus-instance.ts';
 import { type ActorDefinition, type FromWorker, ownBytes, type ToWorker } from './worker-protocol.ts';
@@ -49,12 +54,17 @@ const pendingHostCalls = new Map<
   { resolve: (payload: Uint8Array) => void; reject: (error: Error) => void }
 >();
 
-function hostCall(request: HostCallRequest): Promise<Uint8Array> {
+function mainThreadCall(request: HostCallRequest): Promise<Uint8Array> {
   const callId = nextCallId++;
   return new Promise((resolve, reject) => {
     pendingHostCalls.set(callId, { resolve, reject });
     send({ type: 'host-call', callId, request: { ...request, payload: ownBytes(request.payload) } });
   });
+}
+
+/** An actor's call out, once its claims allowed it: routed in this worker (local-calls.ts). */
+function hostCall(request: HostCallRequest): Promise<Uint8Array> {
+  return router.route(request);
 }
 
 // ---- actors and their instance pools ----
@@ -90,6 +100,11 @@ class ActorSlot {
       }
     }
     return new Promise((resolve) => this.#waiting.push(resolve));
+  }
+
+  /** Whether a call would get an instance now (an idle one, or room for one more) instead of waiting. */
+  get hasRoom(): boolean {
+    return this.#idle.length > 0 || this.#live < this.#maxConcurrency;
   }
 
   release(instance: Instance): void {
@@ -247,6 +262,40 @@ const rpc = data.rpc
     )
   : undefined;
 
+// ---- calls out: the routes the host mirrors here, and the lattice as this worker reaches it ----
+
+/** This worker's NATS connection and the cluster key's signer: calls leave this host from here. */
+const latticeRoute: LatticeRoute | undefined =
+  rpc && data.rpc?.invocationSeed !== undefined
+    ? {
+        connection: () => rpc.connection(),
+        signer: new InvocationSigner(KeyPair.fromSeed(data.rpc.invocationSeed, 'cluster'), data.rpc.hostId),
+        subjects: latticeSubjects(data.rpc.latticePrefix),
+      }
+    : undefined;
+
+/** The host's links and call aliases (route-table.ts); undefined until the host sends them. */
+let routes: RouteTable | undefined;
+
+/** A call of an actor in this thread, unless it has no instance here or none is free now. */
+function runHereIfFree(
+  actorId: string,
+  operation: string,
+  payload: Uint8Array,
+  deadline: number,
+): Promise<Uint8Array> | undefined {
+  return actors.get(actorId)?.hasRoom ? execute(actorId, operation, payload, deadline) : undefined;
+}
+
+const router = new LocalCallRouter({
+  routes: () => routes,
+  runHere: runHereIfFree,
+  lattice: latticeRoute,
+  events: rpc?.invocationEvents,
+  mainThread: mainThreadCall,
+  timeoutMs: data.timeoutMs,
+});
+
 // ---- the built-in httpserver's listeners (builtin-http.ts) ----
 
 // Loaded on the first listen: fastify would slow the start of every worker of every host.
@@ -254,21 +303,14 @@ let httpListeners: Promise<WorkerHttpListeners> | undefined;
 
 function builtinHttp(): Promise<WorkerHttpListeners> {
   httpListeners ??= import('./builtin-http.ts').then(({ WorkerHttpListeners }) => {
-    const settings = data.rpc;
-    const route =
-      rpc && settings?.invocationSeed !== undefined
-        ? {
-            connection: () => rpc.connection(),
-            signer: new InvocationSigner(
-              KeyPair.fromSeed(settings.invocationSeed, 'cluster'),
-              settings.hostId,
-            ),
-            subjects: latticeSubjects(settings.latticePrefix),
-          }
-        : undefined;
     return new WorkerHttpListeners(
-      { capsOf: (actorId) => actorCaps.get(actorId), execute, busy: new Int32Array(data.busy) },
-      route,
+      {
+        capsOf: (actorId) => actorCaps.get(actorId),
+        execute,
+        busy: new Int32Array(data.busy),
+        events: rpc?.invocationEvents,
+      },
+      latticeRoute,
       data.timeoutMs,
       (actorId, level, text) => send({ type: 'log', entry: { actorId, level, text } }),
     );
@@ -347,6 +389,10 @@ port.on('message', (message: ToWorker) => {
     }
     case 'ping':
       send({ type: 'pong', id: message.id });
+      break;
+    case 'routes':
+      routes ??= new RouteTable();
+      for (const change of message.changes) routes.apply(change);
       break;
     case 'http-listen': {
       const { requestId, link } = message;

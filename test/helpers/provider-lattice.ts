@@ -7,6 +7,7 @@
 import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
+import type { RawSettings } from '../../host/config.ts';
 import { verifySignedWasm } from '../../lattice/claims.ts';
 import { errorMessage } from '../../lattice/errors.ts';
 import { type CloudEvent, eventNameOf } from '../../lattice/events.ts';
@@ -34,6 +35,8 @@ export interface ProviderLatticeOptions {
   /** Names the temporary directory (archives, actor files) that stop() removes. */
   name: string;
   providerHealthIntervalMs?: number;
+  /** More settings for the host, by their HostConfig names (e.g. invocationEvents). */
+  hostSettings?: RawSettings;
 }
 
 /** A provider archive to start: where it is and the key it is signed for. */
@@ -92,7 +95,7 @@ export class ProviderLattice {
       const events = new EventLog(nc, options.lattice);
       const host = await startTestHost({
         natsUrl: nats.url,
-        settings: { latticePrefix: options.lattice, clusterSeed: clusterKey.seed },
+        settings: { ...options.hostSettings, latticePrefix: options.lattice, clusterSeed: clusterKey.seed },
         providerHealthIntervalMs: options.providerHealthIntervalMs,
       });
       const dir = tempDir(options.name);

@@ -12,7 +12,7 @@ import {
   linksListSchema,
 } from '../../lattice/control.ts';
 import { DISPLAY_ERROR_LIMIT, DISPLAY_VALUE_LIMIT } from '../../lattice/display-text.ts';
-import { providerEntity } from '../../lattice/invocation.ts';
+import { actorEntity, providerEntity } from '../../lattice/invocation.ts';
 import { KeyPair } from '../../lattice/keys.ts';
 import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { encodePayload } from '../../lattice/payload.ts';
@@ -145,7 +145,7 @@ describe('actor RPC through NATS', () => {
       { what: "testHost.host.latticeData.actorByCallAlias('wasmcloud-ts/other') to be (other.id)" },
     );
 
-    // Every call that arrives over NATS is reported on wasmbus.rpcevt; count them by target.
+    // Every call served is reported on wasmbus.rpcevt, whatever path it came by; count them by target.
     const served: string[] = [];
     const subscription = nc.subscribe(subjects.events.invocations(), {
       callback: (_error, msg) =>
@@ -154,6 +154,14 @@ describe('actor RPC through NATS', () => {
             .dest.public_key,
         ),
     });
+    // A plain subscriber on other's RPC subject (outside the queue group) sees every invocation sent to it.
+    let sentToOther = 0;
+    const spy = nc.subscribe(subjects.rpc.actor(other.id), {
+      callback: () => {
+        sentToOther++;
+      },
+    });
+    await nc.flush();
     const reply = await invokeActor(
       nc,
       LATTICE,
@@ -163,14 +171,16 @@ describe('actor RPC through NATS', () => {
       new TextEncoder().encode('inner'),
     );
     expect(new TextDecoder().decode(reply)).toBe('inner');
-    await eventuallyPasses(async () => expect(served).toEqual([actorId]), {
-      what: 'served to equal ([actorId])',
+    // The inner call ended before the outer one, and was reported too.
+    await eventuallyPasses(async () => expect(served).toEqual([other.id, actorId]), {
+      what: 'served to equal ([other.id, actorId])',
     });
-    // The inner call to `other` never went through NATS: a second call over NATS, reported after
-    // anything the first one caused, is the only other report.
-    await invokeActor(nc, LATTICE, clusterKey, actorId, 'Test.Echo', new TextEncoder().encode('marker'));
-    await eventuallyPasses(async () => expect(served.length).toBe(2), { what: 'served.length to be (2)' });
-    expect(served).toEqual([actorId, actorId]);
+    // The inner call to `other` never went through NATS: a call sent to it over NATS afterwards is the
+    // only invocation the spy sees.
+    const marker = new TextEncoder().encode('marker');
+    await invokeActor(nc, LATTICE, clusterKey, other.id, 'Test.Echo', marker, actorEntity(actorId));
+    await eventuallyPasses(async () => expect(sentToOther).toBe(1), { what: 'sentToOther to be (1)' });
+    spy.unsubscribe();
     subscription.unsubscribe();
     await ctlRequest(nc, subjects.ctl.stopActor(testHost.id), { actor_ref: other.id, count: 0 });
   });

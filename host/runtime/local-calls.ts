@@ -1,0 +1,139 @@
+// Inside a worker: an actor's calls out (after actor-context.ts has checked its capability claims),
+// routed without the host's main thread once the host has mirrored its routes here (route-table.ts).
+// Another actor, by key or call alias, runs in this thread when this worker has a free instance of it,
+// or goes to another worker of this host that has one over their direct channel (peer-workers.ts);
+// otherwise — and every provider call that no built-in in this worker answers — it is a signed
+// invocation sent on this worker's own NATS connection, as the main thread would send it
+// (host/rpc/outbound.ts). Until routes are mirrored (a runtime without a host), calls go to the main
+// thread as before. A call served here is reported as an invocation event, as its callee would report
+// a call from NATS.
+
+import { actorEntity, providerEntity, type WasmCloudEntity } from '../../lattice/invocation.ts';
+import { sendInvocation } from '../../lattice/rpc.ts';
+import type { LatticeRoute } from './builtin-http.ts';
+import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
+import type { InvocationEvents } from './invocation-events.ts';
+import { noTargetError, notLinkedError, type RouteTable } from './route-table.ts';
+import type { HostCallRequest } from './types.ts';
+
+/** Runs an actor call in another worker of this host; undefined when no other worker can take it now. */
+export type PeerCall = (
+  actorId: string,
+  operation: string,
+  payload: Uint8Array,
+  deadline: number,
+) => Promise<Uint8Array> | undefined;
+
+export interface LocalCallRoutes {
+  /** The mirrored table; undefined until the host has sent it (calls then go to the main thread). */
+  routes(): RouteTable | undefined;
+  /**
+   * Runs the call on an instance of `actorId` in this worker when one is free or may be made;
+   * undefined when this worker has none (not loaded here, or every instance busy).
+   */
+  runHere(
+    actorId: string,
+    operation: string,
+    payload: Uint8Array,
+    deadline: number,
+  ): Promise<Uint8Array> | undefined;
+  /** The other workers of this host, over their direct channels; none in a one-worker runtime. */
+  peers?: PeerCall | undefined;
+  /** This worker's NATS connection and the cluster key's signer; none without RPC settings. */
+  lattice: LatticeRoute | undefined;
+  events: InvocationEvents | undefined;
+  /** The main thread's router (host/rpc/outbound.ts), for a worker without routes or a connection. */
+  mainThread(request: HostCallRequest): Promise<Uint8Array>;
+  /** The invocation timeout: a call run here must end this long after it starts. */
+  timeoutMs: number;
+}
+
+/**
+ * The error a call run on this host gives its caller, in the words the main thread's router gives it
+ * (worker-pool.ts: the operation and actor, then what failed; a timeout names the timeout).
+ */
+function asCallerSees(error: unknown, operation: string, actorId: string, timeoutMs: number): unknown {
+  if (!(error instanceof InvocationFailedError)) return error;
+  if (error.code === INVOCATION_ERROR_CODES.timeout)
+    return new InvocationFailedError(
+      error.code,
+      `${operation} on ${actorId} timed out after ${timeoutMs} ms`,
+    );
+  return new InvocationFailedError(error.code, `${operation} on ${actorId}: ${error.message}`, {
+    cause: error,
+  });
+}
+
+export class LocalCallRouter {
+  readonly #parts: LocalCallRoutes;
+
+  constructor(parts: LocalCallRoutes) {
+    this.#parts = parts;
+  }
+
+  route(request: HostCallRequest): Promise<Uint8Array> {
+    const routes = this.#parts.routes();
+    if (routes === undefined) return this.#parts.mainThread(request);
+    if (request.target === 'provider') {
+      const link = routes.linkFor(request.actorId, request.namespace, request.linkName);
+      if (!link) return Promise.reject(notLinkedError(request.actorId, request.namespace, request.linkName));
+      const target = providerEntity(link.providerId, link.contractId, link.linkName);
+      return this.#overLattice(request, target, (subjects) =>
+        subjects.rpc.provider(link.providerId, link.linkName),
+      );
+    }
+    const actorId = routes.resolveActor(request.namespace);
+    if (!actorId) return Promise.reject(noTargetError(request.namespace));
+    const deadline = Date.now() + this.#parts.timeoutMs;
+    const here = this.#parts.runHere(actorId, request.operation, request.payload, deadline);
+    if (here) return this.#served(request, actorId, here);
+    const peer = this.#parts.peers?.(actorId, request.operation, request.payload, deadline);
+    if (peer) return this.#served(request, actorId, peer);
+    return this.#overLattice(request, actorEntity(actorId), (subjects) => subjects.rpc.actor(actorId));
+  }
+
+  /** A call this host runs (here or in a peer worker): errors as the caller sees them, and its event. */
+  async #served(
+    request: HostCallRequest,
+    actorId: string,
+    running: Promise<Uint8Array>,
+  ): Promise<Uint8Array> {
+    let succeeded = false;
+    try {
+      const reply = await running;
+      succeeded = true;
+      return reply;
+    } catch (error) {
+      throw asCallerSees(error, request.operation, actorId, this.#parts.timeoutMs);
+    } finally {
+      this.#parts.events?.report({
+        origin: actorEntity(request.actorId),
+        target: actorEntity(actorId),
+        operation: request.operation,
+        bytes: request.payload.length,
+        succeeded,
+      });
+    }
+  }
+
+  /** A signed invocation on this worker's connection (the callee reports it); the main thread's without one. */
+  async #overLattice(
+    request: HostCallRequest,
+    target: WasmCloudEntity,
+    subjectOf: (subjects: LatticeRoute['subjects']) => string,
+  ): Promise<Uint8Array> {
+    const lattice = this.#parts.lattice;
+    if (lattice === undefined) return this.#parts.mainThread(request);
+    const { nc, chunks } = await lattice.connection();
+    const invocation = lattice.signer.sign({
+      origin: actorEntity(request.actorId),
+      target,
+      operation: request.operation,
+      msg: request.payload,
+    });
+    return sendInvocation(nc, subjectOf(lattice.subjects), invocation, {
+      timeoutMs: this.#parts.timeoutMs,
+      chunks,
+    });
+  }
+}
