@@ -9,8 +9,10 @@ import type { ConfigProperty } from './schema-current.ts';
 import { anyHostSpread } from './schema-scaler.ts';
 import type {
   ActorComponent,
+  ActorScalerSpec,
   AppComponent,
   AppManifest,
+  AutoscalerSpec,
   LinkSpec,
   ProviderComponent,
   ScalerSpec,
@@ -22,6 +24,14 @@ function scalersOf(traits: readonly ManifestTrait[] | undefined): ScalerSpec[] {
     (trait): trait is Extract<ManifestTrait, ScalerSpec> =>
       trait.type === 'spreadscaler' || trait.type === 'daemonscaler',
   );
+}
+
+/** An actor's scalers: its spreadscalers and daemonscalers, or its autoscaler (validate.ts). */
+function actorScalersOf(traits: readonly ManifestTrait[] | undefined): ActorScalerSpec[] {
+  const autoscaler = (traits ?? []).find(
+    (trait): trait is Extract<ManifestTrait, AutoscalerSpec> => trait.type === 'autoscaler',
+  );
+  return autoscaler === undefined ? scalersOf(traits) : [autoscaler];
 }
 
 /** Named config entries merged in order (a later entry wins a key); none with properties: none. */
@@ -50,8 +60,8 @@ export function buildAppManifest(
 ): AppManifest {
   const components = parsed.spec.components;
   const model = components.map((component, index): AppComponent => {
-    const scalers = scalersOf(component.traits);
     if (component.type === 'capability') {
+      const scalers = scalersOf(component.traits);
       const provider = check.providers.get(index)!;
       const built: ProviderComponent = {
         kind: 'provider',
@@ -79,7 +89,7 @@ export function buildAppManifest(
       kind: 'actor',
       name: component.name,
       image: component.properties.image,
-      scalers,
+      scalers: actorScalersOf(component.traits),
       links,
     };
     return built;

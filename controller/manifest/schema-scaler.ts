@@ -13,7 +13,7 @@ import {
 } from './schema-fields.ts';
 import type { ScalerSpec, Spread } from './types.ts';
 
-const spreadSchema = closedObject({
+export const spreadSchema = closedObject({
   name: nonEmptyStringSchema,
   requirements: optionalField(textMapSchema),
   weight: optionalField(weightSchema),
@@ -28,6 +28,30 @@ const spreadSchema = closedObject({
 /** No spread means any host: the model always has at least one, so the reconciler has one case. */
 export function anyHostSpread(): Spread {
   return { name: 'default', requirements: {}, weight: DEFAULT_SPREAD_WEIGHT };
+}
+
+/** Spread names used once; weights that can place something when there is something to place. */
+export function checkSpreads(
+  spreads: readonly Spread[],
+  instances: number,
+  context: z.core.$RefinementCtx<unknown>,
+): void {
+  const seen = new Set<string>();
+  spreads.forEach((spread, index) => {
+    if (seen.has(spread.name))
+      context.addIssue({
+        code: 'custom',
+        path: ['spread', index, 'name'],
+        message: `spread name '${spread.name}' is used twice in this scaler`,
+      });
+    seen.add(spread.name);
+  });
+  if (instances > 0 && spreads.length > 0 && spreads.every((spread) => spread.weight === 0))
+    context.addIssue({
+      code: 'custom',
+      path: ['spread'],
+      message: 'every weight is 0, so no instance could be placed',
+    });
 }
 
 const scalerPropertiesSchema = closedObject({
@@ -48,24 +72,7 @@ const scalerPropertiesSchema = closedObject({
         path: ['replicas'],
         message: 'instances is given too: replicas is its 2022 name, give one of them',
       });
-    const spreads = properties.spread ?? [];
-    const seen = new Set<string>();
-    spreads.forEach((spread, index) => {
-      if (seen.has(spread.name))
-        context.addIssue({
-          code: 'custom',
-          path: ['spread', index, 'name'],
-          message: `spread name '${spread.name}' is used twice in this scaler`,
-        });
-      seen.add(spread.name);
-    });
-    const instances = properties.instances ?? properties.replicas ?? 0;
-    if (instances > 0 && spreads.length > 0 && spreads.every((spread) => spread.weight === 0))
-      context.addIssue({
-        code: 'custom',
-        path: ['spread'],
-        message: 'every weight is 0, so no instance could be placed',
-      });
+    checkSpreads(properties.spread ?? [], properties.instances ?? properties.replicas ?? 0, context);
   })
   .transform((properties) => ({
     instances: properties.instances ?? properties.replicas ?? 0,

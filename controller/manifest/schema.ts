@@ -8,6 +8,7 @@ import { z } from 'zod';
 import { truncateForDisplay } from '../../lattice/display-text.ts';
 import { nonEmptyStringSchema, optionalField } from '../../lattice/json-message.ts';
 import { contractSchema, linkdefTraitSchema, rawProviderConfigSchemas } from './schema-2022.ts';
+import { autoscalerTraitSchema } from './schema-autoscaler.ts';
 import { configListSchema, linkTraitSchema, secretListSchema } from './schema-current.ts';
 import { closedObject, nameSchema, scalarTextSchema, textMapSchema } from './schema-fields.ts';
 import { daemonscalerTraitSchema, spreadscalerTraitSchema } from './schema-scaler.ts';
@@ -20,7 +21,7 @@ export const DESCRIPTION_ANNOTATION = 'description';
 export const LATEST_VERSION = 'latest';
 export const MAX_VERSION_LENGTH = 128;
 
-export const TRAIT_TYPES = ['spreadscaler', 'daemonscaler', 'linkdef', 'link'] as const;
+export const TRAIT_TYPES = ['spreadscaler', 'daemonscaler', 'autoscaler', 'linkdef', 'link'] as const;
 export const COMPONENT_TYPES = ['actor', 'component', 'capability'] as const;
 
 /** `unknown trait type 'autoscaler' (known: …)` rather than zod's bare "Invalid input". */
@@ -38,7 +39,13 @@ function unknownTypeMessage(what: string, known: readonly string[]) {
 
 const traitSchema = z.discriminatedUnion(
   'type',
-  [spreadscalerTraitSchema, daemonscalerTraitSchema, linkdefTraitSchema, linkTraitSchema],
+  [
+    spreadscalerTraitSchema,
+    daemonscalerTraitSchema,
+    autoscalerTraitSchema,
+    linkdefTraitSchema,
+    linkTraitSchema,
+  ],
   { error: unknownTypeMessage('trait', TRAIT_TYPES) },
 );
 export type ManifestTrait = z.output<typeof traitSchema>;

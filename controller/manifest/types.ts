@@ -20,6 +20,23 @@ export interface ScalerSpec {
   spread: Spread[];
 }
 
+/**
+ * `autoscaler` (a wasmcloud-ts trait, actors only): between `min` and `max` instances over the
+ * spreads, as many as the calls in flight ask for at `targetConcurrency` calls per instance; fewer
+ * only after `scaleDownDelayMs` of lower demand, `min` (0: dormant) after that long without calls.
+ */
+export interface AutoscalerSpec {
+  type: 'autoscaler';
+  min: number;
+  max: number;
+  targetConcurrency: number;
+  scaleDownDelayMs: number;
+  spread: Spread[];
+}
+
+/** An actor's scaler traits: spreadscalers and daemonscalers, or one autoscaler alone. */
+export type ActorScalerSpec = ScalerSpec | AutoscalerSpec;
+
 /** A link from an actor to a provider component, as a 2022 link definition. */
 export interface LinkSpec {
   /** The name of the provider component in the same manifest. */
@@ -35,7 +52,7 @@ export interface ActorComponent {
   name: string;
   /** An OCI reference or a file path, passed to the host as the actor reference. */
   image: string;
-  scalers: ScalerSpec[];
+  scalers: ActorScalerSpec[];
   links: LinkSpec[];
 }
 

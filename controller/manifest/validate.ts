@@ -217,6 +217,37 @@ function checkLinkConfigNames(drafts: readonly LinkDraft[], problems: ManifestPr
   }
 }
 
+/**
+ * An autoscaler decides an actor's whole count, so it stands alone: no second autoscaler, no
+ * spreadscaler or daemonscaler beside it, and none on a capability (providers are not called
+ * per request, so their in-flight calls say nothing).
+ */
+function checkAutoscalers(components: readonly ManifestComponent[], problems: ManifestProblem[]): void {
+  components.forEach((component, index) => {
+    const traits = component.traits ?? [];
+    const first = traits.findIndex((trait) => trait.type === 'autoscaler');
+    if (first < 0) return;
+    const typePath = (at: number): FieldPath => [...componentPath(index), 'traits', at, 'type'];
+    if (component.type === 'capability') {
+      problems.push({
+        path: typePath(first),
+        message: `an autoscaler scales actors; '${component.name}' is a capability: give it a spreadscaler or daemonscaler`,
+      });
+      return;
+    }
+    traits.forEach((trait, at) => {
+      if (at === first || !trait.type.endsWith('scaler')) return;
+      problems.push({
+        path: typePath(at),
+        message:
+          trait.type === 'autoscaler'
+            ? `'${component.name}' has an autoscaler already (traits[${first}]): give it one`
+            : `'${component.name}' has an autoscaler (traits[${first}]): an actor has either an autoscaler or spreadscalers/daemonscalers, not both`,
+      });
+    });
+  });
+}
+
 function checkPolicyNames(document: ManifestDocument, problems: ManifestProblem[]): void {
   const seen = new Set<string>();
   (document.spec.policies ?? []).forEach((policy, index) => {
@@ -267,7 +298,7 @@ function collectWarnings(
       if (!scaled)
         warnings.push({
           path,
-          message: `'${component.name}' has no spreadscaler or daemonscaler: nothing starts it`,
+          message: `'${component.name}' has no spreadscaler, daemonscaler or autoscaler: nothing starts it`,
         });
     }
     if (properties.secrets?.length)
@@ -305,6 +336,7 @@ export function checkManifest(document: ManifestDocument, drafts: readonly LinkD
   const links = resolveLinks(components, targeted, providers, problems);
   checkProviderClashes(components, providers, problems);
   checkLinkConfigNames(drafts, problems);
+  checkAutoscalers(components, problems);
   checkPolicyNames(document, problems);
   return { problems, warnings: collectWarnings(components, drafts), providers, links };
 }

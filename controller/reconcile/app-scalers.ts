@@ -4,7 +4,7 @@
 // ids, so a manifest handed over again (setDesired is called on every store change) changes
 // nothing, and a new version shares the ids of every scaler whose component did not change.
 
-import type { AppManifest } from '../manifest/types.ts';
+import type { ActorComponent, ActorScalerSpec, AppManifest } from '../manifest/types.ts';
 import { ActorScaler } from './actor-scaler.ts';
 import { LinkScaler } from './link-scaler.ts';
 import { ProviderScaler } from './provider-scaler.ts';
@@ -19,19 +19,31 @@ export interface AppScalers {
   ids: ReadonlySet<string>;
 }
 
+function actorScaler(
+  appName: string,
+  component: ActorComponent,
+  spec: ActorScalerSpec,
+  index: number,
+): Scaler {
+  if (spec.type !== 'autoscaler') return new ActorScaler(appName, component, spec, index);
+  // Until the autoscaler's scaler lands: its floor, at least one instance.
+  const floor = { type: 'spreadscaler' as const, instances: Math.max(spec.min, 1), spread: spec.spread };
+  return new ActorScaler(appName, component, floor, index);
+}
+
 export function buildAppScalers(manifest: AppManifest): AppScalers {
   const workloads: Scaler[] = [];
   const scalersOf = new Map<string, Set<string>>();
   for (const component of manifest.components) {
     const ids = new Set<string>();
-    component.scalers.forEach((spec, index) => {
-      const scaler =
-        component.kind === 'actor'
-          ? new ActorScaler(manifest.name, component, spec, index)
-          : new ProviderScaler(manifest.name, component, spec, index);
+    const made =
+      component.kind === 'actor'
+        ? component.scalers.map((spec, index) => actorScaler(manifest.name, component, spec, index))
+        : component.scalers.map((spec, index) => new ProviderScaler(manifest.name, component, spec, index));
+    for (const scaler of made) {
       workloads.push(scaler);
       ids.add(scaler.id);
-    });
+    }
     scalersOf.set(component.name, ids);
   }
   const links: LinkScaler[] = [];

@@ -363,7 +363,7 @@ describe('parseManifest: the current form', () => {
     expect(manifest.components[1]).toMatchObject({ contract: 'wasmcloud:keyvaleu', config: undefined });
     expect(warnings).toEqual([
       'spec.components[0].properties.config: an actor on a 2022 lattice gets no config: kept in the manifest, not used',
-      "spec.components[0]: 'counter' has no spreadscaler or daemonscaler: nothing starts it",
+      "spec.components[0]: 'counter' has no spreadscaler, daemonscaler or autoscaler: nothing starts it",
       'spec.components[0].properties.secrets: a 2022 lattice has no secrets: kept in the manifest, not used',
       "spec.components[1].properties.config[0]: config 'provider-elsewhere' has no properties: a 2022 lattice keeps no named config, so it adds nothing to the provider's config",
       'spec.components[0].traits[0].properties: unrecognized contract wasmcloud:keyvaleu (known under wasmcloud: wasmcloud:httpserver, wasmcloud:httpclient, wasmcloud:keyvalue, wasmcloud:messaging, wasmcloud:blobstore, wasmcloud:sqldb, wasmcloud:builtin:logging, wasmcloud:builtin:numbergen)',
@@ -543,13 +543,13 @@ describe('parseManifest: the shape of the document', () => {
 
   it('refuses unknown trait and component types, naming the known ones', () => {
     const app = echoApp();
-    app.spec.components[0].traits.push({ type: 'autoscaler', properties: {} });
+    app.spec.components[0].traits.push({ type: 'horizontalscaler', properties: {} });
     app.spec.components[0].traits.push({ properties: {} });
     app.spec.components[1].type = 'provider';
     expect(errorOf(app)).toBe(
       [
-        "spec.components[0].traits[2].type: unknown trait type 'autoscaler' (known: spreadscaler, daemonscaler, linkdef, link)",
-        'spec.components[0].traits[3].type: missing trait type (known: spreadscaler, daemonscaler, linkdef, link)',
+        "spec.components[0].traits[2].type: unknown trait type 'horizontalscaler' (known: spreadscaler, daemonscaler, autoscaler, linkdef, link)",
+        'spec.components[0].traits[3].type: missing trait type (known: spreadscaler, daemonscaler, autoscaler, linkdef, link)',
         "spec.components[1].type: unknown component type 'provider' (known: actor, component, capability)",
       ].join('; '),
     );
@@ -810,5 +810,110 @@ describe('parseManifest: cross-references (wadm.md §2c)', () => {
       /^spec\.components\[0\]\.traits\[2\]\.properties\.target: The following capability/,
     );
     expect(error).toMatch(/; and 5 more$/);
+  });
+});
+
+describe('parseManifest: the autoscaler trait', () => {
+  const autoscaled = (properties: Record<string, unknown>, form: 'current' | '2022' = '2022'): Doc => {
+    const app = form === '2022' ? echoApp() : currentApp();
+    app.spec.components[0].traits[0] = { type: 'autoscaler', properties };
+    return app;
+  };
+
+  it('reads it in both forms, with its defaults: 60 s delay, one spread over every host', () => {
+    for (const form of ['2022', 'current'] as const) {
+      const { manifest, warnings } = accepted(
+        parseManifest(yamlBytes(autoscaled({ min: 0, max: 4, targetConcurrency: 4 }, form))),
+      );
+      expect(manifest.components[0]).toMatchObject({
+        kind: 'actor',
+        scalers: [
+          {
+            type: 'autoscaler',
+            min: 0,
+            max: 4,
+            targetConcurrency: 4,
+            scaleDownDelayMs: 60_000,
+            spread: [{ name: 'default', requirements: {}, weight: 100 }],
+          },
+        ],
+      });
+      expect(warnings.filter((warning) => warning.includes('nothing starts it'))).toEqual([]);
+    }
+  });
+
+  it('reads scaleDownDelay as seconds or as text with a unit, and spreads as a spreadscaler does', () => {
+    const delays: [unknown, number][] = [
+      [2, 2000],
+      [0.5, 500],
+      ['30s', 30_000],
+      ['2m', 120_000],
+      ['750ms', 750],
+      ['1h', 3_600_000],
+    ];
+    for (const [scaleDownDelay, ms] of delays) {
+      const spread = [{ name: 'east', requirements: { zone: 'east' }, weight: 2 }];
+      const app = autoscaled({ min: 1, max: 3, targetConcurrency: 0.5, scaleDownDelay, spread });
+      expect(accepted(parseManifest(jsonBytes(app))).manifest.components[0]).toMatchObject({
+        scalers: [{ type: 'autoscaler', scaleDownDelayMs: ms, targetConcurrency: 0.5, spread }],
+      });
+    }
+  });
+
+  it('refuses bad bounds, concurrency, delays and unknown keys, naming each path', () => {
+    const app = echoApp();
+    const trait = (properties: Record<string, unknown>) => ({ type: 'autoscaler', properties });
+    app.spec.components[0].traits = [
+      trait({ min: 3, max: 2, targetConcurrency: 4 }),
+      trait({ min: -1, max: 0, targetConcurrency: 0, scaleDownDelay: '10 minutes' }),
+    ];
+    app.spec.components[1].traits = [
+      trait({ min: 1.5, max: 10_001, targetConcurrency: '4', scaleDownDelay: -1, minReplicas: 1 }),
+    ];
+    expect(errorOf(app)).toBe(
+      [
+        'spec.components[0].traits[0].properties.max: expected at least min (3)',
+        'spec.components[0].traits[1].properties.min: expected a non-negative integer',
+        'spec.components[0].traits[1].properties.targetConcurrency: expected a number of in-flight calls per instance, greater than 0',
+        'spec.components[0].traits[1].properties.scaleDownDelay: expected a duration: seconds as a number, or text such as 30s, 2m, 500ms',
+        'spec.components[1].traits[0].properties.min: expected a non-negative integer',
+        'spec.components[1].traits[0].properties.max: expected at most 10000 instances',
+        'spec.components[1].traits[0].properties.targetConcurrency: expected a number of in-flight calls per instance, greater than 0',
+        'spec.components[1].traits[0].properties.scaleDownDelay: expected a duration: seconds as a number, or text such as 30s, 2m, 500ms',
+        'spec.components[1].traits[0].properties.minReplicas: unknown key (allowed here: min, max, targetConcurrency, scaleDownDelay, spread)',
+      ].join('; '),
+    );
+  });
+
+  it('refuses max 0, a day-long delay and missing fields', () => {
+    const app = echoApp();
+    app.spec.components[0].traits[0] = {
+      type: 'autoscaler',
+      properties: { min: 0, max: 0, targetConcurrency: 1, scaleDownDelay: '25h' },
+    };
+    expect(errorOf(app)).toBe(
+      [
+        'spec.components[0].traits[0].properties.scaleDownDelay: expected a duration of at most 24 h',
+        'spec.components[0].traits[0].properties.max: expected at least 1 instance',
+      ].join('; '),
+    );
+    app.spec.components[0].traits[0] = { type: 'autoscaler', properties: { max: 2 } };
+    expect(errorOf(app)).toMatch(
+      /^spec\.components\[0\]\.traits\[0\]\.properties\.min: .*; spec\.components\[0\]\.traits\[0\]\.properties\.targetConcurrency: /,
+    );
+  });
+
+  it('refuses an autoscaler beside another scaler, a second one, and one on a capability', () => {
+    const app = echoApp();
+    const autoscaler = { type: 'autoscaler', properties: { min: 1, max: 2, targetConcurrency: 1 } };
+    app.spec.components[0].traits.push(autoscaler, autoscaler);
+    app.spec.components[1].traits = [autoscaler];
+    expect(errorOf(app)).toBe(
+      [
+        "spec.components[0].traits[0].type: 'echo' has an autoscaler (traits[2]): an actor has either an autoscaler or spreadscalers/daemonscalers, not both",
+        "spec.components[0].traits[3].type: 'echo' has an autoscaler already (traits[2]): give it one",
+        "spec.components[1].traits[0].type: an autoscaler scales actors; 'httpserver' is a capability: give it a spreadscaler or daemonscaler",
+      ].join('; '),
+    );
   });
 });
