@@ -16,13 +16,17 @@ import type { InvocationEvents } from './invocation-events.ts';
 import { noTargetError, notLinkedError, type RouteTable } from './route-table.ts';
 import type { HostCallRequest } from './types.ts';
 
-/** Runs an actor call in another worker of this host; undefined when no other worker can take it now. */
+/**
+ * Runs an actor call in another worker of this host (peer-workers.ts): the reply, or undefined when
+ * no other worker can take it now; rejects as the caller should see it (the peer wrapped the error).
+ */
 export type PeerCall = (
+  originActorId: string,
   actorId: string,
   operation: string,
   payload: Uint8Array,
   deadline: number,
-) => Promise<Uint8Array> | undefined;
+) => Promise<Uint8Array | undefined>;
 
 export interface LocalCallRoutes {
   /** The mirrored table; undefined until the host has sent it (calls then go to the main thread). */
@@ -85,17 +89,45 @@ export class LocalCallRouter {
     const actorId = routes.resolveActor(request.namespace);
     if (!actorId) return Promise.reject(noTargetError(request.namespace));
     const deadline = Date.now() + this.#parts.timeoutMs;
-    const here = this.#parts.runHere(actorId, request.operation, request.payload, deadline);
-    if (here) return this.#served(request, actorId, here);
-    const peer = this.#parts.peers?.(actorId, request.operation, request.payload, deadline);
-    if (peer) return this.#served(request, actorId, peer);
+    const here = this.runHere(request.actorId, actorId, request.operation, request.payload, deadline);
+    if (here) return here;
+    const peers = this.#parts.peers;
+    if (peers) return this.#viaPeers(peers, request, actorId, deadline);
     return this.#overLattice(request, actorEntity(actorId), (subjects) => subjects.rpc.actor(actorId));
   }
 
-  /** A call this host runs (here or in a peer worker): errors as the caller sees them, and its event. */
-  async #served(
+  /**
+   * Runs an actor call in this worker when it has a free instance of the actor (undefined when not):
+   * errors as the caller sees them, and its invocation event. Also serves the calls of peer workers.
+   */
+  runHere(
+    originActorId: string,
+    actorId: string,
+    operation: string,
+    payload: Uint8Array,
+    deadline: number,
+  ): Promise<Uint8Array> | undefined {
+    const running = this.#parts.runHere(actorId, operation, payload, deadline);
+    return running && this.#served(originActorId, actorId, operation, payload.length, running);
+  }
+
+  async #viaPeers(
+    peers: PeerCall,
     request: HostCallRequest,
     actorId: string,
+    deadline: number,
+  ): Promise<Uint8Array> {
+    const reply = await peers(request.actorId, actorId, request.operation, request.payload, deadline);
+    return (
+      reply ?? this.#overLattice(request, actorEntity(actorId), (subjects) => subjects.rpc.actor(actorId))
+    );
+  }
+
+  async #served(
+    originActorId: string,
+    actorId: string,
+    operation: string,
+    bytes: number,
     running: Promise<Uint8Array>,
   ): Promise<Uint8Array> {
     let succeeded = false;
@@ -104,13 +136,13 @@ export class LocalCallRouter {
       succeeded = true;
       return reply;
     } catch (error) {
-      throw asCallerSees(error, request.operation, actorId, this.#parts.timeoutMs);
+      throw asCallerSees(error, operation, actorId, this.#parts.timeoutMs);
     } finally {
       this.#parts.events?.report({
-        origin: actorEntity(request.actorId),
+        origin: actorEntity(originActorId),
         target: actorEntity(actorId),
-        operation: request.operation,
-        bytes: request.payload.length,
+        operation,
+        bytes,
         succeeded,
       });
     }

@@ -4,7 +4,7 @@
 // still running past its deadline is answered from here (inflight-calls.ts), so its caller gets
 // ACTOR_TIMEOUT at the timeout even when the worker cannot answer.
 
-import { Worker } from 'node:worker_threads';
+import { MessageChannel, Worker } from 'node:worker_threads';
 import { errorCode, errorMessage } from '../../lattice/errors.ts';
 import { HostError } from '../errors.ts';
 import type { BuiltinCapabilityLink } from './builtin-links.ts';
@@ -75,6 +75,8 @@ interface WorkerRound {
 
 class WorkerHandle {
   readonly worker: Worker;
+  /** Names this worker to the others, over their direct channels (peer-workers.ts). */
+  readonly peerId: number;
   readonly slots: CallSlots;
   readonly calls = new Map<number, PendingCall>();
   /** Calls the worker is serving from NATS right now (it counts them; we only read). */
@@ -87,8 +89,15 @@ class WorkerHandle {
   /** The ping sent and not yet answered, if any. Messages are handled in order, so a call
    * posted after an unanswered ping has certainly not started. */
   ping: { id: number; sentAt: number } | undefined;
-  constructor(worker: Worker, slots: CallSlots, rpcBusy: Int32Array, inflight: InFlightCalls) {
+  constructor(
+    worker: Worker,
+    peerId: number,
+    slots: CallSlots,
+    rpcBusy: Int32Array,
+    inflight: InFlightCalls,
+  ) {
     this.worker = worker;
+    this.peerId = peerId;
     this.slots = slots;
     this.rpcBusy = rpcBusy;
     this.inflight = inflight;
@@ -128,7 +137,11 @@ export class WorkerPool {
 
   constructor(size: number, hooks: PoolHooks) {
     this.#hooks = hooks;
-    for (let i = 0; i < size; i++) this.#workers.push(this.#spawn());
+    for (let i = 0; i < size; i++) {
+      const handle = this.#spawn();
+      this.#connectPeers(handle);
+      this.#workers.push(handle);
+    }
     this.#liveness = setInterval(() => {
       for (const handle of [...this.#workers]) {
         if (handle.busy && !handle.ping) handle.sendPing(this.#nextId++);
@@ -151,6 +164,20 @@ export class WorkerPool {
 
   get size(): number {
     return this.#workers.length;
+  }
+
+  /** Gives a worker a direct channel to every other worker (an actor call one cannot run, another may). */
+  #connectPeers(handle: WorkerHandle): void {
+    for (const other of this.#workers) {
+      if (other === handle) continue;
+      const { port1, port2 } = new MessageChannel();
+      handle.worker.postMessage({ type: 'peer', peerId: other.peerId, port: port1 } satisfies ToWorker, [
+        port1,
+      ]);
+      other.worker.postMessage({ type: 'peer', peerId: handle.peerId, port: port2 } satisfies ToWorker, [
+        port2,
+      ]);
+    }
   }
 
   /** Answers the worker's NATS calls that are past their deadline; how many there were. */
@@ -191,6 +218,7 @@ export class WorkerPool {
     };
     const handle = new WorkerHandle(
       new Worker(WORKER_ENTRY, { workerData }),
+      this.#nextId++,
       new CallSlots(buffer),
       new Int32Array(busy),
       new InFlightCalls(inflight),
@@ -330,6 +358,9 @@ export class WorkerPool {
     }
     const replacement = this.#spawn();
     this.#workers[index] = replacement;
+    for (const other of this.#workers)
+      if (other !== replacement) other.post({ type: 'peer-gone', peerId: handle.peerId });
+    this.#connectPeers(replacement);
     // The replacement reopens the listeners itself (#spawn); a round waits no longer for the old one.
     for (const round of this.#rounds.values()) if (round.waiting.has(handle)) round.answered(handle);
     // A load waiting on the old worker now waits on the new one, which replays it.

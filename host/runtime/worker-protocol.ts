@@ -1,6 +1,7 @@
 // Messages between the runtime (main thread) and its worker threads. Compiled
 // WebAssembly.Modules travel in them without recompiling.
 
+import type { MessagePort } from 'node:worker_threads';
 import type { LatticeErrorCode } from '../../lattice/errors.ts';
 import type { HostErrorCode } from '../errors.ts';
 import type { BuiltinCapabilityLink } from './builtin-links.ts';
@@ -51,6 +52,10 @@ export type ToWorker =
   | { type: 'ping'; id: number }
   /** Changes of the host's routes (links, call aliases) for this worker's copy (route-table.ts). */
   | { type: 'routes'; changes: RouteChange[] }
+  /** A direct channel to another worker of this host (posted with the port transferred). */
+  | { type: 'peer'; peerId: number; port: MessagePort }
+  /** That worker was replaced: its channel is closed. */
+  | { type: 'peer-gone'; peerId: number }
   /** Open (or replace) a built-in httpserver link's listener in this worker; answered `http-listening`. */
   | { type: 'http-listen'; requestId: number; link: BuiltinHttpLink }
   /** Close it; answered `http-closed` once the port is let go. */

@@ -24,6 +24,7 @@ import { INVOCATION_ERROR_CODES, type InvocationErrorCode, InvocationFailedError
 import { InFlightCalls } from './inflight-calls.ts';
 import { ActorTimeoutError } from './interrupt.ts';
 import { LocalCallRouter } from './local-calls.ts';
+import { PeerWorkers } from './peer-workers.ts';
 import { RouteTable } from './route-table.ts';
 import type { ActorLogLevel, HostCallRequest, WorkerRpcSettings } from './types.ts';
 import { GuestError, WasmbusInstance } from './wasmbus-instance.ts';
@@ -287,9 +288,21 @@ function runHereIfFree(
   return actors.get(actorId)?.hasRoom ? execute(actorId, operation, payload, deadline) : undefined;
 }
 
+/** The other workers of this host, over direct channels the pool sets up (peer-workers.ts). */
+const peerWorkers = new PeerWorkers((originActorId, actorId, operation, payload, deadline) => {
+  const running = router.runHere(originActorId, actorId, operation, payload, deadline);
+  if (running === undefined) return undefined;
+  // Counted as busy, as calls from NATS are: the main thread cannot see this one either.
+  const busy = new Int32Array(data.busy);
+  Atomics.add(busy, 0, 1);
+  return running.finally(() => Atomics.sub(busy, 0, 1));
+});
+
 const router = new LocalCallRouter({
   routes: () => routes,
   runHere: runHereIfFree,
+  peers: (originActorId, actorId, operation, payload, deadline) =>
+    peerWorkers.call(originActorId, actorId, operation, payload, deadline),
   lattice: latticeRoute,
   events: rpc?.invocationEvents,
   mainThread: mainThreadCall,
@@ -393,6 +406,12 @@ port.on('message', (message: ToWorker) => {
     case 'routes':
       routes ??= new RouteTable();
       for (const change of message.changes) routes.apply(change);
+      break;
+    case 'peer':
+      peerWorkers.add(message.peerId, message.port);
+      break;
+    case 'peer-gone':
+      peerWorkers.remove(message.peerId);
       break;
     case 'http-listen': {
       const { requestId, link } = message;

@@ -109,6 +109,29 @@ function aliasAnswers(
   );
 }
 
+/**
+ * Test.CallAlias through `actorId` echoes `text` while this process's main thread (the in-process
+ * hosts' main threads) is blocked: the whole call never needed it.
+ */
+async function expectEchoedWhileBlocked(
+  lattice: ProviderLattice,
+  actorId: string,
+  text: string,
+): Promise<void> {
+  const outcome = await callWhileMainThreadBlocked({
+    natsUrl: lattice.nats.url,
+    lattice: lattice.prefix,
+    clusterSeed: lattice.clusterKey.seed,
+    actorId,
+    operation: 'Test.CallAlias',
+    payload: encoder.encode(text),
+    origin: HTTP_ORIGIN,
+  });
+  expect(outcome.error).toBeUndefined();
+  expect(outcome.whileBlocked).toBe('ok');
+  expect(decoder.decode(outcome.reply)).toBe(text);
+}
+
 /** Counts the invocations published on an actor's RPC subject (a plain subscriber sees every one). */
 function spyOn(lattice: ProviderLattice, actorId: string): { sent: Invocation[]; stop: () => void } {
   const sent: Invocation[] = [];
@@ -148,25 +171,6 @@ describe('calls out stay in their worker', () => {
     await lattice?.stop();
   });
 
-  const callAlias = (actorId: string, text: string) =>
-    callWhileMainThreadBlocked({
-      natsUrl: lattice.nats.url,
-      lattice: lattice.prefix,
-      clusterSeed: lattice.clusterKey.seed,
-      actorId,
-      operation: 'Test.CallAlias',
-      payload: encoder.encode(text),
-      origin: HTTP_ORIGIN,
-    });
-
-  /** Test.CallAlias answered while the main thread is blocked: the whole call never needed it. */
-  async function expectEchoedWhileBlocked(actorId: string, text: string): Promise<void> {
-    const outcome = await callAlias(actorId, text);
-    expect(outcome.error).toBeUndefined();
-    expect(outcome.whileBlocked).toBe('ok');
-    expect(decoder.decode(outcome.reply)).toBe(text);
-  }
-
   test('a call alias that appears after start reaches the workers; the call then runs in the calling worker', async () => {
     // No actor has the alias yet: refused in the main thread's words.
     await expect(lattice.invokeActor(callerId, 'Test.CallAlias', encoder.encode('x'))).rejects.toThrow(
@@ -178,7 +182,7 @@ describe('calls out stay in their worker', () => {
     const spy = spyOn(lattice, otherId);
     await lattice.nc.flush();
     // Made while this process's main thread (the hosts' main threads) is blocked: it never needs it.
-    await expectEchoedWhileBlocked(callerId, 'same host');
+    await expectEchoedWhileBlocked(lattice, callerId, 'same host');
     // Nor NATS: a call sent to `other` over NATS afterwards is the first invocation the spy sees.
     await lattice.invokeActor(otherId, 'Test.Echo', encoder.encode('marker'), actorEntity(callerId));
     await eventuallyPasses(
@@ -194,7 +198,7 @@ describe('calls out stay in their worker', () => {
     // `other` runs on the first host only; the caller on the second.
     const spy = spyOn(lattice, otherId);
     await lattice.nc.flush();
-    await expectEchoedWhileBlocked(remoteCallerId, 'other host');
+    await expectEchoedWhileBlocked(lattice, remoteCallerId, 'other host');
     await eventuallyPasses(async () => expect(spy.sent).toHaveLength(1), {
       what: 'one invocation sent to other',
     });
@@ -290,6 +294,42 @@ describe('calls out stay in their worker', () => {
       `Invocation not authorized: ${missingCapabilityText(actorId, KEYVALUE)}`,
     );
     expect(responder.received.length).toBe(before);
+  });
+});
+
+describe('a call the worker cannot run now goes to another worker over their channel', () => {
+  let lattice: ProviderLattice;
+
+  beforeAll(async () => {
+    lattice = await ProviderLattice.start({
+      lattice: 'peercalls',
+      name: 'peer-calls',
+      hostSettings: { actorWorkers: '2' },
+    });
+  }, 60_000);
+
+  afterAll(async () => {
+    await lattice?.stop();
+  });
+
+  test('an actor calling itself by alias with one instance per worker: the inner call runs in the other worker', async () => {
+    // One instance (one call at a time per worker): its Test.CallAlias holds this worker's instance,
+    // so its call to itself (it has the alias wasmcloud-ts/other) can only run in the other worker.
+    const self = signForTest(unsignedActor('wasmbus-kvcounter'), {
+      name: 'self',
+      callAlias: 'wasmcloud-ts/other',
+      caps: ['wasmcloud:httpserver'],
+    });
+    const actorId = await lattice.startSignedActor(self.bytes, 'self');
+    await aliasAnswers(lattice, actorId, 'warm', 'the workers to know the alias');
+    const spy = spyOn(lattice, actorId);
+    await lattice.nc.flush();
+    for (const text of ['one', 'two', 'three', 'four'])
+      await expectEchoedWhileBlocked(lattice, actorId, text);
+    // Only the four outer calls crossed NATS; none of the inner ones.
+    await eventuallyPasses(async () => expect(spy.sent).toHaveLength(4), { what: 'the four outer calls' });
+    expect(spy.sent.every((invocation) => invocation.operation === 'Test.CallAlias')).toBe(true);
+    spy.stop();
   });
 });
 
