@@ -187,7 +187,8 @@ async function runRound(entry: Case, connections: number, seconds: number, into:
   for (const [name, micros] of cpuSnapshot(entry.processes))
     into.cpu.set(name, (into.cpu.get(name) ?? 0) + micros - (before.get(name) ?? 0));
   into.rates.push(load.requests / load.seconds);
-  into.latencies.push(...load.latencies);
+  // A loop, not push(...): a round of a fast case has more latencies than a call's arguments may be.
+  for (const latency of load.latencies) into.latencies.push(latency);
   into.requests += load.requests;
   into.failures += load.failures;
 }

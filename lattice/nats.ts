@@ -172,6 +172,19 @@ export async function connectNats(settings: NatsConnectionSettings): Promise<Nat
   }
 }
 
+/** The NATS a link's values name (URI: the servers of one cluster; CLIENT_JWT and CLIENT_SEED). */
+export interface LinkNatsSettings {
+  servers: string[];
+  jwt?: string | undefined;
+  seed?: string | undefined;
+}
+
+/** Connects, reconnecting on loss, to the NATS a link names (keyvalue and messaging links with URI). */
+export function connectLinkNats(link: LinkNatsSettings, name: string): Promise<NatsConnection> {
+  const [url = '', ...moreUrls] = link.servers;
+  return connectNats({ url, moreUrls, jwt: link.jwt, seed: link.seed, reconnect: true, name });
+}
+
 /** Codes of the client's errors (a request timeout is `ErrorCode.Timeout`, no subscriber `ErrorCode.NoResponders`). */
 export { ErrorCode } from 'nats';
 

@@ -16,7 +16,7 @@ import type { MessagingLinkSettings } from '../../lattice/messaging/link-setting
 import { type DeliveredMessage, encodeDeliveredMessage } from '../../lattice/messaging/messages.ts';
 import { deliverMessages } from '../../lattice/messaging/nats-calls.ts';
 import { missingCapabilityText } from '../../lattice/missing-capability.ts';
-import { connectNats, type NatsConnection, type Subscription } from '../../lattice/nats.ts';
+import { connectLinkNats, type NatsConnection, type Subscription } from '../../lattice/nats.ts';
 import { sendInvocation } from '../../lattice/rpc.ts';
 import type { LatticeSubjects } from '../../lattice/subjects.ts';
 
@@ -58,15 +58,10 @@ export class LinkSubscriptions {
   ): Promise<LinkSubscriptions> {
     let own: NatsConnection | undefined;
     if (settings.servers !== undefined && settings.subscriptions.length > 0) {
-      const [url, ...moreUrls] = settings.servers;
-      own = await connectNats({
-        url: url!,
-        moreUrls,
-        jwt: settings.jwt,
-        seed: settings.seed,
-        reconnect: true,
-        name: `built-in messaging ${link.provider_id} subscriptions of ${link.actor_id}`,
-      });
+      own = await connectLinkNats(
+        { servers: settings.servers, jwt: settings.jwt, seed: settings.seed },
+        `built-in messaging ${link.provider_id} subscriptions of ${link.actor_id}`,
+      );
     }
     const nc = own ?? route.nc;
     const inFlight = new Set<Promise<void>>();

@@ -14,7 +14,7 @@ import { openBucket } from '../../lattice/keyvalue/open-bucket.ts';
 import { keyValueOperation } from '../../lattice/keyvalue/operations.ts';
 import { messagingLinkSettings } from '../../lattice/messaging/link-settings.ts';
 import { messagingOperation } from '../../lattice/messaging/operations.ts';
-import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
+import { connectLinkNats, type NatsConnection } from '../../lattice/nats.ts';
 import { HostError } from '../errors.ts';
 import type { HostCallRequest } from './types.ts';
 
@@ -116,15 +116,10 @@ export class WorkerBuiltinLinks {
         );
       return { nc: (await this.#lattice()).nc, own: undefined, where: "the lattice's NATS" };
     }
-    const [url, ...moreUrls] = settings.servers;
-    const own = await connectNats({
-      url: url!,
-      moreUrls,
-      jwt: settings.jwt,
-      seed: settings.seed,
-      reconnect: true,
-      name: `built-in ${link.contractId} ${link.providerId} for ${link.actorId}`,
-    });
+    const own = await connectLinkNats(
+      { servers: settings.servers, jwt: settings.jwt, seed: settings.seed },
+      `built-in ${link.contractId} ${link.providerId} for ${link.actorId}`,
+    );
     return { nc: own, own, where: settings.servers.join(',') };
   }
 

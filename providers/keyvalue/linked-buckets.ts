@@ -7,7 +7,7 @@ import { BucketStore } from '../../lattice/keyvalue/bucket-store.ts';
 import { keyValueLinkSettings } from '../../lattice/keyvalue/link-settings.ts';
 import { openBucket } from '../../lattice/keyvalue/open-bucket.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
-import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
+import { connectLinkNats, connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { ProviderError } from '../sdk/errors.ts';
 import { latticeConnectionSettings, type Provider } from '../sdk/mod.ts';
 
@@ -40,16 +40,11 @@ export class LinkedBuckets {
       where = provider.hostData.lattice_rpc_url;
       settings.jsDomain ??= provider.hostData.js_domain || undefined;
     } else {
-      const [url, ...moreUrls] = settings.servers;
       where = settings.servers.join(',');
-      connection = await connectNats({
-        url: url!,
-        moreUrls,
-        jwt: settings.jwt,
-        seed: settings.seed,
-        reconnect: true,
-        name: `keyvalue ${provider.key} for ${link.actor_id}`,
-      });
+      connection = await connectLinkNats(
+        { servers: settings.servers, jwt: settings.jwt, seed: settings.seed },
+        `keyvalue ${provider.key} for ${link.actor_id}`,
+      );
       nc = connection;
     }
     try {

@@ -9,7 +9,7 @@ import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { DEFAULT_NATS_URI, type MessagingLinkSettings } from '../../lattice/messaging/link-settings.ts';
 import { type DeliveredMessage, encodeDeliveredMessage } from '../../lattice/messaging/messages.ts';
 import { deliverMessages } from '../../lattice/messaging/nats-calls.ts';
-import { connectNats, type NatsConnection, type Subscription } from '../../lattice/nats.ts';
+import { connectLinkNats, type NatsConnection, type Subscription } from '../../lattice/nats.ts';
 import type { Provider } from '../sdk/mod.ts';
 
 export class ActorConnection {
@@ -31,15 +31,10 @@ export class ActorConnection {
     provider: Provider,
   ): Promise<ActorConnection> {
     const servers = settings.servers ?? [DEFAULT_NATS_URI];
-    const [url, ...moreUrls] = servers;
-    const nc = await connectNats({
-      url: url!,
-      moreUrls,
-      jwt: settings.jwt,
-      seed: settings.seed,
-      reconnect: true,
-      name: `messaging ${provider.key} for ${link.actor_id}`,
-    });
+    const nc = await connectLinkNats(
+      { servers, jwt: settings.jwt, seed: settings.seed },
+      `messaging ${provider.key} for ${link.actor_id}`,
+    );
     const connection = new ActorConnection(nc, link.actor_id, provider);
     try {
       for (const { subject, queue } of settings.subscriptions) {
