@@ -20,6 +20,7 @@ export function controlClassOf(operation: ControlOperation | undefined): Control
     case 'get_claims':
     case 'get_links':
     case 'host_inventory':
+    case 'host_load':
     case 'auction_actor':
     case 'auction_provider':
       return 'query';

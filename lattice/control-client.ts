@@ -14,9 +14,11 @@ import {
   claimsListSchema,
   ctlAckSchema,
   type HostInventory,
+  type HostLoad,
   type HostPingReply,
   type HostPingRequest,
   hostInventorySchema,
+  hostLoadSchema,
   hostPingReplySchema,
   linksListSchema,
   type ProviderAuctionReply,
@@ -366,6 +368,14 @@ export class ControlClient {
     return { ...inventory, actors: dedupeActors(inventory.actors) };
   }
 
+  /**
+   * One host's calls in flight and queued per actor (`get.{host}.load`, a wasmcloud-ts addition:
+   * a 2022 host does not answer, so this rejects with CTL_NO_RESPONDERS).
+   */
+  async getLoad(hostId: string): Promise<HostLoad> {
+    return this.#query(this.subjects.ctl.hostLoad(hostId), hostLoadSchema, hostId, 'load query');
+  }
+
   /** The claims of every actor and provider the lattice has seen (string-to-string maps). */
   async getClaims(): Promise<ClaimsList['claims']> {
     const list = await this.#query(
@@ -423,14 +433,26 @@ export class ControlClient {
     return this.#command(this.subjects.ctl.stopActor(hostId), body, hostId, `stop of actor ${actorRef}`);
   }
 
+  /**
+   * `scaleToZero` (with count 0) asks our hosts to keep the actor dormant rather than remove it; the
+   * field is left out otherwise, so the body is the 2022 one.
+   */
   async scaleActor(
     hostId: string,
     actorId: string,
     actorRef: string,
     count: number,
     annotations: Record<string, string> = {},
+    scaleToZero = false,
   ): Promise<void> {
-    const body = { actor_id: actorId, actor_ref: actorRef, count, annotations, host_id: hostId };
+    const body = {
+      actor_id: actorId,
+      actor_ref: actorRef,
+      count,
+      annotations,
+      host_id: hostId,
+      ...(scaleToZero ? { scale_to_zero: true } : {}),
+    };
     return this.#command(this.subjects.ctl.scaleActor(hostId), body, hostId, `scaling of actor ${actorId}`);
   }
 

@@ -119,6 +119,34 @@ export const hostInventorySchema = z
   .describe('host inventory');
 export type HostInventory = z.output<typeof hostInventorySchema>;
 
+/**
+ * One actor's calls on one host, in the reply to `get.{host}.load` (a wasmcloud-ts addition).
+ * `in_flight`: calls running on an instance now; `queued`: calls waiting for one; `max_concurrency`:
+ * how many of its calls the host runs at once; `calls_total`: calls taken since the host loaded it
+ * (a count that went down means it was loaded again); `last_call_at`: ms since the epoch, 0 = never;
+ * `scaled_to_zero`: kept dormant at 0 instances (it starts on its next call).
+ */
+export const actorLoadSchema = z.looseObject({
+  id: nonEmptyStringSchema,
+  instances: nonNegativeIntSchema,
+  in_flight: nonNegativeIntSchema,
+  queued: nonNegativeIntSchema,
+  max_concurrency: nonNegativeIntSchema,
+  calls_total: nonNegativeIntSchema,
+  last_call_at: nonNegativeIntSchema,
+  scaled_to_zero: fieldWithDefault(z.boolean(), () => false),
+});
+export type ActorLoad = z.output<typeof actorLoadSchema>;
+
+/**
+ * The reply to `get.{host}.load` (a wasmcloud-ts addition; 2022 hosts do not answer it): the calls
+ * of every actor the host runs, from counters it keeps anyway, so asking every second costs little.
+ */
+export const hostLoadSchema = z
+  .looseObject({ host_id: hostKeySchema, actors: z.array(actorLoadSchema) })
+  .describe('host load');
+export type HostLoad = z.output<typeof hostLoadSchema>;
+
 /** The reply to `get.claims`: one string-to-string map per actor or provider (caps and tags comma-joined). */
 export const claimsListSchema = z
   .looseObject({ claims: z.array(z.record(z.string(), z.string())) })
@@ -174,7 +202,11 @@ export const stopActorRequestSchema = z
   .describe('stop-actor request');
 export type StopActorRequest = z.output<typeof stopActorRequestSchema>;
 
-/** `cmd.{host}.scale` */
+/**
+ * `cmd.{host}.scale`. `scale_to_zero: true` with `count: 0` (a wasmcloud-ts addition) asks the host
+ * to keep the actor dormant (its reference, claims, links and listeners) rather than remove it;
+ * absent or false: the 2022 meaning.
+ */
 export const scaleActorRequestSchema = z
   .looseObject({
     actor_id: actorKeySchema,
@@ -182,6 +214,7 @@ export const scaleActorRequestSchema = z
     count: instanceCount(0),
     annotations: stringMapField(),
     host_id: optionalField(z.string()),
+    scale_to_zero: fieldWithDefault(z.boolean(), () => false),
   })
   .describe('scale-actor request');
 export type ScaleActorRequest = z.output<typeof scaleActorRequestSchema>;

@@ -41,6 +41,7 @@ export type ControlOperation =
   | { kind: 'get_claims' }
   | { kind: 'get_links' }
   | { kind: 'host_inventory'; hostId: string }
+  | { kind: 'host_load'; hostId: string }
   | { kind: 'linkdefs_put' }
   | { kind: 'linkdefs_del' }
   | { kind: 'registries_put' }
@@ -89,6 +90,8 @@ function controlSubjects(lattice: string) {
     getClaims: () => `${prefix}.get.claims`,
     getLinks: () => `${prefix}.get.links`,
     hostInventory: (hostId: string) => `${prefix}.get.${assertSubjectToken('host ID', hostId)}.inv`,
+    /** A wasmcloud-ts addition: the host's calls in flight and queued per actor (control.ts hostLoadSchema). */
+    hostLoad: (hostId: string) => `${prefix}.get.${assertSubjectToken('host ID', hostId)}.load`,
     linkPut: () => `${prefix}.linkdefs.put`,
     linkDel: () => `${prefix}.linkdefs.del`,
     registriesPut: () => `${prefix}.registries.put`,
@@ -106,6 +109,7 @@ function controlSubjects(lattice: string) {
     subscriptions: {
       hostCommands: (hostId: string) => `${prefix}.cmd.${assertSubjectToken('host ID', hostId)}.*`,
       hostInventory: (hostId: string) => `${prefix}.get.${assertSubjectToken('host ID', hostId)}.inv`,
+      hostLoad: (hostId: string) => `${prefix}.get.${assertSubjectToken('host ID', hostId)}.load`,
       get: () => `${prefix}.get.*`,
       linkdefs: () => `${prefix}.linkdefs.*`,
       auctions: () => `${prefix}.auction.>`,
@@ -143,6 +147,7 @@ function controlSubjects(lattice: string) {
       if (tokens.length !== 3 || second === undefined || second === '' || third === undefined)
         return undefined;
       if (first === 'get' && third === 'inv') return { kind: 'host_inventory', hostId: second };
+      if (first === 'get' && third === 'load') return { kind: 'host_load', hostId: second };
       if (first === 'cmd' && isHostCommand(third))
         return { kind: 'host_command', hostId: second, command: third };
       return undefined;

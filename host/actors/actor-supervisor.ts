@@ -8,6 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import type { ActorClaims } from '../../lattice/claims.ts';
 import { verifySignedWasm } from '../../lattice/claims.ts';
+import type { ActorLoad } from '../../lattice/control.ts';
 import { DISPLAY_ERROR_LIMIT, truncateForDisplay } from '../../lattice/display-text.ts';
 import { errorMessage } from '../../lattice/errors.ts';
 import type { Logger } from '../../lattice/log.ts';
@@ -84,6 +85,30 @@ export class ActorSupervisor {
 
   find(actorId: string): RunningActor | undefined {
     return this.#actors.get(actorId);
+  }
+
+  /**
+   * Calls in flight and queued per running actor, from counters the runtime's workers keep as they
+   * run calls (nothing is asked of them). An actor runs up to its instance count of calls at once in
+   * each worker, so it can run `instances × workers` on this host.
+   */
+  load(): ActorLoad[] {
+    const { runtime } = this.#context;
+    const counted = runtime.callLoad();
+    return this.running().map((actor) => {
+      const calls = counted.get(actor.id);
+      return {
+        id: actor.id,
+        instances: actor.instances.length,
+        in_flight: calls?.inFlight ?? 0,
+        queued: calls?.queued ?? 0,
+        max_concurrency: actor.instances.length * runtime.workerCount,
+        calls_total: calls?.callsTotal ?? 0,
+        last_call_at: Math.round(calls?.lastCallAt ?? 0),
+        // Dormant actors (issue 16, item 2) are not kept yet: an actor at 0 instances is removed.
+        scaled_to_zero: false,
+      };
+    });
   }
 
   /** The actor key a reference names: a key itself, a running actor's image ref, or a refmap. */

@@ -10,11 +10,22 @@ import type { Msg, NatsConnection, Subscription } from '../../lattice/nats.ts';
 import type { LatticeSubjects } from '../../lattice/subjects.ts';
 import { hostCommand } from './host-commands.ts';
 import { actorAuction, deleteLink, providerAuction, putLink, putRegistries } from './lattice-commands.ts';
-import { claimsReply, inventoryReply, linksReply, pingReply, pingWantsHeartbeat } from './queries.ts';
+import {
+  claimsReply,
+  inventoryReply,
+  linksReply,
+  loadReply,
+  pingReply,
+  pingWantsHeartbeat,
+} from './queries.ts';
 import { refusalCode, refuse } from './refusal.ts';
 import type { ControlContext } from './types.ts';
 
 type Reply = object | undefined;
+
+function wrongHost(context: ControlContext, hostId: string): Reply {
+  return refuse('CONTROL_WRONG_HOST', `this is host ${context.host.hostId}, not ${hostId}`);
+}
 
 async function dispatch(context: ControlContext, subjects: LatticeSubjects, msg: Msg): Promise<Reply> {
   const operation = subjects.ctl.operationOf(msg.subject);
@@ -24,9 +35,11 @@ async function dispatch(context: ControlContext, subjects: LatticeSubjects, msg:
       if (pingWantsHeartbeat(msg.data)) setImmediate(() => context.heartbeat());
       return pingReply(context);
     case 'host_inventory':
-      if (operation.hostId !== context.host.hostId)
-        return refuse('CONTROL_WRONG_HOST', `this is host ${context.host.hostId}, not ${operation.hostId}`);
+      if (operation.hostId !== context.host.hostId) return wrongHost(context, operation.hostId);
       return inventoryReply(context);
+    case 'host_load':
+      if (operation.hostId !== context.host.hostId) return wrongHost(context, operation.hostId);
+      return loadReply(context);
     case 'get_claims':
       return claimsReply(context);
     case 'get_links':
@@ -42,8 +55,7 @@ async function dispatch(context: ControlContext, subjects: LatticeSubjects, msg:
     case 'auction_provider':
       return providerAuction(context, msg.data);
     case 'host_command':
-      if (operation.hostId !== context.host.hostId)
-        return refuse('CONTROL_WRONG_HOST', `this is host ${context.host.hostId}, not ${operation.hostId}`);
+      if (operation.hostId !== context.host.hostId) return wrongHost(context, operation.hostId);
       return hostCommand(context, operation.command, msg.data);
   }
 }
@@ -96,6 +108,7 @@ export function serveControlInterface(
     nc.subscribe(subscriptions.linkdefs(), { queue: queueGroup, callback: handle }),
     nc.subscribe(subscriptions.get(), { queue: queueGroup, callback: handle }),
     nc.subscribe(subscriptions.hostInventory(hostId), { callback: handle }),
+    nc.subscribe(subscriptions.hostLoad(hostId), { callback: handle }),
     nc.subscribe(subscriptions.auctions(), { callback: handle }),
   ];
 }

@@ -1,9 +1,10 @@
 // Replies to the control interface's queries (protocol.md §1.4, §14): ping, inventory, claims and
-// links, in the exact 2022 shapes. Optional fields are left out rather than sent as null.
+// links, in the exact 2022 shapes, and the host's load (a wasmcloud-ts addition). Optional fields are left out rather than sent as null.
 
 import {
   type ClaimsList,
   type HostInventory,
+  type HostLoad,
   type HostPingReply,
   hostPingRequestSchema,
   type LinksList,
@@ -74,6 +75,11 @@ export function inventoryReply(context: ControlContext): HostInventory {
       annotations: provider.annotations,
     })),
   };
+}
+
+/** The reply to `get.{host}.load` (a wasmcloud-ts addition): calls per actor, from counters. */
+export function loadReply(context: ControlContext): HostLoad {
+  return { host_id: context.host.hostId, actors: context.actors.load() };
 }
 
 export function claimsReply(context: ControlContext): ClaimsList {

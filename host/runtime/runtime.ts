@@ -9,6 +9,7 @@ import { HostError } from '../errors.ts';
 import { prepareActor } from './actor-loader.ts';
 import type { BuiltinCapabilityLink } from './builtin-links.ts';
 import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
+import type { ActorCallLoad } from './load-counters.ts';
 import { WASM_PAGE_BYTES } from './memory-cap.ts';
 import type { RouteChange } from './route-table.ts';
 import type {
@@ -89,6 +90,16 @@ export class ActorRuntime {
     });
     this.#actors.set(actor.id, actor);
     return actor;
+  }
+
+  /** How many workers run actors: each runs up to an actor's instance count of its calls at once. */
+  get workerCount(): number {
+    return this.#pool.size;
+  }
+
+  /** Calls queued and in flight per actor, and how many it has taken (load-counters.ts). */
+  callLoad(): Map<string, ActorCallLoad> {
+    return this.#pool.callLoad();
   }
 
   /** Lets more (or fewer) calls of a loaded actor run at once; nothing is fetched or compiled again. */

@@ -11,6 +11,7 @@ import type { BuiltinCapabilityLink } from './builtin-links.ts';
 import { CallSlots, createSlotBuffer } from './call-slots.ts';
 import { INVOCATION_ERROR_CODES, type InvocationErrorCode, InvocationFailedError } from './errors.ts';
 import { createInFlightBuffer, InFlightCalls, type TrackedCall } from './inflight-calls.ts';
+import { type ActorCallLoad, createLoadCountersBuffer, LoadCounters, sumLoads } from './load-counters.ts';
 import { type RouteChange, RouteTable } from './route-table.ts';
 import type {
   ActorLogEntry,
@@ -130,6 +131,8 @@ export class WorkerPool {
   /** The built-in keyvalue/messaging links in force, by link ID, replayed into replacement workers. */
   readonly #capabilityLinks = new Map<string, BuiltinCapabilityLink>();
   readonly #rounds = new Map<number, WorkerRound>();
+  /** Each worker's call counters (load-counters.ts); a replaced worker's go with it. */
+  readonly #loadCounters = new Map<WorkerHandle, LoadCounters>();
   /** The host's routes as the workers hold them, replayed into replacement workers; none until given. */
   #routes: RouteTable | undefined;
   #nextId = 0;
@@ -209,7 +212,9 @@ export class WorkerPool {
     const buffer = createSlotBuffer();
     const busy = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
     const inflight = createInFlightBuffer();
+    const loadCounters = createLoadCountersBuffer();
     const workerData = {
+      loadCounters,
       slots: buffer,
       busy,
       inflight,
@@ -223,6 +228,7 @@ export class WorkerPool {
       new Int32Array(busy),
       new InFlightCalls(inflight),
     );
+    this.#loadCounters.set(handle, new LoadCounters(loadCounters));
     handle.worker.on('message', (message: FromWorker) => this.#onMessage(handle, message));
     handle.worker.on('error', (error) => this.#replace(handle, `its worker failed: ${error.message}`));
     handle.worker.on('exit', () => {
@@ -348,6 +354,7 @@ export class WorkerPool {
     const index = this.#workers.indexOf(handle);
     if (index < 0 || this.#closed) return;
     this.#reportReplaced(handle, stuck);
+    this.#loadCounters.delete(handle);
     // Its other NATS calls cannot be answered by it any more: tell their callers now.
     for (const call of handle.inflight.takeOverdue(Number.POSITIVE_INFINITY)) {
       this.#answer(
@@ -561,6 +568,11 @@ export class WorkerPool {
     if (!current)
       return Promise.reject(new InvocationFailedError('ACTOR_NOT_LOADED', `actor ${actorId} is not loaded`));
     return this.load({ ...current, maxConcurrency });
+  }
+
+  /** Calls queued and in flight per actor, summed over the workers (nothing is asked of them). */
+  callLoad(): Map<string, ActorCallLoad> {
+    return sumLoads(this.#workers.map((handle) => this.#loadCounters.get(handle)?.read() ?? []));
   }
 
   unload(actorId: string): void {

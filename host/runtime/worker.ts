@@ -23,6 +23,7 @@ import { PayloadShapeError } from './contracts.ts';
 import { INVOCATION_ERROR_CODES, type InvocationErrorCode, InvocationFailedError } from './errors.ts';
 import { InFlightCalls } from './inflight-calls.ts';
 import { ActorTimeoutError } from './interrupt.ts';
+import { type CountedCall, LoadCounters } from './load-counters.ts';
 import { LocalCallRouter } from './local-calls.ts';
 import { PeerWorkers } from './peer-workers.ts';
 import { RouteTable } from './route-table.ts';
@@ -37,11 +38,14 @@ const data = workerData as {
   busy: SharedArrayBuffer;
   /** The NATS calls in flight (inflight-calls.ts), read by the main thread when this worker is stuck. */
   inflight: SharedArrayBuffer;
+  /** Per-actor call counts (load-counters.ts), read by the main thread for `get.{host}.load`. */
+  loadCounters: SharedArrayBuffer;
   /** The invocation timeout: a NATS call's deadline is this long after it arrives. */
   timeoutMs: number;
   rpc?: WorkerRpcSettings;
 };
 const slots = new CallSlots(data.slots);
+const loadCounters = new LoadCounters(data.loadCounters);
 
 function send(message: FromWorker): void {
   port.postMessage(message);
@@ -187,7 +191,8 @@ async function invoke(
 /**
  * Runs one call on an instance of the actor, to end by `deadline` (ms since the epoch); rejects
  * with an ExecutionError, or an InvocationFailedError (ACTOR_TIMEOUT) for a call stopped at its
- * deadline, which is also reported to the main thread as interrupted.
+ * deadline, which is also reported to the main thread as interrupted. Every call of an actor in
+ * this worker passes here, so here it is counted (queued, then in flight) for the host's load.
  */
 async function execute(
   actorId: string,
@@ -195,12 +200,28 @@ async function execute(
   payload: Uint8Array,
   deadline: number,
 ): Promise<Uint8Array> {
+  const counted = loadCounters.enter(actorId);
+  try {
+    return await executeCounted(actorId, operation, payload, deadline, counted);
+  } finally {
+    loadCounters.leave(counted);
+  }
+}
+
+async function executeCounted(
+  actorId: string,
+  operation: string,
+  payload: Uint8Array,
+  deadline: number,
+  counted: CountedCall,
+): Promise<Uint8Array> {
   const slot = actors.get(actorId);
   if (!slot)
     throw new InvocationFailedError(INVOCATION_ERROR_CODES.notLoaded, `actor ${actorId} is not loaded`);
   let instance: Instance | undefined;
   try {
     instance = await slot.acquire(deadline);
+    loadCounters.started(counted);
     const reply = await instance.invoke(operation, payload, deadline);
     slot.release(instance);
     return reply;
