@@ -239,7 +239,7 @@ export function registerStartCommands(ctl: Command): void {
       )
       .argument(
         '<provider-ref>',
-        'a provider archive (.par, .par.gz), an OCI reference, or wasmcloud+builtin://httpserver (built into the host)',
+        'a provider archive (.par, .par.gz), an OCI reference, or wasmcloud+builtin://httpserver|keyvalue|messaging (built into the host)',
       )
       .option('-l, --link-name <name>', 'link name', DEFAULT_LINK_NAME)
       .option('--config-json <file>', 'a JSON file handed to the provider as its configuration')
