@@ -16,6 +16,13 @@ export interface EventPublisher {
 
 const INVOCATION_EVENTS: ReadonlySet<EventName> = new Set(['invocation_succeeded', 'invocation_failed']);
 
+/** An event built, not yet published. */
+export interface EncodedEvent {
+  name: EventName;
+  subject: string;
+  bytes: Uint8Array;
+}
+
 export class NatsEventPublisher implements EventPublisher {
   readonly #nc: NatsConnection;
   readonly #subjects: LatticeSubjects;
@@ -30,11 +37,20 @@ export class NatsEventPublisher implements EventPublisher {
   }
 
   publish<Name extends EventName>(name: Name, data: EventData<Name>): void {
+    this.publishEncoded(this.encode(name, data));
+  }
+
+  /** The event's subject and bytes, built now, to publish later (publishEncoded). */
+  encode<Name extends EventName>(name: Name, data: EventData<Name>): EncodedEvent {
     const subject = INVOCATION_EVENTS.has(name)
       ? this.#subjects.events.invocations()
       : this.#subjects.events.subject();
+    return { name, subject, bytes: encodeJsonMessage(cloudEvent(name, this.#source, data)) };
+  }
+
+  publishEncoded({ name, subject, bytes }: EncodedEvent): void {
     try {
-      this.#nc.publish(subject, encodeJsonMessage(cloudEvent(name, this.#source, data)));
+      this.#nc.publish(subject, bytes);
     } catch (error) {
       // A closed connection during shutdown: the event has nobody left to reach.
       this.#log?.debug(`event ${name} not published: ${errorMessage(error)}`);

@@ -192,7 +192,8 @@ export function decodeSeed(text: string, ...expected: KeyKind[]): DecodedKey {
 
 /** True when `text` is a well-formed public key of one of the given kinds (any kind when none given). */
 export function isPublicKey(text: unknown, ...kinds: KeyKind[]): text is string {
-  if (typeof text !== 'string') return false;
+  // Most texts asked about on hot paths (call aliases) fail here, without building an error to catch.
+  if (typeof text !== 'string' || text.length !== ENCODED_KEY_LENGTH) return false;
   try {
     decodePublicKey(text, ...kinds);
     return true;

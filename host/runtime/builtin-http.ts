@@ -202,6 +202,8 @@ export class WorkerHttpListeners {
       msg: payload,
       content_length: payload.length,
     });
+    // Events waiting go first, in the same socket write.
+    this.#actors.events?.flush();
     return sendInvocation(nc, route.subjects.rpc.actor(link.actorId), invocation, { timeoutMs, chunks });
   }
 }

@@ -163,6 +163,8 @@ export class LocalCallRouter {
       operation: request.operation,
       msg: request.payload,
     });
+    // Events waiting go first, in the same socket write.
+    this.#parts.events?.flush();
     return sendInvocation(nc, subjectOf(lattice.subjects), invocation, {
       timeoutMs: this.#parts.timeoutMs,
       chunks,

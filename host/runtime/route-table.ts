@@ -41,10 +41,15 @@ export function noTargetError(namespace: string): CallNotRoutedError {
   return new CallNotRoutedError('CALL_NO_TARGET', `no actor has the key or call alias "${namespace}"`);
 }
 
+/** How many namespaces resolveActor remembers. */
+const RESOLVED_KEPT = 1024;
+
 export class RouteTable {
   readonly #links = new Map<string, RouteLink>();
   /** Call alias by public key, in the order the claims arrived (as LatticeData keeps them). */
   readonly #aliases = new Map<string, string>();
+  /** What resolveActor answered, per namespace, until the claims change (it runs on every call). */
+  readonly #resolved = new Map<string, string | undefined>();
 
   apply(change: RouteChange): void {
     switch (change.kind) {
@@ -56,9 +61,11 @@ export class RouteTable {
         return;
       case 'claims-put':
         this.#aliases.set(change.publicKey, change.callAlias);
+        this.#resolved.clear();
         return;
       case 'claims-delete':
         this.#aliases.delete(change.publicKey);
+        this.#resolved.clear();
         return;
     }
   }
@@ -92,6 +99,11 @@ export class RouteTable {
 
   /** The actor a call names: its key itself, or the actor whose claims hold that call alias. */
   resolveActor(namespace: string): string | undefined {
-    return isPublicKey(namespace, 'module') ? namespace : this.actorByCallAlias(namespace);
+    if (this.#resolved.has(namespace)) return this.#resolved.get(namespace);
+    const actorId = isPublicKey(namespace, 'module') ? namespace : this.actorByCallAlias(namespace);
+    // Bounded: an actor naming ever new namespaces only costs the lookups it would cost anyway.
+    if (this.#resolved.size >= RESOLVED_KEPT) this.#resolved.clear();
+    this.#resolved.set(namespace, actorId);
+    return actorId;
   }
 }

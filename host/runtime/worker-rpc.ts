@@ -140,6 +140,8 @@ export class WorkerRpcServer {
     }
     // Not when the main thread has answered for this call already.
     if (msg.reply && this.#watch.calls.finish(tracked)) msg.respond(reply);
+    // Earlier calls' events leave in the same socket write as this reply.
+    this.invocationEvents.flush();
     if (invocation)
       this.invocationEvents.report({
         origin: invocation.origin,
@@ -168,6 +170,7 @@ export class WorkerRpcServer {
 
   async close(): Promise<void> {
     const { nc } = await this.#connection;
+    this.invocationEvents.flush();
     // Fails only when the connection is closed already: then nothing is left to drain.
     await nc.drain().catch(() => undefined);
   }
