@@ -7,7 +7,9 @@
 // KeyValue.Increment in JetStream KV) through the httpserver and keyvalue provider processes beside
 // the same through the built-in httpserver + built-in keyvalue (issue 15, item 3), where the actor's
 // KeyValue call is answered in its own worker. N keep-alive connections with one request in flight
-// each; cases interleaved in rounds so a noisy neighbour slows each alike. Then where the CPU
+// each; the built-in → the C echo also on a host with WASMCLOUD_INVOCATION_EVENTS=off (the others
+// publish an invocation event per request, the 2022 default); cases interleaved in rounds so a noisy
+// neighbour slows each alike. Then where the CPU
 // goes: each process's CPU time per request, read from /proc around every round, and the parts
 // of the hot path measured alone.
 //
@@ -422,6 +424,50 @@ export async function runHttpBench(): Promise<void> {
       });
     }
 
+    // The same built-in → wasmbus-echo on a second host with WASMCLOUD_INVOCATION_EVENTS=off (a lattice
+    // of its own, so its link and listener are its own): what an event per request costs.
+    const offLattice = latticeSubjects(`${LATTICE}-off`);
+    const echo = actors.find((actor) => actor.name === 'wasmbus-echo')!;
+    const eventsOffPort = await freePort();
+    const hostOff = spawn(
+      process.execPath,
+      [
+        HOST_MAIN,
+        ...hostArgs.map((arg) => (arg === LATTICE ? `${LATTICE}-off` : arg)),
+        '--cluster-seed',
+        clusterKey.seed,
+        '--log-level',
+        'warn',
+        '--dashboard-port',
+        'off',
+        '--invocation-events',
+        'off',
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'] },
+    );
+    children.push(hostOff);
+    const hostOffId = await retry('the events-off host did not answer a ping', async () => {
+      const reply = await nc!.request(offLattice.ctl.ping(), new Uint8Array(), { timeout: 300 });
+      return hostPingReplySchema.parse(JSON.parse(new TextDecoder().decode(reply.data))).id;
+    });
+    await control(nc, offLattice.ctl.launchActor(hostOffId), { actor_ref: echo.path });
+    await control(nc, offLattice.ctl.launchProvider(hostOffId), {
+      provider_ref: 'wasmcloud+builtin://httpserver',
+      link_name: BUILTIN_LINK,
+    });
+    await retry('the events-off built-in httpserver did not take the link', async () => {
+      await control(nc!, offLattice.ctl.linkPut(), {
+        actor_id: echo.id,
+        provider_id: builtinKey,
+        contract_id: 'wasmcloud:httpserver',
+        link_name: BUILTIN_LINK,
+        values: { ADDRESS: `127.0.0.1:${eventsOffPort}` },
+      });
+      const response = await fetch(`http://127.0.0.1:${eventsOffPort}/`);
+      const body = await response.text();
+      if (body !== EXPECTED) throw new Error(`got ${response.status} ${body}`);
+    });
+
     // kvcounter twice (two keys, as its KeyValue calls use the link `default`): one linked to the
     // httpserver and keyvalue processes, one to the built-in httpserver and built-in keyvalue.
     const keyvalue = await buildProvider('keyvalue');
@@ -507,6 +553,11 @@ export async function runHttpBench(): Promise<void> {
         port: actor.builtinPort,
         processes: [load, { name: 'host', pid: host.pid!, byThread: true }, natsServer],
       })),
+      {
+        name: `built-in httpserver → ${echo.name}, invocation events off`,
+        port: eventsOffPort,
+        processes: [load, { name: 'host', pid: hostOff.pid!, byThread: true }, natsServer],
+      },
       {
         name: KVCOUNTER_EXTERNAL,
         port: counters[0]!.port,
