@@ -4,7 +4,7 @@
 // all call through here, so timeouts, chunking and error texts are the same everywhere.
 
 import { CHUNK_THRESHOLD_BYTES, type ChunkStore, rpcTimeoutFor } from './chunking.ts';
-import { errorMessage, LatticeError, type LatticeErrorCode } from './errors.ts';
+import { errorFields, errorMessage, LatticeError, type LatticeErrorCode } from './errors.ts';
 import {
   decodeInvocation,
   decodeInvocationResponse,
@@ -123,4 +123,50 @@ export async function invocationReply(
 /** The bytes of an error reply (`msg` empty, `error` set). */
 export function invocationErrorReply(invocationId: string, error: string): Uint8Array {
   return encodeInvocationResponse({ msg: EMPTY, invocation_id: invocationId, error });
+}
+
+/** Where answerInvocation reports what it could not send back. */
+export interface AnswerLog {
+  debug(message: string, fields?: Record<string, unknown>): void;
+  warn(message: string, fields?: Record<string, unknown>): void;
+}
+
+/**
+ * Answers one invocation message as a provider does (wasmbus-rpc's `subscribe_rpc`): reads it
+ * (fetching a chunked payload), runs `handle`, replies with its result or its error text — `deser
+ * error: …` when the invocation cannot be read. Nothing thrown escapes; `label` starts log lines.
+ */
+export async function answerInvocation(
+  msg: Msg,
+  chunks: ChunkStore | undefined,
+  handle: (invocation: Invocation) => Promise<Uint8Array | undefined>,
+  log: AnswerLog,
+  label: string,
+): Promise<void> {
+  let invocation: Invocation | undefined;
+  let reply: Uint8Array;
+  try {
+    invocation = await receiveInvocation(msg.data, chunks);
+    reply = await invocationReply(invocation.id, (await handle(invocation)) ?? EMPTY, chunks);
+  } catch (error) {
+    // Before an invocation was read there is no id to answer to: wasmbus-rpc's `deser error`.
+    if (invocation === undefined) {
+      reply = invocationErrorReply('', `deser error: ${errorMessage(error)}`);
+    } else {
+      log.debug(
+        `${label}invocation ${invocation.id} (${invocation.operation}) failed: ${errorMessage(error)}`,
+        errorFields(error),
+      );
+      reply = invocationErrorReply(invocation.id, errorMessage(error));
+    }
+  }
+  if (msg.reply === undefined || msg.reply === '') return;
+  try {
+    msg.respond(reply);
+  } catch (replyError) {
+    log.warn(
+      `${label}could not reply to invocation ${invocation?.id ?? '?'}: ${errorMessage(replyError)}`,
+      errorFields(replyError),
+    );
+  }
 }

@@ -1,8 +1,9 @@
 // The link server of the built-in keyvalue and messaging providers (wasmcloud+builtin://keyvalue,
 // …://messaging): each link opened in every runtime worker (runtime/builtin-links.ts), where the
 // linked actor's calls are answered; a messaging link's subscriptions held once by the host
-// (builtin-subscriptions.ts). A link the workers cannot open (bad values, no bucket, its NATS out
-// of reach) is refused with the reason.
+// (builtin-subscriptions.ts). The host's main thread opens each link too, to answer the provider
+// RPC subject for actors on hosts without the built-in (builtin-rpc.ts). A link the workers cannot
+// open (bad values, no bucket, its NATS out of reach) is refused with the reason.
 
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { messagingLinkSettings } from '../../lattice/messaging/link-settings.ts';
@@ -11,8 +12,10 @@ import {
   type BuiltinCapabilityLink,
   KEYVALUE_CONTRACT,
   MESSAGING_CONTRACT,
+  type WorkerBuiltinLinks,
 } from '../runtime/builtin-links.ts';
 import { type BuiltinLinkServer, builtinLinkId } from './builtin-provider.ts';
+import type { BuiltinRpcServer } from './builtin-rpc.ts';
 import { LinkSubscriptions, type MessageRoute } from './builtin-subscriptions.ts';
 
 /** What the built-in keyvalue and messaging need from the runtime. */
@@ -27,11 +30,24 @@ export class CapabilityLinkServer implements BuiltinLinkServer {
   /** Subscriptions route (messaging only). */
   readonly #route: MessageRoute | undefined;
   readonly #subscriptions = new Map<string, LinkSubscriptions>();
+  /** The links as the main thread holds them, and the RPC server answering from them. */
+  readonly #main: { links: WorkerBuiltinLinks; rpc: BuiltinRpcServer };
 
-  constructor(host: BuiltinCapabilityHost, jsDomain: string | undefined, route: MessageRoute | undefined) {
+  constructor(
+    host: BuiltinCapabilityHost,
+    jsDomain: string | undefined,
+    route: MessageRoute | undefined,
+    main: { links: WorkerBuiltinLinks; rpc: BuiltinRpcServer },
+  ) {
     this.#host = host;
     this.#jsDomain = jsDomain;
     this.#route = route;
+    this.#main = main;
+  }
+
+  async stop(): Promise<void> {
+    this.#main.rpc.close();
+    await this.#main.links.closeAll();
   }
 
   async open(link: LinkDefinition, _before: LinkDefinition | undefined): Promise<string> {
@@ -43,7 +59,7 @@ export class CapabilityLinkServer implements BuiltinLinkServer {
       );
     const linkId = builtinLinkId(link);
     await this.#closeSubscriptions(linkId);
-    await this.#host.capabilityLink({
+    const served: BuiltinCapabilityLink = {
       linkId,
       actorId: link.actor_id,
       providerId: link.provider_id,
@@ -51,7 +67,14 @@ export class CapabilityLinkServer implements BuiltinLinkServer {
       contractId,
       values: link.values,
       jsDomain: this.#jsDomain,
-    });
+    };
+    await this.#host.capabilityLink(served);
+    try {
+      await this.#main.links.open(served);
+    } catch (error) {
+      await this.#host.capabilityUnlink(linkId);
+      throw error;
+    }
     if (this.#route === undefined) return `actor ${link.actor_id} served in this host's workers`;
     try {
       const settings = messagingLinkSettings(link.values);
@@ -61,6 +84,7 @@ export class CapabilityLinkServer implements BuiltinLinkServer {
       );
       return `actor ${link.actor_id} served in this host's workers, subscribed to ${subscribed.join(', ') || 'nothing'}`;
     } catch (error) {
+      await this.#main.links.close(linkId);
       await this.#host.capabilityUnlink(linkId);
       throw error;
     }
@@ -69,6 +93,7 @@ export class CapabilityLinkServer implements BuiltinLinkServer {
   async close(link: LinkDefinition): Promise<string> {
     const linkId = builtinLinkId(link);
     await this.#closeSubscriptions(linkId);
+    await this.#main.links.close(linkId);
     await this.#host.capabilityUnlink(linkId);
     return `actor ${link.actor_id} no longer served`;
   }

@@ -29,6 +29,8 @@ export interface BuiltinLinkServer {
   open(link: LinkDefinition, before: LinkDefinition | undefined): Promise<string>;
   /** Stops serving it; resolves with what to log. */
   close(link: LinkDefinition): Promise<string>;
+  /** Releases what the server holds beyond its links, after they are closed (the built-in stops). */
+  stop?(): Promise<void>;
 }
 
 /** Names one link of a built-in across the host's parts: actor, provider key and link name. */
@@ -101,6 +103,7 @@ export class BuiltinProvider {
     });
     this.#queue = closing;
     await closing;
+    await this.#server.stop?.();
     this.#context.log.info(`${this.#label} stopped`);
     publishProviderStopped(this.#context.events, this.spec, this.#instanceId, 'normal');
   }

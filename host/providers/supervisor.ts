@@ -8,10 +8,13 @@ import { errorFields, errorMessage } from '../../lattice/errors.ts';
 import { InvocationSigner } from '../../lattice/invocation-signer.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { isSubjectToken, latticeSubjects } from '../../lattice/subjects.ts';
+import { KEYVALUE_CONTRACT, MESSAGING_CONTRACT, WorkerBuiltinLinks } from '../runtime/builtin-links.ts';
 import { chooseTarget, verifyArchive, writeProviderBinary } from './archive-install.ts';
 import { CapabilityLinkServer } from './builtin-capability-links.ts';
 import { HttpLinkServer } from './builtin-http-links.ts';
 import { type BuiltinLinkServer, BuiltinProvider } from './builtin-provider.ts';
+import { BuiltinRpcServer } from './builtin-rpc.ts';
+import type { MessageRoute } from './builtin-subscriptions.ts';
 import { findSetpriv } from './process-launch.ts';
 import { ProviderStartError } from './provider-start-error.ts';
 import type {
@@ -103,13 +106,33 @@ export class ProviderSupervisor {
    * derived from the cluster seed (lattice/builtin-providers.ts), its links served by the workers.
    * Resolves after provider_started, with its links opened. Rejects with a coded error.
    */
-  /** What serves the links of the built-in `name`. */
-  #linkServer(name: string, runtime: NonNullable<ProviderHostContext['builtinHttp']>): BuiltinLinkServer {
+  /** What serves the links of the built-in `name`, provider key `providerKey`. */
+  #linkServer(
+    name: string,
+    providerKey: string,
+    linkName: string,
+    runtime: NonNullable<ProviderHostContext['builtinHttp']>,
+  ): BuiltinLinkServer {
     const context = this.#context;
     if (name === 'httpserver') return new HttpLinkServer(runtime, this.#builtinAddresses);
-    if (name !== 'messaging') return new CapabilityLinkServer(runtime, context.jsDomain, undefined);
+    const subjects = latticeSubjects(context.latticePrefix);
+    // The main thread holds the links as well, to answer actors of hosts without the built-in.
+    const links = new WorkerBuiltinLinks(async () => ({ nc: context.nc }), context.rpcTimeoutMs);
+    const rpc = new BuiltinRpcServer({
+      nc: context.nc,
+      subjects,
+      providerKey,
+      linkName,
+      contractId: name === 'messaging' ? MESSAGING_CONTRACT : KEYVALUE_CONTRACT,
+      clusterIssuers: context.clusterIssuers,
+      rpcTimeoutMs: context.rpcTimeoutMs,
+      links,
+      log: context.log,
+    });
+    if (name !== 'messaging')
+      return new CapabilityLinkServer(runtime, context.jsDomain, undefined, { links, rpc });
     this.#signer ??= new InvocationSigner(context.clusterKey, context.hostId);
-    return new CapabilityLinkServer(runtime, context.jsDomain, {
+    const route: MessageRoute = {
       capsOf: (actorId) => {
         const actor = runtime.actor(actorId);
         return actor === undefined ? undefined : (actor.claims.wascap.caps ?? []);
@@ -117,10 +140,11 @@ export class ProviderSupervisor {
       invokeHere: (actorId, operation, payload) => runtime.invoke(actorId, operation, payload),
       nc: context.nc,
       signer: this.#signer,
-      subjects: latticeSubjects(context.latticePrefix),
+      subjects,
       rpcTimeoutMs: context.rpcTimeoutMs,
       log: context.log,
-    });
+    };
+    return new CapabilityLinkServer(runtime, context.jsDomain, route, { links, rpc });
   }
 
   async startBuiltin(request: StartBuiltinRequest): Promise<RunningProvider> {
@@ -147,7 +171,7 @@ export class ProviderSupervisor {
         claims,
       },
       this.#context,
-      this.#linkServer(info.name, runtime),
+      this.#linkServer(info.name, claims.sub, request.linkName, runtime),
     );
     this.#providers.set(key, provider);
     // The claims are for `get claims` and the dashboard; a bucket that refuses them stops nothing.

@@ -78,6 +78,11 @@ export class WorkerBuiltinLinks {
     return open?.call(request.operation, request.payload);
   }
 
+  /** True when an actor's call on (contract, link name) is answered here. */
+  serves(actorId: string, contractId: string, linkName: string): boolean {
+    return this.#byRoute.has(routeOf(actorId, contractId, linkName));
+  }
+
   /** Opens (or, with new values, reopens) the link in this worker; rejects with why it is refused. */
   async open(link: BuiltinCapabilityLink): Promise<void> {
     await this.close(link.linkId);

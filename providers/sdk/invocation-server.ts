@@ -6,7 +6,6 @@
 // can throw out of here.
 
 import type { ChunkStore } from '../../lattice/chunking.ts';
-import { errorFields, errorMessage } from '../../lattice/errors.ts';
 import type { Invocation } from '../../lattice/invocation.ts';
 import {
   checkNotReplayed,
@@ -17,13 +16,11 @@ import {
 import type { Logger } from '../../lattice/log.ts';
 import type { Msg, NatsConnection, Subscription } from '../../lattice/nats.ts';
 import { ReplayGuard, replayWindowFor } from '../../lattice/replay-guard.ts';
-import { invocationErrorReply, invocationReply, receiveInvocation } from '../../lattice/rpc.ts';
+import { answerInvocation } from '../../lattice/rpc.ts';
 import type { LatticeSubjects } from '../../lattice/subjects.ts';
 import { ProviderError } from './errors.ts';
 import type { LinkTable } from './link-table.ts';
 import type { InvocationContext, OperationHandler, Provider } from './provider-types.ts';
-
-const EMPTY = new Uint8Array(0);
 
 export interface InvocationServerOptions {
   nc: NatsConnection;
@@ -71,34 +68,9 @@ export class InvocationServer {
     });
   }
 
-  async #answer(msg: Msg): Promise<void> {
+  #answer(msg: Msg): Promise<void> {
     const { chunks, log } = this.#options;
-    let invocation: Invocation | undefined;
-    let reply: Uint8Array;
-    try {
-      invocation = await receiveInvocation(msg.data, chunks);
-      reply = await invocationReply(invocation.id, (await this.#handle(invocation)) ?? EMPTY, chunks);
-    } catch (error) {
-      // Before an invocation was read there is no id to answer to: wasmbus-rpc's `deser error`.
-      if (invocation === undefined) {
-        reply = invocationErrorReply('', `deser error: ${errorMessage(error)}`);
-      } else {
-        log.debug(
-          `invocation ${invocation.id} (${invocation.operation}) failed: ${errorMessage(error)}`,
-          errorFields(error),
-        );
-        reply = invocationErrorReply(invocation.id, errorMessage(error));
-      }
-    }
-    if (msg.reply === undefined || msg.reply === '') return;
-    try {
-      msg.respond(reply);
-    } catch (replyError) {
-      log.warn(
-        `could not reply to invocation ${invocation?.id ?? '?'}: ${errorMessage(replyError)}`,
-        errorFields(replyError),
-      );
-    }
+    return answerInvocation(msg, chunks, (invocation) => this.#handle(invocation), log, '');
   }
 
   async #handle(invocation: Invocation): Promise<Uint8Array | undefined> {

@@ -4,8 +4,9 @@
 // both, through a forwarder actor (test/helpers/wat-forwarder.ts) that hands each operation to its
 // link. Also: kvcounter behind the built-in httpserver + built-in keyvalue counts exactly with two
 // hosts racing; an actor without the claim gets the refusal it gets today; a built-in messaging
-// subscription delivers HandleMessage once per host (a queue group: once in all); stopping a
-// built-in closes its links and subscriptions; no provider process runs for a built-in.
+// subscription delivers HandleMessage once per host (a queue group: once in all); an actor on a
+// host without the built-in is served over the provider RPC subject by one that has it; stopping a
+// built-in closes its links and subscriptions.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { builtinProviderKey } from '../../lattice/builtin-providers.ts';
@@ -398,6 +399,50 @@ describe('built-in only', () => {
     expect(delivered('deliver.bi', 'after the change')).toEqual([]);
   }, 60_000);
 
+  test('an actor on a host without the built-in is served over the provider RPC subject by a host that runs it', async () => {
+    const builtin = served[1]!;
+    // The forwarder runs on the first host only; stop that host's built-in keyvalue.
+    expect(
+      await ctlRequest(lattice.nc, lattice.subjects.ctl.stopProvider(lattice.host.id), {
+        host_id: lattice.host.id,
+        provider_ref: builtin.keyvalueKey,
+        link_name: 'default',
+        contract_id: KEYVALUE,
+      }),
+    ).toEqual(ACK);
+    await eventually(
+      () =>
+        lattice.events
+          .named('provider_stopped')
+          .some(
+            (event) =>
+              event.source === lattice.host.id &&
+              (event.data as Record<string, unknown>).public_key === builtin.keyvalueKey,
+          ),
+      'the first host to stop its built-in keyvalue',
+    );
+    // Now the call leaves the host, signed, and the second host's built-in answers it.
+    await eventuallyPasses(
+      async () =>
+        expect(
+          await call(builtin.actorId, 'KeyValue.Set', { key: 'remote', value: 'via host 2' }),
+        ).toBeUndefined(),
+      { what: 'the remote built-in to answer' },
+    );
+    expect(await call(builtin.actorId, 'KeyValue.Get', 'remote')).toEqual({
+      value: 'via host 2',
+      exists: true,
+    });
+    const store = await lattice.nc.jetstream().views.kv('contract_bi', { bindOnly: true });
+    expect(JSON.parse(decoder.decode((await store.get('remote'))!.value))).toEqual({
+      type: 'string',
+      value: 'via host 2',
+    });
+    expect(await failure(builtin.actorId, 'KeyValue.Frobnicate', 'x')).toMatch(
+      /operation KeyValue.Frobnicate is not handled by provider V/,
+    );
+  }, 60_000);
+
   test('stopping the built-in closes its links: calls then fail, subscriptions end', async () => {
     const builtin = served[1]!;
     for (const hostId of [lattice.host.id, second!.id]) {
@@ -405,6 +450,8 @@ describe('built-in only', () => {
         ['keyvalue', builtin.keyvalueKey],
         ['messaging', builtin.messagingKey],
       ] as const) {
+        // The first host's built-in keyvalue was stopped by the test before.
+        if (hostId === lattice.host.id && name === 'keyvalue') continue;
         expect(
           await ctlRequest(lattice.nc, lattice.subjects.ctl.stopProvider(hostId), {
             host_id: hostId,
