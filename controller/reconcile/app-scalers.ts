@@ -1,12 +1,14 @@
 // One application's scalers, made from its manifest: per component, one scaler per scaler trait
-// (actor-scaler.ts, provider-scaler.ts), and per link trait a link scaler (link-scaler.ts) that
+// (actor-scaler.ts, autoscaler.ts, provider-scaler.ts), and per link trait a link scaler (link-scaler.ts) that
 // knows which scalers run its two ends. Building is pure: the same manifest always gives the same
 // ids, so a manifest handed over again (setDesired is called on every store change) changes
 // nothing, and a new version shares the ids of every scaler whose component did not change.
 
 import type { ActorComponent, ActorScalerSpec, AppManifest } from '../manifest/types.ts';
 import { ActorScaler } from './actor-scaler.ts';
+import { AutoScaler } from './autoscaler.ts';
 import { LinkScaler } from './link-scaler.ts';
+import type { LoadRound } from './load-poller.ts';
 import { ProviderScaler } from './provider-scaler.ts';
 import type { Scaler } from './scaler.ts';
 
@@ -24,21 +26,27 @@ function actorScaler(
   component: ActorComponent,
   spec: ActorScalerSpec,
   index: number,
+  loadRounds: () => readonly LoadRound[],
 ): Scaler {
-  if (spec.type !== 'autoscaler') return new ActorScaler(appName, component, spec, index);
-  // Until the autoscaler's scaler lands: its floor, at least one instance.
-  const floor = { type: 'spreadscaler' as const, instances: Math.max(spec.min, 1), spread: spec.spread };
-  return new ActorScaler(appName, component, floor, index);
+  return spec.type === 'autoscaler'
+    ? new AutoScaler(appName, component, spec, index, loadRounds)
+    : new ActorScaler(appName, component, spec, index);
 }
 
-export function buildAppScalers(manifest: AppManifest): AppScalers {
+/** `loadRounds`: the hosts' load as load-poller.ts gathers it, for autoscalers. */
+export function buildAppScalers(
+  manifest: AppManifest,
+  loadRounds: () => readonly LoadRound[] = () => [],
+): AppScalers {
   const workloads: Scaler[] = [];
   const scalersOf = new Map<string, Set<string>>();
   for (const component of manifest.components) {
     const ids = new Set<string>();
     const made =
       component.kind === 'actor'
-        ? component.scalers.map((spec, index) => actorScaler(manifest.name, component, spec, index))
+        ? component.scalers.map((spec, index) =>
+            actorScaler(manifest.name, component, spec, index, loadRounds),
+          )
         : component.scalers.map((spec, index) => new ProviderScaler(manifest.name, component, spec, index));
     for (const scaler of made) {
       workloads.push(scaler);

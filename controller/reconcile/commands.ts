@@ -30,6 +30,21 @@ export interface StopActorCommand {
   expected: { scaler: string; spread: string | undefined; count: number };
 }
 
+/**
+ * `cmd.{host}.scale` to 0 with `scale_to_zero: true` (a wasmcloud-ts addition): the autoscaler's way
+ * of going to zero, which keeps the actor dormant on hosts that can (2022 hosts ignore the field
+ * and stop every instance, which is where a count of 0 leaves it too).
+ */
+export interface ScaleToZeroCommand {
+  kind: 'scaleToZero';
+  hostId: string;
+  actorKey: string;
+  image: string;
+  annotations: Record<string, string>;
+  /** Done once the host runs none of `scaler`'s instances (for `spread`). */
+  expected: { scaler: string; spread: string | undefined };
+}
+
 export interface StartProviderCommand {
   kind: 'startProvider';
   hostId: string;
@@ -64,6 +79,7 @@ export interface DeleteLinkCommand {
 export type Command =
   | StartActorCommand
   | StopActorCommand
+  | ScaleToZeroCommand
   | StartProviderCommand
   | StopProviderCommand
   | PutLinkCommand
@@ -76,6 +92,8 @@ export function describeCommand(command: Command): string {
       return `start ${command.count} instance(s) of ${command.image} on host ${command.hostId}`;
     case 'stopActor':
       return `stop ${command.count} instance(s) of actor ${command.actorKey} on host ${command.hostId}`;
+    case 'scaleToZero':
+      return `scale actor ${command.actorKey} to zero on host ${command.hostId}`;
     case 'startProvider':
       return `start provider ${command.image} (link ${command.linkName}) on host ${command.hostId}`;
     case 'stopProvider':
@@ -94,6 +112,8 @@ export function sendCommand(client: ControlClient, command: Command): Promise<vo
       return client.startActor(command.hostId, command.image, command.count, command.annotations);
     case 'stopActor':
       return client.stopActor(command.hostId, command.actorKey, command.count, command.annotations);
+    case 'scaleToZero':
+      return client.scaleActor(command.hostId, command.actorKey, command.image, 0, command.annotations, true);
     case 'startProvider':
       return client.startProvider(
         command.hostId,
@@ -137,6 +157,10 @@ export function commandDone(command: Command, state: LatticeState): boolean {
     case 'stopActor': {
       const { scaler, spread, count } = command.expected;
       return state.countActors(command.hostId, scaler, spread) <= count;
+    }
+    case 'scaleToZero': {
+      const { scaler, spread } = command.expected;
+      return state.countActors(command.hostId, scaler, spread) === 0;
     }
     case 'startProvider':
       return state.hasProvider(command.hostId, command.scaler);

@@ -8,6 +8,8 @@
 //   actor-scaler.ts, provider-scaler.ts, link-scaler.ts   one scaler per trait
 //   app-scalers.ts      an application's scalers from its manifest
 //   commands.ts, command-runner.ts   control commands, and waiting for their outcome
+//   autoscaler.ts, autoscale-decision.ts   the autoscaler trait: instances from the hosts' load
+//   load-poller.ts      asks the hosts of autoscaled actors for their load (get.{host}.load)
 //   scaler-gate.ts      one batch in flight per scaler, back-off after failures
 //   cleanup.ts          taking down what an application no longer wants
 //   status.ts           application status from scaler statuses, changes only
@@ -21,6 +23,7 @@ import type { Reconciler } from '../types.ts';
 import { CommandRunner } from './command-runner.ts';
 import { LatticeState } from './lattice-state.ts';
 import { LatticeWatcher } from './lattice-watcher.ts';
+import { LoadPoller } from './load-poller.ts';
 import { ReconcileLoop } from './reconcile-loop.ts';
 
 /** How often and how patiently the reconciler looks at the lattice; every field has a default. */
@@ -41,6 +44,8 @@ export interface ReconcilerTimings {
   backoffMaxMs?: number | undefined;
   /** How long a control request waits for its reply (default 2000 ms). */
   controlTimeoutMs?: number | undefined;
+  /** Time between two load rounds of the hosts of autoscaled actors (default 1000 ms). */
+  loadPollIntervalMs?: number | undefined;
 }
 
 export interface ReconcilerOptions extends ReconcilerTimings {
@@ -59,6 +64,7 @@ export const DEFAULT_RECONCILER_TIMINGS: Required<ReconcilerTimings> = {
   backoffBaseMs: 2000,
   backoffMaxMs: 5 * 60_000,
   controlTimeoutMs: 2000,
+  loadPollIntervalMs: 1000,
 };
 
 /**
@@ -85,6 +91,18 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     timings,
     onEvent: (event) => runner.onEvent(event),
   });
+  // Its own client: a load request waits no longer than a round lasts.
+  const loadClient = new ControlClient(options.nc, {
+    latticePrefix: options.latticePrefix,
+    timeoutMs: Math.min(timings.controlTimeoutMs, timings.loadPollIntervalMs),
+  });
+  const poller = new LoadPoller({
+    client: loadClient,
+    log,
+    intervalMs: timings.loadPollIntervalMs,
+    hostsToPoll: () => loop?.autoscaledHosts() ?? [],
+    onRound: () => loop?.loadChanged(),
+  });
   let retry: ReturnType<typeof setTimeout> | undefined;
   let closed = false;
   loop = new ReconcileLoop({
@@ -92,13 +110,16 @@ export function createReconciler(options: ReconcilerOptions): Reconciler {
     runner,
     log,
     backoff: timings,
+    loadRounds: () => poller.rounds,
     closeParts: () => {
       closed = true;
       clearTimeout(retry);
+      poller.close();
       watcher.close();
       runner.close();
     },
   });
+  poller.start();
   const started = loop;
   // Reading the lattice fails only when the connection does (closed, draining): try again later.
   const begin = () => {

@@ -11,10 +11,12 @@ import type { Logger } from '../../lattice/log.ts';
 import type { AppStatus, ScalerStatus, StatusInfo } from '../../lattice/wadm-api.ts';
 import type { DeployedApp, Reconciler } from '../types.ts';
 import { type AppScalers, buildAppScalers } from './app-scalers.ts';
+import { AutoScaler } from './autoscaler.ts';
 import { appsInLattice, planCleanup } from './cleanup.ts';
 import type { CommandRunner } from './command-runner.ts';
 import type { Command } from './commands.ts';
 import type { LatticeState } from './lattice-state.ts';
+import type { LoadRound } from './load-poller.ts';
 import { type BackoffTimings, ScalerGate } from './scaler-gate.ts';
 import { appStatus, StatusBoard } from './status.ts';
 
@@ -41,6 +43,8 @@ export interface ReconcileLoopOptions {
   backoff: BackoffTimings;
   /** Stops the lattice watcher and the runner. */
   closeParts: () => void;
+  /** The hosts' load as the load poller gathers it, for autoscalers (none: autoscalers hold). */
+  loadRounds?: (() => readonly LoadRound[]) | undefined;
 }
 
 export class ReconcileLoop implements Reconciler {
@@ -73,7 +77,7 @@ export class ReconcileLoop implements Reconciler {
       const held = this.#apps.get(manifest.name);
       // The same manifest again (setDesired follows every store change) keeps its scalers.
       if (held !== undefined && sameManifest(held, manifest)) continue;
-      this.#apps.set(manifest.name, buildAppScalers(manifest));
+      this.#apps.set(manifest.name, buildAppScalers(manifest, this.#options.loadRounds));
       this.#options.log.info(`application ${manifest.name} ${manifest.version}: reconciling`);
     }
     for (const name of [...this.#apps.keys()]) {
@@ -106,6 +110,21 @@ export class ReconcileLoop implements Reconciler {
   /** The lattice has been read once: passes may run. */
   markReady(): void {
     this.#ready = true;
+    this.#schedulePass(0);
+  }
+
+  /** Hosts whose load some autoscaler reads (those running or eligible for its actor). */
+  autoscaledHosts(): Set<string> {
+    const hosts = new Set<string>();
+    for (const app of this.#apps.values())
+      for (const scaler of app.workloads)
+        if (scaler instanceof AutoScaler)
+          for (const hostId of scaler.hostsOfInterest(this.#options.state)) hosts.add(hostId);
+    return hosts;
+  }
+
+  /** A load round came in: autoscalers may want another count. */
+  loadChanged(): void {
     this.#schedulePass(0);
   }
 

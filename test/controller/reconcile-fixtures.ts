@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type {
   ActorComponent,
+  ActorScalerSpec,
   AppManifest,
   LinkSpec,
   ProviderComponent,
@@ -39,7 +40,7 @@ export function daemonscaler(instances: number, spread: Spread[] = []): ScalerSp
 export function actor(
   name: string,
   image: string,
-  scalers: ScalerSpec[],
+  scalers: ActorScalerSpec[],
   links: LinkSpec[] = [],
 ): ActorComponent {
   return { kind: 'actor', name, image, scalers, links };
@@ -67,6 +68,8 @@ export interface ReconcileLattice {
   /** The test's own connection: commands it counts, requests it makes. */
   nc: NatsConnection;
   client: ControlClient;
+  /** The hosts' cluster key: invocations it signs are trusted by every host. */
+  clusterKey: KeyPair;
   dir: string;
   hosts: Map<string, HostProcess>;
   startHost(labels: Record<string, string>): Promise<HostProcess>;
@@ -94,6 +97,7 @@ export async function startReconcileLattice(prefix: string): Promise<ReconcileLa
     nats,
     nc,
     client: new ControlClient(nc, { latticePrefix: prefix, timeoutMs: 5_000 }),
+    clusterKey,
     dir,
     hosts,
     async startHost(labels) {
@@ -141,6 +145,16 @@ export async function startReconcileLattice(prefix: string): Promise<ReconcileLa
 
 // ---- readings ----
 
+/** A command's JSON body; `{}` for one that is not a JSON object (the host refuses it anyway). */
+function jsonBody(data: Uint8Array): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(new TextDecoder().decode(data));
+    return value !== null && typeof value === 'object' ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
 /** Counts the control commands (host commands and link puts/deletes) sent on a lattice from now on. */
 export class CommandCounter {
   readonly subjects: string[] = [];
@@ -157,7 +171,12 @@ export class CommandCounter {
     const counter = new CommandCounter(subscriptions);
     for (const subject of [`wasmbus.ctl.${prefix}.cmd.>`, `wasmbus.ctl.${prefix}.linkdefs.*`])
       subscriptions.push(
-        nc.subscribe(subject, { callback: (_error, msg) => counter.subjects.push(msg.subject) }),
+        nc.subscribe(subject, {
+          callback: (_error, msg) => {
+            counter.subjects.push(msg.subject);
+            counter.bodies.push(jsonBody(msg.data));
+          },
+        }),
       );
     // The server has the subscriptions once it answered the flush's PING.
     await nc.flush();

@@ -8,9 +8,11 @@ import { describe, expect, test } from 'vitest';
 import { ActorScaler } from '../../controller/reconcile/actor-scaler.ts';
 import { managedAnnotations } from '../../controller/reconcile/annotations.ts';
 import { buildAppScalers } from '../../controller/reconcile/app-scalers.ts';
+import { AutoScaler } from '../../controller/reconcile/autoscaler.ts';
 import { planCleanup } from '../../controller/reconcile/cleanup.ts';
 import type { Command } from '../../controller/reconcile/commands.ts';
 import { LatticeState } from '../../controller/reconcile/lattice-state.ts';
+import type { LoadRound } from '../../controller/reconcile/load-poller.ts';
 import type { HostInventory } from '../../lattice/control.ts';
 import { cloudEvent } from '../../lattice/events.ts';
 import { linkDefinitionId } from '../../lattice/link-definition.ts';
@@ -57,7 +59,7 @@ function picture(hosts: Record<string, HostSetup>): LatticeState {
 function summarize(command: Command): string {
   if (command.kind === 'startActor' || command.kind === 'stopActor')
     return `${command.kind} ${command.hostId} ${command.count}`;
-  if (command.kind === 'startProvider' || command.kind === 'stopProvider')
+  if (command.kind === 'startProvider' || command.kind === 'stopProvider' || command.kind === 'scaleToZero')
     return `${command.kind} ${command.hostId}`;
   if (command.kind === 'putLink') return `putLink ${command.link.actor_id} ${command.link.provider_id}`;
   return `deleteLink ${command.actorId}`;
@@ -219,6 +221,78 @@ describe('actor scalers', () => {
     expect(scaler.plan({ state: none, failures: [] }).status).toEqual({
       type: 'failed',
       message: 'no host satisfies tier=web',
+    });
+  });
+});
+
+describe('autoscaler', () => {
+  const rounds: LoadRound[] = [];
+  const autoscaled = () =>
+    new AutoScaler(
+      'shop',
+      actor('echo', 'echo.wasm', []),
+      { type: 'autoscaler', min: 0, max: 3, targetConcurrency: 2, scaleDownDelayMs: 5000, spread: [] },
+      0,
+      () => rounds,
+    );
+  const round = (at: number, inFlight: Record<string, number>, callsTotal = 0): LoadRound => ({
+    serial: rounds.length + 1,
+    at,
+    hosts: new Map(
+      Object.entries(inFlight).map(([hostId, in_flight]) => [
+        hostId,
+        {
+          host_id: hostId,
+          actors: [
+            {
+              id: ACTOR_KEY,
+              instances: 1,
+              in_flight,
+              queued: 0,
+              max_concurrency: 1,
+              calls_total: callsTotal,
+              last_call_at: 0,
+              scaled_to_zero: false,
+            },
+          ],
+        },
+      ]),
+    ),
+  });
+
+  test('one instance to begin with; up to max over the hosts with demand; to zero when idle', () => {
+    const scaler = autoscaled();
+    const annotations = managedAnnotations('shop', scaler.id, 'default');
+    const start = scaler.plan({ state: picture({ A: {}, B: {} }), failures: [] });
+    expect(summary(start.commands)).toEqual(['startActor A 1']);
+    expect(start.status).toEqual({ type: 'reconciling', message: 'starting 1 of 1 instance' });
+
+    const running = picture({ A: { actors: [[annotations, 1]] }, B: {} });
+    expect(scaler.hostsOfInterest(running)).toEqual(['A', 'B']);
+    const now = Date.now();
+    for (let index = 0; index < 3; index++) rounds.push(round(now + index * 1000, { A: 9 }, index));
+    const up = scaler.plan({ state: running, failures: [] });
+    // p50 9 in flight at 2 per instance asks for 5: max is 3, split over A and B.
+    expect(summary(up.commands)).toEqual(['startActor A 1', 'startActor B 1']);
+    expect(up.status.message).toBe(
+      'p50 in-flight 9/instance > 2: 1 → 3 instances; starting 2 of 3 instances',
+    );
+
+    const three = picture({ A: { actors: [[annotations, 2]] }, B: { actors: [[annotations, 1]] } });
+    expect(scaler.plan({ state: three, failures: [] }).status).toEqual({
+      type: 'deployed',
+      message: '3 instances on 2 hosts (autoscaled 0–3; p50 in-flight 9/instance > 2: 1 → 3 instances)',
+    });
+    // No call for the delay: scale to zero on every host that runs some.
+    for (let index = 0; index < 8; index++)
+      rounds.push(round(now + 10_000 + index * 1000, { A: 0, B: 0 }, 2));
+    const down = scaler.plan({ state: three, failures: [] });
+    expect(summary(down.commands)).toEqual(['scaleToZero A', 'scaleToZero B']);
+    expect(down.commands[0]).toMatchObject({ actorKey: ACTOR_KEY, image: 'echo.wasm', annotations });
+    expect(down.status.message).toBe('idle 5 s: scaled to zero; scaling to zero on 2 hosts');
+    expect(scaler.plan({ state: picture({ A: {}, B: {} }), failures: [] }).status).toEqual({
+      type: 'deployed',
+      message: '0 instances, scaled to zero (autoscaled 0–3; idle 5 s: scaled to zero)',
     });
   });
 });

@@ -57,9 +57,13 @@ function shopApp() {
       ],
       [{ target: 'kv', contract: KEYVALUE, linkName: 'default', values: { BUCKET: 'shop' } }],
     ),
-    provider('kv', keyvalueImage, KEYVALUE, [
-      daemonscaler(1, [{ name: 'all', requirements: {}, weight: 100 }]),
-    ]),
+    provider(
+      'kv',
+      keyvalueImage,
+      KEYVALUE,
+      [daemonscaler(1, [{ name: 'all', requirements: {}, weight: 100 }])],
+      '{"note":"from the manifest"}',
+    ),
   ]);
 }
 
