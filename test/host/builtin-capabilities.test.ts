@@ -15,11 +15,13 @@ import { KeyPair } from '../../lattice/keys.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import type { Msg } from '../../lattice/nats.ts';
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
+import { signForTest } from '../helpers/actors.ts';
 import { eventually, eventuallyPasses } from '../helpers/eventually.ts';
 import { startTestHost, type TestHost } from '../helpers/host.ts';
 import { ctlRequest } from '../helpers/lattice-client.ts';
 import { freePort } from '../helpers/nats-server.ts';
 import { ACK, type ProviderArchive, ProviderLattice } from '../helpers/provider-lattice.ts';
+import { misbehavingComponent } from '../helpers/wat-component.ts';
 import { forwarderActor, SEEN_SUBJECT } from '../helpers/wat-forwarder.ts';
 
 const KEYVALUE = 'wasmcloud:keyvalue';
@@ -298,6 +300,48 @@ describe('built-in only', () => {
       );
     expect(refusals[0]!.replace(/M\w{55}/g, 'M…')).toBe(refusals[1]!.replace(/M\w{55}/g, 'M…'));
   });
+
+  test('a replaced worker reopens the built-in links: calls are answered in it again, none goes over NATS', async () => {
+    const builtin = served[1]!;
+    // Every invocation sent to the built-in keyvalue's RPC subject (a plain subscription sees all).
+    const overNats: Msg[] = [];
+    const watch = lattice.nc.subscribe(lattice.subjects.rpc.provider(builtin.keyvalueKey, 'default'), {
+      callback: (_error, msg) => overNats.push(msg),
+    });
+    await lattice.nc.flush();
+    // A component that loops without yield points stalls the host's only worker, which is replaced.
+    const looping = signForTest(await misbehavingComponent(), {
+      name: 'misbehave',
+      caps: ['wasmcloud:httpserver'],
+    });
+    const loopId = await lattice.startSignedActor(looping.bytes, 'misbehave');
+    await lattice.invokeActor(loopId, 'loop', new Uint8Array()).catch(() => 'timed out, as it must');
+    await lattice.events.waitFor(
+      'actor_interrupted',
+      (data) => data.public_key === loopId && data.action === 'worker_replaced',
+      15_000,
+    );
+    await eventuallyPasses(
+      async () =>
+        expect(
+          await call(builtin.actorId, 'KeyValue.Set', { key: 'after', value: 'replaced' }),
+        ).toBeUndefined(),
+      { what: 'the replacement worker answering', timeoutMs: 20_000 },
+    );
+    // Once the replacement has reopened the link, its calls stay in it.
+    await eventuallyPasses(
+      async () => {
+        overNats.length = 0;
+        for (let i = 0; i < 5; i++)
+          await call(builtin.actorId, 'KeyValue.Increment', { key: 'replaced', value: 1 });
+        expect(overNats).toEqual([]);
+      },
+      { what: 'calls answered in the replacement worker', timeoutMs: 20_000 },
+    );
+    expect(await call(builtin.actorId, 'KeyValue.Get', 'after')).toEqual({ value: 'replaced', exists: true });
+    // A subscriber that never answers would look like a provider to the callers of later tests.
+    watch.unsubscribe();
+  }, 60_000);
 
   test('kvcounter behind the built-in httpserver + built-in keyvalue counts exactly with two hosts racing', async () => {
     second = await startTestHost({
