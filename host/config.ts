@@ -349,7 +349,7 @@ export interface HostConfig {
   dashboard: { host: string; port: number } | undefined;
   /**
    * `each`: every actor call the host serves is reported on `wasmbus.rpcevt.{lattice}` (2022); `off`:
-   * none (≈ 25 µs of host and nats-server CPU per call saved; the metrics answer the same question).
+   * none (the CPU of building and publishing one event per call saved).
    */
   invocationEvents: InvocationEventsSetting;
 }
