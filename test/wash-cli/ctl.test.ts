@@ -126,6 +126,16 @@ describe('wash ctl get', () => {
     expect(shown.labels['hostcore.os']).toBeTruthy();
   });
 
+  it("shows an empty host's load, as a table and as JSON", async () => {
+    const run = await ctl('get', 'load', hostId);
+    expect(run.code).toBe(0);
+    expect(run.stdout.trim()).toBe(`No actors running on host ${hostId}`);
+    expect(json(await ctl('get', 'load', hostId, '-o', 'json')).load).toEqual({
+      host_id: hostId,
+      actors: [],
+    });
+  });
+
   it('rejects a malformed host ID before connecting, and names a host nobody serves', async () => {
     expectOneLineError(
       await ctl('get', 'inventory', 'NOTAHOST'),
@@ -237,6 +247,30 @@ describe('wash ctl call', () => {
       path: '/hello',
       query_string: 'a=1',
     });
+  });
+
+  it("counts the calls in the host's load (wash ctl get load)", async () => {
+    const { load } = json(await ctl('get', 'load', hostId, '-o', 'json')) as {
+      load: {
+        actors: Array<{
+          id: string;
+          in_flight: number;
+          queued: number;
+          calls_total: number;
+          last_call_at: number;
+        }>;
+      };
+    };
+    const echo = load.actors.find((actor) => actor.id === echoId);
+    expect(echo).toMatchObject({ in_flight: 0, queued: 0, calls_total: 1 });
+    expect(echo!.last_call_at).toBeGreaterThan(Date.now() - 60_000);
+    const text = await ctl('get', 'load', hostId);
+    expect(text.stdout).toMatch(
+      /^Actor ID\s+Instances\s+In Flight\s+Queued\s+Max Concurrency\s+Calls\s+Last Call \(UTC\)\n/,
+    );
+    expect(text.stdout).toMatch(
+      new RegExp(`${echoId}\\s+\\d+\\s+0\\s+0\\s+\\d+\\s+1\\s+\\d\\d:\\d\\d:\\d\\d`),
+    );
   });
 
   it("fails with the actor's error", async () => {

@@ -1,7 +1,8 @@
-// `wash ctl get hosts|inventory|claims`: what is running where, and the claims the lattice knows.
+// `wash ctl get hosts|inventory|load|claims`: what is running where, how busy it is (a wasmcloud-ts
+// addition), and the claims the lattice knows.
 
 import type { Command } from 'commander';
-import type { HostInventory, HostPingReply } from '../../../lattice/control.ts';
+import type { HostInventory, HostLoad, HostPingReply } from '../../../lattice/control.ts';
 import { addConnectionOptions, type ConnectionFlags, withControlClient } from '../../connection-options.ts';
 import { type CommandResult, runAction, table } from '../../output.ts';
 import { withSpinner } from '../../spinner.ts';
@@ -81,6 +82,37 @@ async function getInventory(hostIdText: string, flags: ConnectionFlags): Promise
   });
 }
 
+/** `12:03:04` for a time today (UTC), the full ISO time otherwise; `never` for 0. */
+function lastCallText(at: number, now = Date.now()): string {
+  if (at === 0) return 'never';
+  const iso = new Date(at).toISOString();
+  return iso.slice(0, 10) === new Date(now).toISOString().slice(0, 10) ? iso.slice(11, 19) : iso;
+}
+
+function loadText(load: HostLoad): string {
+  if (load.actors.length === 0) return `No actors running on host ${load.host_id}`;
+  return columns(
+    ['Actor ID', 'Instances', 'In Flight', 'Queued', 'Max Concurrency', 'Calls', 'Last Call (UTC)'],
+    load.actors.map((actor) => [
+      actor.id,
+      actor.scaled_to_zero ? '0 (scaled to zero)' : String(actor.instances),
+      String(actor.in_flight),
+      String(actor.queued),
+      String(actor.max_concurrency),
+      String(actor.calls_total),
+      lastCallText(actor.last_call_at),
+    ]),
+  );
+}
+
+async function getLoad(hostIdText: string, flags: ConnectionFlags): Promise<CommandResult> {
+  const hostId = publicKeyArgument('host', hostIdText);
+  return withControlClient(flags, async (client) => {
+    const load = await client.getLoad(hostId);
+    return { json: { load }, text: loadText(load) };
+  });
+}
+
 function claimsText(claims: Array<Record<string, string>>): string {
   if (claims.length === 0) return 'No claims found';
   return claims
@@ -109,7 +141,7 @@ async function getClaims(flags: ConnectionFlags): Promise<CommandResult> {
 }
 
 export function registerGetCommands(ctl: Command): void {
-  const get = ctl.command('get').description('query the lattice: hosts, a host inventory, claims');
+  const get = ctl.command('get').description("query the lattice: hosts, a host's inventory or load, claims");
 
   addConnectionOptions(
     get
@@ -125,6 +157,18 @@ export function registerGetCommands(ctl: Command): void {
       .argument('<host-id>', 'the host (N…), as listed by wash ctl get hosts')
       .action(async (hostId: string, flags: ConnectionFlags, command: Command) =>
         runAction(command, () => getInventory(hostId, flags)),
+      ),
+  );
+
+  addConnectionOptions(
+    get
+      .command('load')
+      .description(
+        "show a host's calls per actor: in flight, queued, taken, the last one (wasmcloud-ts hosts only)",
+      )
+      .argument('<host-id>', 'the host (N…), as listed by wash ctl get hosts')
+      .action(async (hostId: string, flags: ConnectionFlags, command: Command) =>
+        runAction(command, () => getLoad(hostId, flags)),
       ),
   );
 
