@@ -16,6 +16,7 @@ import { ApplicationActions } from './application-actions.ts';
 import { type ApplicationsTimings, ApplicationsView } from './applications.ts';
 import { DashboardError } from './errors.ts';
 import type { NatsStatusSource } from './host-services.ts';
+import { readLatticeLoad } from './lattice-load.ts';
 import { LatticeView, type LatticeViewTimings } from './lattice-view.ts';
 import { isLoopback } from './request-guard.ts';
 import { createDashboardServer, type Readiness } from './server.ts';
@@ -168,6 +169,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     uploads,
     sse,
     snapshot,
+    load: () => readLatticeLoad(client, view.hosts()),
     readiness,
     staticFiles: loadStaticFiles(),
     log,

@@ -31,6 +31,7 @@ import {
 } from './api-schemas.ts';
 import type { ApplicationActions } from './application-actions.ts';
 import { isFastifyErrorCode } from './errors.ts';
+import type { LatticeLoad } from './lattice-load.ts';
 import { guardRequest } from './request-guard.ts';
 import type { ServerSentEvents } from './server-sent-events.ts';
 import type { LatticeSnapshot } from './snapshot.ts';
@@ -53,6 +54,8 @@ export interface DashboardServerParts {
   uploads: UploadStore;
   sse: ServerSentEvents;
   snapshot: () => LatticeSnapshot;
+  /** Every host's load, asked now (lattice-load.ts). */
+  load: () => Promise<LatticeLoad>;
   readiness: () => Promise<Readiness>;
   staticFiles: Map<string, StaticFile>;
   log: Logger;
@@ -147,6 +150,7 @@ export function createDashboardServer(parts: DashboardServerParts): FastifyInsta
   // ---- the lattice ----
 
   app.get('/api/lattice', async () => parts.snapshot());
+  app.get('/api/load', async () => parts.load());
   app.get('/api/events', (request, reply) => {
     if (sse.full) throw new DashboardApiError(503, 'TOO_MANY_STREAMS', 'too many pages are open; close one');
     reply.hijack();

@@ -138,6 +138,35 @@ describe('health and the view', () => {
   });
 });
 
+describe('GET /api/load', () => {
+  test("every host's load with its labels, and totals over them", async () => {
+    await eventuallyPasses(
+      async () => expect((await lattice()).hosts.map((host) => host.id)).toContain(testHost.id),
+      {
+        what: 'the view to know the host',
+        timeoutMs: 10_000,
+      },
+    );
+    const reply = await apiGet<{
+      at: number;
+      hosts: Array<{
+        host_id: string;
+        labels: Record<string, string>;
+        actors: Array<{ id: string; instances: number }>;
+      }>;
+      unanswered: unknown[];
+      totals: { in_flight: number; queued: number; instances: number };
+    }>(base, '/api/load');
+    expect(reply.status).toBe(200);
+    expect(reply.body.unanswered).toEqual([]);
+    const host = reply.body.hosts.find((entry) => entry.host_id === testHost.id);
+    expect(host?.labels.zone).toBe('dash');
+    const instances = host!.actors.reduce((total, actor) => total + actor.instances, 0);
+    expect(reply.body.totals).toEqual({ in_flight: 0, queued: 0, instances });
+    expect(reply.body.at).toBeLessThanOrEqual(Date.now());
+  });
+});
+
 describe('every input is validated, naming the field', () => {
   const upload = '3b241101-e2bb-4255-8caf-4136c566a962';
   const cases: Array<[string, Record<string, unknown>, string, RegExp]> = [
