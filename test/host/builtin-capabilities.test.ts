@@ -13,14 +13,15 @@ import { builtinProviderKey } from '../../lattice/builtin-providers.ts';
 import { actorEntity } from '../../lattice/invocation.ts';
 import { KeyPair } from '../../lattice/keys.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
-import type { Msg } from '../../lattice/nats.ts';
+import { connectNats, type Msg } from '../../lattice/nats.ts';
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
 import { signForTest } from '../helpers/actors.ts';
 import { eventually, eventuallyPasses } from '../helpers/eventually.ts';
 import { startTestHost, type TestHost } from '../helpers/host.ts';
 import { ctlRequest } from '../helpers/lattice-client.ts';
-import { freePort } from '../helpers/nats-server.ts';
+import { freePort, startNatsServer } from '../helpers/nats-server.ts';
 import { ACK, type ProviderArchive, ProviderLattice } from '../helpers/provider-lattice.ts';
+import { connectionsTo } from '../helpers/tcp-connections.ts';
 import { misbehavingComponent } from '../helpers/wat-component.ts';
 import { forwarderActor, SEEN_SUBJECT } from '../helpers/wat-forwarder.ts';
 
@@ -208,6 +209,18 @@ describe.each([0, 1])('keyvalue contract, served by path %i (0 external, 1 built
     );
   });
 
+  test('Set with expires: the value reads as absent once its time has passed', async () => {
+    const setAt = Date.now();
+    await kv('Set', { key: 'ttl', value: 'short-lived', expires: 1 });
+    expect(await kv('Get', 'ttl')).toEqual({ value: 'short-lived', exists: true });
+    await eventuallyPasses(async () => expect(await kv('Get', 'ttl')).toEqual({ value: '', exists: false }), {
+      what: 'the value to expire',
+      timeoutMs: 5_000,
+      intervalMs: 100,
+    });
+    expect(Date.now() - setAt).toBeGreaterThanOrEqual(1000);
+  });
+
   test('the data is in the bucket the link names, on the lattice NATS', async () => {
     await kv('Set', { key: 'where', value: 'here' });
     const bucket = index === 0 ? 'contract_ext' : 'contract_bi';
@@ -300,6 +313,98 @@ describe('built-in only', () => {
       );
     expect(refusals[0]!.replace(/M\w{55}/g, 'M…')).toBe(refusals[1]!.replace(/M\w{55}/g, 'M…'));
   });
+
+  test('a link with URI keeps its bucket on that NATS, one connection per worker and one for the host; deleting it closes them', async () => {
+    const remote = await startNatsServer();
+    try {
+      const builtin = served[1]!;
+      const other = await forwarderActor([KEYVALUE], 'forwarder-remote');
+      const otherId = await lattice.startSignedActor(other.bytes, 'forwarder-remote');
+      const before = connectionsTo(remote.port);
+      const deadPort = await freePort();
+      await lattice.putLink(
+        link(otherId, builtin.keyvalueKey, KEYVALUE, {
+          uri: `127.0.0.1:${deadPort}, ${remote.url}`,
+          bucket: 'elsewhere',
+        }),
+      );
+      await eventuallyPasses(
+        async () =>
+          expect(await call(otherId, 'KeyValue.Set', { key: 'where', value: 'remote' })).toBeUndefined(),
+        { what: 'the URI link open' },
+      );
+      const remoteNc = await connectNats({ url: remote.url });
+      const store = await remoteNc.jetstream().views.kv('elsewhere', { bindOnly: true });
+      expect(JSON.parse(decoder.decode((await store.get('where'))!.value))).toEqual({
+        type: 'string',
+        value: 'remote',
+      });
+      await remoteNc.close();
+      // The host's one worker and its main thread (which answers the RPC subject) each hold one.
+      expect(connectionsTo(remote.port)).toBe(before + 2);
+      expect(
+        await ctlRequest(lattice.nc, lattice.subjects.ctl.linkDel(), {
+          actor_id: otherId,
+          contract_id: KEYVALUE,
+          link_name: 'default',
+        }),
+      ).toEqual(ACK);
+      await eventuallyPasses(async () => expect(connectionsTo(remote.port)).toBe(before), {
+        what: 'the link connections closed',
+      });
+    } finally {
+      await remote.stop();
+    }
+  }, 60_000);
+
+  test('bad link values are refused with the reason (log, health_check_failed); the other links keep serving', async () => {
+    const builtin = served[1]!;
+    const noJetStream = await startNatsServer({ jetstream: false });
+    try {
+      const deadPort = await freePort();
+      const refusals: [Record<string, string>, RegExp][] = [
+        [{ BUCKET: 'bad.name' }, /BUCKET "bad.name" is not a KV bucket name/],
+        [{ URI: `127.0.0.1:${deadPort}` }, new RegExp(`cannot connect to NATS at 127.0.0.1:${deadPort}`)],
+        [{ URI: noJetStream.url }, /JetStream is not enabled on the NATS server at nats:\/\/127.0.0.1/],
+        [{ CLIENT_JWT: 'jwt', CLIENT_SEED: 'SU' }, /CLIENT_JWT and CLIENT_SEED need URI/],
+      ];
+      for (const [values, reason] of refusals) {
+        const refused = KeyPair.create('module').publicKey;
+        await lattice.putLink(link(refused, builtin.keyvalueKey, KEYVALUE, values));
+        const failed = await lattice.events.waitFor(
+          'health_check_failed',
+          (data) => data.public_key === builtin.keyvalueKey && reason.test(String(data.message)),
+          15_000,
+        );
+        expect(String((failed.data as Record<string, unknown>).message)).toMatch(reason);
+        expect(
+          lattice.host.logs.some(
+            (line) => line.includes(`Refused the link of actor ${refused}`) && reason.test(line),
+          ),
+        ).toBe(true);
+        expect(await call(builtin.actorId, 'KeyValue.Contains', 'x')).toBe(false);
+        expect(
+          await ctlRequest(lattice.nc, lattice.subjects.ctl.linkDel(), {
+            actor_id: refused,
+            contract_id: KEYVALUE,
+            link_name: 'default',
+          }),
+        ).toEqual(ACK);
+      }
+      // No link refused any more: healthy again (its last health event is a pass).
+      await eventually(() => {
+        const health = lattice.events.events.filter(
+          (event) =>
+            (event.type.endsWith('health_check_passed') || event.type.endsWith('health_check_failed')) &&
+            (event.data as Record<string, unknown>).public_key === builtin.keyvalueKey &&
+            event.source === lattice.host.id,
+        );
+        return health.at(-1)?.type.endsWith('health_check_passed') === true;
+      }, 'health_check_passed once the refused links are gone');
+    } finally {
+      await noJetStream.stop();
+    }
+  }, 90_000);
 
   test('a replaced worker reopens the built-in links: calls are answered in it again, none goes over NATS', async () => {
     const builtin = served[1]!;
