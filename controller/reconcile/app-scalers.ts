@@ -40,6 +40,7 @@ export function buildAppScalers(
 ): AppScalers {
   const workloads: Scaler[] = [];
   const scalersOf = new Map<string, Set<string>>();
+  const autoscalersOf = new Map<string, AutoScaler[]>();
   for (const component of manifest.components) {
     const ids = new Set<string>();
     const made =
@@ -53,6 +54,10 @@ export function buildAppScalers(
       ids.add(scaler.id);
     }
     scalersOf.set(component.name, ids);
+    autoscalersOf.set(
+      component.name,
+      made.filter((scaler) => scaler instanceof AutoScaler),
+    );
   }
   const links: LinkScaler[] = [];
   for (const component of manifest.components) {
@@ -60,7 +65,9 @@ export function buildAppScalers(
     for (const link of component.links) {
       const sources = scalersOf.get(component.name) ?? new Set<string>();
       const targets = scalersOf.get(link.target) ?? new Set<string>();
-      links.push(new LinkScaler(manifest.name, component, link, sources, targets));
+      const autoscalers = autoscalersOf.get(component.name) ?? [];
+      const knownKeys = () => autoscalers.flatMap((scaler) => [...scaler.knownKeys()]);
+      links.push(new LinkScaler(manifest.name, component, link, sources, targets, knownKeys));
     }
   }
   const ids = new Set([...workloads, ...links].map((scaler) => scaler.id));

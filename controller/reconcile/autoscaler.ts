@@ -45,6 +45,11 @@ export class AutoScaler implements Scaler {
     this.#rounds = rounds;
   }
 
+  /** Actor keys its instances have had (its links keep naming them while it is at zero). */
+  knownKeys(): ReadonlySet<string> {
+    return this.#keys;
+  }
+
   /** Hosts whose load matters: those running its instances and those its spreads admit. */
   hostsOfInterest(state: LatticeState): string[] {
     const spreads = this.#spec.spread.length > 0 ? this.#spec.spread : [DEFAULT_SPREAD];

@@ -22,14 +22,20 @@ export class LinkScaler implements Scaler {
   readonly #link: LinkSpec;
   readonly #sourceScalers: ReadonlySet<string>;
   readonly #targetScalers: ReadonlySet<string>;
+  readonly #knownSourceKeys: () => Iterable<string>;
 
-  /** `sourceScalers` / `targetScalers`: the ids of the scalers that run the actor and the provider. */
+  /**
+   * `sourceScalers` / `targetScalers`: the ids of the scalers that run the actor and the provider.
+   * `knownSourceKeys`: actor keys the source had even if none runs now (an autoscaled actor at
+   * zero keeps its link, so its next instance, or the host keeping it dormant, still has it).
+   */
   constructor(
     appName: string,
     source: ActorComponent,
     link: LinkSpec,
     sourceScalers: ReadonlySet<string>,
     targetScalers: ReadonlySet<string>,
+    knownSourceKeys: () => Iterable<string> = () => [],
   ) {
     const values = Object.entries(link.values).sort(([a], [b]) => compareText(a, b));
     this.id = scalerId(this.kind, [appName, source.name, link.target, link.contract, link.linkName, values]);
@@ -38,11 +44,12 @@ export class LinkScaler implements Scaler {
     this.#link = link;
     this.#sourceScalers = sourceScalers;
     this.#targetScalers = targetScalers;
+    this.#knownSourceKeys = knownSourceKeys;
   }
 
   /** The links this scaler wants now: one per actor key its source runs under (usually one). */
   desiredLinks(state: LatticeState): LinkDefinition[] {
-    const actorKeys = new Set<string>();
+    const actorKeys = new Set<string>(this.#knownSourceKeys());
     const providerKeys = new Set<string>();
     for (const host of state.syncedHosts()) {
       for (const instance of host.actors.values())

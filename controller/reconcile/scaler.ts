@@ -23,7 +23,7 @@ export interface ScalerPlan {
 export interface Scaler {
   /** A hash of what the scaler runs (annotations.ts): the `wasmcloud.dev/scaler` annotation. */
   readonly id: string;
-  /** wadm's kind names: SpreadScaler, DaemonScaler, ProviderSpreadScaler, ProviderDaemonScaler, LinkScaler. */
+  /** wadm's kind names (SpreadScaler, DaemonScaler, ProviderSpreadScaler, ProviderDaemonScaler, LinkScaler), and our AutoScaler. */
   readonly kind: string;
   /** The component it scales, or the link it keeps. */
   readonly name: string;

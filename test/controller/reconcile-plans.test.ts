@@ -297,6 +297,39 @@ describe('autoscaler', () => {
   });
 });
 
+test('an autoscaled actor at zero keeps its link (the key it had)', () => {
+  const autoscaler = {
+    type: 'autoscaler' as const,
+    min: 0,
+    max: 2,
+    targetConcurrency: 1,
+    scaleDownDelayMs: 1000,
+    spread: [],
+  };
+  const linkTo = [{ target: 'http', contract: 'wasmcloud:httpserver', linkName: 'default', values: {} }];
+  const scalers = buildAppScalers(
+    app('site', 'v1', [
+      actor('echo', 'echo.wasm', [autoscaler], linkTo),
+      provider('http', 'http.par.gz', 'wasmcloud:httpserver', [daemonscaler(1)]),
+    ]),
+  );
+  const [echo, http] = scalers.workloads;
+  const [link] = scalers.links;
+  if (echo === undefined || http === undefined || link === undefined)
+    throw new Error('three scalers expected');
+  const providers = [{ annotations: managedAnnotations('site', http.id) }];
+  const running = picture({
+    A: { actors: [[managedAnnotations('site', echo.id, 'default'), 1]], providers },
+  });
+  echo.plan({ state: running, failures: [] });
+  const atZero = picture({ A: { providers } });
+  expect(link.desiredLinks(atZero).map((held) => held.actor_id)).toEqual([ACTOR_KEY]);
+  expect(link.plan({ state: atZero, failures: [] }).status.type).not.toBe('failed');
+  expect(summary(link.plan({ state: atZero, failures: [] }).commands)).toEqual([
+    `putLink ${ACTOR_KEY} ${PROVIDER_KEY}`,
+  ]);
+});
+
 describe('provider scalers and links', () => {
   const manifest = app('site', 'v1', [
     actor(
