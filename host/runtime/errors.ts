@@ -22,3 +22,11 @@ export const INVOCATION_ERROR_CODES = {
 } as const satisfies Record<string, HostErrorCode>;
 
 export type InvocationErrorCode = (typeof INVOCATION_ERROR_CODES)[keyof typeof INVOCATION_ERROR_CODES];
+
+/** A call refused for its payload's size, wherever it is run on this host (main thread or worker). */
+export function payloadTooLargeError(bytes: number, limit: number): InvocationFailedError {
+  return new InvocationFailedError(
+    INVOCATION_ERROR_CODES.payloadTooLarge,
+    `a payload of ${bytes} bytes exceeds the limit of ${limit} bytes`,
+  );
+}

@@ -11,7 +11,7 @@
 import { actorEntity, providerEntity, type WasmCloudEntity } from '../../lattice/invocation.ts';
 import { sendInvocation } from '../../lattice/rpc.ts';
 import type { LatticeRoute } from './builtin-http.ts';
-import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
+import { INVOCATION_ERROR_CODES, InvocationFailedError, payloadTooLargeError } from './errors.ts';
 import type { InvocationEvents } from './invocation-events.ts';
 import { noTargetError, notLinkedError, type RouteTable } from './route-table.ts';
 import type { HostCallRequest } from './types.ts';
@@ -41,6 +41,8 @@ export interface LocalCallRoutes {
     payload: Uint8Array,
     deadline: number,
   ): Promise<Uint8Array> | undefined;
+  /** Whether the actor runs on this host (this worker has it loaded: every worker loads every actor). */
+  runsHere(actorId: string): boolean;
   /** The other workers of this host, over their direct channels; none in a one-worker runtime. */
   peers?: PeerCall | undefined;
   /** This worker's NATS connection and the cluster key's signer; none without RPC settings. */
@@ -50,6 +52,8 @@ export interface LocalCallRoutes {
   mainThread(request: HostCallRequest): Promise<Uint8Array>;
   /** The invocation timeout: a call run here must end this long after it starts. */
   timeoutMs: number;
+  /** A call to an actor of this host with a larger payload is refused, as the runtime refuses it. */
+  maxPayloadBytes: number;
 }
 
 /**
@@ -88,6 +92,10 @@ export class LocalCallRouter {
     }
     const actorId = routes.resolveActor(request.namespace);
     if (!actorId) return Promise.reject(noTargetError(request.namespace));
+    // What this host would run is refused as the runtime's invoke refused it on the main thread.
+    const limit = this.#parts.maxPayloadBytes;
+    if (request.payload.length > limit && this.#parts.runsHere(actorId))
+      return Promise.reject(payloadTooLargeError(request.payload.length, limit));
     const deadline = Date.now() + this.#parts.timeoutMs;
     const here = this.runHere(request.actorId, actorId, request.operation, request.payload, deadline);
     if (here) return here;

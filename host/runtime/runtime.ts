@@ -8,7 +8,7 @@ import { ReplayGuard, replayGuardCapacity, replayWindowFor } from '../../lattice
 import { HostError } from '../errors.ts';
 import { prepareActor } from './actor-loader.ts';
 import type { BuiltinCapabilityLink } from './builtin-links.ts';
-import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
+import { INVOCATION_ERROR_CODES, InvocationFailedError, payloadTooLargeError } from './errors.ts';
 import type { ActorCallLoad } from './load-counters.ts';
 import { WASM_PAGE_BYTES } from './memory-cap.ts';
 import type { RouteChange } from './route-table.ts';
@@ -63,6 +63,7 @@ export class ActorRuntime {
       log: options.log ?? logToStderr,
       rpc: options.rpc && withReplayGuard(options.rpc, workers, this.#timeoutMs),
       stuckAfterMs: this.#timeoutMs,
+      maxPayloadBytes: this.#maxPayloadBytes,
       answerCall: options.answerCall,
       runaway: options.onRunaway,
     });
@@ -128,12 +129,7 @@ export class ActorRuntime {
       );
     }
     if (payload.length > this.#maxPayloadBytes) {
-      return Promise.reject(
-        new InvocationFailedError(
-          INVOCATION_ERROR_CODES.payloadTooLarge,
-          `a payload of ${payload.length} bytes exceeds the limit of ${this.#maxPayloadBytes} bytes`,
-        ),
-      );
+      return Promise.reject(payloadTooLargeError(payload.length, this.#maxPayloadBytes));
     }
     return this.#pool.invoke(actorId, operation, payload, this.#timeoutMs);
   }

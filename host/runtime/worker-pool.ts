@@ -53,6 +53,8 @@ export interface PoolHooks {
   rpc?: WorkerRpcSettings | undefined;
   /** A busy worker that has not answered a ping for this long (plus a grace) is replaced. */
   stuckAfterMs: number;
+  /** The largest payload a call run on this host may carry (workers check their actors' calls). */
+  maxPayloadBytes?: number | undefined;
   /** Answers a NATS call whose worker did not (without it, such callers time out). */
   answerCall?: ((call: UnansweredCall) => void) | undefined;
   /** Told when a call is stopped at its timeout, or a worker is replaced for one. */
@@ -219,6 +221,7 @@ export class WorkerPool {
       busy,
       inflight,
       timeoutMs: this.#hooks.stuckAfterMs,
+      maxPayloadBytes: this.#hooks.maxPayloadBytes,
       rpc: this.#hooks.rpc,
     };
     const handle = new WorkerHandle(

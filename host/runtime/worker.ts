@@ -42,6 +42,8 @@ const data = workerData as {
   loadCounters: SharedArrayBuffer;
   /** The invocation timeout: a NATS call's deadline is this long after it arrives. */
   timeoutMs: number;
+  /** The largest payload an actor's call to another actor of this host may carry. */
+  maxPayloadBytes?: number | undefined;
   rpc?: WorkerRpcSettings;
 };
 const slots = new CallSlots(data.slots);
@@ -322,12 +324,14 @@ const peerWorkers = new PeerWorkers((originActorId, actorId, operation, payload,
 const router = new LocalCallRouter({
   routes: () => routes,
   runHere: runHereIfFree,
+  runsHere: (actorId) => actors.has(actorId),
   peers: (originActorId, actorId, operation, payload, deadline) =>
     peerWorkers.call(originActorId, actorId, operation, payload, deadline),
   lattice: latticeRoute,
   events: rpc?.invocationEvents,
   mainThread: mainThreadCall,
   timeoutMs: data.timeoutMs,
+  maxPayloadBytes: data.maxPayloadBytes ?? Number.POSITIVE_INFINITY,
 });
 
 // ---- the built-in httpserver's listeners (builtin-http.ts) ----

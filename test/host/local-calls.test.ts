@@ -321,14 +321,35 @@ describe('a call the worker cannot run now goes to another worker over their cha
       caps: ['wasmcloud:httpserver'],
     });
     const actorId = await lattice.startSignedActor(self.bytes, 'self');
-    await aliasAnswers(lattice, actorId, 'warm', 'the workers to know the alias');
+    await aliasAnswers(lattice, actorId, 'warming up', 'the workers to know the alias');
     const spy = spyOn(lattice, actorId);
+    // The peer that runs an inner call reports it (events each, the default); told apart by size
+    // (the warm-up's own may still arrive: it is 10 bytes).
+    const innerSizes: number[] = [];
+    const events = lattice.nc.subscribe(lattice.subjects.events.invocations(), {
+      callback: (_error, msg) => {
+        const parsed = parseCloudEvent(msg.data);
+        if (!parsed.ok) throw new Error(parsed.error);
+        const data = parsed.value.data as {
+          source: { public_key: string };
+          operation: string;
+          bytes: number;
+        };
+        if (data.source.public_key === actorId && data.operation === 'Test.Echo') innerSizes.push(data.bytes);
+      },
+    });
     await lattice.nc.flush();
-    for (const text of ['one', 'two', 'three', 'four'])
-      await expectEchoedWhileBlocked(lattice, actorId, text);
+    for (const text of ['a', 'bb', 'ccc', 'dddd']) await expectEchoedWhileBlocked(lattice, actorId, text);
     // Only the four outer calls crossed NATS; none of the inner ones.
     await eventuallyPasses(async () => expect(spy.sent).toHaveLength(4), { what: 'the four outer calls' });
     expect(spy.sent.every((invocation) => invocation.operation === 'Test.CallAlias')).toBe(true);
+    await eventuallyPasses(
+      async () => expect(innerSizes.filter((size) => size <= 4).sort()).toEqual([1, 2, 3, 4]),
+      {
+        what: 'an invocation event for each inner call',
+      },
+    );
+    events.unsubscribe();
     spy.stop();
   });
 });
