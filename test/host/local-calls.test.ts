@@ -27,6 +27,7 @@ import { PROVIDER } from '../helpers/keys.ts';
 import { ctlRequest } from '../helpers/lattice-client.ts';
 import { freePort } from '../helpers/nats-server.ts';
 import { ACK, ProviderLattice } from '../helpers/provider-lattice.ts';
+import { misbehavingComponent } from '../helpers/wat-component.ts';
 
 const KEYVALUE = 'wasmcloud:keyvalue';
 const encoder = new TextEncoder();
@@ -295,6 +296,24 @@ describe('calls out stay in their worker', () => {
     );
     expect(responder.received.length).toBe(before);
   });
+
+  test('a replacement worker gets the routes again: the call still never needs the main thread', async () => {
+    // A component looping without yield points stalls the host's only worker, which is replaced.
+    const looping = signForTest(await misbehavingComponent(), {
+      name: 'misbehave',
+      caps: ['wasmcloud:httpserver'],
+    });
+    const loopId = await lattice.startSignedActor(looping.bytes, 'misbehave');
+    await lattice.invokeActor(loopId, 'loop', new Uint8Array()).catch(() => 'timed out, as it must');
+    await lattice.events.waitFor(
+      'actor_interrupted',
+      (data) => data.public_key === loopId && data.action === 'worker_replaced',
+      15_000,
+    );
+    await aliasAnswers(lattice, callerId, 'replaced', 'the replacement worker to serve the caller');
+    // Without the routes replayed the replacement would send the call out to the main thread.
+    await expectEchoedWhileBlocked(lattice, callerId, 'after replacement');
+  }, 60_000);
 });
 
 describe('a call the worker cannot run now goes to another worker over their channel', () => {
