@@ -2,11 +2,11 @@
 // runs invocations — posted by the main thread, or, with RPC settings, taken straight from NATS
 // (worker-rpc.ts). Actors never run on the host's main thread: a stuck actor can only stall its
 // worker, which the runtime then replaces. An actor's calls out are routed here with the routes the
-// host mirrors into every worker (local-calls.ts): another actor runs in this thread, a provider gets
-// a signed invocation on this worker's NATS connection; without mirrored routes they go to the main
-// thread and back. Every call
-// has a deadline: a wasmbus module with yield points is stopped there (ACTOR_TIMEOUT) and reported
-// to the main thread as interrupted.
+// host mirrors into every worker (local-calls.ts): another actor of the host runs in this thread or in
+// a peer worker (peer-workers.ts), anything else is a signed invocation on this worker's NATS
+// connection; without mirrored routes they go to the main thread and back. Every call has a
+// deadline: a wasmbus module with yield points is stopped there (ACTOR_TIMEOUT) and reported to the
+// main thread as interrupted.
 
 import { parentPort, workerData } from 'node:worker_threads';
 import { DecodeError, errorCode, errorMessage } from '../../lattice/errors.ts';
@@ -311,14 +311,16 @@ function runHereIfFree(
   return actors.get(actorId)?.hasRoom ? execute(actorId, operation, payload, deadline) : undefined;
 }
 
+/** Calls this worker runs that the main thread cannot see (shared with the RPC server's count). */
+const unseenCalls = new Int32Array(data.busy);
+
 /** The other workers of this host, over direct channels the pool sets up (peer-workers.ts). */
 const peerWorkers = new PeerWorkers((originActorId, actorId, operation, payload, deadline) => {
   const running = router.runHere(originActorId, actorId, operation, payload, deadline);
   if (running === undefined) return undefined;
-  // Counted as busy, as calls from NATS are: the main thread cannot see this one either.
-  const busy = new Int32Array(data.busy);
-  Atomics.add(busy, 0, 1);
-  return running.finally(() => Atomics.sub(busy, 0, 1));
+  // Counted, as calls from NATS are: while it runs the main thread checks this worker is alive.
+  Atomics.add(unseenCalls, 0, 1);
+  return running.finally(() => Atomics.sub(unseenCalls, 0, 1));
 });
 
 const router = new LocalCallRouter({
