@@ -205,7 +205,8 @@ export type StopActorRequest = z.output<typeof stopActorRequestSchema>;
 /**
  * `cmd.{host}.scale`. `scale_to_zero: true` with `count: 0` (a wasmcloud-ts addition) asks the host
  * to keep the actor dormant (its reference, claims, links and listeners) rather than remove it;
- * absent or false: the 2022 meaning.
+ * absent (read as false, and left absent so a 2022 request parses as it did) or false: the 2022
+ * meaning. Any other value than a boolean is refused.
  */
 export const scaleActorRequestSchema = z
   .looseObject({
@@ -214,7 +215,7 @@ export const scaleActorRequestSchema = z
     count: instanceCount(0),
     annotations: stringMapField(),
     host_id: optionalField(z.string()),
-    scale_to_zero: fieldWithDefault(z.boolean(), () => false),
+    scale_to_zero: optionalField(z.boolean()),
   })
   .describe('scale-actor request');
 export type ScaleActorRequest = z.output<typeof scaleActorRequestSchema>;

@@ -534,6 +534,14 @@ describe('scale actor', () => {
     ).toEqual({ actor_id: ACTOR, actor_ref: 'r', count: 0, annotations: {}, max_concurrent: 4 });
   });
 
+  it('reads scale_to_zero (a wasmcloud-ts addition) as a boolean, and refuses anything else', () => {
+    const request = { actor_id: ACTOR, actor_ref: 'r', count: 0, scale_to_zero: true };
+    expect(parsedValue(scaleActorRequestSchema, request)).toEqual({ ...request, annotations: {} });
+    expect(parseError(scaleActorRequestSchema, { ...request, scale_to_zero: 'yes' })).toMatch(
+      /^invalid scale-actor request: scale_to_zero: /,
+    );
+  });
+
   it('requires a real actor key and a count', () => {
     expect(parseError(scaleActorRequestSchema, { actor_id: PROVIDER, actor_ref: 'r', count: 1 })).toBe(
       'invalid scale-actor request: actor_id: expected an actor public key (56 characters, starting with M)',
