@@ -122,8 +122,9 @@ export type HostInventory = z.output<typeof hostInventorySchema>;
 /**
  * One actor's calls on one host, in the reply to `get.{host}.load` (a wasmcloud-ts addition).
  * `in_flight`: calls running on an instance now; `queued`: calls waiting for one; `max_concurrency`:
- * how many of its calls the host runs at once; `calls_total`: calls taken since the host loaded it
- * (a count that went down means it was loaded again); `last_call_at`: ms since the epoch, 0 = never;
+ * how many of its calls the host runs at once; `calls_total`: calls taken by the host's workers (it
+ * goes down when a worker is replaced: a change means calls came); `last_call_at`: ms since the
+ * epoch, 0 = never;
  * `scaled_to_zero`: kept dormant at 0 instances (it starts on its next call).
  */
 export const actorLoadSchema = z.looseObject({
