@@ -86,6 +86,18 @@ export class AutoscaleDecision {
     return Math.min(this.#spec.max, Math.max(this.#spec.min, count));
   }
 
+  /**
+   * An instance of the actor showed up while the target was zero and none ran: a host woke the
+   * dormant actor for a call. One instance (or min), as after a call, instead of stopping it again.
+   */
+  woken(now: number): void {
+    if (this.#target !== 0) return;
+    this.#lastActiveAt = Math.max(this.#lastActiveAt, now);
+    this.#low = undefined;
+    this.#target = this.#clamp(1);
+    this.#reason = `woken by a call while scaled to zero: 0 → ${instances(this.#target)}`;
+  }
+
   /** Takes one round into account; true when the target changed. */
   observe(sample: DemandSample): boolean {
     const { targetConcurrency, scaleDownDelayMs } = this.#spec;

@@ -29,6 +29,8 @@ export class AutoScaler implements Scaler {
   readonly #callsSeen = new Map<string, number>();
   #decision: AutoscaleDecision | undefined;
   #lastSerial = 0;
+  /** Set once no instance ran at a target of zero: an instance after that was woken by a host. */
+  #atZero = false;
 
   constructor(
     appName: string,
@@ -117,6 +119,14 @@ export class AutoScaler implements Scaler {
       this.#lastSerial = round.serial;
       const sample = this.#sample(round);
       if (sample !== undefined) this.#decision.observe(sample);
+    }
+    if (this.#decision.target > 0) this.#atZero = false;
+    else if (running === 0) this.#atZero = true;
+    else if (this.#atZero) {
+      // A host that keeps the actor dormant starts an instance for a call, with the annotations
+      // of the scale that put it to sleep: it is this scaler's, and it is wanted.
+      this.#atZero = false;
+      this.#decision.woken(now);
     }
     return this.#decision;
   }

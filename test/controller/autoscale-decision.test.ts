@@ -68,6 +68,21 @@ describe('AutoscaleDecision', () => {
     expect(decision.reason).toBe('calls while scaled to zero: 0 → 1 instance');
   });
 
+  test('woken at zero (a host started the dormant actor for a call): one instance until idle again', () => {
+    const decision = new AutoscaleDecision(spec, 1, T0);
+    feed(decision, Array(11).fill(0), T0 + 1000, false);
+    expect(decision.target).toBe(0);
+    decision.woken(T0 + 20_000);
+    expect(decision.target).toBe(1);
+    expect(decision.reason).toBe('woken by a call while scaled to zero: 0 → 1 instance');
+    // No further call: zero again scaleDownDelay after the wake.
+    expect(feed(decision, Array(11).fill(0), T0 + 21_000, false).indexOf(0)).toBe(9);
+    // Woken is a no-op above zero.
+    const busy = new AutoscaleDecision(spec, 3, T0);
+    busy.woken(T0);
+    expect(busy.target).toBe(3);
+  });
+
   test('with min above zero, idle goes to min and says so', () => {
     const decision = new AutoscaleDecision({ ...spec, min: 2 }, 5, T0);
     expect(feed(decision, Array(11).fill(0), T0 + 1000, false).at(-1)).toBe(2);

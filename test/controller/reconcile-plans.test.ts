@@ -294,6 +294,14 @@ describe('autoscaler', () => {
       type: 'deployed',
       message: '0 instances, scaled to zero (autoscaled 0–3; idle 5 s: scaled to zero)',
     });
+    // A host that keeps the actor dormant wakes it for a call, with the scaler's annotations:
+    // the instance is kept (one instance, as after a call), not scaled to zero again.
+    const woken = scaler.plan({ state: picture({ A: { actors: [[annotations, 1]] }, B: {} }), failures: [] });
+    expect(woken.commands).toEqual([]);
+    expect(woken.status).toEqual({
+      type: 'deployed',
+      message: '1 instance on 1 host (autoscaled 0–3; woken by a call while scaled to zero: 0 → 1 instance)',
+    });
   });
 });
 
