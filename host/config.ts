@@ -133,6 +133,11 @@ export const HOST_SETTINGS = {
     flag: 'actor-workers',
     help: 'worker threads that run actors (default: one per core but one, at least 1)',
   },
+  actorQueueSize: {
+    env: 'WASMCLOUD_ACTOR_QUEUE_SIZE',
+    flag: 'actor-queue-size',
+    help: 'calls of one actor that may wait for a free instance, per worker (default 100); one more gets ACTOR_QUEUE_FULL (HTTP 503)',
+  },
   dashboardPort: {
     env: 'WASMCLOUD_DASHBOARD_PORT',
     flag: 'dashboard-port',
@@ -288,6 +293,12 @@ const settingsSchema = z.object({
     .transform(Number)
     .pipe(z.number().int().min(1, 'must be at least 1').max(256, 'must be at most 256'))
     .optional(),
+  actorQueueSize: z
+    .string()
+    .regex(/^\d+$/, 'expected a whole number')
+    .transform(Number)
+    .pipe(z.number().int().min(1, 'must be at least 1').max(100_000, 'must be at most 100000'))
+    .default(100),
   dashboardPort: dashboardPortText.default(4000),
   invocationEvents: invocationEventsText.default('each'),
   dashboardHost: bindAddressText.default('127.0.0.1'),
@@ -345,6 +356,11 @@ export interface HostConfig {
    * processes: on 2 cores one worker answers a sequential call ~8 % sooner than two (bench/lattice).
    */
   actorWorkers: number;
+  /**
+   * Calls of one actor that may wait for a free instance in each worker (in arrival order); one more
+   * is refused at once with ACTOR_QUEUE_FULL, 503 with Retry-After over HTTP (runtime/actor-slot.ts).
+   */
+  actorQueueSize: number;
   /** Where the dashboard listens (port 0: any free port); undefined when it is turned off. */
   dashboard: { host: string; port: number } | undefined;
   /**
@@ -503,6 +519,7 @@ export function resolveHostConfig(raw: RawSettings, labels: Record<string, strin
     logLevel: s.logLevel,
     friendlyName,
     actorWorkers: s.actorWorkers ?? Math.max(1, availableParallelism() - 1),
+    actorQueueSize: s.actorQueueSize,
     dashboard: s.dashboardPort === false ? undefined : { host: s.dashboardHost, port: s.dashboardPort },
     invocationEvents: s.invocationEvents,
   };

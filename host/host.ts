@@ -190,6 +190,7 @@ export class Host {
       // A worker stuck past a call's deadline cannot answer it: the reply goes out from here.
       answerCall: (call) => answerForWorker(rpcNc, call, log),
       onRunaway: (report) => reportRunaway(report, log, events),
+      actorQueueSize: config.actorQueueSize,
     });
     releases.defer('the actor runtime', () => runtime.close());
     // Everything known now, then each change (the hooks above): nothing falls between the two.

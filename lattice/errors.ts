@@ -140,6 +140,8 @@ export const LATTICE_ERROR_CODES = {
   RPC_FAILED: 'An RPC whose request failed (connection closed, publish refused).',
   RPC_TOO_LARGE: 'A payload above the chunking threshold without an object store to put it in.',
   RPC_REMOTE_ERROR: 'The callee answered the RPC with an error; the message is its text.',
+  ACTOR_QUEUE_FULL:
+    "The actor's queue of calls waiting for an instance is full (WASMCLOUD_ACTOR_QUEUE_SIZE): refused at once, retry later (HTTP: 503 with Retry-After).",
   CHUNK_MISSING: 'A chunked payload missing from the object store.',
   CHUNK_SIZE_MISMATCH: 'A chunked payload of another size than announced.',
   // the control interface and lattice events (control-client.ts)

@@ -17,6 +17,15 @@ import {
 import type { Msg, NatsConnection } from './nats.ts';
 import { RequestFailedError, type RequestFailure, requestMuxFor } from './request-mux.ts';
 
+/**
+ * The code a host starts an InvocationResponse's error text with when the actor's bounded queue is
+ * full (`ACTOR_QUEUE_FULL: …`): the call was refused at once and may be retried later.
+ */
+export const QUEUE_FULL = 'ACTOR_QUEUE_FULL' satisfies LatticeErrorCode;
+
+/** How long a caller refused with ACTOR_QUEUE_FULL is told to wait before retrying (HTTP Retry-After). */
+export const QUEUE_FULL_RETRY_AFTER_SECONDS = 1;
+
 /** The call did not get an answer: nobody serves the subject, or no reply in time. */
 export class RpcTransportError extends LatticeError<LatticeErrorCode> {}
 
@@ -72,7 +81,9 @@ export async function sendInvocation(
   }
   const response = decodeInvocationResponse(reply.data);
   if (response.error !== undefined && response.error !== '') {
-    throw new RpcRemoteError('RPC_REMOTE_ERROR', response.error);
+    // A callee refusing for backpressure names the code first: callers tell it from a failure.
+    const code = response.error.startsWith(`${QUEUE_FULL}:`) ? QUEUE_FULL : 'RPC_REMOTE_ERROR';
+    throw new RpcRemoteError(code, response.error);
   }
   if (isChunked(response)) {
     if (!options.chunks)

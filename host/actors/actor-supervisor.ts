@@ -216,6 +216,9 @@ export class ActorSupervisor {
       this.#actors.delete(actor.id);
       // The workers drain the actor's subscription: calls already delivered here still finish.
       this.#context.runtime.unload(actor.id);
+    } else {
+      // Fewer instances run fewer calls at once: the capacity stopped is given back.
+      this.#context.runtime.setConcurrency(actor.id, actor.instances.length);
     }
     for (const instance of stopping) {
       this.#context.events.publish('actor_stopped', {
@@ -258,7 +261,7 @@ export class ActorSupervisor {
   /** More instances of a running actor: the code it runs already, with more calls at once. */
   #grow(actor: RunningActor, count: number, annotations: Record<string, string>): Promise<void> {
     return this.#serially(actor.id, async () => {
-      await this.#context.runtime.setConcurrency(actor.id, actor.instances.length + count);
+      this.#context.runtime.setConcurrency(actor.id, actor.instances.length + count);
       for (const instance of this.#addInstances(actor, count, annotations))
         this.#publishStarted(actor, instance);
     });

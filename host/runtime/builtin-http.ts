@@ -67,9 +67,12 @@ function classify(error: unknown, actorId: string, timeoutMs: number): CallFailu
     kind: 'actor-error',
     message: `actor ${actorId} failed ${HANDLE_REQUEST}: ${detail}`,
   };
+  const overloaded: CallFailure = { kind: 'overloaded', message: `actor ${actorId} is busy: ${detail}` };
+  if (error instanceof RpcRemoteError && error.code === 'ACTOR_QUEUE_FULL') return overloaded;
   if (error instanceof InvocationMissingCapabilityError || error instanceof RpcRemoteError) return failed;
   if (error instanceof InvocationFailedError) {
     if (error.code === INVOCATION_ERROR_CODES.timeout) return timeout;
+    if (error.code === INVOCATION_ERROR_CODES.queueFull) return overloaded;
     if (error.code === INVOCATION_ERROR_CODES.notLoaded) return unreachable;
     return failed;
   }

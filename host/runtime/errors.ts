@@ -1,5 +1,6 @@
 // Why an invocation or a load failed. Each error has a code for programs and a message for people.
 
+import type { LatticeErrorCode } from '../../lattice/errors.ts';
 import { HostError, type HostErrorCode } from '../errors.ts';
 
 /** The actor could not be loaded: bad bytes, bad claims, a memory need above the cap, a compile error. */
@@ -19,7 +20,9 @@ export const INVOCATION_ERROR_CODES = {
   payloadTooLarge: 'PAYLOAD_TOO_LARGE',
   badPayload: 'BAD_PAYLOAD',
   closed: 'RUNTIME_CLOSED',
-} as const satisfies Record<string, HostErrorCode>;
+  /** The actor's bounded queue is full (lattice/rpc.ts QUEUE_FULL: the code is on the wire). */
+  queueFull: 'ACTOR_QUEUE_FULL',
+} as const satisfies Record<string, HostErrorCode | LatticeErrorCode>;
 
 export type InvocationErrorCode = (typeof INVOCATION_ERROR_CODES)[keyof typeof INVOCATION_ERROR_CODES];
 

@@ -26,6 +26,8 @@ export const DEFAULT_INVOCATION_TIMEOUT_MS = 2_000;
 export const DEFAULT_MAX_MEMORY_BYTES = 128 * 1024 * 1024;
 export const DEFAULT_MAX_PAYLOAD_BYTES = 16 * 1024 * 1024;
 export const DEFAULT_MAX_CONCURRENCY = 8;
+/** Calls of one actor that may wait for an instance in each worker, unless told otherwise. */
+export const DEFAULT_ACTOR_QUEUE_SIZE = 100;
 
 /**
  * One replay guard table for all the workers (a copy of an invocation may reach any of them),
@@ -66,6 +68,8 @@ export class ActorRuntime {
       maxPayloadBytes: this.#maxPayloadBytes,
       answerCall: options.answerCall,
       runaway: options.onRunaway,
+      queueSize: options.actorQueueSize ?? DEFAULT_ACTOR_QUEUE_SIZE,
+      wake: options.onWake,
     });
     this.#yieldPoints = options.yieldPoints ?? true;
     this.#serves = options.rpc !== undefined;
@@ -103,9 +107,12 @@ export class ActorRuntime {
     return this.#pool.callLoad();
   }
 
-  /** Lets more (or fewer) calls of a loaded actor run at once; nothing is fetched or compiled again. */
-  setConcurrency(actorId: string, maxConcurrency: number): Promise<void> {
-    return this.#pool.resize(actorId, maxConcurrency);
+  /**
+   * Lets more (or fewer, down to 0: dormant) calls of a loaded actor run at once, in place: nothing is
+   * fetched or compiled again, and calls waiting in its queue stay there.
+   */
+  setConcurrency(actorId: string, maxConcurrency: number): void {
+    this.#pool.resize(actorId, maxConcurrency);
   }
 
   unload(actorId: string): void {

@@ -66,6 +66,13 @@ export interface RuntimeOptions {
   /** Told when a call is stopped at its timeout or a worker is replaced for one (the host logs and publishes it). */
   onRunaway?: (report: RunawayReport) => void;
   /**
+   * Calls of one actor that may wait for a free instance in each worker; one more is refused at once
+   * with ACTOR_QUEUE_FULL (runtime/actor-slot.ts). Default 100.
+   */
+  actorQueueSize?: number;
+  /** A call came for a dormant actor (loaded with 0 instances): the host should start one. */
+  onWake?: (actorId: string) => void;
+  /**
    * Rewrites wasmbus modules with yield points (yield-points.ts), so a call is stopped at its
    * deadline and a long call does not block its worker; default true. Tests turn it off to
    * exercise the fallback, worker replacement.

@@ -59,6 +59,10 @@ export interface PoolHooks {
   answerCall?: ((call: UnansweredCall) => void) | undefined;
   /** Told when a call is stopped at its timeout, or a worker is replaced for one. */
   runaway?: ((report: RunawayReport) => void) | undefined;
+  /** Calls of one actor that may wait for an instance in each worker (actor-slot.ts). */
+  queueSize: number;
+  /** A call came for a dormant actor (0 instances): start one (each worker asks once per dormancy). */
+  wake?: ((actorId: string) => void) | undefined;
 }
 
 /** How long a worker may take to close its NATS connection before it is terminated anyway. */
@@ -221,6 +225,7 @@ export class WorkerPool {
       busy,
       inflight,
       timeoutMs: this.#hooks.stuckAfterMs,
+      queueSize: this.#hooks.queueSize,
       maxPayloadBytes: this.#hooks.maxPayloadBytes,
       rpc: this.#hooks.rpc,
     };
@@ -279,6 +284,9 @@ export class WorkerPool {
         return;
       case 'pong':
         if (handle.ping?.id === message.id) handle.ping = undefined;
+        return;
+      case 'wake':
+        this.#hooks.wake?.(message.actorId);
         return;
       case 'closed':
         handle.closed?.();
@@ -565,12 +573,15 @@ export class WorkerPool {
     for (const handle of this.#workers) handle.post({ type: 'routes', changes });
   }
 
-  /** Loads a loaded actor again with another concurrency, from the definition already compiled. */
-  resize(actorId: string, maxConcurrency: number): Promise<void> {
+  /**
+   * Gives a loaded actor another concurrency in every worker, in place: its instances and waiting
+   * calls are kept (a replacement worker loads it with the new one).
+   */
+  resize(actorId: string, maxConcurrency: number): void {
     const current = this.#loads.get(actorId);
-    if (!current)
-      return Promise.reject(new InvocationFailedError('ACTOR_NOT_LOADED', `actor ${actorId} is not loaded`));
-    return this.load({ ...current, maxConcurrency });
+    if (!current) throw new InvocationFailedError('ACTOR_NOT_LOADED', `actor ${actorId} is not loaded`);
+    this.#loads.set(actorId, { ...current, maxConcurrency });
+    for (const handle of this.#workers) handle.post({ type: 'resize', actorId, maxConcurrency });
   }
 
   /** Calls queued and in flight per actor, summed over the workers (nothing is asked of them). */

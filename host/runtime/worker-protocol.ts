@@ -36,6 +36,8 @@ export type ToWorker =
       serve: boolean;
     }
   | { type: 'unload'; actorId: string }
+  /** Another instance count for a loaded actor, in place: its instances and queue are kept (actor-slot.ts). */
+  | { type: 'resize'; actorId: string; maxConcurrency: number }
   | {
       type: 'invoke';
       id: number;
@@ -73,6 +75,8 @@ export type FromWorker =
   | { type: 'host-call'; callId: number; request: HostCallRequest }
   | { type: 'log'; entry: ActorLogEntry }
   | { type: 'pong'; id: number }
+  /** A call came for a dormant actor (0 instances, scaled to zero): the host should start one. */
+  | { type: 'wake'; actorId: string }
   | { type: 'http-listening'; requestId: number; listenerId: string; error?: string; code?: string }
   | { type: 'http-closed'; requestId: number; listenerId: string }
   | { type: 'builtin-linked'; requestId: number; linkId: string; error?: string; code?: string }

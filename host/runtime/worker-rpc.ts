@@ -39,9 +39,15 @@ export interface CallWatch {
   timeoutMs: number;
 }
 
-/** The caller's error text: a timeout names its code, so the caller can tell it from other failures. */
+/**
+ * The caller's error text: a timeout or a full queue names its code, so the caller can tell it from
+ * other failures (a full queue is worth retrying later: lattice/rpc.ts QUEUE_FULL).
+ */
 function replyError(error: unknown): string {
-  if (error instanceof InvocationFailedError && error.code === INVOCATION_ERROR_CODES.timeout) {
+  if (
+    error instanceof InvocationFailedError &&
+    (error.code === INVOCATION_ERROR_CODES.timeout || error.code === INVOCATION_ERROR_CODES.queueFull)
+  ) {
     return `${error.code}: ${error.message}`;
   }
   return errorMessage(error);

@@ -15,6 +15,7 @@ import { KeyPair } from '../../lattice/keys.ts';
 import { latticeSubjects } from '../../lattice/subjects.ts';
 import { HostError, isHostErrorCode } from '../errors.ts';
 import { type ActorContext, CallRefusedError } from './actor-context.ts';
+import { ActorSlot } from './actor-slot.ts';
 import type { LatticeRoute, WorkerHttpListeners } from './builtin-http.ts';
 import type { WorkerBuiltinLinks } from './builtin-links.ts';
 import { CallSlots } from './call-slots.ts';
@@ -42,6 +43,8 @@ const data = workerData as {
   loadCounters: SharedArrayBuffer;
   /** The invocation timeout: a NATS call's deadline is this long after it arrives. */
   timeoutMs: number;
+  /** Calls of one actor that may wait for an instance in this worker (actor-slot.ts). */
+  queueSize: number;
   /** The largest payload an actor's call to another actor of this host may carry. */
   maxPayloadBytes?: number | undefined;
   rpc?: WorkerRpcSettings;
@@ -78,57 +81,7 @@ function hostCall(request: HostCallRequest): Promise<Uint8Array> {
 
 type Instance = WasmbusInstance | ComponentInstance;
 
-class ActorSlot {
-  readonly #create: (deadline: number) => Promise<Instance>;
-  readonly #maxConcurrency: number;
-  readonly #idle: Instance[] = [];
-  readonly #waiting: Array<(instance: Instance) => void> = [];
-  #live = 0;
-
-  constructor(create: (deadline: number) => Promise<Instance>, maxConcurrency: number) {
-    this.#create = create;
-    this.#maxConcurrency = maxConcurrency;
-  }
-
-  /**
-   * An instance for one call: an idle one, a new one under the limit (initialised by the call's
-   * deadline), or the next one freed.
-   */
-  async acquire(deadline = Number.POSITIVE_INFINITY): Promise<Instance> {
-    const idle = this.#idle.pop();
-    if (idle) return idle;
-    if (this.#live < this.#maxConcurrency) {
-      this.#live++;
-      try {
-        return await this.#create(deadline);
-      } catch (error) {
-        this.#live--;
-        throw error;
-      }
-    }
-    return new Promise((resolve) => this.#waiting.push(resolve));
-  }
-
-  /** Whether a call would get an instance now (an idle one, or room for one more) instead of waiting. */
-  get hasRoom(): boolean {
-    return this.#idle.length > 0 || this.#live < this.#maxConcurrency;
-  }
-
-  release(instance: Instance): void {
-    const next = this.#waiting.shift();
-    if (next) next(instance);
-    else this.#idle.push(instance);
-  }
-
-  /** A trapped instance may be corrupt: drop it and let the next call make a fresh one. */
-  discard(): void {
-    this.#live--;
-    const next = this.#waiting.shift();
-    if (next) this.acquire().then(next, () => undefined);
-  }
-}
-
-const actors = new Map<string, ActorSlot>();
+const actors = new Map<string, ActorSlot<Instance>>();
 const actorCaps = new Map<string, string[]>();
 
 function contextFor(actorId: string, caps: string[]): ActorContext {
@@ -144,18 +97,23 @@ function contextFor(actorId: string, caps: string[]): ActorContext {
 function load(actorId: string, definition: ActorDefinition, caps: string[], maxConcurrency: number): void {
   const context = contextFor(actorId, caps);
   actorCaps.set(actorId, caps);
+  let create: (deadline: number) => Promise<Instance>;
   if (definition.kind === 'module') {
-    actors.set(
-      actorId,
-      new ActorSlot(
-        (deadline) => WasmbusInstance.create(definition.module, context, deadline),
-        maxConcurrency,
-      ),
-    );
+    create = (deadline) => WasmbusInstance.create(definition.module, context, deadline);
   } else {
     const component = new ComponentActor(definition, context);
-    actors.set(actorId, new ActorSlot(() => component.instantiate(), maxConcurrency));
+    create = () => component.instantiate();
   }
+  actors.set(
+    actorId,
+    new ActorSlot({
+      actorId,
+      create,
+      maxConcurrency,
+      queueSize: data.queueSize,
+      wake: () => send({ type: 'wake', actorId }),
+    }),
+  );
 }
 
 // ---- invocations ----
@@ -228,6 +186,8 @@ async function executeCounted(
     slot.release(instance);
     return reply;
   } catch (error) {
+    // Refused before it got an instance (ACTOR_QUEUE_FULL): the code stays the caller's to see.
+    if (instance === undefined && error instanceof InvocationFailedError) throw error;
     if (error instanceof ActorTimeoutError) {
       send({ type: 'interrupted', actorId, operation, timeoutMs: data.timeoutMs });
       if (instance) slot.discard();
@@ -403,6 +363,9 @@ port.on('message', (message: ToWorker) => {
       break;
     case 'unload':
       unload(message.actorId);
+      break;
+    case 'resize':
+      actors.get(message.actorId)?.resize(message.maxConcurrency);
       break;
     case 'invoke':
       // A call the main thread took back (this worker was stuck) runs elsewhere: skip it.

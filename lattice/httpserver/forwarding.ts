@@ -1,13 +1,15 @@
 // One HTTP request through the actor: the request as the contract's HttpRequest, the call, and the
 // reply as what to send back. Failures become the 2022 provider's statuses: no answer in time (or
 // no host running the actor) is 503, an actor error or a reply that is not a valid HttpResponse
-// is 500; each with a short text body, the detail going to the provider's log. A call refused for a
+// is 500; each with a short text body, the detail going to the provider's log. A call the host refused
+// because the actor's bounded queue is full (ACTOR_QUEUE_FULL) is 503 with Retry-After, at once. A call refused for a
 // missing capability claim (the actor's call out, or this provider's call in) is 403 with a body
 // naming the claim, since the fix is to sign the actor with it.
 
 import { validateHeaderName, validateHeaderValue } from 'node:http';
 import { errorMessage } from '../errors.ts';
 import { findMissingCapability } from '../missing-capability.ts';
+import { QUEUE_FULL_RETRY_AFTER_SECONDS } from '../rpc.ts';
 import {
   decodeHttpResponse,
   encodeHttpRequest,
@@ -57,11 +59,11 @@ export type FailureLog = (message: string) => void;
 
 /**
  * What kind of failure a rejected call was, in the terms of the 2022 statuses: `timeout` and
- * `unreachable` are 503, `invalid-reply` and `actor-error` (`failed`: anything else the caller
+ * `unreachable` are 503, `overloaded` (the actor's queue is full) 503 with Retry-After, `invalid-reply` and `actor-error` (`failed`: anything else the caller
  * knows) 500, and an `actor-error` naming a missing capability claim 403. `message` goes to the log.
  */
 export interface CallFailure {
-  kind: 'timeout' | 'unreachable' | 'invalid-reply' | 'actor-error' | 'failed';
+  kind: 'timeout' | 'unreachable' | 'overloaded' | 'invalid-reply' | 'actor-error' | 'failed';
   message: string;
 }
 
@@ -94,6 +96,11 @@ function failureReply(error: unknown, logFailure: FailureLog, classify: FailureC
         return textReply(503, 'Service Unavailable: the actor did not answer in time');
       case 'unreachable':
         return textReply(503, 'Service Unavailable: no host is running the actor');
+      case 'overloaded': {
+        const reply = textReply(503, 'Service Unavailable: the actor is busy, retry later');
+        reply.headers['retry-after'] = String(QUEUE_FULL_RETRY_AFTER_SECONDS);
+        return reply;
+      }
       case 'invalid-reply':
         return textReply(500, 'Internal Server Error: the actor sent an invalid response');
       default:

@@ -19,6 +19,8 @@ export function classifyActorCallError(error: unknown): CallFailure | undefined 
       return { kind: 'timeout', message: error.message };
     case 'ACTOR_UNREACHABLE':
       return { kind: 'unreachable', message: error.message };
+    case 'ACTOR_QUEUE_FULL':
+      return { kind: 'overloaded', message: error.message };
     case 'ACTOR_REPLY_INVALID':
       return { kind: 'invalid-reply', message: error.message };
     case 'ACTOR_ERROR':

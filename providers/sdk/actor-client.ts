@@ -30,6 +30,14 @@ interface FailedCall {
 /** The shared RPC layer's error, said about this actor call. */
 function describeFailure(error: unknown, { actorId, operation, timeoutMs }: FailedCall): ActorCallError {
   const options = { cause: error };
+  if (error instanceof RpcRemoteError && error.code === 'ACTOR_QUEUE_FULL') {
+    // The host refused at once: the actor's queue is full; the caller may retry later.
+    return new ActorCallError(
+      'ACTOR_QUEUE_FULL',
+      `actor ${actorId} is busy (${operation}): ${error.message}`,
+      options,
+    );
+  }
   if (error instanceof RpcRemoteError) {
     return new ActorCallError(
       'ACTOR_ERROR',
