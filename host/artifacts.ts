@@ -7,7 +7,10 @@
 // - `latest` (named, or implied by no tag) is refused unless WASMCLOUD_OCI_ALLOW_LATEST;
 // - registries are spoken to over HTTPS, except those in WASMCLOUD_OCI_ALLOWED_INSECURE;
 // - credentials come from `registries.put` and OCI_REGISTRY / _USER / _PASSWORD, read at each pull;
-// - the manifest is asked for on every start (tags move); layers are cached by digest.
+// - the manifest is asked for on every start (tags move); layers are cached by digest, in a folder
+//   that outlives the host (WASMCLOUD_ARTIFACT_CACHE_DIR, bounded by _MAX_BYTES, least recently used
+//   evicted). Only when the registry cannot be reached at all is the digest the reference resolved
+//   to last time used instead, from the cache (logged as `offline`).
 // An artifact started from a registry is recorded in the lattice's refmap (ref → public key).
 
 import { readFile, stat } from 'node:fs/promises';
@@ -36,8 +39,10 @@ export { ArtifactError };
 export interface OciSettings {
   allowLatest: boolean;
   allowedInsecure: readonly string[];
-  /** Pulled layers, by digest. */
+  /** Pulled layers, by digest, and what each reference last resolved to (lattice/oci/blob-cache.ts). */
   cacheDir: string;
+  /** The most bytes of layers kept there; the least recently used go first. Unbounded without it. */
+  cacheMaxBytes?: number | undefined;
   /** By registry (`host[:port]`, a scheme in front is ignored); read at every pull, so updates apply. */
   registries: ReadonlyMap<string, RegistryCredential>;
 }
@@ -120,7 +125,7 @@ export class ArtifactSource {
     files: FileLoadPolicy = new FileLoadPolicy({ allowed: false, directories: [] }),
   ) {
     this.#oci = oci;
-    this.#cache = new BlobCache(oci.cacheDir);
+    this.#cache = new BlobCache(oci.cacheDir, { maxBytes: oci.cacheMaxBytes });
     this.#data = data;
     this.#events = events;
     this.#log = log;
@@ -174,7 +179,12 @@ export class ArtifactSource {
         digest: pulled.manifestDigest,
         layer: pulled.layerDigest,
         cached: pulled.fromCache,
+        ...(pulled.offline === true ? { offline: true } : {}),
       });
+      if (pulled.offline === true)
+        this.#log.warn(`registry unreachable: started ${ref} from the artifact cache, as last resolved`, {
+          digest: pulled.manifestDigest,
+        });
       return { bytes: pulled.bytes, ociRef: ref };
     } catch (error) {
       if (!(error instanceof OciError)) throw error;

@@ -2,8 +2,8 @@
 // by command-line flags of the same name (`WASMCLOUD_RPC_HOST` ↔ `--rpc-host`), validated with zod.
 // A bad value stops start-up with a message naming the variable or flag it came from.
 
-import { arch, availableParallelism, platform } from 'node:os';
-import { delimiter, resolve } from 'node:path';
+import { arch, availableParallelism, homedir, platform } from 'node:os';
+import { delimiter, join, resolve } from 'node:path';
 import { z } from 'zod';
 import { describeIssues } from '../lattice/json-message.ts';
 import { isPublicKey, KeyPair } from '../lattice/keys.ts';
@@ -138,6 +138,16 @@ export const HOST_SETTINGS = {
     flag: 'actor-queue-size',
     help: 'calls of one actor that may wait for a free instance, per worker (default 100); one more gets ACTOR_QUEUE_FULL (HTTP 503)',
   },
+  artifactCacheDir: {
+    env: 'WASMCLOUD_ARTIFACT_CACHE_DIR',
+    flag: 'artifact-cache-dir',
+    help: 'where pulled OCI layers are kept across restarts (default $XDG_CACHE_HOME or ~/.cache, then wasmcloud-ts/artifacts)',
+  },
+  artifactCacheMaxBytes: {
+    env: 'WASMCLOUD_ARTIFACT_CACHE_MAX_BYTES',
+    flag: 'artifact-cache-max-bytes',
+    help: 'most bytes of layers kept there, least recently used evicted first (default 1073741824)',
+  },
   dashboardPort: {
     env: 'WASMCLOUD_DASHBOARD_PORT',
     flag: 'dashboard-port',
@@ -242,6 +252,9 @@ const invocationEventsText = z
 
 export type InvocationEventsSetting = z.output<typeof invocationEventsText>;
 
+/** 1 GiB of layers: a few hundred actors and providers. */
+const DEFAULT_ARTIFACT_CACHE_MAX_BYTES = 1024 * 1024 * 1024;
+
 const settingsSchema = z.object({
   latticePrefix: z
     .string()
@@ -299,6 +312,19 @@ const settingsSchema = z.object({
     .transform(Number)
     .pipe(z.number().int().min(1, 'must be at least 1').max(100_000, 'must be at most 100000'))
     .default(100),
+  artifactCacheDir: z.string().trim().min(1, 'expected a directory').optional(),
+  artifactCacheMaxBytes: z
+    .string()
+    .regex(/^\d+$/, 'expected a whole number of bytes')
+    .transform(Number)
+    .pipe(
+      z
+        .number()
+        .int()
+        .min(1024 * 1024, 'must be at least 1048576 (1 MiB)')
+        .max(Number.MAX_SAFE_INTEGER),
+    )
+    .default(DEFAULT_ARTIFACT_CACHE_MAX_BYTES),
   dashboardPort: dashboardPortText.default(4000),
   invocationEvents: invocationEventsText.default('each'),
   dashboardHost: bindAddressText.default('127.0.0.1'),
@@ -319,6 +345,12 @@ const checkedSettingsSchema = settingsSchema.superRefine((settings, context) => 
     });
   }
 });
+
+/** The user's cache folder as the XDG base directory spec says, then ours in it. */
+function defaultArtifactCacheDir(): string {
+  const base = process.env.XDG_CACHE_HOME || join(homedir(), '.cache');
+  return join(base, 'wasmcloud-ts', 'artifacts');
+}
 
 export type LogLevelName = 'trace' | 'debug' | 'info' | 'warn' | 'error';
 
@@ -361,6 +393,8 @@ export interface HostConfig {
    * is refused at once with ACTOR_QUEUE_FULL, 503 with Retry-After over HTTP (runtime/actor-slot.ts).
    */
   actorQueueSize: number;
+  /** Pulled OCI layers by digest, kept across restarts in `dir` up to `maxBytes` (least recently used evicted). */
+  artifactCache: { dir: string; maxBytes: number };
   /** Where the dashboard listens (port 0: any free port); undefined when it is turned off. */
   dashboard: { host: string; port: number } | undefined;
   /**
@@ -520,6 +554,10 @@ export function resolveHostConfig(raw: RawSettings, labels: Record<string, strin
     friendlyName,
     actorWorkers: s.actorWorkers ?? Math.max(1, availableParallelism() - 1),
     actorQueueSize: s.actorQueueSize,
+    artifactCache: {
+      dir: resolve(s.artifactCacheDir ?? defaultArtifactCacheDir()),
+      maxBytes: s.artifactCacheMaxBytes,
+    },
     dashboard: s.dashboardPort === false ? undefined : { host: s.dashboardHost, port: s.dashboardPort },
     invocationEvents: s.invocationEvents,
   };

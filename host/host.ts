@@ -4,7 +4,6 @@
 // reverse order (as does a start that fails part-way), so nothing it started outlives it.
 
 import { rmSync } from 'node:fs';
-import { join } from 'node:path';
 import { type Dashboard, startDashboard } from '../dashboard/mod.ts';
 import { ChunkStore } from '../lattice/chunking.ts';
 import type { RegistryCredential } from '../lattice/control.ts';
@@ -211,7 +210,9 @@ export class Host {
       {
         allowLatest: config.allowLatest,
         allowedInsecure: config.allowedInsecure,
-        cacheDir: join(cacheDir, 'oci'),
+        // Outlives this process: a restart starts its actors without pulling their layers again.
+        cacheDir: config.artifactCache.dir,
+        cacheMaxBytes: config.artifactCache.maxBytes,
         registries,
       },
       data,

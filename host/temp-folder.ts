@@ -1,4 +1,4 @@
-// The host's temporary folder (OCI cache, provider installs, dashboard uploads) and the clean-up of
+// The host's temporary folder (provider installs, dashboard uploads) and the clean-up of
 // folders left behind by hosts that were killed (SIGKILL, OOM, power loss) before they could remove
 // their own. A folder is named `wasmcloud-ts-host-{pid}-XXXXXX` and holds a marker file with the
 // owner's pid and process start time, so a later host can tell a dead owner from a live one even

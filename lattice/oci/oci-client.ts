@@ -7,7 +7,7 @@
 import type { BlobCache } from './blob-cache.ts';
 import { sha256Digest, verifyDigest } from './digest.ts';
 import { OciError } from './errors.ts';
-import { artifactManifest, type Descriptor, parseImageManifest } from './manifest.ts';
+import { artifactManifest, type Descriptor, type ImageManifest, parseImageManifest } from './manifest.ts';
 import {
   ARTIFACT_MEDIA_TYPES,
   type ArtifactKind,
@@ -83,6 +83,8 @@ export interface PullResult {
   manifestDigest: string;
   layerDigest: string;
   fromCache: boolean;
+  /** The registry could not be reached: the manifest is the one this reference resolved to last time. */
+  offline?: boolean;
 }
 
 const ACCEPTED_LAYER_TYPES = new Set([
@@ -263,7 +265,15 @@ export class OciClient {
     const name = formatOciReference(reference);
     const session = this.#session(reference.registry);
     const scope = `repository:${reference.repository}:pull`;
-    const { manifest, manifestDigest } = await this.#pullManifest(session, reference, scope, name);
+    let pulledManifest: { manifest: ImageManifest; manifestDigest: string };
+    try {
+      pulledManifest = await this.#pullManifest(session, reference, scope, name);
+    } catch (error) {
+      const offline = await this.#fromCacheOffline(error, name, options);
+      if (offline !== undefined) return offline;
+      throw error;
+    }
+    const { manifest, manifestDigest } = pulledManifest;
     const layer = this.#pickLayer(manifest.layers, name);
     const kind = artifactKindOf(layer.mediaType) ?? artifactKindOf(manifest.config.mediaType);
     const wanted = options.kinds;
@@ -279,6 +289,7 @@ export class OciClient {
         `the layer of ${name} is ${layer.size} bytes, over the limit of ${this.maxArtifactBytes}`,
       );
     }
+    await options.cache?.putRef({ reference: name, manifestDigest, layerDigest: layer.digest, kind });
     const cached = await options.cache?.get(layer.digest);
     if (cached !== undefined) {
       return { bytes: cached, kind, manifestDigest, layerDigest: layer.digest, fromCache: true };
@@ -286,6 +297,33 @@ export class OciClient {
     const bytes = await this.#pullBlob(session, reference, scope, layer, name);
     await options.cache?.put(layer.digest, bytes);
     return { bytes, kind, manifestDigest, layerDigest: layer.digest, fromCache: false };
+  }
+
+  /**
+   * When the registry cannot be reached at all (OCI_UNREACHABLE; not a refusal, not a missing tag):
+   * the layer `name` resolved to at its last pull through the cache, if it is still there intact.
+   */
+  async #fromCacheOffline(
+    error: unknown,
+    name: string,
+    options: PullOptions,
+  ): Promise<PullResult | undefined> {
+    if (!(error instanceof OciError) || error.code !== 'OCI_UNREACHABLE' || options.cache === undefined)
+      return undefined;
+    const resolved = await options.cache.getRef(name);
+    if (resolved === undefined) return undefined;
+    if (options.kinds !== undefined && resolved.kind !== undefined && !options.kinds.includes(resolved.kind))
+      return undefined;
+    const bytes = await options.cache.get(resolved.layerDigest);
+    if (bytes === undefined) return undefined;
+    return {
+      bytes,
+      kind: resolved.kind,
+      manifestDigest: resolved.manifestDigest,
+      layerDigest: resolved.layerDigest,
+      fromCache: true,
+      offline: true,
+    };
   }
 
   async #pullManifest(session: RegistrySession, reference: OciReference, scope: string, name: string) {

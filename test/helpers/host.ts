@@ -1,6 +1,11 @@
 // Starts real hosts in the test process against a test nats-server: settings as the host process
-// would read them, log lines kept in memory (shown when a test fails), one worker each.
+// would read them, log lines kept in memory (shown when a test fails), one worker each. Each host
+// gets an artifact cache folder of its own (removed when the test process exits) unless a test
+// gives one: layers cached by an earlier run or another test would hide the pulls a test counts.
 
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { hostLabels, type RawSettings, resolveHostConfig } from '../../host/config.ts';
 import { Host } from '../../host/host.ts';
 import { createLogger } from '../../lattice/log.ts';
@@ -19,6 +24,17 @@ export interface TestHostOptions {
   providerHealthIntervalMs?: number;
 }
 
+const artifactCaches: string[] = [];
+process.on('exit', () => {
+  for (const dir of artifactCaches) rmSync(dir, { recursive: true, force: true });
+});
+
+function freshArtifactCache(): string {
+  const dir = mkdtempSync(join(tmpdir(), 'wasmcloud-ts-test-artifacts-'));
+  artifactCaches.push(dir);
+  return dir;
+}
+
 export async function startTestHost(options: TestHostOptions): Promise<TestHost> {
   const url = new URL(options.natsUrl);
   const config = resolveHostConfig(
@@ -33,6 +49,7 @@ export async function startTestHost(options: TestHostOptions): Promise<TestHost>
       dashboardPort: 'off',
       allowFileLoad: 'true',
       ...options.settings,
+      artifactCacheDir: options.settings?.artifactCacheDir ?? freshArtifactCache(),
     },
     hostLabels({}, options.labels),
   );
