@@ -190,6 +190,14 @@ export class Host {
       answerCall: (call) => answerForWorker(rpcNc, call, log),
       onRunaway: (report) => reportRunaway(report, log, events),
       actorQueueSize: config.actorQueueSize,
+      // A call reached a dormant actor (scaled to zero): it waits in the queue while one instance starts.
+      onWake: (actorId) => {
+        actors
+          ?.wake(actorId)
+          .catch((error: unknown) =>
+            log.warn(`waking actor ${actorId} failed: ${errorMessage(error)}`, errorFields(error)),
+          );
+      },
     });
     releases.defer('the actor runtime', () => runtime.close());
     // Everything known now, then each change (the hooks above): nothing falls between the two.

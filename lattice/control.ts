@@ -92,6 +92,8 @@ export const actorDescriptionSchema = z.looseObject({
   image_ref: optionalField(z.string()),
   name: optionalField(z.string()),
   instances: z.array(actorInstanceSchema),
+  /** A wasmcloud-ts addition: true on an actor scaled to zero (no instances, woken by its next call). */
+  scaled_to_zero: optionalField(z.boolean()),
 });
 export type ActorDescription = z.output<typeof actorDescriptionSchema>;
 

@@ -4,6 +4,11 @@
 //
 // An "instance" is the 2022 host's unit of scale: `count` instances of an actor let that many of
 // its calls run at once on this host (the runtime's per-worker concurrency).
+//
+// A dormant actor (scaled to zero: `scale` with `scale_to_zero: true`, a wasmcloud-ts addition) has
+// no instances but stays loaded: its reference, compiled module, claims, RPC subscription, links and
+// built-in httpserver listeners stay. Its calls wait in its bounded queue (runtime/actor-slot.ts) and
+// the first one wakes it: one instance is started (`actor_started`), from the module already loaded.
 
 import { randomUUID } from 'node:crypto';
 import type { ActorClaims } from '../../lattice/claims.ts';
@@ -31,6 +36,10 @@ export interface RunningActor {
   claims: ActorClaims;
   revision: number;
   instances: ActorInstance[];
+  /** Scaled to zero: no instances, still loaded; the next call starts one. */
+  dormant: boolean;
+  /** The annotations an instance woken from dormancy gets: those of the `scale` that made it dormant. */
+  wakeAnnotations: Record<string, string>;
 }
 
 /** A command on an actor that cannot be carried out (not running here, another key in the ref). */
@@ -105,8 +114,7 @@ export class ActorSupervisor {
         max_concurrency: actor.instances.length * runtime.workerCount,
         calls_total: calls?.callsTotal ?? 0,
         last_call_at: Math.round(calls?.lastCallAt ?? 0),
-        // Dormant actors (issue 16, item 2) are not kept yet: an actor at 0 instances is removed.
-        scaled_to_zero: false,
+        scaled_to_zero: actor.dormant,
       };
     });
   }
@@ -150,7 +158,10 @@ export class ActorSupervisor {
         claims: loaded.claims,
         revision: revisionOf(loaded.claims),
         instances: [],
+        dormant: false,
+        wakeAnnotations: annotations,
       };
+      actor.dormant = false;
       this.#actors.set(actor.id, actor);
       const added = this.#addInstances(actor, count, annotations);
       await this.#context.data.putClaims(actor.id, actorClaimsRecord(actor.claims));
@@ -190,7 +201,12 @@ export class ActorSupervisor {
    * carrying every one of them are candidates (an application controller stops what it started and
    * never an instance someone started by hand, however large `count` is). Returns how many stopped.
    */
-  stop(ref: string, count: number, annotations: Record<string, string> = {}): Promise<number> {
+  stop(
+    ref: string,
+    count: number,
+    annotations: Record<string, string> = {},
+    toZero: 'remove' | 'dormant' = 'remove',
+  ): Promise<number> {
     const actorId = this.resolveKey(ref);
     if (!actorId)
       return Promise.reject(
@@ -204,15 +220,19 @@ export class ActorSupervisor {
         Object.entries(annotations).every(([key, value]) => instance.annotations[key] === value);
       const candidates = actor.instances.filter(matches);
       const stopping = count === 0 ? candidates : candidates.slice(0, count);
-      await this.#remove(actor, stopping);
+      await this.#remove(actor, stopping, toZero);
       return stopping.length;
     });
   }
 
-  async #remove(actor: RunningActor, stopping: ActorInstance[]): Promise<void> {
+  async #remove(actor: RunningActor, stopping: ActorInstance[], toZero: 'remove' | 'dormant'): Promise<void> {
     const gone = new Set(stopping.map((instance) => instance.instanceId));
     actor.instances = actor.instances.filter((instance) => !gone.has(instance.instanceId));
-    if (actor.instances.length === 0) {
+    if (actor.instances.length === 0 && toZero === 'dormant') {
+      // Kept loaded, listening and linked; its calls now wait in its queue and wake it.
+      actor.dormant = true;
+      this.#context.runtime.setConcurrency(actor.id, 0);
+    } else if (actor.instances.length === 0) {
       this.#actors.delete(actor.id);
       // The workers drain the actor's subscription: calls already delivered here still finish.
       this.#context.runtime.unload(actor.id);
@@ -229,18 +249,49 @@ export class ActorSupervisor {
     const name = truncateForDisplay(actor.name);
     this.#context.log.info(`actor ${name} (${actor.id}) stopped ${stopping.length} instance(s)`, {
       remaining: actor.instances.length,
+      ...(actor.dormant ? { scaled_to_zero: true } : {}),
     });
   }
 
-  /** Sets the number of instances; starts the actor from `ref` when it is not running, 0 stops it. */
+  /**
+   * A call came for a dormant actor: one instance starts, from the module already loaded, and the
+   * calls waiting in its queue are served. Nothing when it is no longer dormant (another worker's
+   * call woke it first, or it was scaled meanwhile).
+   */
+  wake(actorId: string): Promise<void> {
+    return this.#serially(actorId, async () => {
+      const actor = this.#actors.get(actorId);
+      if (actor === undefined || !actor.dormant) return;
+      actor.dormant = false;
+      this.#context.runtime.setConcurrency(actor.id, 1);
+      for (const instance of this.#addInstances(actor, 1, actor.wakeAnnotations))
+        this.#publishStarted(actor, instance);
+      this.#context.log.info(`actor ${truncateForDisplay(actor.name)} (${actor.id}) woken by a call`);
+    });
+  }
+
+  /**
+   * Sets the number of instances; starts the actor from `ref` when it is not running, 0 stops it —
+   * or, with `scaleToZero`, keeps it dormant (loaded, linked, listening; the next call wakes it).
+   */
   async scale(
     actorId: string,
     ref: string,
     count: number,
     annotations: Record<string, string>,
+    scaleToZero = false,
   ): Promise<void> {
     const actor = this.#actors.get(actorId);
     const current = actor?.instances.length ?? 0;
+    if (count === 0 && scaleToZero) {
+      if (actor === undefined) await this.#startDormant(actorId, ref, annotations);
+      else {
+        // The instance a call wakes carries the annotations of the scale that put the actor to sleep.
+        actor.wakeAnnotations = annotations;
+        await this.stop(actorId, 0, annotations, 'dormant');
+      }
+      return;
+    }
     if (count > current) {
       if (actor) await this.#grow(actor, count - current, annotations);
       else {
@@ -258,9 +309,42 @@ export class ActorSupervisor {
     }
   }
 
+  /** Loads the actor `ref` names with no instances: dormant until its first call. */
+  async #startDormant(actorId: string, ref: string, annotations: Record<string, string>): Promise<void> {
+    const fetched = await this.#context.artifacts.fetch(ref, 'actor');
+    const verified = verifySignedWasm(fetched.bytes);
+    if (verified.claims.sub !== actorId)
+      throw new ActorCommandError(
+        'ACTOR_KEY_MISMATCH',
+        `${ref} holds actor ${verified.claims.sub}, not ${actorId}`,
+      );
+    await this.#serially(actorId, async () => {
+      if (this.#actors.has(actorId)) return; // started meanwhile: a later scale decides
+      const loaded = await this.#context.runtime.load(fetched.bytes, {
+        maxConcurrency: 0,
+        serve: true,
+        verified,
+      });
+      this.#actors.set(actorId, {
+        id: actorId,
+        name: loaded.claims.wascap.name ?? actorId,
+        imageRef: ref,
+        claims: loaded.claims,
+        revision: revisionOf(loaded.claims),
+        instances: [],
+        dormant: true,
+        wakeAnnotations: annotations,
+      });
+      await this.#context.data.putClaims(actorId, actorClaimsRecord(loaded.claims));
+      await this.#context.artifacts.recordStarted(fetched, actorId);
+      this.#context.log.info(`actor ${truncateForDisplay(ref)} (${actorId}) loaded scaled to zero`);
+    });
+  }
+
   /** More instances of a running actor: the code it runs already, with more calls at once. */
   #grow(actor: RunningActor, count: number, annotations: Record<string, string>): Promise<void> {
     return this.#serially(actor.id, async () => {
+      actor.dormant = false;
       this.#context.runtime.setConcurrency(actor.id, actor.instances.length + count);
       for (const instance of this.#addInstances(actor, count, annotations))
         this.#publishStarted(actor, instance);

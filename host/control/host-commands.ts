@@ -72,9 +72,9 @@ function stopActor(context: ControlContext, body: Uint8Array): CtlAck {
 function scaleActor(context: ControlContext, body: Uint8Array): CtlAck {
   const request = parseJsonMessage(scaleActorRequestSchema, body);
   if (!request.ok) return refuse('CONTROL_BAD_REQUEST', request.error);
-  const { actor_id, actor_ref, count, annotations } = request.value;
+  const { actor_id, actor_ref, count, annotations, scale_to_zero } = request.value;
   inBackground(
-    () => context.actors.scale(actor_id, actor_ref, count, annotations),
+    () => context.actors.scale(actor_id, actor_ref, count, annotations, scale_to_zero === true),
     (error, fields) => {
       context.log.warn(`scaling actor ${actor_id} failed: ${error}`, fields);
       context.events.publish('actor_start_failed', { actor_ref: shown(actor_ref), error });

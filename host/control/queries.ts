@@ -63,6 +63,8 @@ export function inventoryReply(context: ControlContext): HostInventory {
         revision: instance.revision,
         annotations: instance.annotations,
       })),
+      // A wasmcloud-ts addition, only on a dormant actor: 0 instances, but loaded and woken by a call.
+      ...(actor.dormant ? { scaled_to_zero: true } : {}),
     })),
     providers: context.providers.running().map((provider) => ({
       id: provider.id,

@@ -11,10 +11,10 @@ import { builtinProviderKey } from '../../lattice/builtin-providers.ts';
 import { ControlClient } from '../../lattice/control-client.ts';
 import { actorEntity } from '../../lattice/invocation.ts';
 import { KeyPair } from '../../lattice/keys.ts';
-import type { Msg } from '../../lattice/nats.ts';
 import { encodePayload } from '../../lattice/payload.ts';
-import { invocationReply, RpcRemoteError, receiveInvocation } from '../../lattice/rpc.ts';
+import { RpcRemoteError } from '../../lattice/rpc.ts';
 import { eventually } from '../helpers/eventually.ts';
+import { type HeldProvider, linkHeldProvider } from '../helpers/held-provider.ts';
 import { freePort } from '../helpers/nats-server.ts';
 import { ProviderLattice } from '../helpers/provider-lattice.ts';
 import { forwarderActor } from '../helpers/wat-forwarder.ts';
@@ -28,19 +28,10 @@ const QUEUE_SIZE = 2;
 let lattice: ProviderLattice;
 let client: ControlClient;
 let actorId: string;
-/** Calls that reached the test's provider and wait for it to answer. */
-const held: Msg[] = [];
-
-/** Answers held calls with an HttpResponse (200, body "done"): also a fine Messaging reply body. */
-async function answerHeld(count = held.length): Promise<void> {
-  const body = new TextEncoder().encode('done');
-  for (const msg of held.splice(0, count)) {
-    const invocation = await receiveInvocation(msg.data, undefined);
-    msg.respond(
-      await invocationReply(invocation.id, encodePayload({ statusCode: 200, header: {}, body }), undefined),
-    );
-  }
-}
+/** The test's provider behind the forwarder: each call waits there until the test answers it. */
+let provider: HeldProvider;
+const held = () => provider.held;
+const answerHeld = (count?: number) => provider.answer(count);
 
 function callOverRpc(): Promise<Uint8Array> {
   const request = encodePayload({ subject: 'svc.slow', body: new Uint8Array([1]), timeoutMs: 9000 });
@@ -56,7 +47,7 @@ async function loadOf() {
 async function fill<T>(call: () => Promise<T>, instances = 1): Promise<Promise<T>[]> {
   const calls: Promise<T>[] = [];
   for (let i = 0; i < instances + QUEUE_SIZE; i++) calls.push(call());
-  await eventually(() => held.length === instances, `${instances} call(s) at the provider`);
+  await eventually(() => held().length === instances, `${instances} call(s) at the provider`);
   await eventually(async () => (await loadOf())?.queued === QUEUE_SIZE, `${QUEUE_SIZE} calls queued`);
   return calls;
 }
@@ -91,22 +82,11 @@ beforeAll(async () => {
   client = new ControlClient(lattice.nc, { latticePrefix: lattice.prefix, timeoutMs: 5000 });
   const forwarder = await forwarderActor([MESSAGING, HTTPSERVER], 'forwarder-backpressure');
   actorId = await lattice.startSignedActor(forwarder.bytes, 'forwarder-backpressure');
-  const providerKey = KeyPair.create('service').publicKey;
-  lattice.nc.subscribe(lattice.subjects.rpc.provider(providerKey, 'default'), {
-    callback: (_error, msg) => held.push(msg),
-  });
-  await lattice.nc.flush();
-  await lattice.putLink({
-    actor_id: actorId,
-    provider_id: providerKey,
-    contract_id: MESSAGING,
-    link_name: 'default',
-    values: {},
-  });
+  provider = await linkHeldProvider(lattice, actorId);
 }, 60_000);
 
 afterAll(async () => {
-  await answerHeld();
+  await provider?.answer();
   await lattice?.stop();
 });
 
@@ -126,7 +106,7 @@ describe('a bounded queue in front of every actor', () => {
     expect(refusedAfterMs).toBeLessThan(1000);
     // The queued calls were not lost: each is served in turn.
     for (let served = 0; served < 1 + QUEUE_SIZE; served++) {
-      await eventually(() => held.length === 1, 'the next call at the provider');
+      await eventually(() => held().length === 1, 'the next call at the provider');
       await answerHeld();
     }
     expect(await Promise.all(calls)).toHaveLength(1 + QUEUE_SIZE);
@@ -165,7 +145,7 @@ describe('a bounded queue in front of every actor', () => {
       });
       expect(refusedAfterMs).toBeLessThan(1000);
       for (let served = 0; served < 1 + QUEUE_SIZE; served++) {
-        await eventually(() => held.length === 1, 'the next request at the provider');
+        await eventually(() => held().length === 1, 'the next request at the provider');
         await answerHeld();
       }
       for (const response of await Promise.all(requests))
@@ -179,7 +159,7 @@ describe('scaling down gives capacity back', () => {
     await client.scaleActor(lattice.host.id, actorId, actorId, 3);
     await eventually(async () => (await loadOf())?.instances === 3, 'three instances');
     const wide = [callOverRpc(), callOverRpc(), callOverRpc()];
-    await eventually(() => held.length === 3, 'three calls at once at the provider');
+    await eventually(() => held().length === 3, 'three calls at once at the provider');
     await answerHeld();
     await Promise.all(wide);
 
@@ -188,9 +168,9 @@ describe('scaling down gives capacity back', () => {
     expect(await loadOf()).toMatchObject({ max_concurrency: 1 });
     const narrow = await fill(callOverRpc, 1);
     // One call runs, the others wait: the two stopped instances no longer take calls.
-    expect(held).toHaveLength(1);
+    expect(held()).toHaveLength(1);
     for (let served = 0; served < 1 + QUEUE_SIZE; served++) {
-      await eventually(() => held.length === 1, 'the next call at the provider');
+      await eventually(() => held().length === 1, 'the next call at the provider');
       await answerHeld();
     }
     await Promise.all(narrow);

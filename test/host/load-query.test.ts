@@ -2,7 +2,7 @@
 // actor, instances, calls in flight and queued, the most it runs at once, calls taken and when the
 // last came. Calls are held in flight by a provider of the test's own that answers only when the
 // test lets it, so the counts are exact; and the `scale` command's `scale_to_zero` field is
-// accepted (until dormant actors exist it stops every instance, as count 0 does).
+// accepted (with count 0 it keeps the actor dormant: test/host/scale-to-zero.test.ts).
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { ControlClient } from '../../lattice/control-client.ts';
@@ -120,7 +120,7 @@ describe('get.{host}.load', () => {
 });
 
 describe('cmd.{host}.scale with scale_to_zero', () => {
-  test('a field of the wrong type is refused; true with count 0 stops every instance (for now)', async () => {
+  test('a field of the wrong type is refused; true with count 0 keeps the actor dormant', async () => {
     const subject = lattice.subjects.ctl.scaleActor(lattice.host.id);
     const body = { actor_id: actorId, actor_ref: actorId, count: 0, annotations: {} };
     const refused = await ctlRequest(lattice.nc, subject, { ...body, scale_to_zero: 'yes' });
@@ -132,7 +132,10 @@ describe('cmd.{host}.scale with scale_to_zero', () => {
       accepted: true,
       error: '',
     });
-    await eventually(async () => (await loadOf(actorId)) === undefined, 'the actor stopped');
-    expect((await client.getInventory(lattice.host.id)).actors).toEqual([]);
+    await eventually(async () => (await loadOf(actorId))?.scaled_to_zero === true, 'the actor dormant');
+    expect(await loadOf(actorId)).toMatchObject({ instances: 0, max_concurrency: 0 });
+    expect((await client.getInventory(lattice.host.id)).actors).toEqual([
+      expect.objectContaining({ id: actorId, instances: [], scaled_to_zero: true }),
+    ]);
   });
 });
