@@ -74,6 +74,8 @@ function inventoryMatches(
   actors: Record<string, number>,
   providers: Array<{ public_key: string; link_name: string }>,
 ): boolean {
+  // A dormant actor (scaled to zero) is in the inventory with no instances and in no heartbeat: while
+  // one is, every heartbeat asks for the inventory again, so its removal (which has no event) is seen.
   const inventoryActors = new Map(inventory.actors.map((actor) => [actor.id, actor.instances.length]));
   const reported = Object.entries(actors).filter(([, count]) => count > 0);
   if (reported.length !== inventoryActors.size) return false;

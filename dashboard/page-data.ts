@@ -39,7 +39,8 @@ export interface ActorSummary {
   image_ref: string | null;
   caps: string[];
   call_alias: string | null;
-  instances: Array<{ host_id: string; count: number; image_ref: string | null }>;
+  /** Per host; `scaled_to_zero`: 0 instances but loaded there, woken by its next call (not "not running"). */
+  instances: Array<{ host_id: string; count: number; image_ref: string | null; scaled_to_zero: boolean }>;
   /** Set when the actor was started from a file uploaded to this dashboard: that file's name. */
   uploaded_file: string | null;
   total_instances: number;

@@ -90,7 +90,12 @@ export function buildSnapshot(context: SnapshotContext, now = Date.now()): Latti
       };
       for (const instance of actor.instances)
         addName(summary.applications, applicationOf(instance.annotations));
-      summary.instances.push({ host_id: host.id, count, image_ref: actor.image_ref ?? null });
+      summary.instances.push({
+        host_id: host.id,
+        count,
+        image_ref: actor.image_ref ?? null,
+        scaled_to_zero: actor.scaled_to_zero === true,
+      });
       summary.total_instances += count;
       actors.set(actor.id, summary);
     }

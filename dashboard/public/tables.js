@@ -180,6 +180,13 @@ export function renderActors(tbody, state, names, handlers) {
               { 'data-host-id': instance.host_id },
               el('span', { class: 'host-name' }, names.host(instance.host_id)),
               el('span', { class: 'count', title: 'instances' }, `×${instance.count}`),
+              instance.scaled_to_zero
+                ? el(
+                    'span',
+                    { class: 'dormant', title: '0 instances, scaled to zero: the next call starts one' },
+                    'scaled to zero',
+                  )
+                : null,
               button('Scale', `Change how many instances run on ${names.host(instance.host_id)}`, () =>
                 handlers.scaleActor(actor, instance),
               ),
