@@ -1,7 +1,8 @@
 // `npm run bench`: every benchmark, each printing its figures beside a baseline from the same
-// run. `npm run bench -- invocation` (or runtime, lattice, http, flood, runaway, apps) runs one.
+// run. `npm run bench -- invocation` (or runtime, lattice, http, flood, runaway, apps, coldstart) runs one.
 
 import { runAppsBench } from './apps.bench.ts';
+import { runColdStartBench } from './coldstart.bench.ts';
 import { runHttpBench } from './http.bench.ts';
 import { runInvocationBench } from './invocation.bench.ts';
 import { runLatticeBench } from './lattice.bench.ts';
@@ -11,6 +12,7 @@ import { runRuntimeBench } from './runtime.bench.ts';
 
 const benches: Record<string, () => void | Promise<void>> = {
   apps: runAppsBench,
+  coldstart: runColdStartBench,
   http: runHttpBench,
   invocation: runInvocationBench,
   lattice: runLatticeBench,
