@@ -79,9 +79,27 @@ export class ActorSlot<Instance> {
       this.#live--;
       return;
     }
-    const next = this.#waiting.shift();
+    const next = this.#nextWaiting();
     if (next) next.resolve(instance);
     else this.#idle.push(instance);
+  }
+
+  /**
+   * The oldest waiting call whose deadline has not passed. The others are failed with ACTOR_TIMEOUT
+   * (their callers have given up, or are told so from the main thread) instead of taking an instance.
+   */
+  #nextWaiting(): Waiter<Instance> | undefined {
+    const now = Date.now();
+    for (;;) {
+      const next = this.#waiting.shift();
+      if (next === undefined || next.deadline > now) return next;
+      next.reject(
+        new InvocationFailedError(
+          INVOCATION_ERROR_CODES.timeout,
+          `a call of actor ${this.#options.actorId} waited for an instance until its deadline`,
+        ),
+      );
+    }
   }
 
   /** A trapped instance may be corrupt: drop it; the next waiting call gets a fresh one. */
@@ -108,8 +126,9 @@ export class ActorSlot<Instance> {
 
   /** Makes instances for waiting calls while there is room. */
   #serveWaiting(): void {
-    while (this.#waiting.length > 0 && this.#live < this.#maxConcurrency) {
-      const next = this.#waiting.shift()!;
+    while (this.#live < this.#maxConcurrency) {
+      const next = this.#nextWaiting();
+      if (next === undefined) return;
       this.#make(next.deadline).then(next.resolve, next.reject);
     }
   }

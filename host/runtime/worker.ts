@@ -350,6 +350,10 @@ function unload(actorId: string): void {
     if (actors.get(actorId) !== slot) return; // loaded again meanwhile
     actors.delete(actorId);
     actorCaps.delete(actorId);
+    // A dormant actor's waiting calls would never get an instance: they fail now (a running
+    // actor's are still served by its instances as they finish).
+    if (slot?.maxConcurrency === 0)
+      slot.close(new InvocationFailedError(INVOCATION_ERROR_CODES.notLoaded, `actor ${actorId} was stopped`));
   };
   if (rpc) void rpc.stopServing(actorId).then(forget);
   else forget();

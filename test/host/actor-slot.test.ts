@@ -1,7 +1,8 @@
 // One actor's instances and bounded queue in a worker (host/runtime/actor-slot.ts), on its own:
 // calls over the instances wait in arrival order, one over the queue is refused at once with
-// ACTOR_QUEUE_FULL, a resize works in place (down: capacity given back; up: waiting calls served),
-// and a dormant actor (0 instances) queues its calls and asks once to be woken.
+// ACTOR_QUEUE_FULL, a call whose deadline passed while it waited gives up its turn, a resize works
+// in place (down: capacity given back; up: waiting calls served), and a dormant actor (0 instances)
+// queues its calls and asks once to be woken.
 
 import { describe, expect, test } from 'vitest';
 import { ActorSlot } from '../../host/runtime/actor-slot.ts';
@@ -36,6 +37,16 @@ describe('ActorSlot', () => {
     await third;
     expect(order).toEqual(['second', 'third']);
     expect(actorSlot.queued).toBe(0);
+  });
+
+  test('a waiting call past its deadline fails with ACTOR_TIMEOUT instead of taking the freed instance', async () => {
+    const { actorSlot } = slot(1, 5);
+    const busy = await actorSlot.acquire();
+    const expired = actorSlot.acquire(Date.now() - 1);
+    const live = actorSlot.acquire();
+    actorSlot.release(busy);
+    await expect(expired).rejects.toMatchObject({ code: 'ACTOR_TIMEOUT' });
+    expect(await live).toBe(busy);
   });
 
   test('a scale down gives capacity back: busy instances over the count are dropped as they finish', async () => {
