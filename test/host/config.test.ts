@@ -181,7 +181,10 @@ describe('the host process', () => {
     child.stderr.on('data', (chunk: Buffer) => {
       stderr += chunk.toString();
     });
-    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    // The exit code, or the signal that ended the process (so a crash shows as e.g. SIGSEGV).
+    const exited = new Promise<number | NodeJS.Signals | null>((resolve) =>
+      child.on('exit', (code, signal) => resolve(code ?? signal)),
+    );
     return { child, exited, stderr: () => stderr };
   }
 
