@@ -119,6 +119,19 @@ export class ActorSlot<Instance> {
     this.#serveWaiting();
   }
 
+  /**
+   * The actor was loaded again (a live update, a start while dormant): the calls still waiting in the
+   * slot it replaces wait here instead, in their order, and run the new code.
+   */
+  takeWaitingFrom(previous: ActorSlot<Instance>): void {
+    this.#waiting.push(...previous.#waiting.splice(0));
+    this.#serveWaiting();
+    if (this.#maxConcurrency === 0 && this.#waiting.length > 0 && !this.#woken) {
+      this.#woken = true;
+      this.#options.wake?.();
+    }
+  }
+
   /** The actor is unloaded or replaced: calls still waiting fail as if it had never been here. */
   close(error: unknown): void {
     for (const waiter of this.#waiting.splice(0)) waiter.reject(error);

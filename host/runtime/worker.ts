@@ -104,16 +104,16 @@ function load(actorId: string, definition: ActorDefinition, caps: string[], maxC
     const component = new ComponentActor(definition, context);
     create = () => component.instantiate();
   }
-  actors.set(
+  const slot = new ActorSlot<Instance>({
     actorId,
-    new ActorSlot({
-      actorId,
-      create,
-      maxConcurrency,
-      queueSize: data.queueSize,
-      wake: () => send({ type: 'wake', actorId }),
-    }),
-  );
+    create,
+    maxConcurrency,
+    queueSize: data.queueSize,
+    wake: () => send({ type: 'wake', actorId }),
+  });
+  const previous = actors.get(actorId);
+  actors.set(actorId, slot);
+  if (previous !== undefined) slot.takeWaitingFrom(previous);
 }
 
 // ---- invocations ----

@@ -68,6 +68,17 @@ describe('ActorSlot', () => {
     expect(made()).toBe(3);
   });
 
+  test('loaded again: the calls waiting in the old slot wait in the new one and run there', async () => {
+    const { actorSlot: old } = slot(0, 5);
+    const waiting = [old.acquire(), old.acquire()];
+    const { actorSlot: replacement } = slot(1, 5);
+    replacement.takeWaitingFrom(old);
+    expect(old.queued).toBe(0);
+    const first = await waiting[0]!;
+    replacement.release(first);
+    expect(await waiting[1]).toBe(first);
+  });
+
   test('a scale up serves waiting calls at once', async () => {
     const { actorSlot } = slot(1, 10);
     await actorSlot.acquire();

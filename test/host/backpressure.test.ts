@@ -5,7 +5,6 @@
 // scale down gives the capacity back. The slow actor is the WAT forwarder: each call waits at a
 // provider of the test's own until the test answers it.
 
-import { connect } from 'node:net';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { builtinProviderKey } from '../../lattice/builtin-providers.ts';
 import { ControlClient } from '../../lattice/control-client.ts';
@@ -17,6 +16,7 @@ import { eventually } from '../helpers/eventually.ts';
 import { type HeldProvider, linkHeldProvider } from '../helpers/held-provider.ts';
 import { freePort } from '../helpers/nats-server.ts';
 import { ProviderLattice } from '../helpers/provider-lattice.ts';
+import { acceptsConnections } from '../helpers/tcp-connections.ts';
 import { forwarderActor } from '../helpers/wat-forwarder.ts';
 
 const MESSAGING = 'wasmcloud:messaging';
@@ -59,18 +59,6 @@ async function httpGet(port: number): Promise<{ status: number; retryAfter: stri
     retryAfter: response.headers.get('retry-after'),
     body: await response.text(),
   };
-}
-
-/** Whether something accepts TCP connections on the port (without sending a request the actor would hold). */
-function accepts(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const socket = connect(port, '127.0.0.1');
-    socket.once('connect', () => {
-      socket.destroy();
-      resolve(true);
-    });
-    socket.once('error', () => resolve(false));
-  });
 }
 
 beforeAll(async () => {
@@ -132,7 +120,7 @@ describe('a bounded queue in front of every actor', () => {
         link_name: linkName,
         values: { ADDRESS: `127.0.0.1:${port}` },
       });
-      await eventually(() => accepts(port), `the ${form} listener on port ${port}`, 15_000);
+      await eventually(() => acceptsConnections(port), `the ${form} listener on port ${port}`, 15_000);
 
       const requests = await fill(() => httpGet(port));
       const started = Date.now();

@@ -13,6 +13,7 @@ import { linkHeldProvider } from '../helpers/held-provider.ts';
 import { ctlRequest } from '../helpers/lattice-client.ts';
 import { freePort } from '../helpers/nats-server.ts';
 import { ACK, ProviderLattice } from '../helpers/provider-lattice.ts';
+import { acceptsConnections } from '../helpers/tcp-connections.ts';
 import { forwarderActor } from '../helpers/wat-forwarder.ts';
 
 const BUILTIN = 'wasmcloud+builtin://httpserver';
@@ -65,6 +66,7 @@ async function linkHttp(actorId: string): Promise<number> {
     link_name: 'default',
     values: { ADDRESS: `127.0.0.1:${port}` },
   });
+  await eventually(() => acceptsConnections(port), `the listener on port ${port}`, 15_000);
   return port;
 }
 
@@ -119,7 +121,8 @@ describe('scale to zero', () => {
     await client.stopActor(lattice.host.id, echoId, 0);
     await eventually(async () => (await inventoryOf(echoId)) === undefined, 'the echo removed');
     expect(await loadOf(echoId)).toBeUndefined();
-    expect((await get(port)).status).toBe(503);
+    // Once the workers let it go (they drain its subscription first), no host runs it.
+    await eventually(async () => (await get(port)).status === 503, 'the listener answering 503');
   }, 60_000);
 
   test('a burst while cold beyond the queue: the queued requests are all served, one more gets 503 + Retry-After', async () => {
@@ -129,10 +132,13 @@ describe('scale to zero', () => {
     const port = await linkHttp(actorId);
     await scaleToZero(actorId);
 
-    // While cold: one request will run, QUEUE_SIZE wait; the next is refused at once.
-    const requests = Array.from({ length: 1 + QUEUE_SIZE }, () => get(port));
+    // While cold every request waits in the queue (QUEUE_SIZE of them fit); the wake lets one run.
+    const requests = Array.from({ length: QUEUE_SIZE }, () => get(port));
     await eventually(() => held.length === 1, 'the first request at the provider (the actor woke)');
-    await eventually(async () => (await loadOf(actorId))?.queued === QUEUE_SIZE, 'the rest queued');
+    await eventually(async () => (await loadOf(actorId))?.queued === QUEUE_SIZE - 1, 'the rest queued');
+    // One more fills the queue again; the next is refused at once.
+    requests.push(get(port));
+    await eventually(async () => (await loadOf(actorId))?.queued === QUEUE_SIZE, 'the queue full');
     const refused = await get(port);
     expect(refused).toMatchObject({ status: 503, retryAfter: '1' });
     for (let served = 0; served < 1 + QUEUE_SIZE; served++) {
