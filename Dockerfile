@@ -26,10 +26,12 @@ RUN apt-get update \
   && rm -rf /var/lib/apt/lists/*
 ENV NODE_ENV=production \
     WASMCLOUD_DASHBOARD_HOST=0.0.0.0 \
-    WASMCLOUD_DASHBOARD_PORT=4000
+    WASMCLOUD_DASHBOARD_PORT=4000 \
+    WASMCLOUD_ARTIFACT_CACHE_DIR=/tmp/wasmcloud-ts/artifacts
 WORKDIR /app
 # The code belongs to root and is only readable by the host's user; the host writes nothing but
-# its provider cache under /tmp.
+# its provider cache and its artifact cache (WASMCLOUD_ARTIFACT_CACHE_DIR) under /tmp: the root
+# file system may be read-only, and a pod's /tmp volume outlives a restart of the container.
 COPY --from=dependencies /app/node_modules ./node_modules
 COPY package.json ./
 COPY lattice ./lattice
