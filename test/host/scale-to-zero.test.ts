@@ -14,6 +14,7 @@ import { ctlRequest } from '../helpers/lattice-client.ts';
 import { freePort } from '../helpers/nats-server.ts';
 import { ACK, ProviderLattice } from '../helpers/provider-lattice.ts';
 import { acceptsConnections } from '../helpers/tcp-connections.ts';
+import { runWash } from '../helpers/wash.ts';
 import { forwarderActor } from '../helpers/wat-forwarder.ts';
 
 const BUILTIN = 'wasmcloud+builtin://httpserver';
@@ -95,6 +96,19 @@ describe('scale to zero', () => {
     await lattice.events.waitFor('actor_stopped', (data) => data.public_key === echoId);
     expect(await loadOf(echoId)).toMatchObject({ instances: 0, max_concurrency: 0, scaled_to_zero: true });
     expect(await inventoryOf(echoId)).toMatchObject({ id: echoId, instances: [], scaled_to_zero: true });
+    const natsPort = new URL(lattice.nats.url).port;
+    const washed = await runWash([
+      'ctl',
+      'get',
+      'inventory',
+      lattice.host.id,
+      '--ctl-port',
+      natsPort,
+      '-x',
+      lattice.prefix,
+    ]);
+    expect(washed.code, washed.stderr).toBe(0);
+    expect(washed.stdout).toMatch(new RegExp(`${echoId}\\s+\\S+\\s+0 \\(scaled to zero\\)`));
 
     // The listener stayed: the first request waits while one instance starts, then is served.
     const started = Date.now();

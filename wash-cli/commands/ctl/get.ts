@@ -48,7 +48,8 @@ function inventoryText(inventory: HostInventory): string {
             inventory.actors.map((actor) => [
               actor.id,
               actor.name ?? 'N/A',
-              String(actor.instances.length),
+              // Loaded but dormant (a wasmcloud-ts addition), unlike an actor not running at all.
+              actor.scaled_to_zero === true ? '0 (scaled to zero)' : String(actor.instances.length),
               actor.image_ref ?? 'N/A',
             ]),
           ),
