@@ -26,6 +26,16 @@ const scalerSchema = z.object({
   spread: z.array(spreadSchema),
 });
 
+/** The autoscaler trait (actors only); without it a stored autoscaled app could not be read back. */
+const autoscalerSchema = z.object({
+  type: z.literal('autoscaler'),
+  min: z.number().int().min(0),
+  max: z.number().int().min(1),
+  targetConcurrency: z.number().positive(),
+  scaleDownDelayMs: z.number().min(0),
+  spread: z.array(spreadSchema),
+});
+
 const linkSchema = z.object({
   target: z.string(),
   contract: z.string(),
@@ -37,7 +47,7 @@ const actorSchema = z.object({
   kind: z.literal('actor'),
   name: z.string(),
   image: z.string(),
-  scalers: z.array(scalerSchema),
+  scalers: z.array(z.discriminatedUnion('type', [scalerSchema, autoscalerSchema])),
   links: z.array(linkSchema),
 });
 

@@ -8,6 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { parseManifest } from '../../controller/manifest/parse.ts';
 import type { AppManifest, ManifestParseResult } from '../../controller/manifest/types.ts';
 import { newUlid, ulidOf } from '../../controller/manifest/version.ts';
+import { storedManifestSchema } from '../../controller/store-records.ts';
 import { MAX_MANIFEST_BYTES } from '../../lattice/wadm-api.ts';
 
 const fixture = (name: string) => readFileSync(new URL(`../fixtures/manifests/${name}`, import.meta.url));
@@ -840,6 +841,15 @@ describe('parseManifest: the autoscaler trait', () => {
       });
       expect(warnings.filter((warning) => warning.includes('nothing starts it'))).toEqual([]);
     }
+  });
+
+  it('is read back from the controller store as it was stored (the JSON record)', () => {
+    const { manifest } = accepted(
+      parseManifest(yamlBytes(autoscaled({ min: 0, max: 3, targetConcurrency: 1, scaleDownDelay: '2s' }))),
+    );
+    const stored = storedManifestSchema.safeParse(JSON.parse(JSON.stringify(manifest)));
+    expect(stored.error?.issues).toBeUndefined();
+    expect(stored.data?.components[0]?.scalers).toEqual(manifest.components[0]?.scalers);
   });
 
   it('reads scaleDownDelay as seconds or as text with a unit, and spreads as a spreadscaler does', () => {
