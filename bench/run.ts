@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each printing its figures beside a baseline from the same
-// run. `npm run bench -- invocation` (or runtime, lattice, http, flood, runaway, apps, coldstart) runs one.
+// run. `npm run bench -- invocation` (or runtime, lattice, http, flood, runaway, apps, coldstart, ramp) runs one.
 
 import { runAppsBench } from './apps.bench.ts';
 import { runColdStartBench } from './coldstart.bench.ts';
@@ -7,6 +7,7 @@ import { runHttpBench } from './http.bench.ts';
 import { runInvocationBench } from './invocation.bench.ts';
 import { runLatticeBench } from './lattice.bench.ts';
 import { runMalformedFloodBench } from './malformed-flood.bench.ts';
+import { runRampBench } from './ramp.bench.ts';
 import { runRunawayBench } from './runaway.bench.ts';
 import { runRuntimeBench } from './runtime.bench.ts';
 
@@ -17,6 +18,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   invocation: runInvocationBench,
   lattice: runLatticeBench,
   flood: runMalformedFloodBench,
+  ramp: runRampBench,
   runtime: runRuntimeBench,
   runaway: runRunawayBench,
 };

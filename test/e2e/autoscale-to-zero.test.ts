@@ -9,7 +9,6 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { dump } from 'js-yaml';
 import { afterAll, beforeAll, expect, test } from 'vitest';
 import { verifySignedWasm } from '../../lattice/claims.ts';
 import { ControlClient } from '../../lattice/control-client.ts';
@@ -17,6 +16,7 @@ import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { WadmClient } from '../../lattice/wadm-client.ts';
 import { type ControllerProcess, startControllerProcess } from '../controller/controller-process.ts';
 import { builtActor } from '../helpers/actors.ts';
+import { autoscaledHttpAppYaml } from '../helpers/app-manifests.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { REPO_ROOT } from '../helpers/fixtures.ts';
 import { type HostProcess, startHostProcess } from '../helpers/host-process.ts';
@@ -44,39 +44,11 @@ let httpPort: number;
 let echoKey: string;
 
 function manifest(): string {
-  return dump({
-    apiVersion: 'core.oam.dev/v1beta1',
-    kind: 'Application',
-    metadata: { name: APP, annotations: { version: 'v1' } },
-    spec: {
-      components: [
-        {
-          name: 'echo',
-          type: 'actor',
-          properties: { image: ECHO_IMAGE },
-          traits: [
-            {
-              type: 'autoscaler',
-              properties: { min: 0, max: MAX, targetConcurrency: 1, scaleDownDelay: '2s' },
-            },
-            {
-              type: 'linkdef',
-              properties: { target: 'httpserver', values: { ADDRESS: `127.0.0.1:${httpPort}` } },
-            },
-          ],
-        },
-        {
-          name: 'httpserver',
-          type: 'capability',
-          properties: {
-            image: 'wasmcloud+builtin://httpserver',
-            contract: 'wasmcloud:httpserver',
-            link_name: 'default',
-          },
-          traits: [{ type: 'daemonscaler', properties: { replicas: 1 } }],
-        },
-      ],
-    },
+  return autoscaledHttpAppYaml({
+    name: APP,
+    image: ECHO_IMAGE,
+    httpPort,
+    autoscaler: { min: 0, max: MAX, targetConcurrency: 1, scaleDownDelay: '2s' },
   });
 }
 

@@ -39,3 +39,54 @@ export function actorAppYaml(app: ActorAppManifest): string {
     spec: { components },
   });
 }
+
+/** `autoscaler` trait properties as a manifest writes them (docs/apps.md, "Autoscaling"). */
+export interface AutoscalerProperties {
+  min: number;
+  max: number;
+  targetConcurrency: number;
+  scaleDownDelay: string;
+}
+
+/**
+ * An actor with an `autoscaler`, linked to the built-in httpserver (`wasmcloud+builtin://httpserver`,
+ * a daemonscaler: one per host) listening on 127.0.0.1:`httpPort`; as YAML text.
+ */
+export function autoscaledHttpAppYaml(options: {
+  name: string;
+  image: string;
+  httpPort: number;
+  autoscaler: AutoscalerProperties;
+}): string {
+  return dump({
+    apiVersion: 'core.oam.dev/v1beta1',
+    kind: 'Application',
+    metadata: { name: options.name, annotations: { version: 'v1' } },
+    spec: {
+      components: [
+        {
+          name: 'echo',
+          type: 'actor',
+          properties: { image: options.image },
+          traits: [
+            { type: 'autoscaler', properties: options.autoscaler },
+            {
+              type: 'linkdef',
+              properties: { target: 'httpserver', values: { ADDRESS: `127.0.0.1:${options.httpPort}` } },
+            },
+          ],
+        },
+        {
+          name: 'httpserver',
+          type: 'capability',
+          properties: {
+            image: 'wasmcloud+builtin://httpserver',
+            contract: 'wasmcloud:httpserver',
+            link_name: 'default',
+          },
+          traits: [{ type: 'daemonscaler', properties: { replicas: 1 } }],
+        },
+      ],
+    },
+  });
+}
