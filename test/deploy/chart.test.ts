@@ -337,6 +337,10 @@ wasmcloud:
     providerShutdownDelay: 900
     jetstreamDomain: hub
     actorWorkers: 2
+    actorQueueSize: 50
+    artifactCacheDir: /cache/artifacts
+    artifactCacheMaxBytes: 2097152
+    invocationEvents: "off"
     ociAllowLatest: true
     ociAllowedInsecure: [registry.local:5000, localhost:5000]
     logging: {structuredLoggingEnabled: true, logLevel: debug}
@@ -381,6 +385,9 @@ nats:
     expect(config.providerShutdownDelayMs).toBe(900);
     expect(config.jsDomain).toBe('hub');
     expect(config.actorWorkers).toBe(2);
+    expect(config.actorQueueSize).toBe(50);
+    expect(config.artifactCache).toEqual({ dir: '/cache/artifacts', maxBytes: 2_097_152 });
+    expect(config.invocationEvents).toBe('off');
     expect(config.allowLatest).toBe(true);
     expect(config.allowedInsecure).toEqual(['registry.local:5000', 'localhost:5000']);
     expect(config.structuredLogging).toBe(true);
