@@ -25,6 +25,16 @@ interface Waiter<Instance> {
   resolve: (instance: Instance) => void;
   reject: (error: unknown) => void;
   deadline: number;
+  /** Answered already: given an instance, refused, or failed at its deadline by its timer. */
+  settled: boolean;
+}
+
+/** A waiting call that reached its deadline: its caller has given up, so it gives up its turn. */
+function deadlineError(actorId: string): InvocationFailedError {
+  return new InvocationFailedError(
+    INVOCATION_ERROR_CODES.timeout,
+    `a call of actor ${actorId} waited for an instance until its deadline`,
+  );
 }
 
 export class ActorSlot<Instance> {
@@ -48,7 +58,14 @@ export class ActorSlot<Instance> {
 
   /** Calls waiting for an instance now. */
   get queued(): number {
+    this.#dropSettled();
     return this.#waiting.length;
+  }
+
+  /** Forgets waiting calls their timers already failed. */
+  #dropSettled(): void {
+    for (let index = this.#waiting.length - 1; index >= 0; index--)
+      if (this.#waiting[index]!.settled) this.#waiting.splice(index, 1);
   }
 
   /**
@@ -59,12 +76,48 @@ export class ActorSlot<Instance> {
     const idle = this.#idle.pop();
     if (idle !== undefined) return Promise.resolve(idle);
     if (this.#live < this.#maxConcurrency) return this.#make(deadline);
-    if (this.#waiting.length >= this.#options.queueSize) return Promise.reject(this.#queueFull());
+    if (this.queued >= this.#options.queueSize) return Promise.reject(this.#queueFull());
     if (this.#maxConcurrency === 0 && !this.#woken) {
       this.#woken = true;
       this.#options.wake?.();
     }
-    return new Promise((resolve, reject) => this.#waiting.push({ resolve, reject, deadline }));
+    return new Promise((resolve, reject) => this.#waiting.push(this.#waiter(resolve, reject, deadline)));
+  }
+
+  /**
+   * A waiting call that fails by itself at its deadline, even when no instance frees before then
+   * (all busy, or it moved to the slot of a reloaded actor): the queue never holds a call nobody
+   * waits for, and the host's queued count (the autoscaler's demand) goes back down.
+   */
+  #waiter(
+    resolve: (instance: Instance) => void,
+    reject: (error: unknown) => void,
+    deadline: number,
+  ): Waiter<Instance> {
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const waiter: Waiter<Instance> = {
+      settled: false,
+      deadline,
+      resolve: (instance) => {
+        waiter.settled = true;
+        clearTimeout(timer);
+        resolve(instance);
+      },
+      reject: (error) => {
+        waiter.settled = true;
+        clearTimeout(timer);
+        reject(error);
+      },
+    };
+    if (Number.isFinite(deadline)) {
+      timer = setTimeout(
+        () => {
+          if (!waiter.settled) waiter.reject(deadlineError(this.#options.actorId));
+        },
+        Math.max(0, deadline - Date.now()),
+      );
+    }
+    return waiter;
   }
 
   /** Whether a call would get an instance now (an idle one, or room for one more) instead of waiting. */
@@ -92,13 +145,9 @@ export class ActorSlot<Instance> {
     const now = Date.now();
     for (;;) {
       const next = this.#waiting.shift();
+      if (next?.settled) continue;
       if (next === undefined || next.deadline > now) return next;
-      next.reject(
-        new InvocationFailedError(
-          INVOCATION_ERROR_CODES.timeout,
-          `a call of actor ${this.#options.actorId} waited for an instance until its deadline`,
-        ),
-      );
+      next.reject(deadlineError(this.#options.actorId));
     }
   }
 

@@ -169,11 +169,28 @@ test('up to max on the hosts the spread admits, with the reason; a SIGKILLed hos
   loading = false;
   const stoppedAt = Date.now();
   await Promise.all(callers);
-  await eventually(async () => total(await counts()) === 0, {
-    what: 'no instance once the calls stopped',
-    timeoutMs: 30_000,
-    intervalMs: 100,
-  });
+  await eventually(
+    async () => {
+      const byHost = await counts();
+      if (total(byHost) === 0) return true;
+      // Said when the wait times out: where the instances are and what the autoscaler thinks.
+      const scaler = reconciler.reconciler
+        .status('scaled')
+        ?.scalers.find((entry) => entry.kind === 'AutoScaler');
+      const load = await lattice.client.getLoad(survivor).then(
+        (reply) => JSON.stringify(reply.actors),
+        (error: unknown) => String(error),
+      );
+      throw new Error(
+        `instances ${JSON.stringify(byHost)}; autoscaler: ${scaler?.status.message ?? 'no status'}; load ${load}`,
+      );
+    },
+    {
+      what: 'no instance once the calls stopped',
+      timeoutMs: 30_000,
+      intervalMs: 100,
+    },
+  );
   const downMs = Date.now() - stoppedAt;
   // Not before scaleDownDelay without a call.
   expect(downMs).toBeGreaterThanOrEqual(spec.scaleDownDelayMs - 300);

@@ -49,6 +49,27 @@ describe('ActorSlot', () => {
     expect(await live).toBe(busy);
   });
 
+  test('a waiting call fails at its deadline even when no instance frees, and leaves the queue', async () => {
+    const { actorSlot } = slot(1, 5);
+    await actorSlot.acquire(); // busy for good: nothing will free it
+    const startedAt = Date.now();
+    const waiting = actorSlot.acquire(startedAt + 50);
+    expect(actorSlot.queued).toBe(1);
+    await expect(waiting).rejects.toMatchObject({ code: 'ACTOR_TIMEOUT' });
+    expect(Date.now() - startedAt).toBeGreaterThanOrEqual(45);
+    expect(actorSlot.queued).toBe(0);
+  });
+
+  test('a waiting call moved to the slot of a reloaded actor still fails at its deadline', async () => {
+    const old = slot(1, 5).actorSlot;
+    await old.acquire();
+    const waiting = old.acquire(Date.now() + 50);
+    const replacement = slot(0, 5).actorSlot; // dormant: nothing serves the call it takes over
+    replacement.takeWaitingFrom(old);
+    await expect(waiting).rejects.toMatchObject({ code: 'ACTOR_TIMEOUT' });
+    expect(replacement.queued).toBe(0);
+  });
+
   test('a scale down gives capacity back: busy instances over the count are dropped as they finish', async () => {
     const { actorSlot, made } = slot(3, 10);
     const instances = await Promise.all([actorSlot.acquire(), actorSlot.acquire(), actorSlot.acquire()]);
