@@ -168,6 +168,7 @@ export async function runRampBench(): Promise<void> {
     const timeline: string[] = [];
     const instancesByStep = new Map<number, number>();
     const ours = await ramp(`http://127.0.0.1:${httpPort}/`, stepMs, async (second, step) => {
+      // A host too busy to answer this second is shown as 0 instances; the next sample tells.
       const entry = await echoLoad().catch(() => undefined);
       const instances = entry?.instances ?? 0;
       timeline.push(
@@ -179,6 +180,7 @@ export async function runRampBench(): Promise<void> {
     const idleFrom = Date.now();
     for (let second = 1; second <= 15; second++) {
       await new Promise((resolve) => setTimeout(resolve, idleFrom + second * 1000 - Date.now()));
+      // A host too busy to answer this second is shown as 0 instances; the next sample tells.
       const entry = await echoLoad().catch(() => undefined);
       timeline.push(`idle+${second}s:${entry?.instances ?? 0}${entry?.scaled_to_zero ? 'z' : ''}`);
       if (entry?.scaled_to_zero) break;
