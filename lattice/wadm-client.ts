@@ -80,8 +80,9 @@ export class WadmClient {
     return reply.value;
   }
 
-  #json(body: unknown): Uint8Array {
-    return encodeJsonMessage(body);
+  /** The body of get / del / deploy: `{}` for the latest (or every) version, else `{version}`. */
+  #versionBody(version: string | undefined): Uint8Array {
+    return encodeJsonMessage(version === undefined ? {} : { version });
   }
 
   /** Stores a manifest (YAML or JSON bytes, sent as they are: the controller parses them). */
@@ -101,7 +102,7 @@ export class WadmClient {
   }
 
   get(name: string, version?: string): Promise<GetReply> {
-    return this.#ask(getReplySchema, 'get', name, this.#json(version === undefined ? {} : { version }));
+    return this.#ask(getReplySchema, 'get', name, this.#versionBody(version));
   }
 
   versions(name: string): Promise<VersionsReply> {
@@ -110,15 +111,15 @@ export class WadmClient {
 
   /** Deletes one version, or every version when `version` is undefined. */
   delete(name: string, version?: string): Promise<DeleteReply> {
-    return this.#ask(deleteReplySchema, 'del', name, this.#json(version === undefined ? {} : { version }));
+    return this.#ask(deleteReplySchema, 'del', name, this.#versionBody(version));
   }
 
   deploy(name: string, version?: string): Promise<DeployReply> {
-    return this.#ask(deployReplySchema, 'deploy', name, this.#json(version === undefined ? {} : { version }));
+    return this.#ask(deployReplySchema, 'deploy', name, this.#versionBody(version));
   }
 
   undeploy(name: string): Promise<UndeployReply> {
-    return this.#ask(undeployReplySchema, 'undeploy', name, this.#json({}));
+    return this.#ask(undeployReplySchema, 'undeploy', name, encodeJsonMessage({}));
   }
 
   status(name: string): Promise<StatusReply> {
