@@ -119,6 +119,9 @@ export const LATTICE_ERROR_CODES = {
   MESSAGING_NO_RESPONDERS: 'A request nobody is subscribed to answer.',
   MESSAGING_TIMEOUT: 'A request that got no reply within its timeout.',
   MESSAGING_REQUEST_FAILED: 'A request that failed for another reason (the message says which).',
+  // telemetry (telemetry/)
+  TELEMETRY_SETTING_INVALID:
+    'A WASMCLOUD_*_ENABLED or OTEL_* variable whose value is unusable (the message names it).',
   // built-in providers (builtin-providers.ts)
   BUILTIN_UNKNOWN: 'A wasmcloud+builtin:// reference that names no built-in provider.',
   BUILTIN_NOT_BUILT_IN:
