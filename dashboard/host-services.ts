@@ -21,3 +21,11 @@ export interface NatsStatusSource {
   reports(): NatsConnectionReport[];
   onChange(listener: () => void): () => void;
 }
+
+/**
+ * The host's metrics endpoint: answers a scrape in Prometheus text, writing the Node response itself
+ * (the OpenTelemetry SDK's Prometheus exporter). Shapes of node:http, named here without importing.
+ */
+export interface MetricsEndpoint {
+  serve(request: unknown, response: unknown): void;
+}

@@ -15,7 +15,7 @@ import { type ActionTimeouts, DashboardActions } from './actions.ts';
 import { ApplicationActions } from './application-actions.ts';
 import { type ApplicationsTimings, ApplicationsView } from './applications.ts';
 import { DashboardError } from './errors.ts';
-import type { NatsStatusSource } from './host-services.ts';
+import type { MetricsEndpoint, NatsStatusSource } from './host-services.ts';
 import { readLatticeLoad } from './lattice-load.ts';
 import { LatticeView, type LatticeViewTimings } from './lattice-view.ts';
 import { isLoopback } from './request-guard.ts';
@@ -51,6 +51,8 @@ export interface DashboardOptions {
   applications?: Partial<ApplicationsTimings> | undefined;
   /** How long a request to the application controller waits; default 5 s. */
   wadmTimeoutMs?: number | undefined;
+  /** The host's metrics, served at /metrics; none when metrics are off. */
+  metrics?: MetricsEndpoint | undefined;
 }
 
 export interface Dashboard {
@@ -175,6 +177,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     log,
     bindHost: listen.host,
     port: () => port,
+    metrics: options.metrics,
   });
   const closeParts = () => {
     view.close();

@@ -31,6 +31,7 @@ import {
 } from './api-schemas.ts';
 import type { ApplicationActions } from './application-actions.ts';
 import { isFastifyErrorCode } from './errors.ts';
+import type { MetricsEndpoint } from './host-services.ts';
 import type { LatticeLoad } from './lattice-load.ts';
 import { guardRequest } from './request-guard.ts';
 import type { ServerSentEvents } from './server-sent-events.ts';
@@ -62,6 +63,8 @@ export interface DashboardServerParts {
   bindHost: string;
   /** The port actually listened on (known only after listen when 0 was asked for). */
   port: () => number;
+  /** GET /metrics answered by the host's metrics (Prometheus text); none when metrics are off. */
+  metrics?: MetricsEndpoint | undefined;
 }
 
 /** Fastify's own errors (body too large, wrong content type, …) in the API's words. */
@@ -149,6 +152,14 @@ export function createDashboardServer(parts: DashboardServerParts): FastifyInsta
 
   // ---- the lattice ----
 
+  const metrics = parts.metrics;
+  if (metrics !== undefined) {
+    // Prometheus scrapes here (the dashboard's port, docs/host.md "Telemetry"); the SDK writes the reply.
+    app.get('/metrics', (request, reply) => {
+      reply.hijack();
+      metrics.serve(request.raw, reply.raw);
+    });
+  }
   app.get('/api/lattice', async () => parts.snapshot());
   app.get('/api/load', async () => parts.load());
   app.get('/api/events', (request, reply) => {

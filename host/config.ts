@@ -5,10 +5,17 @@
 import { arch, availableParallelism, homedir, platform } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { z } from 'zod';
+import { jsReplicasText } from '../lattice/jetstream-replicas.ts';
 import { describeIssues } from '../lattice/json-message.ts';
 import { isPublicKey, KeyPair } from '../lattice/keys.ts';
 import type { NatsConnectionSettings } from '../lattice/nats.ts';
 import { isSubjectToken } from '../lattice/subjects.ts';
+import {
+  readTelemetrySettings,
+  type TelemetryEnvironment,
+  TelemetrySettingError,
+  type TelemetrySettings,
+} from '../lattice/telemetry/settings.ts';
 import { HostError } from './errors.ts';
 
 /** One setting: its environment variable, its flag, and what it holds (for `--help`). */
@@ -75,6 +82,11 @@ export const HOST_SETTINGS = {
   },
   hostSeed: { env: 'WASMCLOUD_HOST_SEED', flag: 'host-seed', help: 'host seed (SN…); generated when absent' },
   jsDomain: { env: 'WASMCLOUD_JS_DOMAIN', flag: 'js-domain', help: 'JetStream domain' },
+  jsReplicas: {
+    env: 'WASMCLOUD_JS_REPLICAS',
+    flag: 'js-replicas',
+    help: 'NATS servers keeping a copy of each JetStream bucket the lattice creates, 1 to 5 (default: 3, or fewer when the cluster has fewer servers)',
+  },
   allowLatest: {
     env: 'WASMCLOUD_OCI_ALLOW_LATEST',
     flag: 'allow-latest',
@@ -157,6 +169,31 @@ export const HOST_SETTINGS = {
     env: 'WASMCLOUD_INVOCATION_EVENTS',
     flag: 'invocation-events',
     help: 'each: an invocation_succeeded/failed event per actor call (default); off: none',
+  },
+  observabilityEnabled: {
+    env: 'WASMCLOUD_OBSERVABILITY_ENABLED',
+    flag: 'enable-observability',
+    help: 'metrics and traces on (true/false); OTEL_* variables say where they go (docs/host.md, Telemetry)',
+  },
+  metricsEnabled: {
+    env: 'WASMCLOUD_METRICS_ENABLED',
+    flag: 'enable-metrics',
+    help: 'count calls for /metrics and OTLP (true/false; default true)',
+  },
+  tracesEnabled: {
+    env: 'WASMCLOUD_TRACES_ENABLED',
+    flag: 'enable-traces',
+    help: 'record spans and send them over OTLP (true/false; default: when an OTLP endpoint is set)',
+  },
+  metricsPort: {
+    env: 'WASMCLOUD_METRICS_PORT',
+    flag: 'metrics-port',
+    help: 'serve /metrics (Prometheus text) on this port of its own (default: only on the dashboard port)',
+  },
+  metricsHost: {
+    env: 'WASMCLOUD_METRICS_HOST',
+    flag: 'metrics-host',
+    help: 'address the metrics port listens on (default 127.0.0.1; 0.0.0.0 for every interface)',
   },
   dashboardHost: {
     env: 'WASMCLOUD_DASHBOARD_HOST',
@@ -289,6 +326,7 @@ const settingsSchema = z.object({
     .optional(),
   hostSeed: seedText('server', 'SN').optional(),
   jsDomain: z.string().refine(isSubjectToken, "expected a name without '.', '*', '>' or spaces").optional(),
+  jsReplicas: jsReplicasText.optional(),
   allowLatest: booleanText.default(false),
   allowedInsecure: listText.default([]),
   allowFileLoad: booleanText.default(false),
@@ -328,6 +366,12 @@ const settingsSchema = z.object({
   dashboardPort: dashboardPortText.default(4000),
   invocationEvents: invocationEventsText.default('each'),
   dashboardHost: bindAddressText.default('127.0.0.1'),
+  // Checked as the telemetry settings (lattice/telemetry/settings.ts), with the OTEL_* variables.
+  observabilityEnabled: z.string().optional(),
+  metricsEnabled: z.string().optional(),
+  tracesEnabled: z.string().optional(),
+  metricsPort: portText.optional(),
+  metricsHost: bindAddressText.default('127.0.0.1'),
 });
 
 /** A username or password for no registry would be silently unused. */
@@ -370,6 +414,11 @@ export interface HostConfig {
   hostKey: KeyPair;
   labels: Record<string, string>;
   jsDomain: string | undefined;
+  /**
+   * Copies of each JetStream bucket the lattice creates (lattice data, chunking store, built-in
+   * keyvalue buckets, and the providers' through HostData); undefined: min(3, servers in the cluster).
+   */
+  jsReplicas: number | undefined;
   allowLatest: boolean;
   allowedInsecure: string[];
   /**
@@ -402,6 +451,10 @@ export interface HostConfig {
    * none (the CPU of building and publishing one event per call saved).
    */
   invocationEvents: InvocationEventsSetting;
+  /** What is exported as OpenTelemetry, and where (WASMCLOUD_*_ENABLED, OTEL_*). */
+  telemetry: TelemetrySettings;
+  /** A listener of its own for /metrics (WASMCLOUD_METRICS_PORT); undefined: the dashboard's port only. */
+  metricsListener: { host: string; port: number } | undefined;
 }
 
 /** Reads the settings from an environment (`process.env`) only. */
@@ -481,7 +534,11 @@ function generatedFriendlyName(): string {
  * HostConfigError whose message names each bad variable, e.g.
  * `WASMCLOUD_RPC_PORT (--rpc-port): expected a port number`.
  */
-export function resolveHostConfig(raw: RawSettings, labels: Record<string, string>): HostConfig {
+export function resolveHostConfig(
+  raw: RawSettings,
+  labels: Record<string, string>,
+  env: TelemetryEnvironment = process.env,
+): HostConfig {
   const parsed = checkedSettingsSchema.safeParse(raw);
   if (!parsed.success) {
     const lines = parsed.error.issues.map((issue) => {
@@ -493,6 +550,7 @@ export function resolveHostConfig(raw: RawSettings, labels: Record<string, strin
     throw new HostConfigError('HOST_CONFIG_INVALID', `invalid host configuration: ${lines.join('; ')}`);
   }
   const s = parsed.data;
+  const telemetry = telemetrySettings(s, env);
   const clusterKey = s.clusterSeed ? KeyPair.fromSeed(s.clusterSeed, 'cluster') : KeyPair.create('cluster');
   const hostKey = s.hostSeed ? KeyPair.fromSeed(s.hostSeed, 'server') : KeyPair.create('server');
   const issuers = new Set(s.clusterIssuers ?? []);
@@ -541,6 +599,7 @@ export function resolveHostConfig(raw: RawSettings, labels: Record<string, strin
     hostKey,
     labels,
     jsDomain: s.jsDomain,
+    jsReplicas: s.jsReplicas,
     allowLatest: s.allowLatest,
     allowedInsecure: s.allowedInsecure,
     fileLoad: { allowed: s.allowFileLoad, directories: s.allowFileLoadDirs ?? [] },
@@ -560,5 +619,36 @@ export function resolveHostConfig(raw: RawSettings, labels: Record<string, strin
     },
     dashboard: s.dashboardPort === false ? undefined : { host: s.dashboardHost, port: s.dashboardPort },
     invocationEvents: s.invocationEvents,
+    telemetry,
+    metricsListener: s.metricsPort === undefined ? undefined : { host: s.metricsHost, port: s.metricsPort },
   };
+}
+
+/** The OTEL_* variables of the environment, with the WASMCLOUD_*_ENABLED switches as flags or variables gave them. */
+function telemetrySettings(
+  s: {
+    observabilityEnabled?: string | undefined;
+    metricsEnabled?: string | undefined;
+    tracesEnabled?: string | undefined;
+  },
+  env: TelemetryEnvironment,
+): TelemetrySettings {
+  try {
+    return readTelemetrySettings({
+      ...env,
+      WASMCLOUD_OBSERVABILITY_ENABLED: s.observabilityEnabled,
+      WASMCLOUD_METRICS_ENABLED: s.metricsEnabled,
+      WASMCLOUD_TRACES_ENABLED: s.tracesEnabled,
+    });
+  } catch (error) {
+    if (!(error instanceof TelemetrySettingError)) throw error;
+    // The switches may have come as flags: name both, as every other setting's message does.
+    const message = error.message
+      .replace(/^WASMCLOUD_OBSERVABILITY_ENABLED/, 'WASMCLOUD_OBSERVABILITY_ENABLED (--enable-observability)')
+      .replace(/^WASMCLOUD_METRICS_ENABLED/, 'WASMCLOUD_METRICS_ENABLED (--enable-metrics)')
+      .replace(/^WASMCLOUD_TRACES_ENABLED/, 'WASMCLOUD_TRACES_ENABLED (--enable-traces)');
+    throw new HostConfigError('HOST_CONFIG_INVALID', `invalid host configuration: ${message}`, {
+      cause: error,
+    });
+  }
 }

@@ -10,8 +10,9 @@ import type { RegistryCredential } from '../lattice/control.ts';
 import { errorCode, errorFields, errorMessage } from '../lattice/errors.ts';
 import { InvocationSigner } from '../lattice/invocation-signer.ts';
 import type { Logger } from '../lattice/log.ts';
-import { connectNats, type NatsConnection } from '../lattice/nats.ts';
+import { connectNats, maxPayloadOf, type NatsConnection } from '../lattice/nats.ts';
 import { latticeSubjects } from '../lattice/subjects.ts';
+import { describeTelemetry } from '../lattice/telemetry/settings.ts';
 import { ActorSupervisor } from './actors/actor-supervisor.ts';
 import { ArtifactSource } from './artifacts.ts';
 import type { HostConfig } from './config.ts';
@@ -28,6 +29,7 @@ import { outboundCaller } from './rpc/outbound.ts';
 import * as routeChanges from './rpc/route-changes.ts';
 import { answerForWorker, reportRunaway } from './runaway.ts';
 import { ActorRuntime } from './runtime/mod.ts';
+import { startHostMetrics } from './telemetry/start-metrics.ts';
 import { createHostFolder, removeStaleHostFolders } from './temp-folder.ts';
 import { HOST_VERSION } from './version.ts';
 
@@ -133,7 +135,7 @@ export class Host {
       unwatchControl();
       unwatchRpc();
     });
-    const chunks = new ChunkStore(rpcNc, subjects, config.jsDomain);
+    const chunks = new ChunkStore(rpcNc, subjects, config.jsDomain, { setting: config.jsReplicas, log });
     const signer = new InvocationSigner(config.clusterKey, hostId);
     // Folders of hosts killed before they could remove theirs go first; ours is marked as ours.
     removeStaleHostFolders(log);
@@ -145,19 +147,24 @@ export class Host {
     let dashboard: Dashboard | undefined;
     // Links and call aliases reach every worker of the runtime (once it exists), which routes calls out.
     let routed: ActorRuntime | undefined;
-    const data = await LatticeData.open(ctlNc, subjects, config.jsDomain, log, {
-      linkSet: (link) => {
-        routed?.updateRoutes([routeChanges.linkPut(link)]);
-        providers?.linkPut(link);
-        dashboard?.latticeDataChanged();
+    const data = await LatticeData.open(ctlNc, subjects, {
+      jsDomain: config.jsDomain,
+      jsReplicas: config.jsReplicas,
+      log,
+      hooks: {
+        linkSet: (link) => {
+          routed?.updateRoutes([routeChanges.linkPut(link)]);
+          providers?.linkPut(link);
+          dashboard?.latticeDataChanged();
+        },
+        linkDeleted: (link) => {
+          routed?.updateRoutes([routeChanges.linkDeleted(link)]);
+          providers?.linkDel(link);
+          dashboard?.latticeDataChanged();
+        },
+        claimsSet: (publicKey, claims) => routed?.updateRoutes([routeChanges.claimsPut(publicKey, claims)]),
+        claimsDeleted: (publicKey) => routed?.updateRoutes([routeChanges.claimsDeleted(publicKey)]),
       },
-      linkDeleted: (link) => {
-        routed?.updateRoutes([routeChanges.linkDeleted(link)]);
-        providers?.linkDel(link);
-        dashboard?.latticeDataChanged();
-      },
-      claimsSet: (publicKey, claims) => routed?.updateRoutes([routeChanges.claimsPut(publicKey, claims)]),
-      claimsDeleted: (publicKey) => routed?.updateRoutes([routeChanges.claimsDeleted(publicKey)]),
     });
     releases.defer('the lattice data watch', () => data.stop());
 
@@ -171,6 +178,7 @@ export class Host {
         nats: { ...config.rpc, name: `${config.friendlyName} worker` },
         latticePrefix: config.latticePrefix,
         jsDomain: config.jsDomain,
+        jsReplicas: config.jsReplicas,
         clusterIssuers: config.clusterIssuers,
         hostId,
         invocationSeed: config.clusterKey.seed,
@@ -190,6 +198,7 @@ export class Host {
       answerCall: (call) => answerForWorker(rpcNc, call, log),
       onRunaway: (report) => reportRunaway(report, log, events),
       actorQueueSize: config.actorQueueSize,
+      metrics: config.telemetry.metrics.enabled,
       // A call reached a dormant actor (scaled to zero): it waits in the queue while one instance starts.
       onWake: (actorId) => {
         actors
@@ -242,6 +251,7 @@ export class Host {
       providerRpc: config.providerRpc,
       rpcTimeoutMs: config.rpcTimeoutMs,
       jsDomain: config.jsDomain,
+      jsReplicas: config.jsReplicas,
       logLevel: config.logLevel,
       structuredLogging: config.structuredLogging,
       shutdownDelayMs: config.providerShutdownDelayMs,
@@ -266,6 +276,9 @@ export class Host {
     // Actors stop first (released last in, first out), while the providers they call still run.
     releases.defer('the actors', async () => actors?.stopAll());
 
+    const metrics = await startHostMetrics(config, { runtime, actors, providers, connectivity }, log);
+    releases.defer('the metrics', async () => metrics?.shutdown());
+
     // Listening (and logging its URL) before the control interface answers, so `wash up` sees the URL.
     if (config.dashboard) {
       const listen = config.dashboard;
@@ -278,11 +291,19 @@ export class Host {
         listen,
         tempDir: cacheDir,
         natsStatus: connectivity,
+        metrics,
       }).catch((error: unknown) => {
         log.warn(`dashboard not started: ${errorMessage(error)}`, errorFields(error));
         return undefined;
       });
     }
+
+    log.info(
+      describeTelemetry(
+        config.telemetry,
+        metrics?.scrapeUrl ?? (metrics && dashboard ? `${dashboard.url}/metrics` : undefined),
+      ),
+    );
 
     releases.defer('the dashboard', async () => {
       const open = dashboard;
@@ -313,7 +334,15 @@ export class Host {
       log,
       registries,
       artifacts,
-      heartbeat: () => publishHeartbeat(context, events),
+      replies: {
+        maxPayload: () => maxPayloadOf(ctlNc),
+        // Its own store on the control connection: that is the NATS the requesters read from.
+        chunks: new ChunkStore(ctlNc, subjects, config.jsDomain),
+        subjects,
+        jsDomain: config.jsDomain,
+        log,
+      },
+      heartbeat: () => publishHeartbeat(context, events, maxPayloadOf(ctlNc)),
       // A failed step of the stop is logged where it fails; nothing is left to tell the requester.
       stopHost: () => void host?.stop().catch(() => undefined),
     };

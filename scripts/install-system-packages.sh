@@ -4,7 +4,8 @@
 # wasi-libc (to build the example actors written in C); docker-registry and skopeo (a real OCI
 # registry for the OCI tests, and an independent reader of what we push); chromium (the
 # dashboard's browser tests); golang-go with sprig and sigs.k8s.io/yaml (the Helm chart's
-# test renderer, built offline); libjemalloc2 (the allocator host/memory-settings.ts gives the host).
+# test renderer, built offline); libjemalloc2 (the allocator host/memory-settings.ts gives the host);
+# prometheus (a real server scraping a lattice's /metrics in test/e2e/prometheus.test.ts).
 # Run by `npm install` (postinstall). Needs root and apt-get; otherwise it says what to install.
 set -euo pipefail
 
@@ -17,6 +18,7 @@ ls /usr/lib/llvm-14/lib/clang/14*/lib/wasi/libclang_rt.builtins-wasm32.a >/dev/n
 command -v docker-registry >/dev/null 2>&1 || packages+=(docker-registry)
 command -v skopeo >/dev/null 2>&1 || packages+=(skopeo)
 command -v chromium >/dev/null 2>&1 || packages+=(chromium)
+command -v prometheus >/dev/null 2>&1 || packages+=(prometheus)
 command -v go >/dev/null 2>&1 || packages+=(golang-go)
 [ -n "$(ls /usr/lib/*/libjemalloc.so.2 /usr/lib64/libjemalloc.so.2 2>/dev/null)" ] || packages+=(libjemalloc2)
 [ -d /usr/share/gocode/src/github.com/Masterminds/sprig ] || packages+=(golang-github-masterminds-sprig-dev)

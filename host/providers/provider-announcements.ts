@@ -26,6 +26,7 @@ export function providerSnapshot(
   instanceId: string,
   healthy: boolean,
   pid: number | undefined,
+  restarts = 0,
 ): RunningProvider {
   const { id, linkName, contractId, imageRef, name, revision, annotations, claims } = spec;
   return {
@@ -40,6 +41,7 @@ export function providerSnapshot(
     claims,
     healthy,
     pid,
+    restarts,
   };
 }
 

@@ -30,6 +30,8 @@ export interface ProviderHostContext {
   providerRpc: NatsConnectionSettings;
   rpcTimeoutMs: number;
   jsDomain: string | undefined;
+  /** WASMCLOUD_JS_REPLICAS: copies of each bucket; undefined: min(3, servers in the NATS cluster). */
+  jsReplicas: number | undefined;
   logLevel: LogLevel;
   structuredLogging: boolean;
   /** Grace after the shutdown request before SIGKILL (default 300). */
@@ -76,6 +78,8 @@ export interface RunningProvider {
   healthy: boolean;
   /** The OS process ID; undefined while waiting to restart. */
   pid: number | undefined;
+  /** Times the host restarted its process after it died on its own (the metrics count them). */
+  restarts: number;
 }
 
 export interface StartBuiltinRequest {

@@ -72,6 +72,8 @@ export class SupervisedProvider {
   #child: ChildProcessWithoutNullStreams | undefined;
   #startedAt = 0;
   #healthy = false;
+  /** Restarts after the process died on its own, for the host's metrics. */
+  #restarts = 0;
   #ready = false;
   #linksAtLaunch: LinkDefinition[] = [];
   #queued: LinkMessage[] = [];
@@ -100,7 +102,7 @@ export class SupervisedProvider {
   }
 
   snapshot(): RunningProvider {
-    return providerSnapshot(this.spec, this.#instanceId, this.#healthy, this.#child?.pid);
+    return providerSnapshot(this.spec, this.#instanceId, this.#healthy, this.#child?.pid, this.#restarts);
   }
 
   /** Starts a process; rejects with ProviderStartError when it cannot be spawned. */
@@ -163,6 +165,7 @@ export class SupervisedProvider {
     this.#restartTimer = setTimeout(() => {
       this.#restartTimer = undefined;
       if (this.#stopping !== undefined) return;
+      this.#restarts++;
       this.launch().catch((error: unknown) => {
         const retry = this.#backoff.next(0);
         this.#log.error(

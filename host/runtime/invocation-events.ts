@@ -43,15 +43,25 @@ export class InvocationEvents {
   /** Built, waiting for the next message out (or the timer). */
   #waiting: EncodedEvent[] = [];
   #timer: NodeJS.Timeout | undefined;
+  readonly #onServed: ((call: ServedCall) => void) | undefined;
 
-  /** `publisher` answers undefined while the worker's NATS connection is not open yet (no event then). */
-  constructor(publisher: () => EventEncoder | undefined, mode: InvocationEventsMode = 'each') {
+  /**
+   * `publisher` answers undefined while the worker's NATS connection is not open yet (no event then);
+   * `onServed` hears of every call reported, events or not (the worker's metrics count callers there).
+   */
+  constructor(
+    publisher: () => EventEncoder | undefined,
+    mode: InvocationEventsMode = 'each',
+    onServed?: (call: ServedCall) => void,
+  ) {
     this.#publisher = publisher;
     this.#mode = mode;
+    this.#onServed = onServed;
   }
 
   /** Builds the call's event on the next turn (nothing when the setting is `off`). */
   report(call: ServedCall): void {
+    this.#onServed?.(call);
     if (this.#mode === 'off') return;
     setImmediate(() => this.#build(call));
   }

@@ -6,6 +6,7 @@
 import { availableParallelism } from 'node:os';
 import { ReplayGuard, replayGuardCapacity, replayWindowFor } from '../../lattice/replay-guard.ts';
 import { HostError } from '../errors.ts';
+import type { InvocationMetricsSnapshot } from '../telemetry/invocation-metrics.ts';
 import { prepareActor } from './actor-loader.ts';
 import type { BuiltinCapabilityLink } from './builtin-links.ts';
 import { INVOCATION_ERROR_CODES, InvocationFailedError, payloadTooLargeError } from './errors.ts';
@@ -70,6 +71,7 @@ export class ActorRuntime {
       runaway: options.onRunaway,
       queueSize: options.actorQueueSize ?? DEFAULT_ACTOR_QUEUE_SIZE,
       wake: options.onWake,
+      metrics: options.metrics,
     });
     this.#yieldPoints = options.yieldPoints ?? true;
     this.#serves = options.rpc !== undefined;
@@ -100,6 +102,11 @@ export class ActorRuntime {
   /** How many workers run actors: each runs up to an actor's instance count of its calls at once. */
   get workerCount(): number {
     return this.#pool.size;
+  }
+
+  /** Calls served and made, with their timings, summed over the workers (invocation-metrics.ts). */
+  invocationMetrics(): Promise<InvocationMetricsSnapshot> {
+    return this.#pool.invocationMetrics();
   }
 
   /** Calls queued and in flight per actor, and how many it has taken (load-counters.ts). */

@@ -3,7 +3,9 @@
 
 import type { ActorClaims, VerifiedWasm } from '../../lattice/claims.ts';
 import type { NatsConnectionSettings } from '../../lattice/nats.ts';
+import type { LogLevel } from '../../lattice/host-data.ts';
 import type { ReplayWindow } from '../../lattice/replay-guard.ts';
+import type { TelemetrySettings } from '../../lattice/telemetry/settings.ts';
 import type { WasmKind } from '../../lattice/wasm.ts';
 import type { InvocationEventsMode } from './invocation-events.ts';
 
@@ -42,6 +44,9 @@ export interface ActorLogEntry {
   actorId: string;
   level: ActorLogLevel;
   text: string;
+  /** The span current when the actor wrote the line, if any (its log line names them). */
+  trace_id?: string | undefined;
+  span_id?: string | undefined;
 }
 
 export interface RuntimeOptions {
@@ -72,6 +77,8 @@ export interface RuntimeOptions {
   actorQueueSize?: number;
   /** A call came for a dormant actor (loaded with 0 instances): the host should start one. */
   onWake?: (actorId: string) => void;
+  /** Workers count calls, timings and provider calls for the host's metrics (default off). */
+  metrics?: boolean | undefined;
   /**
    * Rewrites wasmbus modules with yield points (yield-points.ts), so a call is stopped at its
    * deadline and a long call does not block its worker; default true. Tests turn it off to
@@ -109,6 +116,8 @@ export interface WorkerRpcSettings {
   nats: NatsConnectionSettings;
   latticePrefix: string;
   jsDomain?: string | undefined;
+  /** WASMCLOUD_JS_REPLICAS, for the chunking object store; undefined: min(3, servers in the cluster). */
+  jsReplicas?: number | undefined;
   /** Cluster keys (C…) whose signed invocations are accepted. */
   clusterIssuers: string[];
   /** The host's key: the source of invocation events. */
@@ -121,6 +130,17 @@ export interface WorkerRpcSettings {
   replayWindow?: ReplayWindow | undefined;
   /** An invocation event per actor call served (`each`, the default) or none (`off`). */
   invocationEvents?: InvocationEventsMode | undefined;
+  /** Traces: each worker records its own spans (worker-tracing.ts); none: only carried along. */
+  tracing?: WorkerTracingSettings | undefined;
+}
+
+/** What a worker needs to record spans as the host would: the settings, resource and log form. */
+export interface WorkerTracingSettings {
+  settings: TelemetrySettings;
+  /** Resource attributes of the host (host.id, host.version, host.friendly_name). */
+  attributes: Record<string, string>;
+  /** The host's log options, for the worker's own warnings (an unreachable exporter). */
+  log: { level: LogLevel; structured: boolean };
 }
 
 export interface LoadOptions {

@@ -11,6 +11,11 @@ import type { BuiltinCapabilityLink } from './builtin-links.ts';
 import { CallSlots, createSlotBuffer } from './call-slots.ts';
 import { INVOCATION_ERROR_CODES, type InvocationErrorCode, InvocationFailedError } from './errors.ts';
 import { createInFlightBuffer, InFlightCalls, type TrackedCall } from './inflight-calls.ts';
+import {
+  emptySnapshot,
+  type InvocationMetricsSnapshot,
+  mergeSnapshots,
+} from '../telemetry/invocation-metrics.ts';
 import { type ActorCallLoad, createLoadCountersBuffer, LoadCounters, sumLoads } from './load-counters.ts';
 import { type RouteChange, RouteTable } from './route-table.ts';
 import type {
@@ -61,6 +66,8 @@ export interface PoolHooks {
   runaway?: ((report: RunawayReport) => void) | undefined;
   /** Calls of one actor that may wait for an instance in each worker (actor-slot.ts). */
   queueSize: number;
+  /** Workers count calls for the host's metrics (host/telemetry/invocation-metrics.ts). */
+  metrics?: boolean | undefined;
   /** A call came for a dormant actor (0 instances): start one (each worker asks once per dormancy). */
   wake?: ((actorId: string) => void) | undefined;
 }
@@ -139,6 +146,10 @@ export class WorkerPool {
   readonly #rounds = new Map<number, WorkerRound>();
   /** Each worker's call counters (load-counters.ts); a replaced worker's go with it. */
   readonly #loadCounters = new Map<WorkerHandle, LoadCounters>();
+  /** Each worker's last call counts for the metrics, and the counts of workers since replaced. */
+  readonly #workerMetrics = new Map<WorkerHandle, InvocationMetricsSnapshot>();
+  #replacedWorkersMetrics: InvocationMetricsSnapshot = emptySnapshot();
+  readonly #metricsRequests = new Map<number, (snapshot: InvocationMetricsSnapshot) => void>();
   /** The host's routes as the workers hold them, replayed into replacement workers; none until given. */
   #routes: RouteTable | undefined;
   #nextId = 0;
@@ -228,6 +239,7 @@ export class WorkerPool {
       queueSize: this.#hooks.queueSize,
       maxPayloadBytes: this.#hooks.maxPayloadBytes,
       rpc: this.#hooks.rpc,
+      metrics: this.#hooks.metrics,
     };
     const handle = new WorkerHandle(
       new Worker(WORKER_ENTRY, { workerData }),
@@ -284,6 +296,10 @@ export class WorkerPool {
         return;
       case 'pong':
         if (handle.ping?.id === message.id) handle.ping = undefined;
+        return;
+      case 'metrics':
+        this.#workerMetrics.set(handle, message.snapshot);
+        this.#metricsRequests.get(message.id)?.(message.snapshot);
         return;
       case 'wake':
         this.#hooks.wake?.(message.actorId);
@@ -366,6 +382,10 @@ export class WorkerPool {
     if (index < 0 || this.#closed) return;
     this.#reportReplaced(handle, stuck);
     this.#loadCounters.delete(handle);
+    // Its counts so far stay in the totals (counters must not go down when a worker goes).
+    const lastCounts = this.#workerMetrics.get(handle);
+    this.#workerMetrics.delete(handle);
+    if (lastCounts) this.#replacedWorkersMetrics = mergeSnapshots([this.#replacedWorkersMetrics, lastCounts]);
     // Its other NATS calls cannot be answered by it any more: tell their callers now.
     for (const call of handle.inflight.takeOverdue(Number.POSITIVE_INFINITY)) {
       this.#answer(
@@ -582,6 +602,30 @@ export class WorkerPool {
     if (!current) throw new InvocationFailedError('ACTOR_NOT_LOADED', `actor ${actorId} is not loaded`);
     this.#loads.set(actorId, { ...current, maxConcurrency });
     for (const handle of this.#workers) handle.post({ type: 'resize', actorId, maxConcurrency });
+  }
+
+  /**
+   * The call counts of every worker, summed, with those of workers since replaced. A worker that
+   * does not answer within `timeoutMs` (busy in a long call) counts with what it said last time.
+   */
+  async invocationMetrics(timeoutMs = 1_000): Promise<InvocationMetricsSnapshot> {
+    await Promise.all(
+      this.#workers.map((handle) => {
+        const id = this.#nextId++;
+        return new Promise<void>((resolve) => {
+          const timer = setTimeout(done, timeoutMs);
+          const metricsRequests = this.#metricsRequests;
+          function done(): void {
+            clearTimeout(timer);
+            metricsRequests.delete(id);
+            resolve();
+          }
+          this.#metricsRequests.set(id, done);
+          handle.post({ type: 'metrics', id });
+        });
+      }),
+    );
+    return mergeSnapshots([this.#replacedWorkersMetrics, ...this.#workerMetrics.values()]);
   }
 
   /** Calls queued and in flight per actor, summed over the workers (nothing is asked of them). */

@@ -5,6 +5,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { LatticeErrorCode } from '../../lattice/errors.ts';
 import type { HostErrorCode } from '../errors.ts';
 import type { BuiltinCapabilityLink } from './builtin-links.ts';
+import type { InvocationMetricsSnapshot } from '../telemetry/invocation-metrics.ts';
 import type { RouteChange } from './route-table.ts';
 import type { ActorLogEntry, BuiltinHttpLink, HostCallRequest } from './types.ts';
 
@@ -52,6 +53,8 @@ export type ToWorker =
   /** A failed host call: its message, and its code when it had one (checked on arrival). */
   | { type: 'host-reply'; callId: number; ok: false; error: string; code: string | undefined }
   | { type: 'ping'; id: number }
+  /** The worker's call counts for the host's metrics: answered with `metrics`. */
+  | { type: 'metrics'; id: number }
   /** Changes of the host's routes (links, call aliases) for this worker's copy (route-table.ts). */
   | { type: 'routes'; changes: RouteChange[] }
   /** A direct channel to another worker of this host (posted with the port transferred). */
@@ -75,6 +78,7 @@ export type FromWorker =
   | { type: 'host-call'; callId: number; request: HostCallRequest }
   | { type: 'log'; entry: ActorLogEntry }
   | { type: 'pong'; id: number }
+  | { type: 'metrics'; id: number; snapshot: InvocationMetricsSnapshot }
   /** A call came for a dormant actor (0 instances, scaled to zero): the host should start one. */
   | { type: 'wake'; actorId: string }
   | { type: 'http-listening'; requestId: number; listenerId: string; error?: string; code?: string }

@@ -24,13 +24,15 @@ import { HostError } from '../errors.ts';
 import { NatsEventPublisher } from '../events.ts';
 import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
 import type { InFlightCalls } from './inflight-calls.ts';
-import { InvocationEvents } from './invocation-events.ts';
+import { InvocationEvents, type ServedCall } from './invocation-events.ts';
 import type { WorkerRpcSettings } from './types.ts';
 
 /** What the worker lends the RPC server: its actors' claims and a way to run them. */
 export interface WorkerActors {
   capsOf(actorId: string): readonly string[] | undefined;
   execute(actorId: string, operation: string, payload: Uint8Array, deadline: number): Promise<Uint8Array>;
+  /** Told of every call served, on every path, whatever WASMCLOUD_INVOCATION_EVENTS says (metrics). */
+  onServed?: ((call: ServedCall) => void) | undefined;
 }
 
 /** How calls are timed: each must end `timeoutMs` after it arrives, and is recorded in `calls` meanwhile. */
@@ -77,10 +79,17 @@ export class WorkerRpcServer {
     this.#issuers = new Set(settings.clusterIssuers);
     this.#replayGuard = settings.replayGuard && new ReplayGuard(settings.replayGuard);
     this.#replayWindow = settings.replayWindow;
-    this.invocationEvents = new InvocationEvents(() => this.#eventPublisher, settings.invocationEvents);
+    this.invocationEvents = new InvocationEvents(
+      () => this.#eventPublisher,
+      settings.invocationEvents,
+      actors.onServed,
+    );
     this.#connection = connectNats(settings.nats).then((nc) => {
       this.#eventPublisher = new NatsEventPublisher(nc, this.#subjects, settings.hostId);
-      return { nc, chunks: new ChunkStore(nc, this.#subjects, settings.jsDomain) };
+      return {
+        nc,
+        chunks: new ChunkStore(nc, this.#subjects, settings.jsDomain, { setting: settings.jsReplicas }),
+      };
     });
     this.#connection.catch(() => undefined); // reported by `serve`
   }

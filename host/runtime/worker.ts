@@ -24,6 +24,7 @@ import { PayloadShapeError } from './contracts.ts';
 import { INVOCATION_ERROR_CODES, type InvocationErrorCode, InvocationFailedError } from './errors.ts';
 import { InFlightCalls } from './inflight-calls.ts';
 import { ActorTimeoutError } from './interrupt.ts';
+import { emptySnapshot, InvocationMetrics } from '../telemetry/invocation-metrics.ts';
 import { type CountedCall, LoadCounters } from './load-counters.ts';
 import { LocalCallRouter } from './local-calls.ts';
 import { PeerWorkers } from './peer-workers.ts';
@@ -48,9 +49,13 @@ const data = workerData as {
   /** The largest payload an actor's call to another actor of this host may carry. */
   maxPayloadBytes?: number | undefined;
   rpc?: WorkerRpcSettings;
+  /** Count calls for the host's metrics (WASMCLOUD_METRICS_ENABLED). */
+  metrics?: boolean | undefined;
 };
 const slots = new CallSlots(data.slots);
 const loadCounters = new LoadCounters(data.loadCounters);
+/** Calls counted for the host's metrics (invocation-metrics.ts); none when metrics are off. */
+const invocationMetrics = data.metrics ? new InvocationMetrics() : undefined;
 
 function send(message: FromWorker): void {
   port.postMessage(message);
@@ -72,6 +77,32 @@ function mainThreadCall(request: HostCallRequest): Promise<Uint8Array> {
   });
 }
 
+/** A call to a provider, timed and counted per provider and link (the dashboard's provider rates). */
+async function countedProviderCall(
+  request: HostCallRequest,
+  calling: () => Promise<Uint8Array>,
+): Promise<Uint8Array> {
+  const startedAt = performance.now();
+  let ok = false;
+  try {
+    const reply = await calling();
+    ok = true;
+    return reply;
+  } finally {
+    const link = routes?.linkFor(request.actorId, request.namespace, request.linkName);
+    invocationMetrics?.calledProvider(
+      request.actorId,
+      {
+        providerId: link?.providerId ?? '',
+        contractId: request.namespace,
+        linkName: request.linkName,
+      },
+      (performance.now() - startedAt) * 1e6,
+      ok,
+    );
+  }
+}
+
 /** An actor's call out, once its claims allowed it: routed in this worker (local-calls.ts). */
 function hostCall(request: HostCallRequest): Promise<Uint8Array> {
   return router.route(request);
@@ -89,7 +120,10 @@ function contextFor(actorId: string, caps: string[]): ActorContext {
     actorId,
     caps: new Set(caps),
     // A call on a built-in keyvalue/messaging link is answered in this worker (builtin-links.ts).
-    hostCall: (request) => capabilityLinks?.call(request) ?? hostCall(request),
+    hostCall: (request) => {
+      const calling = () => capabilityLinks?.call(request) ?? hostCall(request);
+      return request.target === 'provider' && invocationMetrics ? countedProviderCall(request, calling) : calling();
+    },
     log: (level: ActorLogLevel, text: string) => send({ type: 'log', entry: { actorId, level, text } }),
   };
 }
@@ -161,10 +195,15 @@ async function execute(
   deadline: number,
 ): Promise<Uint8Array> {
   const counted = loadCounters.enter(actorId);
+  const startedAt = performance.now();
+  let ok = false;
   try {
-    return await executeCounted(actorId, operation, payload, deadline, counted);
+    const reply = await executeCounted(actorId, operation, payload, deadline, counted);
+    ok = true;
+    return reply;
   } finally {
     loadCounters.leave(counted);
+    invocationMetrics?.served(actorId, operation, (performance.now() - startedAt) * 1e6, ok);
   }
 }
 
@@ -240,7 +279,11 @@ async function run(
 const rpc = data.rpc
   ? new (await import('./worker-rpc.ts')).WorkerRpcServer(
       data.rpc,
-      { capsOf: (actorId) => actorCaps.get(actorId), execute },
+      {
+        capsOf: (actorId) => actorCaps.get(actorId),
+        execute,
+        onServed: invocationMetrics && ((call) => invocationMetrics.calledBy(call.target.public_key, call.operation, call.origin)),
+      },
       new Int32Array(data.busy),
       { calls: new InFlightCalls(data.inflight), timeoutMs: data.timeoutMs },
     )
@@ -396,6 +439,9 @@ port.on('message', (message: ToWorker) => {
     }
     case 'ping':
       send({ type: 'pong', id: message.id });
+      break;
+    case 'metrics':
+      send({ type: 'metrics', id: message.id, snapshot: invocationMetrics?.snapshot() ?? emptySnapshot() });
       break;
     case 'routes':
       routes ??= new RouteTable();
