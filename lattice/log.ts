@@ -38,6 +38,21 @@ export interface LoggerOptions {
   write?: ((line: string) => void) | undefined;
 }
 
+/**
+ * Fields every line written now gets, from outside this file: tracing (lattice/telemetry/tracing.ts)
+ * sets it to the current span's `trace_id` and `span_id`, so a line can be found from its trace.
+ * Fields given to the call win (an actor's line relayed from its worker names its own span).
+ * Undefined (the default, and when tracing is off) costs one check per line.
+ */
+export type LogCorrelation = () => Record<string, string> | undefined;
+
+let correlation: LogCorrelation | undefined;
+
+/** Sets (or, with undefined, removes) the fields every line written from now on gets. */
+export function setLogCorrelation(fields: LogCorrelation | undefined): void {
+  correlation = fields;
+}
+
 /** Characters of a message kept in one line; the rest is counted, not written. */
 export const MAX_LOG_MESSAGE = 8192;
 /** Characters kept of each field's value. */
@@ -69,7 +84,7 @@ export function createLogger(options: LoggerOptions = {}, bound: Record<string, 
   const emit = (entryLevel: EntryLevel, message: string, fields: Record<string, unknown> = {}) => {
     if (LEVEL_ORDER[entryLevel] < threshold) return;
     const time = new Date().toISOString();
-    const all = { ...bound, ...fields };
+    const all = { ...bound, ...correlation?.(), ...fields };
     const text = clipText(message, MAX_LOG_MESSAGE);
     if (!options.structured) {
       write(`${time} ${entryLevel.toUpperCase().padEnd(5)} ${textLabel}${text}${textOf(all)}\n`);

@@ -5,7 +5,7 @@
 // 50 ms expires the overdue ones, so a timeout fires up to 50 ms late.
 
 import { errorMessage, LatticeError, type LatticeErrorCode } from './errors.ts';
-import { createInbox, type Msg, type NatsConnection, type Subscription } from './nats.ts';
+import { createInbox, type Msg, type MsgHdrs, type NatsConnection, type Subscription } from './nats.ts';
 
 const SWEEP_INTERVAL_MS = 50;
 
@@ -50,13 +50,15 @@ export class RequestMux {
     void this.#subscription.closed.then(() => this.#failAll('closed', 'the NATS connection closed'));
   }
 
-  request(subject: string, data: Uint8Array, timeoutMs: number): Promise<Msg> {
+  /** Sends `data` (with `headers`, e.g. the trace context) and resolves with the reply. */
+  request(subject: string, data: Uint8Array, timeoutMs: number, headers?: MsgHdrs): Promise<Msg> {
     const token = (this.#next++).toString(36);
     return new Promise<Msg>((resolve, reject) => {
       this.#pending.set(token, { resolve, reject, deadline: Date.now() + timeoutMs, subject, timeoutMs });
       this.#sweeper ??= setInterval(() => this.#sweep(), SWEEP_INTERVAL_MS).unref();
       try {
-        this.#nc.publish(subject, data, { reply: `${this.#prefix}.${token}` });
+        const reply = `${this.#prefix}.${token}`;
+        this.#nc.publish(subject, data, headers === undefined ? { reply } : { reply, headers });
       } catch (error) {
         this.#pending.delete(token);
         reject(

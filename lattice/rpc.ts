@@ -3,6 +3,7 @@
 // payload first, so the signed hash covers the real bytes) and replies. Hosts, providers and wash
 // all call through here, so timeouts, chunking and error texts are the same everywhere.
 
+import { SpanKind } from '@opentelemetry/api';
 import { CHUNK_THRESHOLD_BYTES, type ChunkStore, rpcTimeoutFor } from './chunking.ts';
 import { errorFields, errorMessage, LatticeError, type LatticeErrorCode } from './errors.ts';
 import {
@@ -14,8 +15,15 @@ import {
   type InvocationResponse,
   isChunked,
 } from './invocation.ts';
-import type { Msg, NatsConnection } from './nats.ts';
+import type { Msg, MsgHdrs, NatsConnection } from './nats.ts';
 import { RequestFailedError, type RequestFailure, requestMuxFor } from './request-mux.ts';
+import { inSpan } from './telemetry/spans.ts';
+import {
+  incomingTraceContext,
+  traceCarrierOf,
+  traceHeaders,
+  withTraceContext,
+} from './telemetry/trace-context.ts';
 
 /**
  * The code a host starts an InvocationResponse's error text with when the actor's bounded queue is
@@ -56,7 +64,9 @@ function describeRequestFailure(error: unknown, subject: string): RpcTransportEr
 
 /**
  * Sends a signed invocation and resolves with the reply payload. Rejects with an RpcTransportError
- * (no responders, timeout) or an RpcRemoteError carrying the callee's `error` text.
+ * (no responders, timeout) or an RpcRemoteError carrying the callee's `error` text. The current
+ * trace context (lattice/telemetry/trace-context.ts) goes along in both the NATS headers and the
+ * invocation's `traceContext`; neither is part of what the invocation's token signs.
  */
 export async function sendInvocation(
   nc: NatsConnection,
@@ -72,10 +82,16 @@ export async function sendInvocation(
     await options.chunks.putRequest(invocation.id, invocation.msg);
     wire = { ...invocation, msg: EMPTY, content_length: size };
   }
+  const carrier = traceCarrierOf();
+  let headers: MsgHdrs | undefined;
+  if (carrier !== undefined) {
+    wire = { ...wire, traceContext: { ...wire.traceContext, ...carrier } };
+    headers = traceHeaders(carrier);
+  }
   const timeoutMs = rpcTimeoutFor(size, options.timeoutMs);
   let reply: Msg;
   try {
-    reply = await requestMuxFor(nc).request(subject, encodeInvocation(wire), timeoutMs);
+    reply = await requestMuxFor(nc).request(subject, encodeInvocation(wire), timeoutMs, headers);
   } catch (error) {
     throw describeRequestFailure(error, subject);
   }
@@ -142,10 +158,36 @@ export interface AnswerLog {
   warn(message: string, fields?: Record<string, unknown>): void;
 }
 
+/** The span of a provider answering one invocation, continuing the caller's trace. */
+function answering(
+  msg: Msg,
+  invocation: Invocation,
+  handle: (invocation: Invocation) => Promise<Uint8Array | undefined>,
+): Promise<Uint8Array | undefined> {
+  const { target, origin, operation } = invocation;
+  return withTraceContext(incomingTraceContext(msg.headers, invocation.traceContext), () =>
+    inSpan(
+      `${target.contract_id}/${operation}`,
+      SpanKind.SERVER,
+      {
+        'rpc.system': 'wasmbus',
+        'rpc.service': target.contract_id,
+        'rpc.method': operation,
+        'wasmcloud.provider.id': target.public_key,
+        'wasmcloud.link_name': target.link_name,
+        'wasmcloud.origin.id': origin.public_key,
+        'wasmcloud.invocation.id': invocation.id,
+      },
+      () => handle(invocation),
+    ),
+  );
+}
+
 /**
  * Answers one invocation message as a provider does (wasmbus-rpc's `subscribe_rpc`): reads it
- * (fetching a chunked payload), runs `handle`, replies with its result or its error text — `deser
- * error: …` when the invocation cannot be read. Nothing thrown escapes; `label` starts log lines.
+ * (fetching a chunked payload), runs `handle` (in a span continuing the caller's trace, when traces
+ * are on), replies with its result or its error text — `deser error: …` when the invocation cannot
+ * be read. Nothing thrown escapes; `label` starts log lines.
  */
 export async function answerInvocation(
   msg: Msg,
@@ -158,7 +200,7 @@ export async function answerInvocation(
   let reply: Uint8Array;
   try {
     invocation = await receiveInvocation(msg.data, chunks);
-    reply = await invocationReply(invocation.id, (await handle(invocation)) ?? EMPTY, chunks);
+    reply = await invocationReply(invocation.id, (await answering(msg, invocation, handle)) ?? EMPTY, chunks);
   } catch (error) {
     // Before an invocation was read there is no id to answer to: wasmbus-rpc's `deser error`.
     if (invocation === undefined) {

@@ -21,6 +21,7 @@ import {
   httpRequestFrom,
   type Reply,
 } from './forwarding.ts';
+import { inServerSpan } from './server-span.ts';
 import type { HttpServerSettings, ListenAddress } from './settings.ts';
 
 /** The listener could not start: the message says why in the operator's terms. */
@@ -129,23 +130,29 @@ function configure<Server extends RawServerBase>(
     reply.hijack();
     send(reply.raw as ServerResponse, fastifyErrorReply(error, settings.maxContentLen));
   });
-  const handler: RouteHandlerMethod<Server> = async (request, reply) => {
-    reply.hijack();
-    const raw = request.raw as IncomingMessage;
-    const res = reply.raw as ServerResponse;
+  const scheme = settings.tls === undefined ? 'http' : 'https';
+  /** The reply to one request, and the CORS headers that go with it. */
+  const answer = async (
+    raw: IncomingMessage,
+    body: Uint8Array | undefined,
+  ): Promise<Reply & { corsHeaders?: Record<string, string> | undefined }> => {
     const method = raw.method ?? 'GET';
     const decision = cors.outcome(method, (name) => {
       const value = raw.headers[name];
       return Array.isArray(value) ? value.join(', ') : value;
     });
-    if (decision.kind === 'forbidden')
-      return send(res, text(403, `CORS request forbidden: ${decision.reason}`));
-    if (decision.kind === 'preflight')
-      return send(res, { statusCode: 200, headers: decision.headers, body: '' });
-    const body = request.body instanceof Uint8Array ? request.body : undefined;
+    if (decision.kind === 'forbidden') return text(403, `CORS request forbidden: ${decision.reason}`);
+    if (decision.kind === 'preflight') return { statusCode: 200, headers: decision.headers, body: '' };
     const forwarded = httpRequestFrom(method, raw.url ?? '/', raw.rawHeaders, body);
-    const answer = await forwardToActor(forwarded, call, logFailure, classifyFailure);
-    send(res, answer, decision.kind === 'actual' ? decision.headers : undefined);
+    const reply = await forwardToActor(forwarded, call, logFailure, classifyFailure);
+    return decision.kind === 'actual' ? { ...reply, corsHeaders: decision.headers } : reply;
+  };
+  const handler: RouteHandlerMethod<Server> = async (request, reply) => {
+    reply.hijack();
+    const raw = request.raw as IncomingMessage;
+    const body = request.body instanceof Uint8Array ? request.body : undefined;
+    const sent = await inServerSpan(raw, settings.address, scheme, () => answer(raw, body));
+    send(reply.raw as ServerResponse, sent, sent.corsHeaders);
   };
   app.route({ method: app.supportedMethods, url: '*', handler });
   // Methods fastify has no route table for (PURGE, PROPFIND, …) reach the actor as well.

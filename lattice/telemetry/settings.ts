@@ -42,6 +42,8 @@ export interface TelemetrySettings {
     sampler: TraceSampler;
     /** The ratio of new traces kept by the ratio samplers, 0–1 (OTEL_TRACES_SAMPLER_ARG). */
     sampleRatio: number;
+    /** How long finished spans wait to be sent in one batch (OTEL_BSP_SCHEDULE_DELAY), ms. */
+    batchDelayMs: number;
   };
   /** OTEL_SERVICE_NAME, when set (each process has its own default). */
   serviceName: string | undefined;
@@ -64,6 +66,7 @@ export const TELEMETRY_VARIABLES = [
   'OTEL_METRICS_EXPORTER',
   'OTEL_TRACES_SAMPLER',
   'OTEL_TRACES_SAMPLER_ARG',
+  'OTEL_BSP_SCHEDULE_DELAY',
   'OTEL_METRIC_EXPORT_INTERVAL',
   'OTEL_EXPORTER_OTLP_ENDPOINT',
   'OTEL_EXPORTER_OTLP_TRACES_ENDPOINT',
@@ -79,6 +82,8 @@ export type TelemetryEnvironment = Readonly<Record<string, string | undefined>>;
 /** The OTLP/HTTP port collectors listen on (the specification's default endpoint). */
 const DEFAULT_OTLP_ENDPOINT = 'http://localhost:4318';
 const DEFAULT_METRIC_EXPORT_INTERVAL_MS = 60_000;
+/** The specification's default OTEL_BSP_SCHEDULE_DELAY. */
+const DEFAULT_BATCH_DELAY_MS = 5_000;
 
 const booleanText = z
   .string()
@@ -121,6 +126,13 @@ const intervalText = z
   .regex(/^\d+$/, 'expected a whole number of milliseconds')
   .transform(Number)
   .pipe(z.number().int().min(100, 'must be at least 100').max(3_600_000, 'must be at most 3600000'));
+
+const batchDelayText = z
+  .string()
+  .trim()
+  .regex(/^\d+$/, 'expected a whole number of milliseconds')
+  .transform(Number)
+  .pipe(z.number().int().min(1, 'must be at least 1').max(600_000, 'must be at most 600000'));
 
 /** `key=value,key=value` (OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_HEADERS), values URL-decoded. */
 const keyValueListText = z.string().transform((text, context) => {
@@ -227,6 +239,7 @@ export function readTelemetrySettings(env: TelemetryEnvironment): TelemetrySetti
       otlpUrl: tracesEnabled ? (tracesUrl ?? `${DEFAULT_OTLP_ENDPOINT}/v1/traces`) : undefined,
       sampler,
       sampleRatio,
+      batchDelayMs: read(env, 'OTEL_BSP_SCHEDULE_DELAY', batchDelayText) ?? DEFAULT_BATCH_DELAY_MS,
     },
     serviceName: env.OTEL_SERVICE_NAME?.trim() || undefined,
     resourceAttributes: read(env, 'OTEL_RESOURCE_ATTRIBUTES', keyValueListText) ?? {},
