@@ -9,7 +9,8 @@ import type { HostInventory } from '../lattice/control.ts';
 import type { ControlClient, LatticeEventStream } from '../lattice/control-client.ts';
 import { truncateForDisplay } from '../lattice/display-text.ts';
 import { errorFields, errorMessage } from '../lattice/errors.ts';
-import { type CloudEvent, eventNameOf, heartbeatActorCounts, isEventOf } from '../lattice/events.ts';
+import { type CloudEvent, eventNameOf, type HostHeartbeatData, isEventOf } from '../lattice/events.ts';
+import { heartbeatAgreesWith } from '../lattice/heartbeat-actors.ts';
 import { HOST_KEY_PATTERN } from '../lattice/json-message.ts';
 import type { Logger } from '../lattice/log.ts';
 import type { ProviderHealth, RecentEvent } from './page-data.ts';
@@ -69,20 +70,15 @@ function listOf(value: string[] | string | undefined): string[] {
 }
 
 /** Whether an inventory shows what a heartbeat reports (same actor counts and providers). */
-function inventoryMatches(
-  inventory: HostInventory,
-  actors: Record<string, number>,
-  providers: Array<{ public_key: string; link_name: string }>,
-): boolean {
+function inventoryMatches(inventory: HostInventory, heartbeat: HostHeartbeatData): boolean {
   // A dormant actor (scaled to zero) is in the inventory with no instances and in no heartbeat: while
   // one is, every heartbeat asks for the inventory again, so its removal (which has no event) is seen.
-  const inventoryActors = new Map(inventory.actors.map((actor) => [actor.id, actor.instances.length]));
-  const reported = Object.entries(actors).filter(([, count]) => count > 0);
-  if (reported.length !== inventoryActors.size) return false;
-  if (reported.some(([id, count]) => inventoryActors.get(id) !== count)) return false;
+  if (inventory.actors.some((actor) => actor.instances.length === 0)) return false;
+  const counts = new Map(inventory.actors.map((actor) => [actor.id, actor.instances.length]));
+  if (!heartbeatAgreesWith(heartbeat, counts)) return false;
   const inventoryProviders = new Set(inventory.providers.map((p) => `${p.id}|${p.link_name}`));
-  if (providers.length !== inventoryProviders.size) return false;
-  return providers.every((p) => inventoryProviders.has(`${p.public_key}|${p.link_name}`));
+  if (heartbeat.providers.length !== inventoryProviders.size) return false;
+  return heartbeat.providers.every((p) => inventoryProviders.has(`${p.public_key}|${p.link_name}`));
 }
 
 export class LatticeView {
@@ -338,8 +334,7 @@ export class LatticeView {
         host.uptimeSeconds = data.uptime_seconds;
         host.uptimeAt = Date.now();
       }
-      if (!host.inventory || !inventoryMatches(host.inventory, heartbeatActorCounts(data), data.providers))
-        this.#scheduleInventory(hostId);
+      if (!host.inventory || !inventoryMatches(host.inventory, data)) this.#scheduleInventory(hostId);
     } else if (isEventOf(event, 'actor_started')) {
       const claims = event.data.claims;
       if (claims) {

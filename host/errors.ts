@@ -85,7 +85,16 @@ export const HOST_ERROR_CODES = {
   CONTROL_BAD_REQUEST: 'A control request that is not JSON of the shape the protocol requires.',
   CONTROL_UNKNOWN_SUBJECT: 'A control request on a subject the host does not serve.',
   CONTROL_WRONG_HOST: 'A control request naming another host than the one it reached.',
-  CONTROL_REPLY_TOO_LARGE: 'A control reply the NATS server refused to carry (larger than its max_payload).',
+  CONTROL_REPLY_TOO_LARGE:
+    "A control reply larger than the NATS server's max_payload, asked for by a client that does not follow chunked replies: the refusal names its size.",
+  CONTROL_REPLY_CHUNKED:
+    "A control reply larger than the NATS server's max_payload, left in the lattice's object store for the asker (`chunked_reply` names the object).",
+  CONTROL_REPLY_UNSENT:
+    'A control reply that could not be sent, or not stored in the object store (logged with its subject and size).',
+  // events and heartbeats (events.ts, heartbeat.ts)
+  EVENT_TOO_LARGE:
+    "An event larger than the NATS server's max_payload: logged with its subject and size, not published.",
+  EVENT_PUBLISH_FAILED: 'An event the NATS client refused to publish (logged with its subject and size).',
   CONTROL_FAILED: 'A control request that failed for a reason without a code of its own.',
   LINK_STORE_FAILED:
     'A link definition that could not be written to or deleted from the lattice data bucket.',

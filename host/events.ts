@@ -6,7 +6,7 @@ import { errorMessage } from '../lattice/errors.ts';
 import { cloudEvent, type EventData, type EventName } from '../lattice/events.ts';
 import { encodeJsonMessage } from '../lattice/json-message.ts';
 import type { Logger } from '../lattice/log.ts';
-import type { NatsConnection } from '../lattice/nats.ts';
+import { maxPayloadOf, type NatsConnection } from '../lattice/nats.ts';
 import type { LatticeSubjects } from '../lattice/subjects.ts';
 
 /** What every part of the host uses to announce something. */
@@ -27,9 +27,14 @@ export class NatsEventPublisher implements EventPublisher {
   readonly #nc: NatsConnection;
   readonly #subjects: LatticeSubjects;
   readonly #source: string;
-  readonly #log: Pick<Logger, 'debug'> | undefined;
+  readonly #log: Pick<Logger, 'debug' | 'warn'> | undefined;
 
-  constructor(nc: NatsConnection, subjects: LatticeSubjects, hostId: string, log?: Pick<Logger, 'debug'>) {
+  constructor(
+    nc: NatsConnection,
+    subjects: LatticeSubjects,
+    hostId: string,
+    log?: Pick<Logger, 'debug' | 'warn'>,
+  ) {
     this.#nc = nc;
     this.#subjects = subjects;
     this.#source = hostId;
@@ -48,12 +53,28 @@ export class NatsEventPublisher implements EventPublisher {
     return { name, subject, bytes: encodeJsonMessage(cloudEvent(name, this.#source, data)) };
   }
 
+  /**
+   * Publishes; never throws. An event larger than the server's max_payload (one carrying outside
+   * values, or a heartbeat of a host with odd labels) is not sent, and the log names its subject and
+   * size: the client would otherwise throw MAX_PAYLOAD_EXCEEDED at whoever published it.
+   */
   publishEncoded({ name, subject, bytes }: EncodedEvent): void {
+    const maxPayload = maxPayloadOf(this.#nc);
+    if (bytes.length > maxPayload) {
+      this.#log?.warn(
+        `event ${name} on ${subject} not published: ${bytes.length} bytes, over the NATS server's max_payload of ${maxPayload} bytes`,
+        { code: 'EVENT_TOO_LARGE', subject, bytes: bytes.length },
+      );
+      return;
+    }
     try {
       this.#nc.publish(subject, bytes);
     } catch (error) {
+      const closed = this.#nc.isClosed();
+      const line = `event ${name} on ${subject} (${bytes.length} bytes) not published: ${errorMessage(error)}`;
       // A closed connection during shutdown: the event has nobody left to reach.
-      this.#log?.debug(`event ${name} not published: ${errorMessage(error)}`);
+      if (closed) this.#log?.debug(line);
+      else this.#log?.warn(line, { code: 'EVENT_PUBLISH_FAILED', subject, bytes: bytes.length });
     }
   }
 }

@@ -52,6 +52,18 @@ export class ChunkStore {
     await store.putBlob({ name: this.#subjects.chunking.responseObject(invocationId) }, bytes);
   }
 
+  /** Writes `stream` as object `name` without holding it whole; resolves with its size in bytes. */
+  async putStream(name: string, stream: ReadableStream<Uint8Array>): Promise<number> {
+    const store = await this.#open();
+    const info = await store.put({ name }, stream);
+    return info.size;
+  }
+
+  /** Reads and deletes object `name`; throws when it is missing or not `contentLength` bytes. */
+  takeObject(name: string, contentLength: number): Promise<Uint8Array> {
+    return this.#take(name, contentLength);
+  }
+
   /** Reads and deletes a request's payload; throws when it is missing or not the announced size. */
   takeRequest(invocationId: string, contentLength: number): Promise<Uint8Array> {
     return this.#take(this.#subjects.chunking.requestObject(invocationId), contentLength);

@@ -5,6 +5,7 @@
 // carrying the host's own message. No printing here: callers decide how to show things.
 
 import type { z } from 'zod';
+import { ChunkStore } from './chunking.ts';
 import {
   type ActorAuctionReply,
   type ActorDescription,
@@ -25,11 +26,20 @@ import {
   providerAuctionReplySchema,
   type RegistriesPutRequest,
 } from './control.ts';
+import { ACCEPT_CHUNKED_REPLY_HEADER, chunkedReplySchema } from './control-chunking.ts';
 import { errorMessage, LatticeError, type LatticeErrorCode } from './errors.ts';
 import { type CloudEvent, parseCloudEvent } from './events.ts';
 import { encodeJsonMessage, parseJsonMessage } from './json-message.ts';
 import { DEFAULT_LINK_NAME, type LinkDefinition } from './link-definition.ts';
-import { createInbox, ErrorCode, type Msg, type NatsConnection, type Subscription } from './nats.ts';
+import {
+  createInbox,
+  ErrorCode,
+  headers,
+  type Msg,
+  type MsgHdrs,
+  type NatsConnection,
+  type Subscription,
+} from './nats.ts';
 import { type LatticeSubjects, latticeSubjects } from './subjects.ts';
 
 /** Nobody answered a control request: no subscriber, or no reply in time. */
@@ -234,6 +244,8 @@ export class ControlClient {
   readonly subjects: LatticeSubjects;
   readonly #nc: NatsConnection;
   readonly #onInvalid: ((subject: string, error: string) => void) | undefined;
+  /** Where chunked replies are read, by JetStream domain ('' for none); opened on first use. */
+  readonly #chunkStores = new Map<string, ChunkStore>();
 
   constructor(nc: NatsConnection, options: ControlClientOptions = {}) {
     this.#nc = nc;
@@ -273,12 +285,54 @@ export class ControlClient {
     );
   }
 
-  async #request(subject: string, body: unknown, hostId: string | undefined): Promise<Msg> {
+  async #request(
+    subject: string,
+    body: unknown,
+    hostId: string | undefined,
+    requestHeaders?: MsgHdrs,
+  ): Promise<Msg> {
     const data = body === undefined ? new Uint8Array(0) : encodeJsonMessage(body);
     try {
-      return await this.#nc.request(subject, data, { timeout: this.timeoutMs });
+      return await this.#nc.request(subject, data, {
+        timeout: this.timeoutMs,
+        ...(requestHeaders ? { headers: requestHeaders } : {}),
+      });
     } catch (error) {
       throw this.#noReply(error, subject, hostId);
+    }
+  }
+
+  /** The header that tells our hosts this client follows `chunked_reply` (control-chunking.ts). */
+  #acceptChunked(): MsgHdrs {
+    const requestHeaders = headers();
+    requestHeaders.set(ACCEPT_CHUNKED_REPLY_HEADER, '1');
+    return requestHeaders;
+  }
+
+  /**
+   * The reply's bytes: its own, or, when it is a `chunked_reply` (larger than max_payload), the
+   * object it names, read from the lattice's object store and deleted there.
+   */
+  async #replyBytes(subject: string, data: Uint8Array): Promise<Uint8Array> {
+    // A chunked reply is a short refusal; anything larger is an answer, not worth parsing twice.
+    if (data.length > 4096) return data;
+    const chunked = parseJsonMessage(chunkedReplySchema, data);
+    if (!chunked.ok) return data;
+    const { object, bytes, js_domain } = chunked.value.chunked_reply;
+    const domain = js_domain ?? '';
+    let store = this.#chunkStores.get(domain);
+    if (store === undefined) {
+      store = new ChunkStore(this.#nc, this.subjects, js_domain);
+      this.#chunkStores.set(domain, store);
+    }
+    try {
+      return await store.takeObject(object, bytes);
+    } catch (error) {
+      throw new ControlReplyError(
+        'CTL_CHUNKED_REPLY_UNREADABLE',
+        `reply on ${subject}: its ${bytes} bytes could not be read from object ${object} of the object store: ${errorMessage(error)}`,
+        { cause: error },
+      );
     }
   }
 
@@ -310,8 +364,8 @@ export class ControlClient {
     hostId: string | undefined,
     what: string,
   ): Promise<z.output<S>> {
-    const reply = await this.#request(subject, undefined, hostId);
-    const parsed = parseJsonMessage(schema, reply.data);
+    const reply = await this.#request(subject, undefined, hostId, this.#acceptChunked());
+    const parsed = parseJsonMessage(schema, await this.#replyBytes(subject, reply.data));
     if (parsed.ok) return parsed.value;
     const nack = this.#nackOf(reply);
     if (nack !== undefined) {
@@ -330,23 +384,37 @@ export class ControlClient {
     const inbox = createInbox();
     const subscription = this.#nc.subscribe(inbox);
     const timer = setTimeout(() => subscription.unsubscribe(), timeoutMs);
-    const replies: z.output<S>[] = [];
+    const replies: Array<Promise<z.output<S> | undefined>> = [];
     try {
       this.#nc.publish(subject, body === undefined ? new Uint8Array(0) : encodeJsonMessage(body), {
         reply: inbox,
+        headers: this.#acceptChunked(),
       });
       for await (const msg of subscription) {
         // The server's "no responders" status (headers, no body) is not a reply from anyone.
         if (msg.data.length === 0 && msg.headers !== undefined) continue;
-        const parsed = parseJsonMessage(schema, msg.data);
-        if (parsed.ok) replies.push(parsed.value);
-        else this.#onInvalid?.(subject, parsed.error);
+        replies.push(
+          this.#replyBytes(subject, msg.data).then(
+            (bytes) => {
+              const parsed = parseJsonMessage(schema, bytes);
+              if (parsed.ok) return parsed.value;
+              this.#onInvalid?.(subject, parsed.error);
+              return undefined;
+            },
+            (error: unknown) => {
+              this.#onInvalid?.(subject, errorMessage(error));
+              return undefined;
+            },
+          ),
+        );
       }
     } finally {
       clearTimeout(timer);
       subscription.unsubscribe();
     }
-    return replies;
+    const valid: z.output<S>[] = [];
+    for (const reply of await Promise.all(replies)) if (reply !== undefined) valid.push(reply);
+    return valid;
   }
 
   // ---- queries ----

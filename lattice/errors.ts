@@ -152,6 +152,8 @@ export const LATTICE_ERROR_CODES = {
   CTL_TIMEOUT: 'A control request that got no reply in time.',
   CTL_REQUEST_FAILED: 'A control request that could not be sent.',
   CTL_BAD_REPLY: 'A control reply that is not what the protocol says it must be.',
+  CTL_CHUNKED_REPLY_UNREADABLE:
+    'A control reply larger than max_payload whose object could not be read from the object store (gone, or not the size announced).',
   CTL_REJECTED: 'A host refused the command (`accepted: false`); the message carries its reason.',
   EVENT_TIMEOUT: 'The lattice event that settles a command did not arrive in time.',
   EVENT_SUBSCRIPTION_CLOSED: 'The subscription to lattice events failed or was closed.',

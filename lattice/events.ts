@@ -81,6 +81,17 @@ const heartbeatActorsSchema = z.union(
   'expected a list of {public_key, instance_id} or a map of actor key to instance count',
 );
 
+/**
+ * The whole picture of a host's actors in a few bytes (a wasmcloud-ts addition to the heartbeat):
+ * how many actors run (with at least one instance), how many instances, and a digest of every
+ * `actor key → instance count` (lattice/heartbeat-actors.ts) to compare with an inventory.
+ */
+const heartbeatActorSummarySchema = z.looseObject({
+  actors: nonNegativeIntSchema,
+  instances: nonNegativeIntSchema,
+  digest: z.string(),
+});
+
 const heartbeatProviderSchema = z.looseObject({
   public_key: nonEmptyStringSchema,
   link_name: linkNameSchema,
@@ -121,6 +132,10 @@ export const eventDataSchemas = {
     version: optionalField(z.string()),
     uptime_seconds: optionalField(nonNegativeIntSchema),
     uptime_human: optionalField(z.string()),
+    // wasmcloud-ts additions (docs/host.md, "Heartbeats at scale"): `actors` above is cut to fit
+    // max_payload; these two carry the whole picture, `actor_counts` while it fits.
+    actor_counts: optionalField(z.record(z.string(), nonNegativeIntSchema)),
+    actor_summary: optionalField(heartbeatActorSummarySchema),
   }),
   actor_started: z.looseObject({
     public_key: nonEmptyStringSchema,

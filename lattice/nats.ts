@@ -185,6 +185,17 @@ export function connectLinkNats(link: LinkNatsSettings, name: string): Promise<N
   return connectNats({ url, moreUrls, jwt: link.jwt, seed: link.seed, reconnect: true, name });
 }
 
+/** nats-server's default `max_payload`, assumed until the server's INFO has arrived. */
+export const DEFAULT_MAX_PAYLOAD = 1024 * 1024;
+
+/**
+ * The largest message the server `nc` is connected to accepts (`max_payload` of its INFO). Read it
+ * at each use: after a reconnect the connection may be on a server with another limit.
+ */
+export function maxPayloadOf(nc: NatsConnection): number {
+  return nc.info?.max_payload ?? DEFAULT_MAX_PAYLOAD;
+}
+
 /** Codes of the client's errors (a request timeout is `ErrorCode.Timeout`, no subscriber `ErrorCode.NoResponders`). */
 export { ErrorCode } from 'nats';
 

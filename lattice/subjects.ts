@@ -202,12 +202,18 @@ function latticeDataNames(lattice: string) {
   };
 }
 
+/** What every chunked control reply's object name starts with: the client reads and deletes no other. */
+export const CONTROL_REPLY_OBJECT_PREFIX = 'ctl-reply-';
+
 function chunkingNames(lattice: string) {
   return {
     /** The object store that holds oversized invocation payloads is named after the lattice. */
     bucket: lattice,
     requestObject: (invocationId: string) => assertSubjectToken('invocation ID', invocationId),
     responseObject: (invocationId: string) => `${assertSubjectToken('invocation ID', invocationId)}-r`,
+    /** A control reply larger than max_payload (a wasmcloud-ts addition, lattice/control-chunking.ts). */
+    controlReplyObject: (replyId: string) =>
+      `${CONTROL_REPLY_OBJECT_PREFIX}${assertSubjectToken('reply ID', replyId)}`,
   };
 }
 

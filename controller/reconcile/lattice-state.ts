@@ -5,12 +5,8 @@
 // or after an inventory that already holds it, changes nothing.
 
 import type { HostInventory } from '../../lattice/control.ts';
-import {
-  type CloudEvent,
-  type HostHeartbeatData,
-  heartbeatActorCounts,
-  isEventOf,
-} from '../../lattice/events.ts';
+import { type CloudEvent, type HostHeartbeatData, isEventOf } from '../../lattice/events.ts';
+import { heartbeatAgreesWith } from '../../lattice/heartbeat-actors.ts';
 import { type LinkDefinition, linkDefinitionId } from '../../lattice/link-definition.ts';
 import { type ManagedMark, managedMark } from './annotations.ts';
 import { compareText } from './spread.ts';
@@ -139,15 +135,17 @@ export class LatticeState {
    * Whether the host's own heartbeat agrees with this picture (instances per actor key, providers
    * by key and link name). A disagreement means an event was missed: the host is read again.
    */
-  agreesWithHeartbeat(hostId: string, heartbeat: Pick<HostHeartbeatData, 'actors' | 'providers'>): boolean {
+  agreesWithHeartbeat(
+    hostId: string,
+    heartbeat: Pick<HostHeartbeatData, 'actors' | 'actor_counts' | 'actor_summary' | 'providers'>,
+  ): boolean {
     const host = this.#hosts.get(hostId);
     if (host === undefined || !host.synced) return true;
     const counts = new Map<string, number>();
     for (const instance of host.actors.values())
       counts.set(instance.actorKey, (counts.get(instance.actorKey) ?? 0) + 1);
-    const reported = Object.entries(heartbeatActorCounts(heartbeat)).filter(([, count]) => count > 0);
-    if (reported.length !== counts.size) return false;
-    if (reported.some(([key, count]) => counts.get(key) !== count)) return false;
+    // The heartbeat's own actor_counts or actor_summary when it has them (its 2022 list is cut to fit).
+    if (!heartbeatAgreesWith(heartbeat, counts)) return false;
     const slots = new Set(
       heartbeat.providers.map((provider) => providerSlot(provider.public_key, provider.link_name)),
     );

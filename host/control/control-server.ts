@@ -5,7 +5,6 @@
 
 import { DISPLAY_ERROR_LIMIT, truncateForDisplay } from '../../lattice/display-text.ts';
 import { errorFields, errorMessage } from '../../lattice/errors.ts';
-import { encodeJsonMessage } from '../../lattice/json-message.ts';
 import type { Msg, NatsConnection, Subscription } from '../../lattice/nats.ts';
 import type { LatticeSubjects } from '../../lattice/subjects.ts';
 import { hostCommand } from './host-commands.ts';
@@ -19,6 +18,7 @@ import {
   pingWantsHeartbeat,
 } from './queries.ts';
 import { refusalCode, refuse } from './refusal.ts';
+import { sendReply } from './reply-sender.ts';
 import type { ControlContext } from './types.ts';
 
 type Reply = object | undefined;
@@ -60,26 +60,6 @@ async function dispatch(context: ControlContext, subjects: LatticeSubjects, msg:
   }
 }
 
-/**
- * Sends `reply`. One the server refuses (larger than its max_payload: the inventory of a host with
- * very many actors) is logged with its size and replaced by a refusal that says so, rather than
- * left to reject unhandled while the requester waits out its timeout.
- */
-function respond(context: ControlContext, msg: Msg, reply: object): void {
-  const bytes = encodeJsonMessage(reply);
-  try {
-    msg.respond(bytes);
-  } catch (error) {
-    const reason = `the reply (${bytes.length} bytes) could not be sent: ${errorMessage(error)}`;
-    context.log.warn(`control request on ${msg.subject}: ${reason}`, { code: 'CONTROL_REPLY_TOO_LARGE' });
-    try {
-      msg.respond(encodeJsonMessage(refuse('CONTROL_REPLY_TOO_LARGE', reason)));
-    } catch {
-      // The connection itself is closed: there is nobody left to tell.
-    }
-  }
-}
-
 /** Subscribes to every control subject of §1.2; returns the subscriptions (to drain on stop). */
 export function serveControlInterface(
   nc: NatsConnection,
@@ -97,7 +77,7 @@ export function serveControlInterface(
         return refuse(code, reason);
       })
       .then((reply) => {
-        if (reply !== undefined && msg.reply) respond(context, msg, reply);
+        if (reply !== undefined && msg.reply) return sendReply(context.replies, msg, reply);
       });
   };
   const hostId = context.host.hostId;

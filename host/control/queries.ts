@@ -8,9 +8,11 @@ import {
   type HostPingReply,
   hostPingRequestSchema,
   type LinksList,
+  type ProviderDescription,
 } from '../../lattice/control.ts';
 import { parseJsonMessage } from '../../lattice/json-message.ts';
 import { HOST_VERSION, humanUptime } from '../version.ts';
+import { type StreamedList, streamedList } from './json-pieces.ts';
 import type { ControlContext, HostIdentity } from './types.ts';
 
 export function uptimeSeconds(host: HostIdentity): number {
@@ -48,17 +50,21 @@ export function pingReply(context: ControlContext): HostPingReply {
   return reply;
 }
 
-/** One entry per actor (OTP 0.60 form), each with its instances; providers with their contract. */
-export function inventoryReply(context: ControlContext): HostInventory {
+/**
+ * One entry per actor (OTP 0.60 form), each with its instances; providers with their contract. The
+ * lists are streamed (json-pieces.ts): an inventory of 50,000 instances is written as it is sent,
+ * never built whole. Its text is what `HostInventory` describes.
+ */
+export function inventoryReply(context: ControlContext): object {
   return {
     host_id: context.host.hostId,
     labels: context.host.labels,
     friendly_name: context.host.friendlyName,
-    actors: context.actors.running().map((actor) => ({
+    actors: streamedList(context.actors.running(), (actor) => ({
       id: actor.id,
       image_ref: actor.imageRef,
       name: actor.name,
-      instances: actor.instances.map((instance) => ({
+      instances: streamedList(actor.instances, (instance) => ({
         instance_id: instance.instanceId,
         revision: instance.revision,
         annotations: instance.annotations,
@@ -66,17 +72,19 @@ export function inventoryReply(context: ControlContext): HostInventory {
       // A wasmcloud-ts addition, only on a dormant actor: 0 instances, but loaded and woken by a call.
       ...(actor.dormant ? { scaled_to_zero: true } : {}),
     })),
-    providers: context.providers.running().map((provider) => ({
-      id: provider.id,
-      link_name: provider.linkName,
-      contract_id: provider.contractId,
-      instance_id: provider.instanceId,
-      image_ref: provider.imageRef,
-      name: provider.name,
-      revision: provider.revision,
-      annotations: provider.annotations,
-    })),
-  };
+    providers: context.providers.running().map(
+      (provider): ProviderDescription => ({
+        id: provider.id,
+        link_name: provider.linkName,
+        contract_id: provider.contractId,
+        instance_id: provider.instanceId,
+        image_ref: provider.imageRef,
+        name: provider.name,
+        revision: provider.revision,
+        annotations: provider.annotations,
+      }),
+    ),
+  } satisfies Omit<HostInventory, 'actors'> & { actors: StreamedList };
 }
 
 /** The reply to `get.{host}.load` (a wasmcloud-ts addition): calls per actor, from counters. */
@@ -84,10 +92,12 @@ export function loadReply(context: ControlContext): HostLoad {
   return { host_id: context.host.hostId, actors: context.actors.load() };
 }
 
-export function claimsReply(context: ControlContext): ClaimsList {
-  return { claims: context.data.claims() };
+/** Every claims record, streamed (a `ClaimsList`). */
+export function claimsReply(context: ControlContext): object {
+  return { claims: streamedList(context.data.claims(), (claims): ClaimsList['claims'][number] => claims) };
 }
 
-export function linksReply(context: ControlContext): LinksList {
-  return { links: context.data.links() };
+/** Every link definition, streamed (a `LinksList`). */
+export function linksReply(context: ControlContext): object {
+  return { links: streamedList(context.data.links(), (link): LinksList['links'][number] => link) };
 }

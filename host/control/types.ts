@@ -8,6 +8,7 @@ import type { ArtifactSource } from '../artifacts.ts';
 import type { EventPublisher } from '../events.ts';
 import type { LatticeData } from '../lattice-data.ts';
 import type { ProviderSupervisor } from '../providers/mod.ts';
+import type { ReplyChannel } from './reply-sender.ts';
 
 /** The provider supervisor, as the control interface uses it. */
 export type ProviderControl = Pick<ProviderSupervisor, 'start' | 'startBuiltin' | 'stop' | 'running'>;
@@ -38,6 +39,8 @@ export interface ControlContext {
   registries: Map<string, RegistryCredential>;
   /** Reads files and pulls OCI references (provider starts); records the refmap of those pulled. */
   artifacts: ArtifactSource;
+  /** How replies go out: in one message, or through the object store past max_payload. */
+  replies: ReplyChannel;
   /** Publishes a heartbeat now (after each ping). */
   heartbeat(): void;
   /** Stops the host (after `cmd.{host}.stop` has been acknowledged). */
