@@ -20,6 +20,7 @@ import { answerInvocation } from '../../lattice/rpc.ts';
 import type { LatticeSubjects } from '../../lattice/subjects.ts';
 import { ProviderError } from './errors.ts';
 import type { LinkTable } from './link-table.ts';
+import type { ProviderMetrics } from './provider-metrics.ts';
 import type { InvocationContext, OperationHandler, Provider } from './provider-types.ts';
 
 export interface InvocationServerOptions {
@@ -33,6 +34,8 @@ export interface InvocationServerOptions {
   chunks: ChunkStore;
   provider: Provider;
   log: Logger;
+  /** Counts and times each answered invocation (OTLP); none when no endpoint is set. */
+  metrics?: ProviderMetrics | undefined;
 }
 
 export class InvocationServer {
@@ -69,8 +72,28 @@ export class InvocationServer {
   }
 
   #answer(msg: Msg): Promise<void> {
-    const { chunks, log } = this.#options;
-    return answerInvocation(msg, chunks, (invocation) => this.#handle(invocation), log, '');
+    const { chunks, log, metrics } = this.#options;
+    const handle = metrics
+      ? (invocation: Invocation) => this.#measured(invocation, metrics)
+      : (invocation: Invocation) => this.#handle(invocation);
+    return answerInvocation(msg, chunks, handle, log, '');
+  }
+
+  async #measured(invocation: Invocation, metrics: ProviderMetrics): Promise<Uint8Array | undefined> {
+    const startedAt = performance.now();
+    let ok = false;
+    try {
+      const reply = await this.#handle(invocation);
+      ok = true;
+      return reply;
+    } finally {
+      const call = {
+        operation: invocation.operation,
+        actorId: invocation.origin.public_key,
+        contractId: invocation.target.contract_id,
+      };
+      metrics.answered(call, (performance.now() - startedAt) * 1e6, ok);
+    }
   }
 
   async #handle(invocation: Invocation): Promise<Uint8Array | undefined> {
