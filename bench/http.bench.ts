@@ -8,7 +8,8 @@
 // the same through the built-in httpserver + built-in keyvalue (issue 15, item 3), where the actor's
 // KeyValue call is answered in its own worker. N keep-alive connections with one request in flight
 // each; the built-in → the C echo also on a host with WASMCLOUD_INVOCATION_EVENTS=off (the others
-// publish an invocation event per request, the 2022 default); cases interleaved in rounds so a noisy
+// publish an invocation event per request, the 2022 default) and on one with WASMCLOUD_METRICS_ENABLED=false
+// (the others count every call for /metrics, issue 17); cases interleaved in rounds so a noisy
 // neighbour slows each alike. Then where the CPU
 // goes: each process's CPU time per request, read from /proc around every round, and the parts
 // of the hot path measured alone.
@@ -55,6 +56,10 @@ const TARGET_P99_RATIO = 3;
 const TARGET_CASE = 2;
 /** The built-in's link name (the provider process has `default`). */
 const BUILTIN_LINK = 'builtin';
+/** The built-in → the C echo on a host with WASMCLOUD_METRICS_ENABLED=false (the others count). */
+const METRICS_OFF = 'built-in httpserver → wasmbus-echo, metrics off';
+/** Issue 17: metrics may cost at most 5 % of the req/s. */
+const METRICS_TARGET_COST = 0.05;
 /** Issue 15's targets for the built-in → the C echo: ≥ 0.5× plain fastify's req/s, p99 ≤ 2× its, ≥ 3× the provider process. */
 const BUILTIN_TARGET_VS_FASTIFY = 0.5;
 const BUILTIN_TARGET_VS_PROCESS = 3;
@@ -258,6 +263,16 @@ function report(cases: readonly Case[], results: readonly CaseResult[], connecti
     );
   }
 
+  const withoutMetrics = resultOf(METRICS_OFF);
+  if (builtin !== undefined && withoutMetrics !== undefined) {
+    const cost = 1 - builtin.rate / withoutMetrics.rate;
+    console.log(
+      `metrics on vs off (built-in → wasmbus-echo): req/s ${(builtin.rate / withoutMetrics.rate).toFixed(3)}× ` +
+        `(${(cost * 100).toFixed(1)} % fewer; target ≤ ${METRICS_TARGET_COST * 100} %: ${verdict(cost <= METRICS_TARGET_COST)}), ` +
+        `p99 ${(builtin.p99 / withoutMetrics.p99).toFixed(2)}×`,
+    );
+  }
+
   const kvExternal = resultOf(KVCOUNTER_EXTERNAL);
   const kvBuiltin = resultOf(KVCOUNTER_BUILTIN);
   if (kvExternal !== undefined && kvBuiltin !== undefined)
@@ -424,49 +439,54 @@ export async function runHttpBench(): Promise<void> {
       });
     }
 
-    // The same built-in → wasmbus-echo on a second host with WASMCLOUD_INVOCATION_EVENTS=off (a lattice
-    // of its own, so its link and listener are its own): what an event per request costs.
-    const offLattice = latticeSubjects(`${LATTICE}-off`);
+    // The same built-in → wasmbus-echo on hosts that differ in one setting (a lattice of their own
+    // each, so the link and listener are theirs): what an event per request costs (events off), and
+    // what the metrics cost (metrics off; the main host counts, the default).
     const echo = actors.find((actor) => actor.name === 'wasmbus-echo')!;
-    const eventsOffPort = await freePort();
-    const hostOff = spawn(
-      process.execPath,
-      [
-        HOST_MAIN,
-        ...hostArgs.map((arg) => (arg === LATTICE ? `${LATTICE}-off` : arg)),
-        '--cluster-seed',
-        clusterKey.seed,
-        '--log-level',
-        'warn',
-        '--dashboard-port',
-        'off',
-        '--invocation-events',
-        'off',
-      ],
-      { stdio: ['ignore', 'ignore', 'inherit'] },
-    );
-    children.push(hostOff);
-    const hostOffId = await retry('the events-off host did not answer a ping', async () => {
-      const reply = await nc!.request(offLattice.ctl.ping(), new Uint8Array(), { timeout: 300 });
-      return hostPingReplySchema.parse(JSON.parse(new TextDecoder().decode(reply.data))).id;
-    });
-    await control(nc, offLattice.ctl.launchActor(hostOffId), { actor_ref: echo.path });
-    await control(nc, offLattice.ctl.launchProvider(hostOffId), {
-      provider_ref: 'wasmcloud+builtin://httpserver',
-      link_name: BUILTIN_LINK,
-    });
-    await retry('the events-off built-in httpserver did not take the link', async () => {
-      await control(nc!, offLattice.ctl.linkPut(), {
-        actor_id: echo.id,
-        provider_id: builtinKey,
-        contract_id: 'wasmcloud:httpserver',
-        link_name: BUILTIN_LINK,
-        values: { ADDRESS: `127.0.0.1:${eventsOffPort}` },
+    const variantHost = async (suffix: string, settingArgs: string[]) => {
+      const lattice = latticeSubjects(`${LATTICE}-${suffix}`);
+      const port = await freePort();
+      const child = spawn(
+        process.execPath,
+        [
+          HOST_MAIN,
+          ...hostArgs.map((arg) => (arg === LATTICE ? `${LATTICE}-${suffix}` : arg)),
+          '--cluster-seed',
+          clusterKey.seed,
+          '--log-level',
+          'warn',
+          '--dashboard-port',
+          'off',
+          ...settingArgs,
+        ],
+        { stdio: ['ignore', 'ignore', 'inherit'] },
+      );
+      children.push(child);
+      const id = await retry(`the ${suffix} host did not answer a ping`, async () => {
+        const reply = await nc!.request(lattice.ctl.ping(), new Uint8Array(), { timeout: 300 });
+        return hostPingReplySchema.parse(JSON.parse(new TextDecoder().decode(reply.data))).id;
       });
-      const response = await fetch(`http://127.0.0.1:${eventsOffPort}/`);
-      const body = await response.text();
-      if (body !== EXPECTED) throw new Error(`got ${response.status} ${body}`);
-    });
+      await control(nc!, lattice.ctl.launchActor(id), { actor_ref: echo.path });
+      await control(nc!, lattice.ctl.launchProvider(id), {
+        provider_ref: 'wasmcloud+builtin://httpserver',
+        link_name: BUILTIN_LINK,
+      });
+      await retry(`the ${suffix} built-in httpserver did not take the link`, async () => {
+        await control(nc!, lattice.ctl.linkPut(), {
+          actor_id: echo.id,
+          provider_id: builtinKey,
+          contract_id: 'wasmcloud:httpserver',
+          link_name: BUILTIN_LINK,
+          values: { ADDRESS: `127.0.0.1:${port}` },
+        });
+        const response = await fetch(`http://127.0.0.1:${port}/`);
+        const body = await response.text();
+        if (body !== EXPECTED) throw new Error(`got ${response.status} ${body}`);
+      });
+      return { child, port };
+    };
+    const eventsOff = await variantHost('off', ['--invocation-events', 'off']);
+    const metricsOff = await variantHost('nometrics', ['--enable-metrics', 'false']);
 
     // kvcounter twice (two keys, as its KeyValue calls use the link `default`): one linked to the
     // httpserver and keyvalue processes, one to the built-in httpserver and built-in keyvalue.
@@ -555,8 +575,13 @@ export async function runHttpBench(): Promise<void> {
       })),
       {
         name: `built-in httpserver → ${echo.name}, invocation events off`,
-        port: eventsOffPort,
-        processes: [load, { name: 'host', pid: hostOff.pid!, byThread: true }, natsServer],
+        port: eventsOff.port,
+        processes: [load, { name: 'host', pid: eventsOff.child.pid!, byThread: true }, natsServer],
+      },
+      {
+        name: METRICS_OFF,
+        port: metricsOff.port,
+        processes: [load, { name: 'host', pid: metricsOff.child.pid!, byThread: true }, natsServer],
       },
       {
         name: KVCOUNTER_EXTERNAL,
