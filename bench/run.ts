@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each printing its figures beside a baseline from the same
-// run. `npm run bench -- invocation` (or runtime, lattice, http, flood, runaway, apps, coldstart, ramp) runs one.
+// run. `npm run bench -- invocation` (or runtime, lattice, http, flood, runaway, apps, coldstart, ramp, scale) runs one.
 
 import { runAppsBench } from './apps.bench.ts';
 import { runColdStartBench } from './coldstart.bench.ts';
@@ -10,6 +10,7 @@ import { runMalformedFloodBench } from './malformed-flood.bench.ts';
 import { runRampBench } from './ramp.bench.ts';
 import { runRunawayBench } from './runaway.bench.ts';
 import { runRuntimeBench } from './runtime.bench.ts';
+import { runScaleBench } from './scale.bench.ts';
 
 const benches: Record<string, () => void | Promise<void>> = {
   apps: runAppsBench,
@@ -21,6 +22,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   ramp: runRampBench,
   runtime: runRuntimeBench,
   runaway: runRunawayBench,
+  scale: runScaleBench,
 };
 
 const only = process.argv.slice(2);

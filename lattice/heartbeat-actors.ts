@@ -5,28 +5,46 @@
 // dashboard, the controller) compare a heartbeat with the inventory they hold through
 // `heartbeatAgreesWith`, which uses the most exact of these the heartbeat carries.
 
-import { createHash } from 'node:crypto';
 import { type HostHeartbeatData, heartbeatActorCounts } from './events.ts';
 
 export type HeartbeatActorSummary = NonNullable<HostHeartbeatData['actor_summary']>;
 
+/** FNV-1a over `text` from `basis`, then murmur3's finaliser so nearby inputs spread. */
+function entryHash(text: string, basis: number): number {
+  let hash = basis;
+  for (let index = 0; index < text.length; index++) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  hash ^= hash >>> 16;
+  hash = Math.imul(hash, 0x85ebca6b);
+  hash ^= hash >>> 13;
+  hash = Math.imul(hash, 0xc2b2ae35);
+  return (hash ^ (hash >>> 16)) >>> 0;
+}
+
 /**
  * The summary of `counts` (actor key → instances); actors with 0 instances (dormant) are left
- * out, as the 2022 list leaves them out. The digest is SHA-256 over the sorted `key=count` lines,
- * base64url, so any host and reader computes the same one for the same picture.
+ * out, as the 2022 list leaves them out. The digest is the sum, in two 32-bit lanes, of a hash of
+ * each `key=count`: the same for the same picture in any order, so nothing is sorted and a host of
+ * 10,000 actors builds it in a few milliseconds. It tells a reader when to read the inventory
+ * again; it is not a security check (a host vouches for its own heartbeat anyway).
  */
 export function actorSummaryOf(counts: Iterable<readonly [string, number]>): HeartbeatActorSummary {
-  const running: Array<readonly [string, number]> = [];
+  let actors = 0;
   let instances = 0;
-  for (const entry of counts) {
-    if (entry[1] <= 0) continue;
-    running.push(entry);
-    instances += entry[1];
+  let low = 0;
+  let high = 0;
+  for (const [key, count] of counts) {
+    if (count <= 0) continue;
+    actors += 1;
+    instances += count;
+    const entry = `${key}=${count}`;
+    low = (low + entryHash(entry, 0x811c9dc5)) >>> 0;
+    high = (high + entryHash(entry, 0x050c5d1f)) >>> 0;
   }
-  running.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  const hash = createHash('sha256');
-  for (const [key, count] of running) hash.update(`${key}=${count}\n`);
-  return { actors: running.length, instances, digest: hash.digest('base64url') };
+  const digest = high.toString(16).padStart(8, '0') + low.toString(16).padStart(8, '0');
+  return { actors, instances, digest };
 }
 
 /**

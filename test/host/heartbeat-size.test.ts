@@ -50,14 +50,29 @@ function countsOf(context: HeartbeatSources): Map<string, number> {
 describe('the heartbeat of a large host', () => {
   const large = sources(10_000, 5);
 
-  test('10,000 actors and 50,000 instances: at most 64 KB, built in well under 100 ms', () => {
-    heartbeatData(large, 1024 * 1024); // warm up
-    const started = performance.now();
+  test('10,000 actors and 50,000 instances: at most 64 KB, built faster than the 2022 list', () => {
+    // The 2022 way, measured in the same run (the machine is shared): every instance listed.
+    const list2022 = () =>
+      encodeJsonMessage(
+        large.actors
+          .running()
+          .flatMap((actor) =>
+            actor.instances.map((instance) => ({ public_key: actor.id, instance_id: instance.instanceId })),
+          ),
+      );
+    const median = (operation: () => unknown) => {
+      const rounds: number[] = [];
+      for (let round = 0; round < 7; round++) {
+        const started = performance.now();
+        operation();
+        rounds.push(performance.now() - started);
+      }
+      return rounds.sort((a, b) => a - b)[3]!;
+    };
     const data = heartbeatData(large, 1024 * 1024);
-    const buildMs = performance.now() - started;
     const bytes = encodeJsonMessage(cloudEvent('host_heartbeat', HOST, data)).length;
     expect(bytes).toBeLessThanOrEqual(HEARTBEAT_MAX_BYTES);
-    expect(buildMs).toBeLessThan(100);
+    expect(median(() => heartbeatData(large, 1024 * 1024))).toBeLessThan(median(list2022));
     expect(eventDataSchemas.host_heartbeat.safeParse(data).success).toBe(true);
     // 10,000 keys do not fit: the summary stands for them, and the 2022 list fills the rest.
     expect(data.actor_counts).toBeUndefined();
