@@ -21,6 +21,7 @@ export function controlClassOf(operation: ControlOperation | undefined): Control
     case 'get_links':
     case 'host_inventory':
     case 'host_load':
+    case 'host_metrics':
     case 'auction_actor':
     case 'auction_provider':
       return 'query';

@@ -345,6 +345,8 @@ export class Host {
       heartbeat: () => publishHeartbeat(context, events, maxPayloadOf(ctlNc)),
       // A failed step of the stop is logged where it fails; nothing is left to tell the requester.
       stopHost: () => void host?.stop().catch(() => undefined),
+      // `get.{host}.metrics`: the counters behind /metrics, for every dashboard of the lattice.
+      metrics: metrics && (() => metrics.invocations()),
     };
     const subscriptions = serveControlInterface(ctlNc, subjects, context);
     releases.defer('the control interface', () => {

@@ -16,10 +16,12 @@ import {
   ctlAckSchema,
   type HostInventory,
   type HostLoad,
+  type HostMetricsReply,
   type HostPingReply,
   type HostPingRequest,
   hostInventorySchema,
   hostLoadSchema,
+  hostMetricsSchema,
   hostPingReplySchema,
   linksListSchema,
   type ProviderAuctionReply,
@@ -442,6 +444,14 @@ export class ControlClient {
    */
   async getLoad(hostId: string): Promise<HostLoad> {
     return this.#query(this.subjects.ctl.hostLoad(hostId), hostLoadSchema, hostId, 'load query');
+  }
+
+  /**
+   * One host's call counters per actor and provider (`get.{host}.metrics`, a wasmcloud-ts
+   * addition: a 2022 host does not answer, so this rejects with CTL_NO_RESPONDERS).
+   */
+  async getMetrics(hostId: string): Promise<HostMetricsReply> {
+    return this.#query(this.subjects.ctl.hostMetrics(hostId), hostMetricsSchema, hostId, 'metrics query');
   }
 
   /** The claims of every actor and provider the lattice has seen (string-to-string maps). */

@@ -150,6 +150,51 @@ export const hostLoadSchema = z
   .describe('host load');
 export type HostLoad = z.output<typeof hostLoadSchema>;
 
+/**
+ * One actor's calls served on one host, in the reply to `get.{host}.metrics` (a wasmcloud-ts
+ * addition): cumulative since the host started, summed over operations. `duration_buckets[i]`
+ * counts calls that took at most `duration_bounds_ns[i]`; the last, one more than the bounds, the
+ * rest. `duration_sum_ns`: their total time.
+ */
+export const actorMetricsSchema = z.looseObject({
+  id: nonEmptyStringSchema,
+  calls_total: nonNegativeIntSchema,
+  errors_total: nonNegativeIntSchema,
+  duration_sum_ns: z.number().min(0),
+  duration_buckets: z.array(nonNegativeIntSchema),
+});
+export type ActorMetrics = z.output<typeof actorMetricsSchema>;
+
+/**
+ * Calls this host's actors made to one provider over one link (cumulative), in the reply to
+ * `get.{host}.metrics`. `provider_id` is empty for a call whose link was gone when it ended.
+ */
+export const providerMetricsSchema = z.looseObject({
+  provider_id: z.string(),
+  link_name: z.string(),
+  contract_id: z.string(),
+  requests_total: nonNegativeIntSchema,
+  errors_total: nonNegativeIntSchema,
+});
+export type ProviderMetrics = z.output<typeof providerMetricsSchema>;
+
+/**
+ * The reply to `get.{host}.metrics` (a wasmcloud-ts addition; 2022 hosts do not answer it): the
+ * counters behind the host's /metrics, per actor and per provider, for the dashboard's rates and
+ * latencies. `metrics_enabled: false` (WASMCLOUD_METRICS_ENABLED=false): nothing is counted and
+ * the lists are empty.
+ */
+export const hostMetricsSchema = z
+  .looseObject({
+    host_id: hostKeySchema,
+    metrics_enabled: z.boolean(),
+    duration_bounds_ns: z.array(z.number().positive()),
+    actors: z.array(actorMetricsSchema),
+    providers: z.array(providerMetricsSchema),
+  })
+  .describe('host metrics');
+export type HostMetricsReply = z.output<typeof hostMetricsSchema>;
+
 /** The reply to `get.claims`: one string-to-string map per actor or provider (caps and tags comma-joined). */
 export const claimsListSchema = z
   .looseObject({ claims: z.array(z.record(z.string(), z.string())) })

@@ -42,6 +42,7 @@ export type ControlOperation =
   | { kind: 'get_links' }
   | { kind: 'host_inventory'; hostId: string }
   | { kind: 'host_load'; hostId: string }
+  | { kind: 'host_metrics'; hostId: string }
   | { kind: 'linkdefs_put' }
   | { kind: 'linkdefs_del' }
   | { kind: 'registries_put' }
@@ -92,6 +93,8 @@ function controlSubjects(lattice: string) {
     hostInventory: (hostId: string) => `${prefix}.get.${assertSubjectToken('host ID', hostId)}.inv`,
     /** A wasmcloud-ts addition: the host's calls in flight and queued per actor (control.ts hostLoadSchema). */
     hostLoad: (hostId: string) => `${prefix}.get.${assertSubjectToken('host ID', hostId)}.load`,
+    /** A wasmcloud-ts addition: the host's call counters per actor and provider (control.ts hostMetricsSchema). */
+    hostMetrics: (hostId: string) => `${prefix}.get.${assertSubjectToken('host ID', hostId)}.metrics`,
     linkPut: () => `${prefix}.linkdefs.put`,
     linkDel: () => `${prefix}.linkdefs.del`,
     registriesPut: () => `${prefix}.registries.put`,
@@ -110,6 +113,7 @@ function controlSubjects(lattice: string) {
       hostCommands: (hostId: string) => `${prefix}.cmd.${assertSubjectToken('host ID', hostId)}.*`,
       hostInventory: (hostId: string) => `${prefix}.get.${assertSubjectToken('host ID', hostId)}.inv`,
       hostLoad: (hostId: string) => `${prefix}.get.${assertSubjectToken('host ID', hostId)}.load`,
+      hostMetrics: (hostId: string) => `${prefix}.get.${assertSubjectToken('host ID', hostId)}.metrics`,
       get: () => `${prefix}.get.*`,
       linkdefs: () => `${prefix}.linkdefs.*`,
       auctions: () => `${prefix}.auction.>`,
@@ -148,6 +152,7 @@ function controlSubjects(lattice: string) {
         return undefined;
       if (first === 'get' && third === 'inv') return { kind: 'host_inventory', hostId: second };
       if (first === 'get' && third === 'load') return { kind: 'host_load', hostId: second };
+      if (first === 'get' && third === 'metrics') return { kind: 'host_metrics', hostId: second };
       if (first === 'cmd' && isHostCommand(third))
         return { kind: 'host_command', hostId: second, command: third };
       return undefined;

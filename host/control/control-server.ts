@@ -14,6 +14,7 @@ import {
   inventoryReply,
   linksReply,
   loadReply,
+  metricsReply,
   pingReply,
   pingWantsHeartbeat,
 } from './queries.ts';
@@ -40,6 +41,9 @@ async function dispatch(context: ControlContext, subjects: LatticeSubjects, msg:
     case 'host_load':
       if (operation.hostId !== context.host.hostId) return wrongHost(context, operation.hostId);
       return loadReply(context);
+    case 'host_metrics':
+      if (operation.hostId !== context.host.hostId) return wrongHost(context, operation.hostId);
+      return metricsReply(context);
     case 'get_claims':
       return claimsReply(context);
     case 'get_links':
@@ -89,6 +93,7 @@ export function serveControlInterface(
     nc.subscribe(subscriptions.get(), { queue: queueGroup, callback: handle }),
     nc.subscribe(subscriptions.hostInventory(hostId), { callback: handle }),
     nc.subscribe(subscriptions.hostLoad(hostId), { callback: handle }),
+    nc.subscribe(subscriptions.hostMetrics(hostId), { callback: handle }),
     nc.subscribe(subscriptions.auctions(), { callback: handle }),
   ];
 }

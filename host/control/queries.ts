@@ -5,6 +5,7 @@ import {
   type ClaimsList,
   type HostInventory,
   type HostLoad,
+  type HostMetricsReply,
   type HostPingReply,
   hostPingRequestSchema,
   type LinksList,
@@ -13,6 +14,7 @@ import {
 import { parseJsonMessage } from '../../lattice/json-message.ts';
 import { HOST_VERSION, humanUptime } from '../version.ts';
 import { type StreamedList, streamedList } from './json-pieces.ts';
+import { hostMetricsReply } from './metrics-reply.ts';
 import type { ControlContext, HostIdentity } from './types.ts';
 
 export function uptimeSeconds(host: HostIdentity): number {
@@ -90,6 +92,11 @@ export function inventoryReply(context: ControlContext): object {
 /** The reply to `get.{host}.load` (a wasmcloud-ts addition): calls per actor, from counters. */
 export function loadReply(context: ControlContext): HostLoad {
   return { host_id: context.host.hostId, actors: context.actors.load() };
+}
+
+/** The reply to `get.{host}.metrics` (a wasmcloud-ts addition): call counters per actor and provider. */
+export async function metricsReply(context: ControlContext): Promise<HostMetricsReply> {
+  return hostMetricsReply(context.host.hostId, await context.metrics?.());
 }
 
 /** Every claims record, streamed (a `ClaimsList`). */

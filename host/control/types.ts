@@ -8,6 +8,7 @@ import type { ArtifactSource } from '../artifacts.ts';
 import type { EventPublisher } from '../events.ts';
 import type { LatticeData } from '../lattice-data.ts';
 import type { ProviderSupervisor } from '../providers/mod.ts';
+import type { InvocationMetricsSnapshot } from '../telemetry/invocation-metrics.ts';
 import type { ReplyChannel } from './reply-sender.ts';
 
 /** The provider supervisor, as the control interface uses it. */
@@ -45,4 +46,6 @@ export interface ControlContext {
   heartbeat(): void;
   /** Stops the host (after `cmd.{host}.stop` has been acknowledged). */
   stopHost(): void;
+  /** The workers' call counters (`get.{host}.metrics`); absent when metrics are off. */
+  metrics?: (() => Promise<InvocationMetricsSnapshot>) | undefined;
 }

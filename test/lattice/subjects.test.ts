@@ -213,6 +213,8 @@ describe('ctl.operationOf', () => {
     expect(s.ctl.operationOf(s.ctl.hostInventory(HOST))).toEqual({ kind: 'host_inventory', hostId: HOST });
     expect(s.ctl.hostLoad(HOST)).toBe(`wasmbus.ctl.default.get.${HOST}.load`);
     expect(s.ctl.operationOf(s.ctl.hostLoad(HOST))).toEqual({ kind: 'host_load', hostId: HOST });
+    expect(s.ctl.hostMetrics(HOST)).toBe(`wasmbus.ctl.default.get.${HOST}.metrics`);
+    expect(s.ctl.operationOf(s.ctl.hostMetrics(HOST))).toEqual({ kind: 'host_metrics', hostId: HOST });
     for (const command of HOST_COMMANDS) {
       expect(s.ctl.operationOf(s.ctl.command(HOST, command))).toEqual({
         kind: 'host_command',
