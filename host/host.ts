@@ -13,6 +13,7 @@ import type { Logger } from '../lattice/log.ts';
 import { connectNats, maxPayloadOf, type NatsConnection } from '../lattice/nats.ts';
 import { latticeSubjects } from '../lattice/subjects.ts';
 import { describeTelemetry } from '../lattice/telemetry/settings.ts';
+import { startTracing } from '../lattice/telemetry/tracing.ts';
 import { ActorSupervisor } from './actors/actor-supervisor.ts';
 import { ArtifactSource } from './artifacts.ts';
 import type { HostConfig } from './config.ts';
@@ -122,6 +123,19 @@ export class Host {
         `no cluster seed given; generated one for this host. Give it to every other host of the lattice as WASMCLOUD_CLUSTER_SEED=${config.clusterKey.seed}`,
       );
     }
+    // Spans of this thread (the built-in providers' RPC); each worker starts its own (below).
+    const traceResource = {
+      'host.id': hostId,
+      'host.version': HOST_VERSION,
+      'host.friendly_name': config.friendlyName,
+      lattice: config.latticePrefix,
+    };
+    const tracing = startTracing(config.telemetry, {
+      serviceName: 'wasmcloud-host',
+      attributes: traceResource,
+      log,
+    });
+    releases.defer('the tracer', () => tracing.shutdown());
     const rpcNc = await connectNats(config.rpc);
     releases.defer('the RPC connection', () => closeConnection(rpcNc));
     const ctlNc = await connectNats(config.ctl);
@@ -172,7 +186,12 @@ export class Host {
     const runtime = new ActorRuntime({
       workers: config.actorWorkers,
       invocationTimeoutMs: config.rpcTimeoutMs,
-      log: (entry) => log.info(entry.text, { actor: entry.actorId, level: entry.level }),
+      log: (entry) =>
+        log.info(entry.text, {
+          actor: entry.actorId,
+          level: entry.level,
+          ...(entry.trace_id === undefined ? {} : { trace_id: entry.trace_id, span_id: entry.span_id }),
+        }),
       // Workers serve their actors' RPC themselves, on connections of their own.
       rpc: {
         nats: { ...config.rpc, name: `${config.friendlyName} worker` },
@@ -183,6 +202,12 @@ export class Host {
         hostId,
         invocationSeed: config.clusterKey.seed,
         invocationEvents: config.invocationEvents,
+        // Each worker records its own spans (runtime/worker-tracing.ts), as this host.
+        tracing: {
+          settings: config.telemetry,
+          attributes: traceResource,
+          log: { level: config.logLevel, structured: config.structuredLogging },
+        },
       },
       hostCall: outboundCaller({
         nc: rpcNc,

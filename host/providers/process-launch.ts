@@ -1,7 +1,8 @@
 // Spawning one provider process (protocol.md §6.1 step 2). JS bundles run on the host's own Node
 // (`process.execPath`), native binaries directly; both through `setpriv --pdeathsig SIGKILL`, so the
-// kernel kills the provider when the host dies, even by SIGKILL. The environment is clean: PATH and
-// the OTEL_* variables only. Output lines are logged as `[V…]: line`.
+// kernel kills the provider when the host dies, even by SIGKILL. The environment is clean: PATH,
+// the OTEL_* variables and the WASMCLOUD_* telemetry switches only. Output lines are logged as
+// `[V…]: line`.
 
 import { type ChildProcessWithoutNullStreams, spawn } from 'node:child_process';
 import { accessSync, constants } from 'node:fs';
@@ -9,6 +10,7 @@ import { delimiter, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { errorFields, errorMessage } from '../../lattice/errors.ts';
 import type { Logger } from '../../lattice/log.ts';
+import { TELEMETRY_VARIABLES } from '../../lattice/telemetry/settings.ts';
 import type { ProviderKind } from './archive-install.ts';
 import { ProviderStartError } from './provider-start-error.ts';
 
@@ -33,12 +35,20 @@ export function findSetpriv(): string | null {
   return setprivPath;
 }
 
-/** PATH and OTEL_* of the host's environment, nothing else (as OTP passed only the OTEL settings). */
+/** The telemetry switches besides OTEL_*: providers trace and measure as their host does. */
+const WASMCLOUD_TELEMETRY = new Set<string>(
+  TELEMETRY_VARIABLES.filter((name) => name.startsWith('WASMCLOUD_')),
+);
+
+/**
+ * PATH, OTEL_* and the WASMCLOUD_* telemetry switches of the host's environment, nothing else (as
+ * OTP passed only the OTEL settings).
+ */
 export function providerEnvironment(source: NodeJS.ProcessEnv = process.env): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(source)) {
     if (value === undefined) continue;
-    if (name === 'PATH' || name.startsWith('OTEL_')) env[name] = value;
+    if (name === 'PATH' || name.startsWith('OTEL_') || WASMCLOUD_TELEMETRY.has(name)) env[name] = value;
   }
   return env;
 }

@@ -1,9 +1,13 @@
 // Everything an actor instance can reach outside its sandbox, in one place: each call out
 // goes through `callOut`, which runs built-ins in place, refuses contracts the actor's
-// claims do not list (before anything is sent), and hands the rest to the host.
+// claims do not list (before anything is sent), and hands the rest to the host — inside a CLIENT
+// span when traces are on (the call's trace context goes along with it: lattice/rpc.ts).
 
+import { SpanKind } from '@opentelemetry/api';
 import { isPublicKey } from '../../lattice/keys.ts';
 import { missingCapabilityText } from '../../lattice/missing-capability.ts';
+import { inSpan } from '../../lattice/telemetry/spans.ts';
+import { activeTracer } from '../../lattice/telemetry/tracing.ts';
 import { HostError } from '../errors.ts';
 import { LOGGING_CONTRACT, NUMBERGEN_CONTRACT, runBuiltin } from './builtins.ts';
 import type { ActorLogLevel, HostCallRequest } from './types.ts';
@@ -33,6 +37,23 @@ export function missingCapability(actorId: string, contract: string): CallRefuse
   );
 }
 
+/** The host call in a CLIENT span named after the target and operation (RPC conventions). */
+function hostCallInSpan(context: ActorContext, request: HostCallRequest): Promise<Uint8Array> {
+  if (activeTracer() === undefined) return context.hostCall(request);
+  return inSpan(
+    `${request.namespace}/${request.operation}`,
+    SpanKind.CLIENT,
+    {
+      'rpc.system': 'wasmbus',
+      'rpc.service': request.namespace,
+      'rpc.method': request.operation,
+      'wasmcloud.link_name': request.linkName,
+      'wasmcloud.actor.id': request.actorId,
+    },
+    () => context.hostCall(request),
+  );
+}
+
 /**
  * One call out of an actor. `namespace` is a contract ID (a provider call through the link
  * `linkName`), an actor key (M…) or a call alias (another actor).
@@ -46,7 +67,7 @@ export async function callOut(
 ): Promise<Uint8Array> {
   const link = linkName === '' ? 'default' : linkName;
   if (isPublicKey(namespace, 'module') || !isContractId(namespace)) {
-    return context.hostCall({
+    return hostCallInSpan(context, {
       actorId: context.actorId,
       target: 'actor',
       linkName: link,
@@ -57,7 +78,7 @@ export async function callOut(
   }
   if (!context.caps.has(namespace)) throw missingCapability(context.actorId, namespace);
   if (BUILTINS.has(namespace)) return runBuiltin(namespace, operation, payload, context.log);
-  return context.hostCall({
+  return hostCallInSpan(context, {
     actorId: context.actorId,
     target: 'provider',
     linkName: link,

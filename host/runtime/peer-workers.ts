@@ -3,10 +3,17 @@
 // free instance here — runs in another worker without the main thread or NATS. A peer that has no
 // free instance either answers `busy` and the next is asked; when none takes it the caller goes to the
 // lattice (local-calls.ts). A peer replaced meanwhile fails its calls as the pool fails a replaced
-// worker's (WORKER_RESTARTED); a peer that never answers is given up on at the call's deadline.
+// worker's (WORKER_RESTARTED); a peer that never answers is given up on at the call's deadline. A
+// call carries the caller's trace context across, as an invocation does.
 
 import type { MessagePort } from 'node:worker_threads';
 import { errorMessage } from '../../lattice/errors.ts';
+import {
+  incomingTraceContext,
+  type TraceCarrier,
+  traceCarrierOf,
+  withTraceContext,
+} from '../../lattice/telemetry/trace-context.ts';
 import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
 import { ownBytes } from './worker-protocol.ts';
 
@@ -28,6 +35,8 @@ type PeerMessage =
       operation: string;
       payload: Uint8Array;
       deadline: number;
+      /** The caller's traceparent/tracestate, when it has a current span. */
+      traceContext: TraceCarrier | undefined;
     }
   | { type: 'answer'; id: number; outcome: 'ok'; payload: Uint8Array }
   | { type: 'answer'; id: number; outcome: 'busy' }
@@ -95,6 +104,7 @@ export class PeerWorkers {
     payload: Uint8Array,
     deadline: number,
   ): Promise<Uint8Array | undefined> {
+    const traceContext = traceCarrierOf();
     for (const [peerId, port] of [...this.#ports]) {
       const answer = await this.#ask(peerId, port, {
         origin: originActorId,
@@ -102,6 +112,7 @@ export class PeerWorkers {
         operation,
         payload: ownBytes(payload),
         deadline,
+        traceContext,
       });
       if (answer.outcome === 'ok') return answer.payload;
       if (answer.outcome === 'failed') throw new InvocationFailedError(answer.code, answer.error);
@@ -142,12 +153,8 @@ export class PeerWorkers {
       pending.settle(message);
       return;
     }
-    const running = this.#serve(
-      message.origin,
-      message.actorId,
-      message.operation,
-      message.payload,
-      message.deadline,
+    const running = withTraceContext(incomingTraceContext(undefined, message.traceContext), () =>
+      this.#serve(message.origin, message.actorId, message.operation, message.payload, message.deadline),
     );
     if (running === undefined) {
       port.postMessage({ type: 'answer', id: message.id, outcome: 'busy' } satisfies PeerMessage);

@@ -20,6 +20,7 @@ import { connectNats, type Msg, type NatsConnection, type Subscription } from '.
 import { ReplayGuard, type ReplayWindow } from '../../lattice/replay-guard.ts';
 import { invocationErrorReply, invocationReply, receiveInvocation } from '../../lattice/rpc.ts';
 import { type LatticeSubjects, latticeSubjects } from '../../lattice/subjects.ts';
+import { incomingTraceContext, withTraceContext } from '../../lattice/telemetry/trace-context.ts';
 import { HostError } from '../errors.ts';
 import { NatsEventPublisher } from '../events.ts';
 import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
@@ -144,7 +145,11 @@ export class WorkerRpcServer {
           deadline,
         });
       }
-      const result = await this.#actors.execute(actorId, invocation.operation, invocation.msg, deadline);
+      const called = invocation;
+      // The caller's trace continues here (headers, else the invocation's traceContext).
+      const result = await withTraceContext(incomingTraceContext(msg.headers, called.traceContext), () =>
+        this.#actors.execute(actorId, called.operation, called.msg, deadline),
+      );
       reply = await invocationReply(invocation.id, result, chunks);
       succeeded = true;
     } catch (error) {

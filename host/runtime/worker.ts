@@ -8,12 +8,14 @@
 // deadline: a wasmbus module with yield points is stopped there (ACTOR_TIMEOUT) and reported to the
 // main thread as interrupted.
 
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort, threadId, workerData } from 'node:worker_threads';
 import { DecodeError, errorCode, errorMessage } from '../../lattice/errors.ts';
 import { InvocationSigner } from '../../lattice/invocation-signer.ts';
 import { KeyPair } from '../../lattice/keys.ts';
 import { latticeSubjects } from '../../lattice/subjects.ts';
+import { currentTraceIds } from '../../lattice/telemetry/trace-context.ts';
 import { HostError, isHostErrorCode } from '../errors.ts';
+import { emptySnapshot, InvocationMetrics } from '../telemetry/invocation-metrics.ts';
 import { type ActorContext, CallRefusedError } from './actor-context.ts';
 import { ActorSlot } from './actor-slot.ts';
 import type { LatticeRoute, WorkerHttpListeners } from './builtin-http.ts';
@@ -24,7 +26,6 @@ import { PayloadShapeError } from './contracts.ts';
 import { INVOCATION_ERROR_CODES, type InvocationErrorCode, InvocationFailedError } from './errors.ts';
 import { InFlightCalls } from './inflight-calls.ts';
 import { ActorTimeoutError } from './interrupt.ts';
-import { emptySnapshot, InvocationMetrics } from '../telemetry/invocation-metrics.ts';
 import { type CountedCall, LoadCounters } from './load-counters.ts';
 import { LocalCallRouter } from './local-calls.ts';
 import { PeerWorkers } from './peer-workers.ts';
@@ -32,6 +33,7 @@ import { RouteTable } from './route-table.ts';
 import type { ActorLogLevel, HostCallRequest, WorkerRpcSettings } from './types.ts';
 import { GuestError, WasmbusInstance } from './wasmbus-instance.ts';
 import { type ActorDefinition, type FromWorker, ownBytes, type ToWorker } from './worker-protocol.ts';
+import { inInvocationSpan, startWorkerTracing } from './worker-tracing.ts';
 
 if (!parentPort) throw new HostError('WORKER_NOT_A_THREAD', 'host/runtime/worker.ts runs as a worker thread');
 const port = parentPort;
@@ -53,6 +55,8 @@ const data = workerData as {
   metrics?: boolean | undefined;
 };
 const slots = new CallSlots(data.slots);
+// Before any call runs: every call is traced (or its incoming trace context carried) from the first.
+startWorkerTracing(data.rpc?.tracing, threadId);
 const loadCounters = new LoadCounters(data.loadCounters);
 /** Calls counted for the host's metrics (invocation-metrics.ts); none when metrics are off. */
 const invocationMetrics = data.metrics ? new InvocationMetrics() : undefined;
@@ -122,9 +126,12 @@ function contextFor(actorId: string, caps: string[]): ActorContext {
     // A call on a built-in keyvalue/messaging link is answered in this worker (builtin-links.ts).
     hostCall: (request) => {
       const calling = () => capabilityLinks?.call(request) ?? hostCall(request);
-      return request.target === 'provider' && invocationMetrics ? countedProviderCall(request, calling) : calling();
+      return request.target === 'provider' && invocationMetrics
+        ? countedProviderCall(request, calling)
+        : calling();
     },
-    log: (level: ActorLogLevel, text: string) => send({ type: 'log', entry: { actorId, level, text } }),
+    log: (level: ActorLogLevel, text: string) =>
+      send({ type: 'log', entry: { actorId, level, text, ...currentTraceIds() } }),
   };
 }
 
@@ -221,7 +228,10 @@ async function executeCounted(
   try {
     instance = await slot.acquire(deadline);
     loadCounters.started(counted);
-    const reply = await instance.invoke(operation, payload, deadline);
+    const running = instance;
+    const reply = await inInvocationSpan(actorId, operation, () =>
+      running.invoke(operation, payload, deadline),
+    );
     slot.release(instance);
     return reply;
   } catch (error) {
@@ -282,7 +292,9 @@ const rpc = data.rpc
       {
         capsOf: (actorId) => actorCaps.get(actorId),
         execute,
-        onServed: invocationMetrics && ((call) => invocationMetrics.calledBy(call.target.public_key, call.operation, call.origin)),
+        onServed:
+          invocationMetrics &&
+          ((call) => invocationMetrics.calledBy(call.target.public_key, call.operation, call.origin)),
       },
       new Int32Array(data.busy),
       { calls: new InFlightCalls(data.inflight), timeoutMs: data.timeoutMs },
@@ -355,7 +367,7 @@ function builtinHttp(): Promise<WorkerHttpListeners> {
       },
       latticeRoute,
       data.timeoutMs,
-      (actorId, level, text) => send({ type: 'log', entry: { actorId, level, text } }),
+      (actorId, level, text) => send({ type: 'log', entry: { actorId, level, text, ...currentTraceIds() } }),
     );
   });
   return httpListeners;

@@ -21,6 +21,7 @@ import { InvocationServer } from './invocation-server.ts';
 import { latticeConnectionSettings } from './lattice-connection.ts';
 import { decodeLinkMessage, plainLink } from './link-message.ts';
 import { LinkTable } from './link-table.ts';
+import { startProviderTracing, stopProviderTracing } from './provider-tracing.ts';
 import type { Provider, ProviderDefinition } from './provider-types.ts';
 import { shutdownDecision } from './shutdown-request.ts';
 
@@ -196,6 +197,7 @@ class ProviderRuntime implements Provider {
       this.#server.close();
       for (const subscription of this.#subscriptions) subscription.unsubscribe();
       if (!this.#nc.isClosed()) await this.#nc.drain();
+      await stopProviderTracing();
     })();
     // A failed drain leaves nothing to do but exit, as the grace period running out does.
     await Promise.race([work.catch(() => undefined), delay(SHUTDOWN_GRACE_MS)]);
@@ -244,6 +246,7 @@ export async function startProvider(
     structured: hostData.structured_logging,
     write: options.writeLog,
   });
+  startProviderTracing(hostData, log);
   let nc: NatsConnection;
   try {
     nc = await connectNats(
