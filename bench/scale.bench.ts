@@ -33,7 +33,8 @@ async function timed<T>(operation: () => Promise<T>): Promise<{ ms: number; valu
 }
 
 function row(cells: Array<string | number>): string {
-  return cells.map((cell, index) => String(cell).padEnd(index === 0 ? 44 : 16)).join('');
+  const widths = [50, 10, 22, 8];
+  return cells.map((cell, index) => String(cell).padEnd(widths[index] ?? 0)).join(' ');
 }
 
 /** A host of `actors` actors with `each` instances, without running any: what a heartbeat reads. */

@@ -28,7 +28,8 @@ export function runWash(args: string[], options: WashOptions = {}): Promise<Wash
     execFile(
       NODE_24,
       [WASH_MAIN, ...args],
-      { env, cwd: options.cwd ?? REPO_ROOT },
+      // Inventories and link lists of large lattices run to megabytes (execFile's default is 1 MiB).
+      { env, cwd: options.cwd ?? REPO_ROOT, maxBuffer: 256 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error ? (typeof error.code === 'number' ? error.code : 1) : 0;
         resolve({ code, stdout, stderr });
