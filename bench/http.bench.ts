@@ -21,6 +21,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
+import { InvocationMetrics } from '../host/telemetry/invocation-metrics.ts';
 import { builtinProviderKey } from '../lattice/builtin-providers.ts';
 import { verifySignedWasm } from '../lattice/claims.ts';
 import { hostPingReplySchema } from '../lattice/control.ts';
@@ -265,10 +266,12 @@ function report(cases: readonly Case[], results: readonly CaseResult[], connecti
 
   const withoutMetrics = resultOf(METRICS_OFF);
   if (builtin !== undefined && withoutMetrics !== undefined) {
-    const cost = 1 - builtin.rate / withoutMetrics.rate;
+    // Two host processes: on a busy machine their difference is mostly noise; the part measured
+    // alone below ("count the call for the metrics") is the steadier figure.
+    const ratio = builtin.rate / withoutMetrics.rate;
     console.log(
-      `metrics on vs off (built-in → wasmbus-echo): req/s ${(builtin.rate / withoutMetrics.rate).toFixed(3)}× ` +
-        `(${(cost * 100).toFixed(1)} % fewer; target ≤ ${METRICS_TARGET_COST * 100} %: ${verdict(cost <= METRICS_TARGET_COST)}), ` +
+      `metrics on vs off (built-in → wasmbus-echo, two hosts): req/s ${ratio.toFixed(3)}× ` +
+        `(target ≥ ${1 - METRICS_TARGET_COST}: ${verdict(ratio >= 1 - METRICS_TARGET_COST)}), ` +
         `p99 ${(builtin.p99 / withoutMetrics.p99).toFixed(2)}×`,
     );
   }
@@ -333,6 +336,7 @@ function measureParts(clusterKey: KeyPair, hostId: string, actorId: string, prov
     });
   const invocation = sign();
   const issuers = new Set([clusterKey.publicKey]);
+  const metrics = new InvocationMetrics();
   const parts = [
     measure('sign the invocation (provider)', sign),
     measure('verify the invocation (host worker)', () =>
@@ -343,6 +347,11 @@ function measureParts(clusterKey: KeyPair, hostId: string, actorId: string, prov
       decodeHttpResponse(response);
     }),
     measure('Invocation encode + decode', () => decodeInvocation(encodeInvocation(invocation))),
+    // What WASMCLOUD_METRICS_ENABLED costs a worker per call served: its duration and its caller counted.
+    measure('count the call for the metrics (host worker)', () => {
+      metrics.served(actorId, 'HttpServer.HandleRequest', 48_000, true);
+      metrics.calledBy(actorId, 'HttpServer.HandleRequest', origin);
+    }),
   ];
   console.log('\nparts of the hot path measured alone (µs per request)');
   for (const part of parts) console.log(`  ${part.name.padEnd(52)} ${part.microseconds.toFixed(1)}`);

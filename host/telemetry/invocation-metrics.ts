@@ -110,8 +110,10 @@ function seriesIn<Series>(
 /** One worker's counters (worker side). */
 export class InvocationMetrics {
   readonly #served = new Map<string, Map<string, ServedSeries>>();
-  /** actor → `operation\0contract\0caller\0link` → series. */
-  readonly #callers = new Map<string, Map<string, CallerSeries>>();
+  /** actor → `operation\0contract\0caller\0link` → series (each series once, for snapshots). */
+  readonly #callerSeries = new Map<string, Map<string, CallerSeries>>();
+  /** actor → operation → caller key → link name → the same series: found with no key string built. */
+  readonly #callers = new Map<string, Map<string, Map<string, Map<string, CallerSeries>>>>();
   /** actor → `provider\0link` → series. */
   readonly #providerCalls = new Map<string, Map<string, ProviderCallSeries>>();
   #seriesCount = 0;
@@ -139,9 +141,22 @@ export class InvocationMetrics {
     operation: string,
     caller: { public_key: string; contract_id: string; link_name: string },
   ): void {
-    const key = `${operation}\0${caller.contract_id}\0${caller.public_key}\0${caller.link_name}`;
-    const series = seriesIn(
+    // The caller's key names its contract too (a key is one provider or one actor).
+    const byCaller = seriesIn(
       this.#callers,
+      actorId,
+      operation,
+      () => new Map<string, Map<string, CallerSeries>>(),
+      this.#room,
+    );
+    let series = byCaller.get(caller.public_key)?.get(caller.link_name);
+    if (series !== undefined) {
+      series.calls += 1;
+      return;
+    }
+    const key = `${operation}\0${caller.contract_id}\0${caller.public_key}\0${caller.link_name}`;
+    series = seriesIn(
+      this.#callerSeries,
       actorId,
       key,
       (resolved) => {
@@ -159,6 +174,12 @@ export class InvocationMetrics {
       this.#room,
     );
     series.calls += 1;
+    let byLink = byCaller.get(caller.public_key);
+    if (byLink === undefined) {
+      byLink = new Map();
+      byCaller.set(caller.public_key, byLink);
+    }
+    byLink.set(caller.link_name, series);
   }
 
   /** A call the actor made to a provider ended after `durationNs`. */
@@ -192,7 +213,7 @@ export class InvocationMetrics {
     };
     return {
       served: copy(this.#served),
-      callers: copy(this.#callers),
+      callers: copy(this.#callerSeries),
       providerCalls: copy(this.#providerCalls),
     };
   }
