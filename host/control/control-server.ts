@@ -82,6 +82,14 @@ export function serveControlInterface(
       })
       .then((reply) => {
         if (reply !== undefined && msg.reply) return sendReply(context.replies, msg, reply);
+      })
+      .catch((failure: unknown) => {
+        // sendReply logs what it cannot send; this is for a reply that cannot even be written
+        // (a value JSON cannot hold), so it is never an unhandled rejection.
+        context.log.error(`control request on ${msg.subject}: no reply sent: ${errorMessage(failure)}`, {
+          code: 'CONTROL_REPLY_UNSENT',
+          subject: msg.subject,
+        });
       });
   };
   const hostId = context.host.hostId;
