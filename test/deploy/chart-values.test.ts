@@ -14,12 +14,7 @@ const CHART = join(REPO_ROOT, 'charts', 'wasmcloud-host');
 const VALUES = load(readFileSync(join(CHART, 'values.yaml'), 'utf8')) as Record<string, unknown>;
 const SCHEMA = JSON.parse(readFileSync(join(CHART, 'values.schema.json'), 'utf8')) as SchemaNode;
 /** Values the schema allows but values.yaml leaves out on purpose. */
-const SCHEMA_ONLY = new Set([
-  'global',
-  'wasmcloud.config.hostKey',
-  'wasmcloud.config.providerRpcTimeout',
-  'wasmcloud.config.otel',
-]);
+const SCHEMA_ONLY = new Set(['global', 'wasmcloud.config.hostKey', 'wasmcloud.config.providerRpcTimeout']);
 
 interface SchemaNode {
   properties?: Record<string, SchemaNode>;
@@ -83,6 +78,14 @@ const SAMPLES: Record<string, unknown> = {
   imagePullSecrets: [{ name: 'registry-login' }],
   tolerations: [{ key: 'dedicated', operator: 'Exists' }],
   'nats.url': 'nats://nats.example:4222',
+  'wasmcloud.config.otel.exporter': 'none',
+  'wasmcloud.config.otel.endpoint': 'http://collector.example:4318',
+  'wasmcloud.config.otel.tracesEndpoint': 'http://collector.example:4318/v1/traces',
+  'wasmcloud.config.otel.metricsEndpoint': 'http://collector.example:4318/v1/metrics',
+  'wasmcloud.config.otel.tracesEnabled': true,
+  'wasmcloud.config.otel.sampler': 'always_on',
+  'wasmcloud.config.otel.samplerRatio': 0.5,
+  'wasmcloud.config.otel.metricExportInterval': 5000,
 };
 
 function changed(path: string, value: unknown): unknown {
@@ -103,6 +106,7 @@ const CONTEXTS: string[][] = [
     setting('nats.leafnode', { enabled: true, credentials: 'creds' }),
     setting('wasmcloud.enableApplierSupport', true),
     setting('wasmcloud.config.registry.url', 'registry.example'),
+    setting('wasmcloud.config.otel.headersSecret.name', 'otlp-auth'),
   ],
   [setting('nats', { enabled: false, url: 'nats://nats:4222' })],
 ];

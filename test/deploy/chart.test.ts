@@ -14,6 +14,7 @@ import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { resolveControllerConfig } from '../../controller/config.ts';
 import { HOST_SETTINGS, hostLabels, resolveHostConfig, settingsFromEnv } from '../../host/config.ts';
 import { KeyPair } from '../../lattice/keys.ts';
+import { TELEMETRY_VARIABLES } from '../../lattice/telemetry/settings.ts';
 import { REPO_ROOT } from '../helpers/fixtures.ts';
 import { buildHelmRenderer, HelmRenderError, type HelmRenderer } from '../helpers/helm-render/render.ts';
 import { CONTROLLER_VARIABLES } from './controller-settings.ts';
@@ -29,7 +30,11 @@ const WALK_THROUGH = `wasmcloud:
   customLabels:
     wasmcloud.dev/route-to: "true"
 `;
-const HOST_VARIABLES = new Set<string>(Object.values(HOST_SETTINGS).map((spec) => spec.env));
+// The OTEL_* variables are read by lattice/telemetry/settings.ts, beside HOST_SETTINGS.
+const HOST_VARIABLES = new Set<string>([
+  ...Object.values(HOST_SETTINGS).map((spec) => spec.env),
+  ...TELEMETRY_VARIABLES,
+]);
 
 let renderer: HelmRenderer;
 const workDir = mkdtempSync(join(tmpdir(), 'wasmcloud-ts-chart-test-'));
@@ -160,7 +165,10 @@ describe('default values', () => {
     expect(chart.appVersion).toBe(packageJson.version);
     const host = container(objects, 'wasmcloud-host');
     expect(host.image).toBe(`wasmcloud-ts-host:${packageJson.version}`);
-    expect(host.ports).toEqual([{ name: 'washboard', containerPort: 4000, protocol: 'TCP' }]);
+    expect(host.ports).toEqual([
+      { name: 'washboard', containerPort: 4000, protocol: 'TCP' },
+      { name: 'metrics', containerPort: 9090, protocol: 'TCP' },
+    ]);
     expect(host.livenessProbe?.httpGet).toEqual({ path: '/api/livez', port: 'washboard' });
     expect(host.readinessProbe?.httpGet).toEqual({ path: '/api/readyz', port: 'washboard' });
     expect(host.startupProbe?.httpGet).toEqual({ path: '/api/livez', port: 'washboard' });
@@ -521,9 +529,6 @@ describe('values the chart refuses, with the reason', () => {
     expect(await renderFailure(['wasmcloud: {config: {providerRpcTimeout: 100}}\n'])).toMatch(
       /providerRpcTimeout is not read by this host: providers use wasmcloud\.config\.rpcTimeout/,
     );
-    expect(await renderFailure(['wasmcloud: {config: {otel: {exporter: otlp}}}\n'])).toMatch(
-      /otel is not supported/,
-    );
   });
 
   test('registry credentials without the registry they are for', async () => {
@@ -687,5 +692,213 @@ wasmcloud:
     expect(external2).toContain(`2 replica(s) of deployment/${FULLNAME}-wadm`);
     const off = await renderer.notes(CHART, { ...RELEASE, values: ['wadm: {enabled: false}\n'] });
     expect(off).not.toContain('application controller');
+  });
+});
+
+describe('metrics and traces (wasmcloud.metrics, wasmcloud.config.otel)', () => {
+  /** The host's telemetry as its own config code resolves the rendered environment. */
+  function hostTelemetry(objects: KubeObjects) {
+    const env = hostEnvironment(objects);
+    const config = resolveHostConfig(settingsFromEnv(env), hostLabels(env), env);
+    return { env, config };
+  }
+
+  function podAnnotations(objects: KubeObjects): Record<string, string> {
+    return objects.deployment.spec?.template.metadata?.annotations ?? {};
+  }
+
+  test('by default /metrics has a port of its own on 0.0.0.0, named metrics, and the pods carry the scrape annotations', async () => {
+    const objects = await render();
+    expectOnlyHostVariables(objects);
+    const annotations = podAnnotations(objects);
+    expect(annotations).toMatchObject({
+      'prometheus.io/scrape': 'true',
+      'prometheus.io/port': '9090',
+      'prometheus.io/path': '/metrics',
+    });
+    // The annotated port is the container port the host listens on for /metrics.
+    const port = container(objects, 'wasmcloud-host').ports?.find(
+      (candidate) => candidate.name === 'metrics',
+    );
+    expect(String(port?.containerPort)).toBe(annotations['prometheus.io/port']);
+    const { env, config } = hostTelemetry(objects);
+    expect(config.metricsListener).toEqual({ host: '0.0.0.0', port: 9090 });
+    expect(config.telemetry.metrics.enabled).toBe(true);
+    // Nothing pushed and no spans recorded until an endpoint is given.
+    expect(config.telemetry.metrics.otlpUrl).toBeUndefined();
+    expect(config.telemetry.traces.enabled).toBe(false);
+    expect(Object.keys(env).filter((name) => name.startsWith('OTEL_'))).toEqual([]);
+  });
+
+  test('metrics.port moves the listener, the container port and the annotation together', async () => {
+    const objects = await render(['wasmcloud: {metrics: {port: 9464}}\n']);
+    expect(podAnnotations(objects)['prometheus.io/port']).toBe('9464');
+    expect(container(objects, 'wasmcloud-host').ports).toContainEqual({
+      name: 'metrics',
+      containerPort: 9464,
+      protocol: 'TCP',
+    });
+    expect(hostTelemetry(objects).config.metricsListener).toEqual({ host: '0.0.0.0', port: 9464 });
+  });
+
+  test('metrics.enabled: false turns the host’s metrics off: no port, no annotations', async () => {
+    const objects = await render(['wasmcloud: {metrics: {enabled: false}}\n']);
+    expect(Object.keys(podAnnotations(objects)).filter((key) => key.startsWith('prometheus.io/'))).toEqual(
+      [],
+    );
+    expect(container(objects, 'wasmcloud-host').ports?.map((port) => port.name)).toEqual(['washboard']);
+    const { config } = hostTelemetry(objects);
+    expect(config.telemetry.metrics.enabled).toBe(false);
+    expect(config.metricsListener).toBeUndefined();
+  });
+
+  test('podAnnotations are kept beside the scrape annotations and may override them', async () => {
+    const objects = await render(['podAnnotations: {prometheus.io/scrape: "false", team: lattice}\n']);
+    expect(podAnnotations(objects)).toMatchObject({
+      'prometheus.io/scrape': 'false',
+      'prometheus.io/port': '9090',
+      team: 'lattice',
+    });
+    expect(podAnnotations(objects)['checksum/config']).toMatch(/^[0-9a-f]{64}$/);
+  });
+
+  test('the otel block reaches the host as the standard OTEL_* variables, read by its own settings code', async () => {
+    const values = `
+wasmcloud:
+  config:
+    otel:
+      endpoint: http://otel-collector.observability:4318
+      metricsEndpoint: http://metrics-gateway:4318/v1/metrics
+      headersSecret: {name: otlp-auth, key: api-headers}
+      tracesEnabled: true
+      sampler: parentbased_traceidratio
+      samplerRatio: 0.25
+      metricExportInterval: 3600000
+      serviceName: edge-hosts
+      resourceAttributes: {deployment.environment: prod, k8s.cluster.name: eu-1}
+`;
+    const objects = await render([values]);
+    expectOnlyHostVariables(objects);
+    // The headers come from the user's Secret, never from the pod spec: stand one in to resolve them.
+    const headers = (container(objects, 'wasmcloud-host').env ?? []).find(
+      (variable) => variable.name === 'OTEL_EXPORTER_OTLP_HEADERS',
+    );
+    expect(headers?.value).toBeUndefined();
+    expect(headers?.valueFrom?.secretKeyRef).toEqual({ name: 'otlp-auth', key: 'api-headers' });
+    objects.secrets.push({
+      apiVersion: 'v1',
+      kind: 'Secret',
+      metadata: { name: 'otlp-auth' },
+      data: { 'api-headers': Buffer.from('x-api-key=k3y').toString('base64') },
+    });
+    const { env, config } = hostTelemetry(objects);
+    expect(env.OTEL_TRACES_SAMPLER_ARG).toBe('0.25');
+    expect(env.OTEL_METRIC_EXPORT_INTERVAL).toBe('3600000');
+    expect(config.telemetry).toMatchObject({
+      metrics: {
+        enabled: true,
+        otlpUrl: 'http://metrics-gateway:4318/v1/metrics',
+        exportIntervalMs: 3_600_000,
+      },
+      traces: {
+        enabled: true,
+        otlpUrl: 'http://otel-collector.observability:4318/v1/traces',
+        sampler: 'parentbased_traceidratio',
+        sampleRatio: 0.25,
+      },
+      serviceName: 'edge-hosts',
+      resourceAttributes: { 'deployment.environment': 'prod', 'k8s.cluster.name': 'eu-1' },
+      otlpHeaders: { traces: { 'x-api-key': 'k3y' }, metrics: { 'x-api-key': 'k3y' } },
+    });
+    // The controller reads no OTEL_* variable: none is given to it.
+    expect((container(objects, 'wadm').env ?? []).map((variable) => variable.name)).not.toContain(
+      'OTEL_EXPORTER_OTLP_ENDPOINT',
+    );
+  });
+
+  test('a ratio of 0 is set (not taken for "empty"), tracesEnabled: false and exporter none switch spans off', async () => {
+    const objects = await render([
+      'wasmcloud: {config: {otel: {endpoint: "http://c:4318", samplerRatio: 0, tracesEnabled: false}}}\n',
+    ]);
+    const { env, config } = hostTelemetry(objects);
+    expect(env.OTEL_TRACES_SAMPLER_ARG).toBe('0');
+    expect(env.WASMCLOUD_TRACES_ENABLED).toBe('false');
+    expect(config.telemetry.traces.enabled).toBe(false);
+    expect(config.telemetry.metrics.otlpUrl).toBe('http://c:4318/v1/metrics');
+    const none = hostTelemetry(
+      await render(['wasmcloud: {config: {otel: {endpoint: "http://c:4318", exporter: none}}}\n']),
+    );
+    expect(none.env.OTEL_TRACES_EXPORTER).toBe('none');
+    expect(none.config.telemetry.traces.enabled).toBe(false);
+  });
+
+  test('the 2022 chart’s otel values (exporter, endpoint) now turn traces on', async () => {
+    const objects = await render([
+      'wasmcloud: {config: {otel: {exporter: otlp, endpoint: "http://tempo.monitoring:4318"}}}\n',
+    ]);
+    const { config } = hostTelemetry(objects);
+    expect(config.telemetry.traces).toMatchObject({
+      enabled: true,
+      otlpUrl: 'http://tempo.monitoring:4318/v1/traces',
+    });
+  });
+
+  test('the schema refuses a bad sampler, ratio, endpoint, interval, resource attribute or metrics port', async () => {
+    const refusal = async (values: string) => (await renderFailure([values])).replace(/\s+/g, ' ');
+    expect(await refusal('wasmcloud: {config: {otel: {sampler: sometimes}}}\n')).toMatch(
+      /wasmcloud\.config\.otel\.sampler: must be equal to one of the allowed values/,
+    );
+    expect(await refusal('wasmcloud: {config: {otel: {samplerRatio: 1.5}}}\n')).toMatch(
+      /wasmcloud\.config\.otel\.samplerRatio: must be <= 1/,
+    );
+    expect(await refusal('wasmcloud: {config: {otel: {samplerRatio: "half"}}}\n')).toMatch(
+      /wasmcloud\.config\.otel\.samplerRatio: must match pattern/,
+    );
+    expect(await refusal('wasmcloud: {config: {otel: {endpoint: "otel-collector:4317"}}}\n')).toMatch(
+      /wasmcloud\.config\.otel\.endpoint: must match pattern/,
+    );
+    expect(await refusal('wasmcloud: {config: {otel: {metricExportInterval: 10}}}\n')).toMatch(
+      /wasmcloud\.config\.otel\.metricExportInterval: must be >= 100/,
+    );
+    expect(await refusal('wasmcloud: {config: {otel: {resourceAttributes: {team: "a,b"}}}}\n')).toMatch(
+      /wasmcloud\.config\.otel\.resourceAttributes\.team: must match pattern/,
+    );
+    expect(await refusal('wasmcloud: {config: {otel: {protocol: grpc}}}\n')).toMatch(
+      /wasmcloud\.config\.otel: additional property protocol is not allowed/,
+    );
+    expect(await refusal('wasmcloud: {metrics: {port: "9090"}}\n')).toMatch(
+      /wasmcloud\.metrics\.port: must be integer/,
+    );
+  });
+
+  test('the chart refuses a metrics port another listener of the pod has', async () => {
+    expect(await renderFailure(['wasmcloud: {metrics: {port: 4000}}\n'])).toMatch(
+      /wasmcloud\.metrics\.port 4000 is wasmcloud\.dashboardPort too/,
+    );
+    expect(await renderFailure(['wasmcloud: {metrics: {port: 8222}}\n'])).toMatch(
+      /wasmcloud\.metrics\.port 8222 is taken by the NATS sidecar/,
+    );
+    // Without the sidecar 4222 is free in the pod.
+    const external = await render([
+      'nats: {enabled: false, url: "nats://nats:4222"}\nwasmcloud: {metrics: {port: 4222}}\n',
+    ]);
+    expect(hostTelemetry(external).config.metricsListener).toEqual({ host: '0.0.0.0', port: 4222 });
+    // The controller's own pods serve no metrics: no scrape annotations there.
+    const annotations = external.wadmDeployment?.spec?.template.metadata?.annotations ?? {};
+    expect(Object.keys(annotations).filter((key) => key.startsWith('prometheus.io/'))).toEqual([]);
+  });
+
+  test('NOTES.txt says where the metrics are and where OTLP goes', async () => {
+    const notes = await renderer.notes(CHART, {
+      ...RELEASE,
+      values: ['wasmcloud: {config: {otel: {endpoint: "http://c:4318"}}}\n'],
+    });
+    expect(notes).toContain(':9090/metrics');
+    expect(notes).toContain('OTLP/HTTP to http://c:4318');
+    const off = await renderer.notes(CHART, {
+      ...RELEASE,
+      values: ['wasmcloud: {metrics: {enabled: false}}\n'],
+    });
+    expect(off).not.toContain('/metrics');
   });
 });

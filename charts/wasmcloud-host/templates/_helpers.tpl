@@ -104,11 +104,6 @@ replicas that have no Deployment to size.
 {{- if $config.providerRpcTimeout }}
 {{- fail "wasmcloud.config.providerRpcTimeout is not read by this host: providers use wasmcloud.config.rpcTimeout" }}
 {{- end }}
-{{- with $config.otel }}
-{{- if or .exporter .endpoint }}
-{{- fail "wasmcloud.config.otel is not supported: this host exports no OpenTelemetry data" }}
-{{- end }}
-{{- end }}
 {{- if and (or $config.registry.username $config.registry.password) (not $config.registry.url) }}
 {{- fail "wasmcloud.config.registry.username and password need wasmcloud.config.registry.url: the registry (host[:port]) they are for" }}
 {{- end }}
