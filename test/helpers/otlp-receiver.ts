@@ -1,5 +1,6 @@
-// An OTLP/HTTP receiver for tests: a node:http server taking POST /v1/traces with the JSON body the
-// SDK's OTLP/HTTP exporter sends (ExportTraceServiceRequest), keeping every span with its resource.
+// An OTLP/HTTP receiver for tests: a node:http server taking POST /v1/traces and /v1/metrics with the
+// JSON bodies the SDK's OTLP/HTTP exporters send (ExportTraceServiceRequest, ExportMetricsServiceRequest),
+// keeping every span and metric data point with its resource.
 // There is no OpenTelemetry collector in the package registries here (docs/host.md, Telemetry), so
 // tests read what a collector would have received from this.
 
@@ -54,6 +55,36 @@ interface OtlpRequest {
   }[];
 }
 
+/** One metric data point as pushed over OTLP/HTTP JSON (ExportMetricsServiceRequest). */
+export interface ReceivedMetricPoint {
+  name: string;
+  attributes: Record<string, AttributeValue>;
+  /** A sum's or gauge's value; a histogram's count. */
+  value: number;
+  resource: Record<string, AttributeValue>;
+}
+
+interface OtlpDataPoint {
+  attributes?: OtlpAttribute[];
+  asInt?: string | number;
+  asDouble?: number;
+  count?: string | number;
+}
+
+interface OtlpMetricsRequest {
+  resourceMetrics?: {
+    resource?: { attributes?: OtlpAttribute[] };
+    scopeMetrics?: {
+      metrics?: {
+        name: string;
+        sum?: { dataPoints?: OtlpDataPoint[] };
+        gauge?: { dataPoints?: OtlpDataPoint[] };
+        histogram?: { dataPoints?: OtlpDataPoint[] };
+      }[];
+    }[];
+  }[];
+}
+
 function plainValue(value: OtlpValue): AttributeValue {
   if (value.stringValue !== undefined) return value.stringValue;
   if (value.intValue !== undefined) return Number(value.intValue);
@@ -71,6 +102,8 @@ export class OtlpReceiver {
   readonly url: string;
   /** Every span received so far, in arrival order. */
   readonly spans: ReceivedSpan[] = [];
+  /** Every metric data point received on /v1/metrics (a histogram's value is its count). */
+  readonly metricPoints: ReceivedMetricPoint[] = [];
   /** Requests that were not a readable OTLP JSON body (a test should see none). */
   readonly rejected: string[] = [];
   readonly #server: Server;
@@ -90,13 +123,14 @@ export class OtlpReceiver {
       request.on('data', (chunk: Buffer) => chunks.push(chunk));
       request.on('end', () => {
         const body = Buffer.concat(chunks).toString('utf8');
-        if (request.method !== 'POST' || request.url !== '/v1/traces') {
+        if (request.method !== 'POST' || (request.url !== '/v1/traces' && request.url !== '/v1/metrics')) {
           receiver.rejected.push(`${request.method} ${request.url}`);
           response.writeHead(404).end();
           return;
         }
         try {
-          receiver.#take(JSON.parse(body) as OtlpRequest);
+          if (request.url === '/v1/metrics') receiver.#takeMetrics(JSON.parse(body) as OtlpMetricsRequest);
+          else receiver.#take(JSON.parse(body) as OtlpRequest);
         } catch (error) {
           receiver.rejected.push(`unreadable body: ${String(error)}`);
           response.writeHead(400).end();
@@ -123,6 +157,24 @@ export class OtlpReceiver {
             statusCode: span.status?.code ?? 0,
             resource,
           });
+    }
+  }
+
+  #takeMetrics(request: OtlpMetricsRequest): void {
+    for (const resourceMetrics of request.resourceMetrics ?? []) {
+      const resource = flatten(resourceMetrics.resource?.attributes);
+      for (const scope of resourceMetrics.scopeMetrics ?? [])
+        for (const metric of scope.metrics ?? []) {
+          const points =
+            metric.sum?.dataPoints ?? metric.gauge?.dataPoints ?? metric.histogram?.dataPoints ?? [];
+          for (const point of points)
+            this.metricPoints.push({
+              name: metric.name,
+              attributes: flatten(point.attributes),
+              value: Number(point.asInt ?? point.asDouble ?? point.count ?? 0),
+              resource,
+            });
+        }
     }
   }
 
