@@ -14,6 +14,7 @@ import { WadmClient } from '../lattice/wadm-client.ts';
 import { type ActionTimeouts, DashboardActions } from './actions.ts';
 import { ApplicationActions } from './application-actions.ts';
 import { type ApplicationsTimings, ApplicationsView } from './applications.ts';
+import { CallRates, type CallRatesTimings } from './call-rates.ts';
 import { DashboardError } from './errors.ts';
 import type { MetricsEndpoint, NatsStatusSource } from './host-services.ts';
 import { readLatticeLoad } from './lattice-load.ts';
@@ -53,6 +54,8 @@ export interface DashboardOptions {
   wadmTimeoutMs?: number | undefined;
   /** The host's metrics, served at /metrics; none when metrics are off. */
   metrics?: MetricsEndpoint | undefined;
+  /** How often every host's call counters are asked for the page's rates, and how many points are kept. */
+  callRates?: Partial<CallRatesTimings> | undefined;
 }
 
 export interface Dashboard {
@@ -132,6 +135,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     timings: options.applications,
   });
   applications.start();
+  const callRates = new CallRates({
+    ask: (hostId) => client.getMetrics(hostId),
+    hosts: () => view.hosts(),
+    watched: () => sse.size > 0,
+    timings: options.callRates,
+  });
+  callRates.start();
   const snapshot = () =>
     buildSnapshot({
       latticePrefix: options.latticePrefix,
@@ -167,11 +177,15 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const app = createDashboardServer({
     actions,
     applications: applicationActions,
-    onPageOpened: () => void applications.refresh(),
+    onPageOpened: () => {
+      void applications.refresh();
+      callRates.wake();
+    },
     uploads,
     sse,
     snapshot,
     load: () => readLatticeLoad(client, view.hosts()),
+    callRates,
     readiness,
     staticFiles: loadStaticFiles(),
     log,
@@ -182,6 +196,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   const closeParts = () => {
     view.close();
     applications.close();
+    callRates.close();
     sse.close();
     uploads.close();
   };
@@ -211,6 +226,10 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
   };
   view.onChange(scheduleBroadcast);
   applications.onChange(scheduleBroadcast);
+  // The rates go in an event of their own, every interval: the lattice's state is not sent again for them.
+  callRates.onChange(() => {
+    if (sse.size > 0) sse.broadcast({ event: 'metrics', data: JSON.stringify(callRates.state()) });
+  });
   const stopNatsStatus = options.natsStatus?.onChange(scheduleBroadcast);
 
   const url = browsableUrl(listen.host, port);

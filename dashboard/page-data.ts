@@ -135,3 +135,47 @@ export interface ApplicationsState {
   message: string | null;
   applications: ApplicationSummary[];
 }
+
+/**
+ * One actor's calls over the last two minutes or so, summed over every host that runs it: one point
+ * per poll of the hosts' counters (`get.{host}.metrics`), oldest first (an actor first called
+ * since has fewer).
+ */
+export interface ActorRates {
+  id: string;
+  /** Calls served per second in each interval. */
+  calls_per_s: number[];
+  /** Failed calls per second in each interval. */
+  errors_per_s: number[];
+  /** Median and 99th percentile duration (ms) of the calls that ended in each interval; null when none did. */
+  p50_ms: Array<number | null>;
+  p99_ms: Array<number | null>;
+  /** Calls served since the hosts started (over the hosts that answered the last poll). */
+  calls_total: number;
+  errors_total: number;
+}
+
+/** Calls actors made to one provider over one link, summed over every host, as ActorRates. */
+export interface ProviderRates {
+  provider_id: string;
+  link_name: string;
+  contract_id: string;
+  requests_per_s: number[];
+  errors_per_s: number[];
+  requests_total: number;
+  errors_total: number;
+}
+
+/** What `GET /api/metrics` answers and each `metrics` server-sent event carries. */
+export interface LatticeMetrics {
+  /** How often the hosts are asked (ms); each point covers about this long. */
+  interval_ms: number;
+  /** When the hosts were last asked (ISO-8601); null before the first time. */
+  updated_at: string | null;
+  actors: ActorRates[];
+  providers: ProviderRates[];
+  /** Hosts that answered with metrics off (WASMCLOUD_METRICS_ENABLED=false): their calls are not in the rates. */
+  metrics_off: string[];
+  /** Hosts that did not answer the last poll (a 2022 host, one too busy): not in the rates either. */
+  unanswered: Array<{ host_id: string; error: string }>;
+}

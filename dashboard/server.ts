@@ -33,6 +33,7 @@ import type { ApplicationActions } from './application-actions.ts';
 import { isFastifyErrorCode } from './errors.ts';
 import type { MetricsEndpoint } from './host-services.ts';
 import type { LatticeLoad } from './lattice-load.ts';
+import type { LatticeMetrics } from './page-data.ts';
 import { guardRequest } from './request-guard.ts';
 import type { ServerSentEvents } from './server-sent-events.ts';
 import type { LatticeSnapshot } from './snapshot.ts';
@@ -57,6 +58,8 @@ export interface DashboardServerParts {
   snapshot: () => LatticeSnapshot;
   /** Every host's load, asked now (lattice-load.ts). */
   load: () => Promise<LatticeLoad>;
+  /** Every actor's and provider's call rates (call-rates.ts): `read` for GET /api/metrics, `state` for the feed. */
+  callRates: { state(): LatticeMetrics; read(): Promise<LatticeMetrics> };
   readiness: () => Promise<Readiness>;
   staticFiles: Map<string, StaticFile>;
   log: Logger;
@@ -162,10 +165,14 @@ export function createDashboardServer(parts: DashboardServerParts): FastifyInsta
   }
   app.get('/api/lattice', async () => parts.snapshot());
   app.get('/api/load', async () => parts.load());
+  app.get('/api/metrics', async () => parts.callRates.read());
   app.get('/api/events', (request, reply) => {
     if (sse.full) throw new DashboardApiError(503, 'TOO_MANY_STREAMS', 'too many pages are open; close one');
     reply.hijack();
-    sse.add(reply.raw, [{ event: 'state', data: JSON.stringify(parts.snapshot()) }]);
+    sse.add(reply.raw, [
+      { event: 'state', data: JSON.stringify(parts.snapshot()) },
+      { event: 'metrics', data: JSON.stringify(parts.callRates.state()) },
+    ]);
     request.raw.on('error', () => reply.raw.destroy());
     parts.onPageOpened?.();
   });

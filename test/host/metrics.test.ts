@@ -7,14 +7,12 @@
 // is no /metrics and the line says so.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { builtinProviderKey } from '../../lattice/builtin-providers.ts';
 import { actorEntity } from '../../lattice/invocation.ts';
 import { KeyPair } from '../../lattice/keys.ts';
-import { eventually } from '../helpers/eventually.ts';
 import { startTestHost } from '../helpers/host.ts';
-import { ctlRequest } from '../helpers/lattice-client.ts';
+import { serveKvcounterOverHttp } from '../helpers/kvcounter-http.ts';
 import { freePort } from '../helpers/nats-server.ts';
-import { ACK, ProviderLattice } from '../helpers/provider-lattice.ts';
+import { ProviderLattice } from '../helpers/provider-lattice.ts';
 
 const CALLS = 7;
 
@@ -23,19 +21,6 @@ let metricsPort: number;
 let httpPort: number;
 let kvcounterId: string;
 let keyvalueKey: string;
-
-async function startBuiltin(name: string): Promise<string> {
-  const ref = `wasmcloud+builtin://${name}`;
-  const key = builtinProviderKey(lattice.clusterKey.seed, name).publicKey;
-  expect(
-    await ctlRequest(lattice.nc, lattice.subjects.ctl.launchProvider(lattice.host.id), {
-      provider_ref: ref,
-      link_name: 'default',
-    }),
-  ).toEqual(ACK);
-  await lattice.events.waitFor('provider_started', (data) => data.public_key === key);
-  return key;
-}
 
 async function scrape(url: string): Promise<string> {
   const response = await fetch(url);
@@ -61,28 +46,8 @@ beforeAll(async () => {
     name: 'host-metrics',
     hostSettings: { dashboardPort: '0', metricsPort: String(metricsPort) },
   });
-  const httpKey = await startBuiltin('httpserver');
-  keyvalueKey = await startBuiltin('keyvalue');
-  kvcounterId = await lattice.startActor('wasmbus-kvcounter');
-  httpPort = await freePort();
-  const link = (providerId: string, contractId: string, values: Record<string, string>) => ({
-    actor_id: kvcounterId,
-    provider_id: providerId,
-    link_name: 'default',
-    contract_id: contractId,
-    values,
-  });
-  await lattice.putLink(link(keyvalueKey, 'wasmcloud:keyvalue', { BUCKET: 'metrics_counter' }));
-  await lattice.putLink(link(httpKey, 'wasmcloud:httpserver', { ADDRESS: `127.0.0.1:${httpPort}` }));
-  await eventually(
-    () =>
-      fetch(`http://127.0.0.1:${httpPort}/counter`).then(
-        (response) => response.ok,
-        () => false,
-      ),
-    'kvcounter serving HTTP',
-    20_000,
-  );
+  const served = await serveKvcounterOverHttp(lattice, 'metrics_counter');
+  ({ kvcounterId, keyvalueKey, httpPort } = served);
   for (let call = 1; call < CALLS; call++) {
     const response = await fetch(`http://127.0.0.1:${httpPort}/counter`);
     expect(response.status).toBe(200);
