@@ -9,7 +9,8 @@
 // KeyValue call is answered in its own worker. N keep-alive connections with one request in flight
 // each; the built-in → the C echo also on a host with WASMCLOUD_INVOCATION_EVENTS=off (the others
 // publish an invocation event per request, the 2022 default) and on one with WASMCLOUD_METRICS_ENABLED=false
-// (the others count every call for /metrics, issue 17); cases interleaved in rounds so a noisy
+// (the others count every call for /metrics, issue 17), and on one recording traces at 100 %
+// sampling, exported to a sink process (the others record none, issue 17); cases interleaved in rounds so a noisy
 // neighbour slows each alike. Then where the CPU
 // goes: each process's CPU time per request, read from /proc around every round, and the parts
 // of the hot path measured alone.
@@ -46,6 +47,7 @@ const SUBJECT = 'bench.http';
 const HOST_MAIN = new URL('../host/main.ts', import.meta.url).pathname;
 const RESPONDER = new URL('./nats-responder.ts', import.meta.url).pathname;
 const BASELINE_SERVER = new URL('./http-baseline-server.ts', import.meta.url).pathname;
+const OTLP_SINK = new URL('./otlp-sink.ts', import.meta.url).pathname;
 const EXPECTED = '{"body":[],"method":"GET","path":"/","query_string":""}';
 /** What kvcounter answers: the count after its increment. */
 const COUNTER_BODY = /^\{"counter":\d+\}$/;
@@ -61,6 +63,8 @@ const BUILTIN_LINK = 'builtin';
 const METRICS_OFF = 'built-in httpserver → wasmbus-echo, metrics off';
 /** Issue 17: metrics may cost at most 5 % of the req/s. */
 const METRICS_TARGET_COST = 0.05;
+/** The built-in → the C echo on a host recording every request's spans (issue 17, item 8: reported). */
+const TRACED = 'built-in httpserver → wasmbus-echo, traces at 100 %';
 /** Issue 15's targets for the built-in → the C echo: ≥ 0.5× plain fastify's req/s, p99 ≤ 2× its, ≥ 3× the provider process. */
 const BUILTIN_TARGET_VS_FASTIFY = 0.5;
 const BUILTIN_TARGET_VS_PROCESS = 3;
@@ -276,6 +280,13 @@ function report(cases: readonly Case[], results: readonly CaseResult[], connecti
     );
   }
 
+  const withTraces = resultOf(TRACED);
+  if (builtin !== undefined && withTraces !== undefined)
+    console.log(
+      `traces at 100 % vs off (built-in → wasmbus-echo, two hosts, 2 spans per request): req/s ` +
+        `${(withTraces.rate / builtin.rate).toFixed(3)}×, p99 ${(withTraces.p99 / builtin.p99).toFixed(2)}×`,
+    );
+
   const kvExternal = resultOf(KVCOUNTER_EXTERNAL);
   const kvBuiltin = resultOf(KVCOUNTER_BUILTIN);
   if (kvExternal !== undefined && kvBuiltin !== undefined)
@@ -452,7 +463,7 @@ export async function runHttpBench(): Promise<void> {
     // each, so the link and listener are theirs): what an event per request costs (events off), and
     // what the metrics cost (metrics off; the main host counts, the default).
     const echo = actors.find((actor) => actor.name === 'wasmbus-echo')!;
-    const variantHost = async (suffix: string, settingArgs: string[]) => {
+    const variantHost = async (suffix: string, settingArgs: string[], env: Record<string, string> = {}) => {
       const lattice = latticeSubjects(`${LATTICE}-${suffix}`);
       const port = await freePort();
       const child = spawn(
@@ -468,7 +479,7 @@ export async function runHttpBench(): Promise<void> {
           'off',
           ...settingArgs,
         ],
-        { stdio: ['ignore', 'ignore', 'inherit'] },
+        { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, ...env } },
       );
       children.push(child);
       const id = await retry(`the ${suffix} host did not answer a ping`, async () => {
@@ -496,6 +507,17 @@ export async function runHttpBench(): Promise<void> {
     };
     const eventsOff = await variantHost('off', ['--invocation-events', 'off']);
     const metricsOff = await variantHost('nometrics', ['--enable-metrics', 'false']);
+    // Tracing: a host recording both spans of every request (sampling 100 %, the default ratio),
+    // exporting to a sink process that reads and drops them.
+    const sinkPort = await freePort();
+    const sink = spawnNode([OTLP_SINK, String(sinkPort)]);
+    children.push(sink);
+    await waitForLine(sink, /^ready$/);
+    const traced = await variantHost('traced', ['--enable-traces', 'true'], {
+      OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `http://127.0.0.1:${sinkPort}/v1/traces`,
+      OTEL_TRACES_SAMPLER: 'parentbased_traceidratio',
+      OTEL_TRACES_SAMPLER_ARG: '1',
+    });
 
     // kvcounter twice (two keys, as its KeyValue calls use the link `default`): one linked to the
     // httpserver and keyvalue processes, one to the built-in httpserver and built-in keyvalue.
@@ -591,6 +613,11 @@ export async function runHttpBench(): Promise<void> {
         name: METRICS_OFF,
         port: metricsOff.port,
         processes: [load, { name: 'host', pid: metricsOff.child.pid!, byThread: true }, natsServer],
+      },
+      {
+        name: TRACED,
+        port: traced.port,
+        processes: [load, { name: 'host', pid: traced.child.pid!, byThread: true }, natsServer],
       },
       {
         name: KVCOUNTER_EXTERNAL,
