@@ -11,6 +11,7 @@ import { runRampBench } from './ramp.bench.ts';
 import { runRunawayBench } from './runaway.bench.ts';
 import { runRuntimeBench } from './runtime.bench.ts';
 import { runScaleBench } from './scale.bench.ts';
+import { runFanOutBench } from './scale-fanout.ts';
 
 const benches: Record<string, () => void | Promise<void>> = {
   apps: runAppsBench,
@@ -22,7 +23,11 @@ const benches: Record<string, () => void | Promise<void>> = {
   ramp: runRampBench,
   runtime: runRuntimeBench,
   runaway: runRunawayBench,
-  scale: runScaleBench,
+  // One host at scale, then a lattice of several hosts sharing many links.
+  scale: async () => {
+    await runScaleBench();
+    await runFanOutBench();
+  },
 };
 
 const only = process.argv.slice(2);
