@@ -4,13 +4,16 @@
 // The application controller's service (wadm) runs from the hosts' image with its own entrypoint,
 // and is checked the same way against the settings the controller reads.
 
+import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { promisify } from 'node:util';
 import { CORE_SCHEMA, load, mergeTag } from 'js-yaml';
 import { describe, expect, test } from 'vitest';
 import { resolveControllerConfig } from '../../controller/config.ts';
 import { HOST_SETTINGS, hostLabels, resolveHostConfig, settingsFromEnv } from '../../host/config.ts';
 import { KeyPair } from '../../lattice/keys.ts';
+import { TELEMETRY_VARIABLES } from '../../lattice/telemetry/settings.ts';
 import { REPO_ROOT } from '../helpers/fixtures.ts';
 import { composeValidator } from './compose-schema.ts';
 import { CONTROLLER_VARIABLES } from './controller-settings.ts';
@@ -25,6 +28,8 @@ interface ComposeService {
   ports?: (string | number)[];
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test?: string[]; interval?: string; disable?: boolean };
+  profiles?: string[];
+  volumes?: string[];
 }
 
 interface ComposeFile {
@@ -35,7 +40,11 @@ const TEXT = readFileSync(join(REPO_ROOT, 'docker-compose.yml'), 'utf8');
 // Compose reads YAML merge keys (<<), which js-yaml leaves out of its default schema.
 const parse = (text: string): unknown => load(text, { schema: CORE_SCHEMA.withTags(mergeTag) });
 const COMPOSE = parse(TEXT) as ComposeFile;
-const HOST_VARIABLES = new Set<string>(Object.values(HOST_SETTINGS).map((spec) => spec.env));
+// The OTEL_* variables are read by lattice/telemetry/settings.ts, beside HOST_SETTINGS.
+const HOST_VARIABLES = new Set<string>([
+  ...Object.values(HOST_SETTINGS).map((spec) => spec.env),
+  ...TELEMETRY_VARIABLES,
+]);
 const CONTROLLER_ENTRYPOINT = ['/usr/bin/tini', '--', 'node', 'controller/main.ts'];
 const PACKAGE_VERSION = (
   JSON.parse(readFileSync(join(REPO_ROOT, 'package.json'), 'utf8')) as { version: string }
@@ -222,5 +231,59 @@ describe('docker-compose.yml', () => {
     // Exactly one such service: the hosts are every other service built here.
     const builtServices = Object.values(COMPOSE.services).filter(builtHere);
     expect(builtServices).toHaveLength(hostServices().length + 1);
+  });
+
+  test('every service but prometheus runs on a plain `docker compose up`; prometheus only with --profile observability', () => {
+    const profiled = Object.entries(COMPOSE.services)
+      .filter(([, service]) => service.profiles !== undefined)
+      .map(([name, service]) => [name, service.profiles]);
+    expect(profiled).toEqual([['prometheus', ['observability']]]);
+    const prometheus = COMPOSE.services.prometheus!;
+    expect(prometheus.image).toMatch(/^prom\/prometheus:v2\.\d+\.\d+$/);
+    expect(publishedPorts(prometheus)).toEqual([{ published: 9090, target: 9090 }]);
+    expect(String(prometheus.ports?.[0])).toMatch(/^127\.0\.0\.1:/);
+    // The image reads /etc/prometheus/prometheus.yml; the file beside docker-compose.yml goes there.
+    expect(prometheus.volumes).toEqual(['./prometheus.yml:/etc/prometheus/prometheus.yml:ro']);
+  });
+
+  test('each host serves /metrics on 0.0.0.0 and a port of its own; prometheus.yml scrapes exactly the host services there', () => {
+    const config = load(readFileSync(join(REPO_ROOT, 'prometheus.yml'), 'utf8')) as {
+      scrape_configs: { metrics_path?: string; static_configs: { targets: string[] }[] }[];
+    };
+    const expected = hostServices().map(([name, service]) => {
+      const env = environment(service);
+      const listener = resolveHostConfig(settingsFromEnv(env), hostLabels(env), env).metricsListener;
+      // 127.0.0.1 inside a container cannot be reached from the prometheus container.
+      expect(listener?.host, name).toBe('0.0.0.0');
+      return `${name}:${listener?.port}`;
+    });
+    expect(expected.length).toBeGreaterThanOrEqual(2);
+    const targets = config.scrape_configs.flatMap((job) => {
+      expect(job.metrics_path ?? '/metrics').toBe('/metrics');
+      return job.static_configs.flatMap((group) => group.targets);
+    });
+    expect(targets.sort()).toEqual(expected.sort());
+  });
+
+  test('prometheus.yml is a configuration Prometheus accepts (Debian promtool check config)', async () => {
+    const { stdout } = await promisify(execFile)('promtool', [
+      'check',
+      'config',
+      join(REPO_ROOT, 'prometheus.yml'),
+    ]);
+    expect(stdout).toMatch(/SUCCESS: .*prometheus\.yml is valid prometheus config file syntax/);
+  });
+
+  test('OTEL_EXPORTER_OTLP_ENDPOINT from .env reaches the hosts; unset, they push nothing', () => {
+    for (const [name, service] of hostServices()) {
+      const quiet = environment(service);
+      const off = resolveHostConfig(settingsFromEnv(quiet), hostLabels(quiet), quiet).telemetry;
+      expect(off.metrics.otlpUrl, name).toBeUndefined();
+      expect(off.traces.enabled, name).toBe(false);
+      const env = environment(service, { OTEL_EXPORTER_OTLP_ENDPOINT: 'http://collector:4318' });
+      const on = resolveHostConfig(settingsFromEnv(env), hostLabels(env), env).telemetry;
+      expect(on.metrics.otlpUrl, name).toBe('http://collector:4318/v1/metrics');
+      expect(on.traces).toMatchObject({ enabled: true, otlpUrl: 'http://collector:4318/v1/traces' });
+    }
   });
 });
