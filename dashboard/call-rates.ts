@@ -166,6 +166,7 @@ export class CallRates {
       [...list].sort((a, b) => (keyOf(a) < keyOf(b) ? -1 : 1));
     return {
       interval_ms: this.#timings.intervalMs,
+      points: this.#timings.points,
       updated_at: this.#updatedAt === undefined ? null : new Date(this.#updatedAt).toISOString(),
       actors: byKey(this.#actors.values(), (actor) => actor.id),
       providers: byKey(this.#providers.values(), (provider) =>

@@ -170,6 +170,8 @@ export interface ProviderRates {
 export interface LatticeMetrics {
   /** How often the hosts are asked (ms); each point covers about this long. */
   interval_ms: number;
+  /** How many points a series keeps at most (the page's sparklines are that wide). */
+  points: number;
   /** When the hosts were last asked (ISO-8601); null before the first time. */
   updated_at: string | null;
   actors: ActorRates[];

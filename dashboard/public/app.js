@@ -4,6 +4,7 @@
 
 import { errorText, getJson } from './api.js';
 import { renderApplications, renderControllerStatus, setupApplications } from './applications.js';
+import { renderCallRates } from './call-rates.js';
 import { byId, shortKey } from './dom.js';
 import { setupForms } from './forms.js';
 import { renderPicture } from './lattice-picture.js';
@@ -19,6 +20,7 @@ import {
 } from './tables.js';
 
 /** @typedef {import('../page-data.ts').LatticeSnapshot} LatticeSnapshot */
+/** @typedef {import('../page-data.ts').LatticeMetrics} LatticeMetrics */
 
 const RECONNECT_MS = 3_000;
 
@@ -63,6 +65,8 @@ const applications = setupApplications();
 
 /** @type {Map<string, string>} */
 const rendered = new Map();
+/** The latest call rates (a `metrics` event), drawn again into rebuilt tables. @type {LatticeMetrics | undefined} */
+let metrics;
 
 /** Whether `parts` differ from what `section` last showed: unchanged parts are not rebuilt, so a
  * heartbeat does not close an open drop-down or move a button from under the pointer. */
@@ -97,9 +101,12 @@ function render(next) {
   if (changed('applications', [next.applications, memberNames]))
     renderApplications(byId('apps-body'), next, applications);
   if (changed('hosts', hostRows)) renderHosts(byId('hosts-body'), next);
-  if (changed('actors', [next.actors, hostNameList])) renderActors(byId('actors-body'), next, names, forms);
-  if (changed('providers', [next.providers, hostNameList]))
-    renderProviders(byId('providers-body'), next, names, forms);
+  const actorsChanged = changed('actors', [next.actors, hostNameList]);
+  if (actorsChanged) renderActors(byId('actors-body'), next, names, forms);
+  const providersChanged = changed('providers', [next.providers, hostNameList]);
+  if (providersChanged) renderProviders(byId('providers-body'), next, names, forms);
+  // Rebuilt rows have empty rate cells: the latest rates go in at once, not at the next event.
+  if (actorsChanged || providersChanged) renderCallRates(document.body, metrics, names.host);
   if (changed('links', next.links)) renderLinks(byId('links-body'), next, forms);
   if (changed('events', [next.events.map((event) => event.id), hostNameList]))
     renderEvents(byId('events-list'), next, names);
@@ -133,6 +140,14 @@ function connect() {
       render(JSON.parse(event.data));
     } catch (error) {
       notify('error', `could not show the lattice's state: ${errorText(error)}`);
+    }
+  });
+  source.addEventListener('metrics', (event) => {
+    try {
+      metrics = JSON.parse(event.data);
+      renderCallRates(document.body, metrics, names.host);
+    } catch (error) {
+      notify('error', `could not show the call rates: ${errorText(error)}`);
     }
   });
   source.addEventListener('error', () => {

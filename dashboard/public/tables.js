@@ -205,9 +205,11 @@ export function renderActors(tbody, state, names, handlers) {
         { class: 'labels' },
         actor.caps.length > 0 ? chips(actor.caps) : el('span', { class: 'muted' }, 'none'),
       ),
+      // Filled by call-rates.js from the `metrics` events.
+      el('td', { class: 'rates', 'data-rates-actor': actor.id }),
     ),
   );
-  replaceChildren(tbody, rows.length > 0 ? rows : emptyRow(4, 'No actor runs in this lattice.'));
+  replaceChildren(tbody, rows.length > 0 ? rows : emptyRow(5, 'No actor runs in this lattice.'));
 }
 
 /**
@@ -253,9 +255,10 @@ export function renderProviders(tbody, state, names, handlers) {
           ),
         ),
       ),
+      el('td', { class: 'rates', 'data-rates-provider': `${provider.id}|${provider.link_name}` }),
     ),
   );
-  replaceChildren(tbody, rows.length > 0 ? rows : emptyRow(5, 'No provider runs in this lattice.'));
+  replaceChildren(tbody, rows.length > 0 ? rows : emptyRow(6, 'No provider runs in this lattice.'));
 }
 
 /**
