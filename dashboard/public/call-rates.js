@@ -165,6 +165,8 @@ function providerCell(provider, slots) {
 export function renderCallRates(root, metrics, hostName) {
   // As wide as the server keeps points, so the line moves left as it fills.
   const slots = metrics?.points ?? 60;
+  // Before the hosts' first answers nothing is known yet, not "no calls".
+  const asked = Boolean(metrics?.updated_at);
   const actors = new Map((metrics?.actors ?? []).map((actor) => [actor.id, actor]));
   const providers = new Map(
     (metrics?.providers ?? []).map((provider) => [`${provider.provider_id}|${provider.link_name}`, provider]),
@@ -173,7 +175,7 @@ export function renderCallRates(root, metrics, hostName) {
     const actor = actors.get(cell.getAttribute('data-rates-actor') ?? '');
     replaceChildren(
       cell,
-      actor ? actorCell(actor, slots) : el('span', { class: 'muted' }, metrics ? 'no calls yet' : '…'),
+      actor ? actorCell(actor, slots) : el('span', { class: 'muted' }, asked ? 'no calls yet' : '…'),
     );
   }
   for (const cell of root.querySelectorAll('td[data-rates-provider]')) {
@@ -182,7 +184,7 @@ export function renderCallRates(root, metrics, hostName) {
       cell,
       provider
         ? providerCell(provider, slots)
-        : el('span', { class: 'muted' }, metrics ? 'no requests yet' : '…'),
+        : el('span', { class: 'muted' }, asked ? 'no requests yet' : '…'),
     );
   }
   const left = [
