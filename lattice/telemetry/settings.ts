@@ -120,19 +120,18 @@ const ratioText = z
   .regex(/^(0|1|0?\.\d+|1\.0*)$/, 'expected a ratio from 0 to 1 (e.g. 0.25)')
   .transform(Number);
 
-const intervalText = z
-  .string()
-  .trim()
-  .regex(/^\d+$/, 'expected a whole number of milliseconds')
-  .transform(Number)
-  .pipe(z.number().int().min(100, 'must be at least 100').max(3_600_000, 'must be at most 3600000'));
+/** A whole number of milliseconds from `min` to `max`. */
+function millisecondsText(min: number, max: number) {
+  return z
+    .string()
+    .trim()
+    .regex(/^\d+$/, 'expected a whole number of milliseconds')
+    .transform(Number)
+    .pipe(z.number().int().min(min, `must be at least ${min}`).max(max, `must be at most ${max}`));
+}
 
-const batchDelayText = z
-  .string()
-  .trim()
-  .regex(/^\d+$/, 'expected a whole number of milliseconds')
-  .transform(Number)
-  .pipe(z.number().int().min(1, 'must be at least 1').max(600_000, 'must be at most 600000'));
+const intervalText = millisecondsText(100, 3_600_000);
+const batchDelayText = millisecondsText(1, 600_000);
 
 /** `key=value,key=value` (OTEL_RESOURCE_ATTRIBUTES, OTEL_EXPORTER_OTLP_HEADERS), values URL-decoded. */
 const keyValueListText = z.string().transform((text, context) => {

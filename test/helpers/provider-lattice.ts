@@ -8,6 +8,7 @@ import { rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { expect } from 'vitest';
 import type { RawSettings } from '../../host/config.ts';
+import { builtinProviderKey } from '../../lattice/builtin-providers.ts';
 import { verifySignedWasm } from '../../lattice/claims.ts';
 import { errorMessage } from '../../lattice/errors.ts';
 import { type CloudEvent, eventNameOf } from '../../lattice/events.ts';
@@ -28,6 +29,22 @@ import { type NatsServer, startNatsServer } from './nats-server.ts';
 
 /** A host's reply to a command it accepted. */
 export const ACK = { accepted: true, error: '' };
+
+/** A link definition on the link name `default`. */
+export function defaultLink(
+  actorId: string,
+  providerId: string,
+  contractId: string,
+  values: Record<string, string>,
+): LinkDefinition {
+  return {
+    actor_id: actorId,
+    provider_id: providerId,
+    link_name: 'default',
+    contract_id: contractId,
+    values,
+  };
+}
 
 export interface ProviderLatticeOptions {
   /** The lattice prefix. */
@@ -122,15 +139,26 @@ export class ProviderLattice {
     return this.startSignedActor(builtActor(name), name, timeoutMs);
   }
 
-  /** Starts a signed module or component (e.g. re-signed with other claims) from a file named `name`. */
-  async startSignedActor(bytes: Uint8Array, name: string, timeoutMs = 30_000): Promise<string> {
+  /**
+   * Starts a signed module or component (e.g. re-signed with other claims) from a file named `name`,
+   * on this lattice's host or on another host of the lattice (`hostId`).
+   */
+  async startSignedActor(
+    bytes: Uint8Array,
+    name: string,
+    timeoutMs = 30_000,
+    hostId = this.host.id,
+  ): Promise<string> {
     const path = join(this.dir, `${name}.wasm`);
     writeFileSync(path, bytes);
     const actorId = verifySignedWasm(bytes).claims.sub;
     await this.#startAndWait(
-      this.subjects.ctl.launchActor(this.host.id),
+      this.subjects.ctl.launchActor(hostId),
       { actor_ref: path },
-      (event) => eventNameOf(event) === 'actor_started' && event.data.public_key === actorId,
+      (event) =>
+        eventNameOf(event) === 'actor_started' &&
+        event.data.public_key === actorId &&
+        event.source === hostId,
       (event) => eventNameOf(event) === 'actor_start_failed' && event.data.actor_ref === path,
       `actor ${name}`,
       timeoutMs,
@@ -154,6 +182,31 @@ export class ProviderLattice {
       `provider ${archive.path} (link name ${linkName})`,
       timeoutMs,
     );
+  }
+
+  /** Starts the built-in provider `name` (wasmcloud+builtin://{name}) on a host; its key once started there. */
+  async startBuiltin(hostId: string, name: string): Promise<string> {
+    const ref = `wasmcloud+builtin://${name}`;
+    const key = builtinProviderKey(this.clusterKey.seed, name).publicKey;
+    expect(
+      await ctlRequest(this.nc, this.subjects.ctl.launchProvider(hostId), {
+        provider_ref: ref,
+        link_name: 'default',
+      }),
+    ).toEqual(ACK);
+    await eventually(
+      () =>
+        this.events
+          .named('provider_started')
+          .some(
+            (event) =>
+              event.source === hostId &&
+              (event.data as Record<string, unknown>).public_key === key &&
+              (event.data as Record<string, unknown>).image_ref === ref,
+          ),
+      `provider_started of ${ref} on ${hostId}`,
+    );
+    return key;
   }
 
   /** Sends a start command and waits for the event that tells how it went (only later ones count). */

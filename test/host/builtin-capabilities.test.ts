@@ -9,10 +9,8 @@
 // built-in closes its links and subscriptions.
 
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
-import { builtinProviderKey } from '../../lattice/builtin-providers.ts';
 import { actorEntity } from '../../lattice/invocation.ts';
 import { KeyPair } from '../../lattice/keys.ts';
-import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { connectNats, type Msg } from '../../lattice/nats.ts';
 import { decodePayload, encodePayload } from '../../lattice/payload.ts';
 import { signForTest } from '../helpers/actors.ts';
@@ -20,7 +18,7 @@ import { eventually, eventuallyPasses } from '../helpers/eventually.ts';
 import { startTestHost, type TestHost } from '../helpers/host.ts';
 import { ctlRequest } from '../helpers/lattice-client.ts';
 import { freePort, startNatsServer } from '../helpers/nats-server.ts';
-import { ACK, type ProviderArchive, ProviderLattice } from '../helpers/provider-lattice.ts';
+import { ACK, defaultLink, type ProviderArchive, ProviderLattice } from '../helpers/provider-lattice.ts';
 import { connectionsTo } from '../helpers/tcp-connections.ts';
 import { misbehavingComponent } from '../helpers/wat-component.ts';
 import { forwarderActor, SEEN_SUBJECT } from '../helpers/wat-forwarder.ts';
@@ -45,45 +43,6 @@ interface Served {
   actorId: string;
 }
 const served: Served[] = [];
-
-function link(
-  actorId: string,
-  providerId: string,
-  contractId: string,
-  values: Record<string, string>,
-): LinkDefinition {
-  return {
-    actor_id: actorId,
-    provider_id: providerId,
-    link_name: 'default',
-    contract_id: contractId,
-    values,
-  };
-}
-
-async function startBuiltin(hostId: string, name: string): Promise<string> {
-  const ref = `wasmcloud+builtin://${name}`;
-  const key = builtinProviderKey(lattice.clusterKey.seed, name).publicKey;
-  expect(
-    await ctlRequest(lattice.nc, lattice.subjects.ctl.launchProvider(hostId), {
-      provider_ref: ref,
-      link_name: 'default',
-    }),
-  ).toEqual(ACK);
-  await eventually(
-    () =>
-      lattice.events
-        .named('provider_started')
-        .some(
-          (event) =>
-            event.source === hostId &&
-            (event.data as Record<string, unknown>).public_key === key &&
-            (event.data as Record<string, unknown>).image_ref === ref,
-        ),
-    `provider_started of ${ref} on ${hostId}`,
-  );
-  return key;
-}
 
 /** Calls the forwarder `actorId`, which hands the operation to its provider: the raw reply. */
 function callRaw(actorId: string, operation: string, request: unknown): Promise<Uint8Array> {
@@ -117,8 +76,8 @@ beforeAll(async () => {
   ]);
   await lattice.startProvider(externalKeyValue);
   await lattice.startProvider(externalMessaging);
-  const builtinKeyValue = await startBuiltin(lattice.host.id, 'keyvalue');
-  const builtinMessaging = await startBuiltin(lattice.host.id, 'messaging');
+  const builtinKeyValue = await lattice.startBuiltin(lattice.host.id, 'keyvalue');
+  const builtinMessaging = await lattice.startBuiltin(lattice.host.id, 'messaging');
   for (const [name, keyvalueKey, messagingKey] of [
     ['external', externalKeyValue.providerKey, externalMessaging.providerKey],
     ['built-in', builtinKeyValue, builtinMessaging],
@@ -126,11 +85,11 @@ beforeAll(async () => {
     const forwarder = await forwarderActor(undefined, `forwarder-${name}`);
     const actorId = await lattice.startSignedActor(forwarder.bytes, `forwarder-${name}`);
     const tag = name === 'external' ? 'ext' : 'bi';
-    await lattice.putLink(link(actorId, keyvalueKey, KEYVALUE, { BUCKET: `contract_${tag}` }));
+    await lattice.putLink(defaultLink(actorId, keyvalueKey, KEYVALUE, { BUCKET: `contract_${tag}` }));
     // The external provider's default NATS is 127.0.0.1:4222; the built-in's is the lattice's.
     const messagingValues: Record<string, string> = { SUBSCRIPTION: `deliver.${tag}` };
     if (name === 'external') messagingValues.URI = lattice.nats.url;
-    await lattice.putLink(link(actorId, messagingKey, MESSAGING, messagingValues));
+    await lattice.putLink(defaultLink(actorId, messagingKey, MESSAGING, messagingValues));
     served.push({ name, keyvalueKey, messagingKey, actorId });
   }
   for (const { actorId } of served) {
@@ -304,7 +263,7 @@ describe('built-in only', () => {
     for (const keyvalueKey of [externalKeyValue.providerKey, builtin.keyvalueKey]) {
       const unclaimed = await forwarderActor([MESSAGING], 'forwarder-no-kv');
       const actorId = await lattice.startSignedActor(unclaimed.bytes, `forwarder-no-kv-${refusals.length}`);
-      await lattice.putLink(link(actorId, keyvalueKey, KEYVALUE, { BUCKET: 'unclaimed' }));
+      await lattice.putLink(defaultLink(actorId, keyvalueKey, KEYVALUE, { BUCKET: 'unclaimed' }));
       refusals.push(await failure(actorId, 'KeyValue.Get', 'x'));
     }
     for (const refusal of refusals)
@@ -323,7 +282,7 @@ describe('built-in only', () => {
       const before = connectionsTo(remote.port);
       const deadPort = await freePort();
       await lattice.putLink(
-        link(otherId, builtin.keyvalueKey, KEYVALUE, {
+        defaultLink(otherId, builtin.keyvalueKey, KEYVALUE, {
           uri: `127.0.0.1:${deadPort}, ${remote.url}`,
           bucket: 'elsewhere',
         }),
@@ -370,7 +329,7 @@ describe('built-in only', () => {
       ];
       for (const [values, reason] of refusals) {
         const refused = KeyPair.create('module').publicKey;
-        await lattice.putLink(link(refused, builtin.keyvalueKey, KEYVALUE, values));
+        await lattice.putLink(defaultLink(refused, builtin.keyvalueKey, KEYVALUE, values));
         const failed = await lattice.events.waitFor(
           'health_check_failed',
           (data) => data.public_key === builtin.keyvalueKey && reason.test(String(data.message)),
@@ -454,11 +413,11 @@ describe('built-in only', () => {
       settings: { latticePrefix: lattice.prefix, clusterSeed: lattice.clusterKey.seed, actorWorkers: '2' },
     });
     const hosts = [lattice.host.id, second.id];
-    const httpKey = await startBuiltin(lattice.host.id, 'httpserver');
-    await startBuiltin(second.id, 'httpserver');
+    const httpKey = await lattice.startBuiltin(lattice.host.id, 'httpserver');
+    await lattice.startBuiltin(second.id, 'httpserver');
     const kvKey = served[1]!.keyvalueKey;
-    await startBuiltin(second.id, 'keyvalue');
-    await startBuiltin(second.id, 'messaging');
+    await lattice.startBuiltin(second.id, 'keyvalue');
+    await lattice.startBuiltin(second.id, 'messaging');
     const kvcounterId = await lattice.startActor('wasmbus-kvcounter');
     // The same actor on the second host (started by file, as startActor does on the first).
     expect(
@@ -472,9 +431,9 @@ describe('built-in only', () => {
       'kvcounter on the second host',
     );
     const port = await freePort();
-    await lattice.putLink(link(kvcounterId, kvKey, KEYVALUE, { BUCKET: 'race' }));
+    await lattice.putLink(defaultLink(kvcounterId, kvKey, KEYVALUE, { BUCKET: 'race' }));
     await lattice.putLink(
-      link(kvcounterId, httpKey, 'wasmcloud:httpserver', { ADDRESS: `127.0.0.1:${port}` }),
+      defaultLink(kvcounterId, httpKey, 'wasmcloud:httpserver', { ADDRESS: `127.0.0.1:${port}` }),
     );
     const get = async (): Promise<number> => {
       const response = await fetch(`http://127.0.0.1:${port}/`, { headers: { connection: 'close' } });
@@ -531,7 +490,7 @@ describe('built-in only', () => {
       'a delivery from each host',
     );
     await lattice.putLink(
-      link(actorId, served[1]!.messagingKey, MESSAGING, { SUBSCRIPTION: 'deliver.q|workers' }),
+      defaultLink(actorId, served[1]!.messagingKey, MESSAGING, { SUBSCRIPTION: 'deliver.q|workers' }),
     );
     await eventually(() => {
       lattice.nc.publish('deliver.q', encoder.encode('probe'));

@@ -9,14 +9,12 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { builtinProviderKey } from '../../lattice/builtin-providers.ts';
-import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { signForTest, unsignedActor } from '../helpers/actors.ts';
 import { eventually, eventuallyPasses } from '../helpers/eventually.ts';
 import { startTestHost, type TestHost } from '../helpers/host.ts';
-import { ctlRequest } from '../helpers/lattice-client.ts';
 import { freePort } from '../helpers/nats-server.ts';
 import { OtlpReceiver, type ReceivedSpan, SPAN_KIND } from '../helpers/otlp-receiver.ts';
-import { ACK, ProviderLattice } from '../helpers/provider-lattice.ts';
+import { defaultLink, ProviderLattice } from '../helpers/provider-lattice.ts';
 
 const KEYVALUE = 'wasmcloud:keyvalue';
 const HTTPSERVER = 'wasmcloud:httpserver';
@@ -25,62 +23,10 @@ let receiver: OtlpReceiver;
 let lattice: ProviderLattice;
 let second: TestHost | undefined;
 
-function link(
-  actorId: string,
-  providerId: string,
-  contractId: string,
-  values: Record<string, string>,
-): LinkDefinition {
-  return {
-    actor_id: actorId,
-    provider_id: providerId,
-    link_name: 'default',
-    contract_id: contractId,
-    values,
-  };
-}
-
 /** A kvcounter of its own (a new key), so each set-up links it to other providers. */
-async function startKvcounter(name: string, hostId?: string): Promise<string> {
+function startKvcounter(name: string, hostId?: string): Promise<string> {
   const signed = signForTest(unsignedActor('wasmbus-kvcounter'), { caps: [HTTPSERVER, KEYVALUE], name });
-  if (hostId === undefined) return lattice.startSignedActor(signed.bytes, name);
-  const path = `${lattice.dir}/${name}.wasm`;
-  const { writeFileSync } = await import('node:fs');
-  writeFileSync(path, signed.bytes);
-  expect(await ctlRequest(lattice.nc, lattice.subjects.ctl.launchActor(hostId), { actor_ref: path })).toEqual(
-    ACK,
-  );
-  await eventually(
-    () =>
-      lattice.events
-        .named('actor_started')
-        .some(
-          (event) =>
-            event.source === hostId && (event.data as { public_key?: string }).public_key === signed.id,
-        ),
-    `${name} on ${hostId}`,
-  );
-  return signed.id;
-}
-
-async function startBuiltin(hostId: string, name: string): Promise<string> {
-  const key = builtinProviderKey(lattice.clusterKey.seed, name).publicKey;
-  expect(
-    await ctlRequest(lattice.nc, lattice.subjects.ctl.launchProvider(hostId), {
-      provider_ref: `wasmcloud+builtin://${name}`,
-      link_name: 'default',
-    }),
-  ).toEqual(ACK);
-  await eventually(
-    () =>
-      lattice.events
-        .named('provider_started')
-        .some(
-          (event) => event.source === hostId && (event.data as { public_key?: string }).public_key === key,
-        ),
-    `built-in ${name} on ${hostId}`,
-  );
-  return key;
+  return lattice.startSignedActor(signed.bytes, name, 30_000, hostId);
 }
 
 /** A W3C traceparent of a new sampled trace: its trace id and the client's span id. */
@@ -187,12 +133,12 @@ afterAll(async () => {
 
 describe('one trace end to end', () => {
   test('through the built-in httpserver and built-in keyvalue', async () => {
-    const httpKey = await startBuiltin(lattice.host.id, 'httpserver');
-    const kvKey = await startBuiltin(lattice.host.id, 'keyvalue');
+    const httpKey = await lattice.startBuiltin(lattice.host.id, 'httpserver');
+    const kvKey = await lattice.startBuiltin(lattice.host.id, 'keyvalue');
     const actorId = await startKvcounter('kvcounter-builtin');
     const port = await freePort();
-    await lattice.putLink(link(actorId, kvKey, KEYVALUE, { BUCKET: 'traced_builtin' }));
-    await lattice.putLink(link(actorId, httpKey, HTTPSERVER, { ADDRESS: `127.0.0.1:${port}` }));
+    await lattice.putLink(defaultLink(actorId, kvKey, KEYVALUE, { BUCKET: 'traced_builtin' }));
+    await lattice.putLink(defaultLink(actorId, httpKey, HTTPSERVER, { ADDRESS: `127.0.0.1:${port}` }));
     const client = clientTrace();
     await countThrough(port, client.traceparent);
     const spans = await spansOf(client.traceId, (found) => hasKeyValueCall(found, false));
@@ -210,9 +156,11 @@ describe('one trace end to end', () => {
     await lattice.startProvider(kvArchive);
     const actorId = await startKvcounter('kvcounter-external');
     const port = await freePort();
-    await lattice.putLink(link(actorId, kvArchive.providerKey, KEYVALUE, { BUCKET: 'traced_external' }));
     await lattice.putLink(
-      link(actorId, httpArchive.providerKey, HTTPSERVER, { ADDRESS: `127.0.0.1:${port}` }),
+      defaultLink(actorId, kvArchive.providerKey, KEYVALUE, { BUCKET: 'traced_external' }),
+    );
+    await lattice.putLink(
+      defaultLink(actorId, httpArchive.providerKey, HTTPSERVER, { ADDRESS: `127.0.0.1:${port}` }),
     );
     const client = clientTrace();
     await countThrough(port, client.traceparent);
@@ -240,8 +188,8 @@ describe('one trace end to end', () => {
     const kvKey = builtinProviderKey(lattice.clusterKey.seed, 'keyvalue').publicKey;
     const actorId = await startKvcounter('kvcounter-remote', second.id);
     const port = await freePort();
-    await lattice.putLink(link(actorId, kvKey, KEYVALUE, { BUCKET: 'traced_remote' }));
-    await lattice.putLink(link(actorId, httpKey, HTTPSERVER, { ADDRESS: `127.0.0.1:${port}` }));
+    await lattice.putLink(defaultLink(actorId, kvKey, KEYVALUE, { BUCKET: 'traced_remote' }));
+    await lattice.putLink(defaultLink(actorId, httpKey, HTTPSERVER, { ADDRESS: `127.0.0.1:${port}` }));
     const client = clientTrace();
     await countThrough(port, client.traceparent);
     const spans = await spansOf(client.traceId, (found) => hasKeyValueCall(found, true));
