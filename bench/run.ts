@@ -1,5 +1,5 @@
 // `npm run bench`: every benchmark, each printing its figures beside a baseline from the same
-// run. `npm run bench -- invocation` (or runtime, lattice, http, flood, runaway, apps, coldstart, ramp, scale) runs one.
+// run. `npm run bench -- invocation` (or runtime, lattice, http, flood, runaway, apps, coldstart, ramp, scale, wash-startup) runs one.
 
 import { runAppsBench } from './apps.bench.ts';
 import { runColdStartBench } from './coldstart.bench.ts';
@@ -12,6 +12,7 @@ import { runRunawayBench } from './runaway.bench.ts';
 import { runRuntimeBench } from './runtime.bench.ts';
 import { runScaleBench } from './scale.bench.ts';
 import { runFanOutBench } from './scale-fanout.ts';
+import { runWashStartupBench } from './wash-startup.bench.ts';
 
 const benches: Record<string, () => void | Promise<void>> = {
   apps: runAppsBench,
@@ -28,6 +29,7 @@ const benches: Record<string, () => void | Promise<void>> = {
     await runScaleBench();
     await runFanOutBench();
   },
+  'wash-startup': runWashStartupBench,
 };
 
 const only = process.argv.slice(2);

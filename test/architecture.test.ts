@@ -52,7 +52,7 @@ function describeBreaks(breaks: Import[]): string {
 }
 
 /** Rules: a room must never import the rooms listed (design.md, "Dependency direction"). */
-const NEVER_IMPORTS: Array<{ rule: string; room: string; forbidden: string[] }> = [
+const NEVER_IMPORTS: Array<{ rule: string; room: string; forbidden: string[]; except?: string[] }> = [
   {
     rule: 'lattice/ is the ground floor: it imports no other room',
     room: 'lattice',
@@ -77,6 +77,9 @@ const NEVER_IMPORTS: Array<{ rule: string; room: string; forbidden: string[] }> 
     rule: 'wash-cli/ is a lattice client: it never imports host/',
     room: 'wash-cli',
     forbidden: ['host', 'dashboard', 'providers', 'test'],
+    // What wash hands to provider projects (issue 18): the SDK they import as wash/provider-sdk,
+    // and the packaging `wash build` packs them with, as `npm run build` packs ours.
+    except: ['providers/sdk/mod.ts', 'providers/packaging/mod.ts'],
   },
   {
     rule: 'controller/ is a lattice client like wash: it imports only lattice/',
@@ -97,10 +100,13 @@ describe('architecture rules', () => {
     expect(dashboardImports.some((entry) => entry.targetPackage === 'fastify')).toBe(true);
   });
 
-  for (const { rule, room, forbidden } of NEVER_IMPORTS) {
+  for (const { rule, room, forbidden, except = [] } of NEVER_IMPORTS) {
     it(rule, () => {
       const breaks = (ALL_IMPORTS.get(room) ?? []).filter(
-        (entry) => entry.targetRoom !== undefined && forbidden.includes(entry.targetRoom),
+        (entry) =>
+          entry.targetRoom !== undefined &&
+          forbidden.includes(entry.targetRoom) &&
+          !except.includes(relative(REPO_ROOT, resolve(REPO_ROOT, dirname(entry.file), entry.specifier))),
       );
       expect(breaks, `rule broken: ${rule}\n${describeBreaks(breaks)}`).toEqual([]);
     });

@@ -1,37 +1,38 @@
 #!/usr/bin/env node
 // wash — the wasmcloud-ts command line. Each command group lives in commands/{group}.ts (or a folder
-// commands/{group}/) and registers itself here; output and errors go through output.ts.
+// commands/{group}/), is listed in command-groups.ts and loaded only when the command line names
+// it; output and errors go through output.ts. The installed executable is wash.js, which turns on
+// Node's compile cache before loading this file.
 
-import { Command } from 'commander';
-import { registerAppCommands } from './commands/app/app.ts';
-import { registerClaimsCommands } from './commands/claims.ts';
-import { registerCtlCommands } from './commands/ctl/ctl.ts';
-import { registerDownCommand } from './commands/down.ts';
-import { registerKeysCommands } from './commands/keys.ts';
-import { registerParCommands } from './commands/par.ts';
-import { registerPullCommand } from './commands/pull.ts';
-import { registerPushCommand } from './commands/push.ts';
-import { registerUpCommand } from './commands/up/index.ts';
+import { Command, Help } from 'commander';
+import { COMMAND_GROUPS, groupNamed } from './command-groups.ts';
 
-export function buildProgram(): Command {
+/**
+ * The program for `argv`: the group it names registered for real, every other as a stub that
+ * only shows in help (so `wash --help` loads nothing but commander). `only: 'all'` registers every
+ * group for real (the tests that compare the stubs with the groups).
+ */
+export async function buildProgram(argv: readonly string[], only?: 'all'): Promise<Command> {
   const program = new Command('wash')
     .description('wasmcloud-ts shell: keys, claims, provider archives and the lattice control interface')
     .option('-o, --output <kind>', 'output kind: text or json', 'text')
     .showHelpAfterError()
     .configureOutput({ outputError: (text, write) => write(`error: ${text.replace(/^error: /, '')}`) });
-  registerKeysCommands(program);
-  registerClaimsCommands(program);
-  registerParCommands(program);
-  registerCtlCommands(program);
-  registerAppCommands(program);
-  registerPushCommand(program);
-  registerPullCommand(program);
-  const reg = program.command('reg').description('push and pull artifacts (as wash push and wash pull)');
-  registerPushCommand(reg);
-  registerPullCommand(reg);
-  registerUpCommand(program);
-  registerDownCommand(program);
+  const named = groupNamed(argv.slice(2));
+  const stubTerms = new Map<Command, string>();
+  for (const group of COMMAND_GROUPS) {
+    if (only === 'all' || group.name === named) await group.register(program);
+    else {
+      const stub = program.command(group.name).description(group.description);
+      stubTerms.set(stub, group.synopsis === undefined ? group.name : `${group.name} ${group.synopsis}`);
+    }
+  }
+  // A stub has no options or arguments of its own; help lists it as the real command would be.
+  const plainHelp = new Help();
+  program.configureHelp({
+    subcommandTerm: (command) => stubTerms.get(command) ?? plainHelp.subcommandTerm(command),
+  });
   return program;
 }
 
-await buildProgram().parseAsync(process.argv);
+if (import.meta.main) await (await buildProgram(process.argv)).parseAsync(process.argv);

@@ -12,7 +12,6 @@ import { actorEntity } from '../../../lattice/invocation.ts';
 import { InvocationSigner } from '../../../lattice/invocation-signer.ts';
 import { KeyPair } from '../../../lattice/keys.ts';
 import { decodePayload, encodePayload } from '../../../lattice/payload.ts';
-import { RpcRemoteError, RpcTransportError, sendInvocation } from '../../../lattice/rpc.ts';
 import { latticeSubjects } from '../../../lattice/subjects.ts';
 import { addConnectionOptions, type ConnectionFlags, withControlClient } from '../../connection-options.ts';
 import { WashError } from '../../errors.ts';
@@ -134,6 +133,8 @@ async function call(
     throw new WashError('WASH_BAD_ARGUMENT', 'the operation is empty (e.g. HttpServer.HandleRequest)');
   const signingKey = clusterKey(flags);
   const msg = await requestBytes(payload, flags);
+  // Loaded here, not at the top: rpc.ts brings the tracing SDK, which no other ctl command needs.
+  const { RpcRemoteError, RpcTransportError, sendInvocation } = await import('../../../lattice/rpc.ts');
   return withControlClient(flags, async (_client, connection, nc) => {
     const subjects = latticeSubjects(connection.latticePrefix);
     // wash calls as an actor of its own (actor-to-actor calls need no capability claim).

@@ -1,0 +1,87 @@
+// `npm run bench -- wash-startup`: how long a `wash` command takes from the shell's point of view
+// (process start to exit, wall clock) beside bare `node -e 0` under the same Node in the same run:
+// `wash --help`, `wash keys gen module` (no lattice) and `wash ctl get hosts` against a local
+// lattice (a nats-server and one host). Issue 18's targets: --help ≤ 150 ms, get hosts ≤ 250 ms.
+// get hosts gathers replies for -t milliseconds by design (wash 0.1x waits its whole timeout), so
+// it runs with -t 100: the figure is start-up + connect + 100 ms of gathering.
+
+import { spawnSync } from 'node:child_process';
+import { join } from 'node:path';
+import { startTestHost } from '../test/helpers/host.ts';
+import { startNatsServer } from '../test/helpers/nats-server.ts';
+import { percentile } from './harness.ts';
+
+const NODE = process.execPath;
+const WASH = join(import.meta.dirname, '..', 'wash-cli', 'wash.js');
+const RUNS = 15;
+
+interface Timing {
+  name: string;
+  p50: number;
+  p90: number;
+  /** Runs that exited non-zero (e.g. the 100 ms connect timeout on a loaded machine); not timed. */
+  failed: number;
+}
+
+/** Runs `args` under this Node RUNS times (after one warm-up that fills the compile cache). */
+function time(name: string, args: string[]): Timing {
+  const samples: number[] = [];
+  let failed = 0;
+  let lastError = '';
+  for (let i = 0; i <= RUNS; i++) {
+    const started = process.hrtime.bigint();
+    const run = spawnSync(NODE, args, { encoding: 'utf8' });
+    const ms = Number(process.hrtime.bigint() - started) / 1e6;
+    if (run.status !== 0) {
+      failed++;
+      lastError = run.stderr.trim();
+    } else if (i > 0) samples.push(ms);
+  }
+  if (samples.length === 0) throw new Error(`${name} failed every time: ${lastError}`);
+  samples.sort((a, b) => a - b);
+  return { name, p50: percentile(samples, 0.5), p90: percentile(samples, 0.9), failed };
+}
+
+function print(rows: Timing[], bare: Timing): void {
+  console.log('\nwash start-up: wall ms per command (process start to exit), beside bare node -e 0');
+  const header = ['command', 'p50 ms', 'p90 ms', 'ratio to bare (p50)', 'failed runs'];
+  const lines = [bare, ...rows].map((row) => [
+    row.name,
+    row.p50.toFixed(0),
+    row.p90.toFixed(0),
+    `${(row.p50 / bare.p50).toFixed(2)}×`,
+    String(row.failed),
+  ]);
+  const widths = header.map((h, i) => Math.max(h.length, ...lines.map((line) => line[i]!.length)));
+  for (const line of [header, ...lines])
+    console.log(line.map((cell, i) => cell.padEnd(widths[i]!)).join('  '));
+}
+
+export async function runWashStartupBench(): Promise<void> {
+  const nats = await startNatsServer();
+  const lattice = 'washbench';
+  const host = await startTestHost({ natsUrl: nats.url, settings: { latticePrefix: lattice } });
+  try {
+    const bare = time('node -e 0', ['-e', '0']);
+    const rows = [
+      time('wash --help', [WASH, '--help']),
+      time('wash keys gen module', [WASH, 'keys', 'gen', 'module']),
+      time('wash ctl get hosts -t 100', [
+        WASH,
+        'ctl',
+        'get',
+        'hosts',
+        '-p',
+        String(nats.port),
+        '-x',
+        lattice,
+        '-t',
+        '100',
+      ]),
+    ];
+    print(rows, bare);
+  } finally {
+    await host.host.stop();
+    await nats.stop();
+  }
+}
