@@ -8,7 +8,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { extname, join } from 'node:path';
 import { DashboardError } from './errors.ts';
 
-export const PUBLIC_DIRECTORY = join(import.meta.dirname, 'public');
+// By way of the repository: this module also runs bundled into the compiled host in dist/ (host/build.ts).
+export const PUBLIC_DIRECTORY = join(import.meta.dirname, '..', 'dashboard', 'public');
 
 const CONTENT_TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',

@@ -4,7 +4,7 @@
 // reverse order (as does a start that fails part-way), so nothing it started outlives it.
 
 import { rmSync } from 'node:fs';
-import { type Dashboard, startDashboard } from '../dashboard/mod.ts';
+import type { Dashboard } from '../dashboard/mod.ts';
 import { ChunkStore } from '../lattice/chunking.ts';
 import type { RegistryCredential } from '../lattice/control.ts';
 import { errorCode, errorFields, errorMessage } from '../lattice/errors.ts';
@@ -307,6 +307,8 @@ export class Host {
     // Listening (and logging its URL) before the control interface answers, so `wash up` sees the URL.
     if (config.dashboard) {
       const listen = config.dashboard;
+      // Loaded only when it is on: fastify and the dashboard's modules cost a host ~25 MB of RSS.
+      const { startDashboard } = await import('../dashboard/mod.ts');
       dashboard = await startDashboard({
         nc: ctlNc,
         latticePrefix: config.latticePrefix,

@@ -59,15 +59,22 @@ export function missingMemorySettings(
 /**
  * Restarts this process in place with the memory settings it lacks; returns when it has them all,
  * cannot get the rest (no jemalloc), or cannot restart (not Linux). Call it before anything else.
+ * Given `script`, the restart runs that script with this one's arguments instead, settings or not
+ * (host/main.ts: the compiled host); the caller must not pass it again from there.
  */
-export function restartWithMemorySettings(): void {
+export function restartWithMemorySettings(script?: string): void {
   if (process.platform !== 'linux' || typeof process.execve !== 'function') return;
   const missing = missingMemorySettings(process.env, process.execArgv);
-  if (missing.nodeFlags.length === 0 && Object.keys(missing.env).length === 0) return;
+  if (script === undefined && missing.nodeFlags.length === 0 && Object.keys(missing.env).length === 0) return;
   // Without a new flag the restart only adds LD_PRELOAD; an LD_PRELOAD that is set stops the loop.
   process.execve(
     process.execPath,
-    [process.execPath, ...missing.nodeFlags, ...process.execArgv, ...process.argv.slice(1)],
+    [
+      process.execPath,
+      ...missing.nodeFlags,
+      ...process.execArgv,
+      ...(script === undefined ? process.argv.slice(1) : [script, ...process.argv.slice(2)]),
+    ],
     { ...process.env, ...missing.env },
   );
 }

@@ -2,6 +2,7 @@
 
 import { readFileSync } from 'node:fs';
 
+// `../package.json` from host/ and from the compiled host in dist/ alike (host/build.ts).
 const packageJson = JSON.parse(readFileSync(new URL('../package.json', import.meta.url), 'utf8')) as {
   version: string;
 };

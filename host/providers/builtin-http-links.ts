@@ -4,8 +4,7 @@
 // the name of the actor holding it (two workers' SO_REUSEPORT would otherwise share the port).
 
 import { errorCode, errorMessage } from '../../lattice/errors.ts';
-import { describeAddress } from '../../lattice/httpserver/actor-listener.ts';
-import { loadSettings } from '../../lattice/httpserver/settings.ts';
+import { describeAddress, loadSettings } from '../../lattice/httpserver/settings.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { HostError } from '../errors.ts';
 import type { BuiltinHttpLink } from '../runtime/types.ts';

@@ -1,9 +1,10 @@
 // Turns signed actor bytes into something a worker can instantiate: verify the claims,
 // cap the memory, add yield points to wasmbus modules (so a call stops at its timeout without
 // blocking its worker), compile once per module hash (a cache keyed by hash), and for components
-// transpile jco's glue and check that every import is one this host provides.
+// transpile jco's glue and check that every import is one this host provides. jco is loaded with
+// the first component: it costs a host ~40 MB of RSS that one running only wasmbus modules never needs.
 
-import { transpileBytes } from '@bytecodealliance/jco-transpile';
+import type { transpileBytes } from '@bytecodealliance/jco-transpile';
 import { type VerifiedWasm, verifySignedWasm } from '../../lattice/claims.ts';
 import { errorMessage, LatticeError } from '../../lattice/errors.ts';
 import { asyncFunctions } from './component-instance.ts';
@@ -102,7 +103,8 @@ async function prepareComponent(bytes: Uint8Array, maxPages: number): Promise<Ac
   const asyncMode = asyncFunctions();
   let transpiled: Awaited<ReturnType<typeof transpileBytes>>;
   try {
-    transpiled = await transpileBytes(bytes, {
+    const jco = await import('@bytecodealliance/jco-transpile');
+    transpiled = await jco.transpileBytes(bytes, {
       name: 'actor',
       instantiation: { tag: 'async' },
       asyncMode: 'jspi',

@@ -8,10 +8,10 @@
 
 import type { ChunkStore } from '../../lattice/chunking.ts';
 import { DecodeError, errorMessage } from '../../lattice/errors.ts';
-import { ActorListener, describeAddress } from '../../lattice/httpserver/actor-listener.ts';
+import { ActorListener } from '../../lattice/httpserver/actor-listener.ts';
 import type { CallFailure } from '../../lattice/httpserver/forwarding.ts';
 import { HANDLE_REQUEST } from '../../lattice/httpserver/http-contract.ts';
-import { loadSettings } from '../../lattice/httpserver/settings.ts';
+import { describeAddress, loadSettings } from '../../lattice/httpserver/settings.ts';
 import { actorEntity, providerEntity } from '../../lattice/invocation.ts';
 import type { InvocationSigner } from '../../lattice/invocation-signer.ts';
 import { InvocationMissingCapabilityError } from '../../lattice/invocation-validation.ts';

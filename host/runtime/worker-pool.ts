@@ -28,7 +28,11 @@ import type {
 } from './types.ts';
 import { type FromWorker, ownBytes, type ToWorker } from './worker-protocol.ts';
 
-const WORKER_ENTRY = new URL('./worker.ts', import.meta.url);
+// Compiled (host/build.ts), this code is in dist/ and the worker is dist/worker.js beside it.
+const WORKER_ENTRY = new URL(
+  import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js',
+  import.meta.url,
+);
 /** While a worker has calls in flight it is pinged this often, to notice when it is stuck. */
 const LIVENESS_INTERVAL_MS = 25;
 /** A worker whose ping has gone unanswered this long gets no new calls. */

@@ -22,7 +22,7 @@ import {
   type Reply,
 } from './forwarding.ts';
 import { inServerSpan } from './server-span.ts';
-import type { HttpServerSettings, ListenAddress } from './settings.ts';
+import { describeAddress, type HttpServerSettings, type ListenAddress } from './settings.ts';
 
 /** The listener could not start: the message says why in the operator's terms. */
 export class ListenError extends LatticeError<LatticeErrorCode> {}
@@ -74,10 +74,6 @@ function readTls(settings: HttpServerSettings): { cert: Buffer; key: Buffer } | 
     }
   };
   return { cert: read(tls.certFile, 'cert_file'), key: read(tls.privKeyFile, 'priv_key_file') };
-}
-
-export function describeAddress({ host, port }: ListenAddress): string {
-  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
 }
 
 function listenFailure(error: unknown, address: ListenAddress): ListenError {

@@ -15,6 +15,11 @@ export interface ListenAddress {
   port: number;
 }
 
+/** `host:port`, or `[host]:port` for an IPv6 host. (Here, not beside the listener: the host names an address without loading fastify.) */
+export function describeAddress({ host, port }: ListenAddress): string {
+  return host.includes(':') ? `[${host}]:${port}` : `${host}:${port}`;
+}
+
 export interface CorsSettings {
   /** Exact origins (`https://example.com[:port]`); empty allows every origin. */
   allowedOrigins: string[];

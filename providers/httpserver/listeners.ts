@@ -3,10 +3,10 @@
 // wrong or whose address cannot be bound is refused (the error is what the SDK logs) while the
 // other actors' listeners keep serving.
 
-import { ActorListener, describeAddress, ListenError } from '../../lattice/httpserver/actor-listener.ts';
+import { ActorListener, ListenError } from '../../lattice/httpserver/actor-listener.ts';
 import type { CallFailure } from '../../lattice/httpserver/forwarding.ts';
 import { HANDLE_REQUEST } from '../../lattice/httpserver/http-contract.ts';
-import { loadSettings } from '../../lattice/httpserver/settings.ts';
+import { describeAddress, loadSettings } from '../../lattice/httpserver/settings.ts';
 import type { LinkDefinition } from '../../lattice/link-definition.ts';
 import { ActorCallError, type Provider } from '../sdk/mod.ts';
 import { TurnBatcher } from './turn-batcher.ts';

@@ -27,10 +27,12 @@ export interface HostProcessOptions {
   env: Record<string, string>;
   args?: string[];
   timeoutMs?: number;
+  /** Another entry point than host/main.ts (host/cli.ts: the .ts host without the restart). */
+  script?: string;
 }
 
 function spawnHost(options: HostProcessOptions): ChildProcess {
-  return spawnNodeScript(HOST_MAIN, options.args ?? [], options.env);
+  return spawnNodeScript(options.script ?? HOST_MAIN, options.args ?? [], options.env);
 }
 
 function stopChild(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {

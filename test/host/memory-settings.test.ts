@@ -3,6 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
+import { currentCompiledHost } from '../../host/compiled-host.ts';
 import { findJemalloc, missingMemorySettings, SEMI_SPACE_MB } from '../../host/memory-settings.ts';
 import { type HostProcess, startHostProcess } from '../helpers/host-process.ts';
 import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
@@ -66,7 +67,9 @@ describe('a host process', () => {
     // The restart replaced the program of the launcher's child: its pid now runs Node with the flag.
     const commandLine = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0');
     expect(commandLine).toContain(SEMI_SPACE);
-    expect(commandLine.some((arg) => arg.endsWith('host/main.ts'))).toBe(true);
+    // The same restart runs the compiled host when `npm run build` made a current one (compiled-host.ts).
+    const script = currentCompiledHost() ?? 'host/main.ts';
+    expect(commandLine.some((arg) => arg.endsWith(script))).toBe(true);
     const maps = readFileSync(`/proc/${pid}/maps`, 'utf8');
     // jemalloc is loaded (and its background thread asked for) wherever the machine has it.
     const jemalloc = findJemalloc() !== undefined;
