@@ -6,6 +6,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import type { LogLevel } from '../lattice/host-data.ts';
+import { jsReplicasText } from '../lattice/jetstream-replicas.ts';
 import { describeIssues } from '../lattice/json-message.ts';
 import type { NatsConnectionSettings } from '../lattice/nats.ts';
 import { isSubjectToken } from '../lattice/subjects.ts';
@@ -52,6 +53,11 @@ export const CONTROLLER_SETTINGS = {
     help: "CA certificate (PEM) that signed the NATS server's certificate; turns TLS on",
   },
   jsDomain: { flag: 'js-domain', env: 'WASMCLOUD_JS_DOMAIN', help: 'JetStream domain of the buckets' },
+  jsReplicas: {
+    flag: 'js-replicas',
+    env: 'WASMCLOUD_JS_REPLICAS',
+    help: 'NATS servers keeping a copy of each bucket, 1 to 5 (default: 3, or fewer when the cluster has fewer servers)',
+  },
   replicaId: {
     flag: 'replica-id',
     env: 'WASMCLOUD_CONTROLLER_REPLICA_ID',
@@ -84,6 +90,8 @@ export interface ControllerConfig {
   latticePrefix: string;
   nats: NatsConnectionSettings;
   jsDomain: string | undefined;
+  /** Copies of each bucket; undefined: min(3, servers in the NATS cluster). */
+  jsReplicas: number | undefined;
   replicaId: string;
   logLevel: LogLevel;
   structuredLogging: boolean;
@@ -121,6 +129,7 @@ const settingsSchema = z.object({
   ctlTls: yesNo.optional(),
   tlsCaFile: z.string().min(1, 'it is empty').optional(),
   jsDomain: z.string().refine(isSubjectToken, "expected a name without '.', '*', '>' or spaces").optional(),
+  jsReplicas: jsReplicasText.optional(),
   replicaId: z
     .string()
     .regex(/^[\x21-\x7e]{1,128}$/, 'expected 1 to 128 printable characters without spaces')
@@ -200,6 +209,7 @@ export function resolveControllerConfig(
       },
     },
     jsDomain: settings.jsDomain,
+    jsReplicas: settings.jsReplicas,
     replicaId,
     logLevel: settings.logLevel ?? 'info',
     structuredLogging: settings.structuredLogging ?? false,

@@ -19,6 +19,8 @@ export interface ControllerOptions {
   nc: NatsConnection;
   latticePrefix: string;
   jsDomain?: string | undefined;
+  /** WASMCLOUD_JS_REPLICAS: copies of each bucket; default min(3, servers in the NATS cluster). */
+  jsReplicas?: number | undefined;
   /** Names this replica in the lease and in logs. */
   replicaId: string;
   log: Logger;
@@ -42,8 +44,11 @@ export class Controller {
 
   static async start(options: ControllerOptions): Promise<Controller> {
     const { nc, latticePrefix, jsDomain, replicaId, log } = options;
+    const replicas = { setting: options.jsReplicas, log };
     const [manifestsKv, statusKv, leasesKv] = await Promise.all(
-      [MANIFESTS_BUCKET, STATUS_BUCKET, LEASES_BUCKET].map((name) => openBucket(nc, name, { jsDomain })),
+      [MANIFESTS_BUCKET, STATUS_BUCKET, LEASES_BUCKET].map((name) =>
+        openBucket(nc, name, { jsDomain, replicas }),
+      ),
     );
     const store = new ManifestStore(manifestsKv!, latticePrefix);
     const statuses = new StatusStore(statusKv!, latticePrefix);

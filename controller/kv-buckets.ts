@@ -3,6 +3,7 @@
 // how a revision-checked write that lost a race is told apart from any other failure.
 
 import { errorMessage } from '../lattice/errors.ts';
+import { openReplicatedKv, type ReplicaSettings } from '../lattice/jetstream-replicas.ts';
 import type { KV, NatsConnection } from '../lattice/nats.ts';
 import { ControllerError } from './errors.ts';
 
@@ -27,12 +28,15 @@ export function isRevisionConflict(error: unknown): boolean {
 
 export interface OpenBucketOptions {
   jsDomain?: string | undefined;
+  /** WASMCLOUD_JS_REPLICAS, and where raising an existing bucket's replicas is told (lattice/jetstream-replicas.ts). */
+  replicas?: ReplicaSettings;
   /** Give up after this long (a fresh JetStream cluster answers only once it has a leader). */
   timeoutMs?: number;
 }
 
 /**
- * Opens a bucket, creating it when missing, retrying for a while: replicas starting together race
+ * Opens a bucket, creating it when missing (on min(3, servers) NATS servers unless told otherwise,
+ * raising one kept on fewer), retrying for a while: replicas starting together race
  * to create it, and a JetStream that has just started may not answer yet. Reads are not served
  * directly by stream replicas (`allow_direct: false`): a replica answering a request must see what
  * another replica wrote the moment before (a put, then a deploy answered elsewhere).
@@ -46,7 +50,7 @@ export async function openBucket(
   const deadline = Date.now() + (options.timeoutMs ?? 15_000);
   for (;;) {
     try {
-      return await js.views.kv(name, { history: 1, allow_direct: false });
+      return await openReplicatedKv(js, nc, name, { history: 1, allow_direct: false }, options.replicas);
     } catch (error) {
       if (Date.now() > deadline || nc.isClosed()) {
         throw new ControllerStoreError(

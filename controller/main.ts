@@ -104,6 +104,7 @@ async function run(config: ControllerConfig, log: Logger): Promise<void> {
     nc: connection,
     latticePrefix: config.latticePrefix,
     jsDomain: config.jsDomain,
+    jsReplicas: config.jsReplicas,
     replicaId: config.replicaId,
     log,
     parseManifest: (bytes) => parseManifest(bytes),

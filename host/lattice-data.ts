@@ -1,10 +1,14 @@
 // The lattice's shared state (protocol.md §4.2): link definitions, claims and OCI reference maps in
 // the JetStream KV bucket `LATTICEDATA_{lattice}`. Every host watches the whole bucket, so a host
 // that joins later knows every link and claim at once, and links outlive any host. This file is the
-// only one that reads or writes the bucket; the rest of the host asks it.
+// only one that reads or writes the bucket; the rest of the host asks it. The bucket is kept on
+// min(3, servers) NATS servers (lattice/jetstream-replicas.ts); while it is unavailable (a leader
+// election) the host serves what it knows, link writes are refused with the reason, and its own
+// claims and refmaps wait to be written; lattice-data-watch.ts keeps the watch alive.
 
 import { z } from 'zod';
-import { errorFields, errorMessage } from '../lattice/errors.ts';
+import { errorCode, errorFields, errorMessage } from '../lattice/errors.ts';
+import { openReplicatedKv } from '../lattice/jetstream-replicas.ts';
 import { parseJsonMessage } from '../lattice/json-message.ts';
 import { isPublicKey } from '../lattice/keys.ts';
 import {
@@ -17,6 +21,7 @@ import type { Logger } from '../lattice/log.ts';
 import type { KV, KvEntry, NatsConnection } from '../lattice/nats.ts';
 import { type LatticeSubjects, parseLatticeDataKey } from '../lattice/subjects.ts';
 import { HostError } from './errors.ts';
+import { BucketWatch } from './lattice-data-watch.ts';
 
 /** A claims record as `get.claims` reports it: every value a string (caps and tags comma-joined). */
 export type ClaimsRecord = Record<string, string>;
@@ -35,54 +40,157 @@ export interface LatticeDataHooks {
   claimsDeleted?(publicKey: string): void;
 }
 
+/** JetStream requests of an attempt to open the bucket (the client's default is 5 s). */
+const REQUEST_TIMEOUT_MS = 2_000;
+/** A write that failed is tried again after this long. */
+const REWRITE_AFTER_MS = 1_000;
+
+/** What LatticeData.open needs besides the connection and the lattice's subjects. */
+export interface LatticeDataOptions {
+  jsDomain: string | undefined;
+  /** WASMCLOUD_JS_REPLICAS; undefined: min(3, servers in the NATS cluster). */
+  jsReplicas: number | undefined;
+  log: Logger;
+  hooks: LatticeDataHooks;
+  /**
+   * How long the start waits for the bucket before going on without it (default 3 s): long enough
+   * for a fresh bucket, shorter than a leader election after a NATS server died (4-9 s).
+   */
+  startWaitMs?: number;
+}
+
 export class LatticeData {
-  readonly #kv: KV;
-  readonly #subjects: LatticeSubjects;
   readonly #log: Logger;
+  readonly #subjects: LatticeSubjects;
   readonly #links = new Map<string, StoredLinkDefinition>();
   readonly #claims = new Map<string, ClaimsRecord>();
   readonly #refmaps = new Map<string, string>();
   readonly #hooks: LatticeDataHooks;
-  #stopWatching: (() => void) | undefined;
+  readonly #watch: BucketWatch;
+  /** Claims and refmaps this host wrote while the bucket was unavailable, by key: written when it is back. */
+  readonly #unwritten = new Map<string, string>();
+  #flushTimer: NodeJS.Timeout | undefined;
+  #stopped = false;
 
-  private constructor(kv: KV, subjects: LatticeSubjects, log: Logger, hooks: LatticeDataHooks) {
-    this.#kv = kv;
+  private constructor(nc: NatsConnection, subjects: LatticeSubjects, options: LatticeDataOptions) {
     this.#subjects = subjects;
-    this.#log = log;
-    this.#hooks = hooks;
+    this.#log = options.log;
+    this.#hooks = options.hooks;
+    const { jsDomain, jsReplicas } = options;
+    // Short requests: an attempt that cannot be answered (no leader yet) makes way for the next.
+    // No account-info check first (it needs the meta leader, elected anew when its server dies);
+    // a NATS without JetStream is told by the bucket requests nobody answers.
+    const js = nc.jetstream({
+      timeout: REQUEST_TIMEOUT_MS,
+      checkAPI: false,
+      ...(jsDomain ? { domain: jsDomain } : {}),
+    });
+    this.#watch = new BucketWatch({
+      nc,
+      stream: `KV_${subjects.latticeData.bucket}`,
+      open: () =>
+        openReplicatedKv(
+          js,
+          nc,
+          subjects.latticeData.bucket,
+          { history: 1 },
+          { setting: jsReplicas, log: options.log },
+        ),
+      apply: (entry) => this.#apply(entry, this.#hooks),
+      onAvailable: () => this.#flushUnwritten(),
+      describe: () => `${this.#links.size} links, ${this.#claims.size} claims`,
+      log: options.log,
+    });
   }
 
   /**
-   * Opens (creating when missing) the bucket and resolves once every existing entry has been read,
-   * so a host never answers with a partial view of the lattice.
+   * Opens (creating when missing, with the lattice's replicas) the bucket and resolves once every
+   * existing entry has been read, so a host never answers with a partial view of the lattice. When
+   * the bucket does not answer within the start wait (its servers electing a leader, one of them
+   * down), the host starts without it, warns, and keeps trying in the background (the bucket's
+   * links and claims arrive when it answers). A NATS without JetStream at all is an error.
    */
   static async open(
     nc: NatsConnection,
     subjects: LatticeSubjects,
-    jsDomain: string | undefined,
-    log: Logger,
-    hooks: LatticeDataHooks,
+    options: LatticeDataOptions,
   ): Promise<LatticeData> {
-    const js = nc.jetstream(jsDomain ? { domain: jsDomain } : {});
-    const kv = await openBucket(() => js.views.kv(subjects.latticeData.bucket, { history: 1 }));
-    const data = new LatticeData(kv, subjects, log, hooks);
-    await data.#watch(hooks);
+    const data = new LatticeData(nc, subjects, options);
+    const waitMs = options.startWaitMs ?? 3_000;
+    let timer: NodeJS.Timeout | undefined;
+    const loaded = await Promise.race([
+      data.#watch.loaded.then(() => true),
+      new Promise<boolean>((resolve) => {
+        timer = setTimeout(() => resolve(false), waitMs);
+      }),
+    ]);
+    clearTimeout(timer);
+    if (loaded) return data;
+    const failure = data.#watch.lastFailure;
+    const reason = errorMessage(failure ?? `no answer within ${waitMs} ms`);
+    if (hasNoJetStream(failure)) {
+      data.stop();
+      throw new HostError(
+        'LATTICE_DATA_UNAVAILABLE',
+        `cannot open the lattice data bucket (is JetStream enabled?): the NATS server has no JetStream API (${reason})`,
+        { cause: failure },
+      );
+    }
+    options.log.warn(
+      `the lattice data bucket ${subjects.latticeData.bucket} is not available (${reason}): starting without links and claims, retrying in the background`,
+    );
+    data.#watch.warned();
     return data;
   }
 
-  async #watch(hooks: LatticeDataHooks): Promise<void> {
-    let markLoaded: () => void = () => {};
-    const loaded = new Promise<void>((resolve) => {
-      markLoaded = resolve;
+  /** Writes what this host could not write while the bucket was unavailable; again later on failure. */
+  #flushUnwritten(): void {
+    clearTimeout(this.#flushTimer);
+    this.#flushTimer = undefined;
+    const kv = this.#watch.kv;
+    if (kv === undefined || this.#unwritten.size === 0 || this.#stopped) return;
+    const writes = [...this.#unwritten];
+    void Promise.all(
+      writes.map(async ([key, value]) => {
+        await kv.put(key, value);
+        // A newer value may have been queued meanwhile; keep that one.
+        if (this.#unwritten.get(key) === value) this.#unwritten.delete(key);
+      }),
+    ).catch((error: unknown) => {
+      this.#log.warn(
+        `${this.#unwritten.size} lattice data entries still unwritten: ${errorMessage(error)}`,
+        errorFields(error),
+      );
+      this.#flushTimer = setTimeout(() => this.#flushUnwritten(), REWRITE_AFTER_MS);
     });
-    const watcher = await this.#kv.watch({ key: '>', initializedFn: () => markLoaded() });
-    this.#stopWatching = () => watcher.stop();
-    void (async () => {
-      for await (const entry of watcher) this.#apply(entry, hooks);
-    })().catch((error: unknown) =>
-      this.#log.error(`lattice data watch ended: ${errorMessage(error)}`, errorFields(error)),
-    );
-    await loaded;
+  }
+
+  /** Writes an entry only this host knows (claims, refmaps); kept and written later when the bucket fails. */
+  async #writeOwn(key: string, value: string): Promise<void> {
+    const kv = this.#watch.kv;
+    if (kv !== undefined) {
+      try {
+        await kv.put(key, value);
+        return;
+      } catch (error) {
+        this.#log.warn(
+          `cannot write ${key} to the lattice data bucket now (${errorMessage(error)}): writing it when the bucket answers`,
+        );
+      }
+    }
+    this.#unwritten.set(key, value);
+    if (kv !== undefined) this.#flushTimer ??= setTimeout(() => this.#flushUnwritten(), REWRITE_AFTER_MS);
+  }
+
+  /** The open bucket, for a write every host must see (links): an error while it is unavailable. */
+  #bucketForWrite(): KV {
+    const kv = this.#watch.kv;
+    if (kv === undefined)
+      throw new HostError(
+        'LATTICE_DATA_UNAVAILABLE',
+        `the lattice data bucket is not available yet (retrying): ${errorMessage(this.#watch.lastFailure ?? 'not opened')}`,
+      );
+    return kv;
   }
 
   #apply(entry: KvEntry, hooks: LatticeDataHooks): void {
@@ -157,7 +265,7 @@ export class LatticeData {
     const stored = withLinkId(link);
     const { actor_id, provider_id, link_name, contract_id, values, id } = stored;
     const record = { id, actor_id, provider_id, link_name, contract_id, values };
-    await this.#kv.put(this.#subjects.latticeData.linkdefKey(id), JSON.stringify(record));
+    await this.#bucketForWrite().put(this.#subjects.latticeData.linkdefKey(id), JSON.stringify(record));
     return record;
   }
 
@@ -169,7 +277,7 @@ export class LatticeData {
   ): Promise<StoredLinkDefinition | undefined> {
     const existing = this.linkFor(actorId, contractId, linkName);
     if (!existing) return undefined;
-    await this.#kv.delete(this.#subjects.latticeData.linkdefKey(existing.id));
+    await this.#bucketForWrite().delete(this.#subjects.latticeData.linkdefKey(existing.id));
     return existing;
   }
 
@@ -192,7 +300,7 @@ export class LatticeData {
     this.#claims.set(publicKey, claims);
     // Told now, not when the watch reads it back: an actor started here is called by its alias at once.
     this.#hooks.claimsSet?.(publicKey, claims);
-    await this.#kv.put(this.#subjects.latticeData.claimsKey(publicKey), JSON.stringify(claims));
+    await this.#writeOwn(this.#subjects.latticeData.claimsKey(publicKey), JSON.stringify(claims));
   }
 
   /** The actor key behind a call alias (from any actor's claims), if one claims it. */
@@ -211,35 +319,20 @@ export class LatticeData {
 
   async putRefmap(ociRef: string, publicKey: string): Promise<void> {
     this.#refmaps.set(ociRef, publicKey);
-    await this.#kv.put(
+    await this.#writeOwn(
       this.#subjects.latticeData.refmapKey(ociRef),
       JSON.stringify({ oci_url: ociRef, public_key: publicKey }),
     );
   }
 
   stop(): void {
-    this.#stopWatching?.();
+    this.#stopped = true;
+    clearTimeout(this.#flushTimer);
+    this.#watch.stop();
   }
 }
 
-/**
- * Opens the bucket, retrying for a while: a freshly started JetStream cluster answers only once it
- * has elected a leader, and two hosts starting together may race to create the bucket.
- */
-async function openBucket(open: () => Promise<KV>): Promise<KV> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    try {
-      return await open();
-    } catch (error) {
-      if (Date.now() > deadline) {
-        throw new HostError(
-          'LATTICE_DATA_UNAVAILABLE',
-          `cannot open the lattice data bucket (is JetStream enabled?): ${errorMessage(error)}`,
-          { cause: error },
-        );
-      }
-      await new Promise((resolve) => setTimeout(resolve, 250));
-    }
-  }
+/** The NATS server has no JetStream API at all ("no responders"), as opposed to a bucket not answering yet. */
+function hasNoJetStream(error: unknown): boolean {
+  return errorCode(error) === '503';
 }

@@ -1,9 +1,11 @@
 // Large invocation payloads (protocol.md §3.5): above 700 KB the bytes go to the JetStream object
 // store named after the lattice, as object `{invocationId}` (requests) or `{invocationId}-r`
 // (responses); the message then carries an empty `msg` and the real `content_length`. The receiver
-// reads the object and deletes it. Hosts and providers share this code.
+// reads the object and deletes it. Hosts and providers share this code. The store is created with
+// the lattice's replica rule (jetstream-replicas.ts), so a chunked call survives one NATS server.
 
 import { LatticeError, type LatticeErrorCode } from './errors.ts';
+import { openReplicatedObjectStore, type ReplicaSettings } from './jetstream-replicas.ts';
 import type { NatsConnection, ObjectStore } from './nats.ts';
 import type { LatticeSubjects } from './subjects.ts';
 
@@ -22,19 +24,32 @@ export class ChunkStore {
   readonly #nc: NatsConnection;
   readonly #subjects: LatticeSubjects;
   readonly #jsDomain: string | undefined;
+  readonly #replicas: ReplicaSettings;
   #store: Promise<ObjectStore> | undefined;
 
-  constructor(nc: NatsConnection, subjects: LatticeSubjects, jsDomain?: string) {
+  constructor(
+    nc: NatsConnection,
+    subjects: LatticeSubjects,
+    jsDomain?: string,
+    replicas: ReplicaSettings = {},
+  ) {
     this.#nc = nc;
     this.#subjects = subjects;
     this.#jsDomain = jsDomain;
+    this.#replicas = replicas;
   }
 
   // Opened on first use: most lattices never send a payload this large.
   #open(): Promise<ObjectStore> {
     if (!this.#store) {
       const js = this.#nc.jetstream(this.#jsDomain ? { domain: this.#jsDomain } : {});
-      this.#store = js.views.os(this.#subjects.chunking.bucket);
+      this.#store = openReplicatedObjectStore(
+        js,
+        this.#nc,
+        this.#subjects.chunking.bucket,
+        {},
+        this.#replicas,
+      );
       this.#store.catch(() => {
         this.#store = undefined;
       });

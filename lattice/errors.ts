@@ -137,6 +137,9 @@ export const LATTICE_ERROR_CODES = {
   REQUEST_TIMEOUT: 'A NATS request got no reply within its timeout.',
   REQUEST_NO_RESPONDERS: 'A NATS request nobody is subscribed to answer.',
   REQUEST_CLOSED: 'A NATS request cut short: the connection closed, or the request could not be published.',
+  // JetStream buckets (jetstream-replicas.ts)
+  JETSTREAM_REPLICAS_UNPLACEABLE:
+    'WASMCLOUD_JS_REPLICAS asks for more copies of a bucket than the NATS cluster has servers with JetStream.',
   // RPC (rpc.ts, chunking.ts)
   RPC_NO_RESPONDERS: 'An RPC to an actor or provider that nobody serves.',
   RPC_TIMEOUT: 'An RPC that got no reply within its timeout.',

@@ -7,6 +7,7 @@
 
 import { z } from 'zod';
 import { DecodeError } from './errors.ts';
+import { MOST_REPLICAS } from './jetstream-replicas.ts';
 import {
   decodeJsonBytes,
   fieldWithDefault,
@@ -58,6 +59,8 @@ export const hostDataSchema = z
     /** The cluster seed providers sign invocations with (OTP 0.57). */
     invocation_seed: optionalField(z.string()),
     js_domain: optionalField(z.string()), // OTP ≥ 0.60
+    /** wasmcloud-ts: the host's WASMCLOUD_JS_REPLICAS, for buckets the provider creates on the lattice's NATS. */
+    js_replicas: optionalField(z.number().int().min(1).max(MOST_REPLICAS)),
     log_level: optionalField(logLevelSchema),
     structured_logging: optionalField(z.boolean()),
     enable_structured_logging: optionalField(z.boolean()),

@@ -24,10 +24,13 @@ export type {
   JetStreamManager,
   KV,
   KvEntry,
+  KvOptions,
   Msg,
   MsgHdrs,
   NatsConnection,
   ObjectStore,
+  ObjectStoreOptions,
+  StreamInfo,
   Subscription,
 } from 'nats';
 export { createInbox, headers, StorageType } from 'nats';

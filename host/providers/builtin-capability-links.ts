@@ -24,9 +24,15 @@ export interface BuiltinCapabilityHost {
   capabilityUnlink(linkId: string): Promise<void>;
 }
 
+export interface JetStreamSettings {
+  jsDomain: string | undefined;
+  jsReplicas: number | undefined;
+}
+
 export class CapabilityLinkServer implements BuiltinLinkServer {
   readonly #host: BuiltinCapabilityHost;
-  readonly #jsDomain: string | undefined;
+  /** The lattice's JetStream domain and WASMCLOUD_JS_REPLICAS, for buckets on the lattice's NATS. */
+  readonly #jetstream: JetStreamSettings;
   /** Subscriptions route (messaging only). */
   readonly #route: MessageRoute | undefined;
   readonly #subscriptions = new Map<string, LinkSubscriptions>();
@@ -35,12 +41,12 @@ export class CapabilityLinkServer implements BuiltinLinkServer {
 
   constructor(
     host: BuiltinCapabilityHost,
-    jsDomain: string | undefined,
+    jetstream: JetStreamSettings,
     route: MessageRoute | undefined,
     main: { links: WorkerBuiltinLinks; rpc: BuiltinRpcServer },
   ) {
     this.#host = host;
-    this.#jsDomain = jsDomain;
+    this.#jetstream = jetstream;
     this.#route = route;
     this.#main = main;
   }
@@ -66,13 +72,15 @@ export class CapabilityLinkServer implements BuiltinLinkServer {
       linkName: link.link_name,
       contractId,
       values: link.values,
-      jsDomain: this.#jsDomain,
+      jsDomain: this.#jetstream.jsDomain,
+      jsReplicas: this.#jetstream.jsReplicas,
     };
-    await this.#host.capabilityLink(served);
+    // The main thread first: it creates the bucket (or raises its replicas) and says so in the log.
+    await this.#main.links.open(served);
     try {
-      await this.#main.links.open(served);
+      await this.#host.capabilityLink(served);
     } catch (error) {
-      await this.#host.capabilityUnlink(linkId);
+      await this.#main.links.close(linkId);
       throw error;
     }
     if (this.#route === undefined) return `actor ${link.actor_id} served in this host's workers`;

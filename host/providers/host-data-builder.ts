@@ -61,5 +61,6 @@ export function buildHostData(
     hostData.lattice_rpc_tls_ca_file = resolve(tls.caFile);
   if (launch.configuration !== undefined) hostData.config_json = launch.configuration;
   if (context.jsDomain !== undefined && context.jsDomain !== '') hostData.js_domain = context.jsDomain;
+  if (context.jsReplicas !== undefined) hostData.js_replicas = context.jsReplicas;
   return hostData;
 }

@@ -117,7 +117,7 @@ export class ProviderSupervisor {
     if (name === 'httpserver') return new HttpLinkServer(runtime, this.#builtinAddresses);
     const subjects = latticeSubjects(context.latticePrefix);
     // The main thread holds the links as well, to answer actors of hosts without the built-in.
-    const links = new WorkerBuiltinLinks(async () => ({ nc: context.nc }), context.rpcTimeoutMs);
+    const links = new WorkerBuiltinLinks(async () => ({ nc: context.nc }), context.rpcTimeoutMs, context.log);
     const rpc = new BuiltinRpcServer({
       nc: context.nc,
       subjects,
@@ -129,8 +129,7 @@ export class ProviderSupervisor {
       links,
       log: context.log,
     });
-    if (name !== 'messaging')
-      return new CapabilityLinkServer(runtime, context.jsDomain, undefined, { links, rpc });
+    if (name !== 'messaging') return new CapabilityLinkServer(runtime, context, undefined, { links, rpc });
     this.#signer ??= new InvocationSigner(context.clusterKey, context.hostId);
     const route: MessageRoute = {
       capsOf: (actorId) => {
@@ -144,7 +143,7 @@ export class ProviderSupervisor {
       rpcTimeoutMs: context.rpcTimeoutMs,
       log: context.log,
     };
-    return new CapabilityLinkServer(runtime, context.jsDomain, route, { links, rpc });
+    return new CapabilityLinkServer(runtime, context, route, { links, rpc });
   }
 
   async startBuiltin(request: StartBuiltinRequest): Promise<RunningProvider> {

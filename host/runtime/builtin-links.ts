@@ -12,6 +12,7 @@ import { BucketStore } from '../../lattice/keyvalue/bucket-store.ts';
 import { keyValueLinkSettings } from '../../lattice/keyvalue/link-settings.ts';
 import { openBucket } from '../../lattice/keyvalue/open-bucket.ts';
 import { keyValueOperation } from '../../lattice/keyvalue/operations.ts';
+import type { Logger } from '../../lattice/log.ts';
 import { messagingLinkSettings } from '../../lattice/messaging/link-settings.ts';
 import { messagingOperation } from '../../lattice/messaging/operations.ts';
 import { connectLinkNats, type NatsConnection } from '../../lattice/nats.ts';
@@ -32,6 +33,8 @@ export interface BuiltinCapabilityLink {
   values: Record<string, string>;
   /** The lattice's JetStream domain, for a bucket on the lattice's NATS. */
   jsDomain?: string | undefined;
+  /** The lattice's WASMCLOUD_JS_REPLICAS, for a bucket created on the lattice's NATS. */
+  jsReplicas?: number | undefined;
 }
 
 /** The lattice's NATS as this worker reaches it (worker-rpc.ts); undefined without RPC settings. */
@@ -59,13 +62,16 @@ function unknownOperation(link: BuiltinCapabilityLink, operation: string): HostE
 export class WorkerBuiltinLinks {
   readonly #lattice: LatticeConnection;
   readonly #defaultTimeoutMs: number;
+  /** Where a bucket raised to more replicas is told (the host's main thread; workers open after it). */
+  readonly #log: Pick<Logger, 'info' | 'warn'> | undefined;
   /** Open links by route (actor, contract, link name): what an actor's call names. */
   readonly #byRoute = new Map<string, OpenLink>();
   readonly #routeOfLink = new Map<string, string>();
 
-  constructor(lattice: LatticeConnection, defaultTimeoutMs: number) {
+  constructor(lattice: LatticeConnection, defaultTimeoutMs: number, log?: Pick<Logger, 'info' | 'warn'>) {
     this.#lattice = lattice;
     this.#defaultTimeoutMs = defaultTimeoutMs;
+    this.#log = log;
   }
 
   /**
@@ -131,9 +137,12 @@ export class WorkerBuiltinLinks {
   async #openKeyValue(link: BuiltinCapabilityLink): Promise<OpenLink> {
     const settings = keyValueLinkSettings(link.actorId, link.values);
     const { nc, own, where } = await this.#connect(link, settings);
-    if (own === undefined) settings.jsDomain ??= link.jsDomain;
+    if (own === undefined) {
+      settings.jsDomain ??= link.jsDomain;
+      settings.jsReplicas ??= link.jsReplicas;
+    }
     try {
-      const store = new BucketStore(await openBucket(nc, settings, where));
+      const store = new BucketStore(await openBucket(nc, settings, where, this.#log));
       return {
         link,
         own,

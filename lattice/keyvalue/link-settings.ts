@@ -6,6 +6,8 @@
 //   CLIENT_JWT, CLIENT_SEED   credentials for URI (both or neither).
 //   JS_DOMAIN   the JetStream domain; default: the lattice's (HostData js_domain) on the lattice's
 //               NATS, none on a URI.
+// A new bucket gets the replicas the lattice's buckets get (lattice/jetstream-replicas.ts): the
+// host's WASMCLOUD_JS_REPLICAS (HostData js_replicas) on the lattice's NATS, min(3, servers) on a URI.
 
 import { KeyValueError } from './errors.ts';
 
@@ -16,6 +18,8 @@ export interface KeyValueLinkSettings {
   jwt?: string | undefined;
   seed?: string | undefined;
   jsDomain?: string | undefined;
+  /** WASMCLOUD_JS_REPLICAS of the lattice, for a bucket on the lattice's NATS; undefined: the default rule. */
+  jsReplicas?: number | undefined;
 }
 
 /** The link's values do not give usable bucket settings; the link is refused with this message. */

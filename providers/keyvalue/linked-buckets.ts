@@ -39,6 +39,7 @@ export class LinkedBuckets {
       nc = await this.#latticeConnection(provider);
       where = provider.hostData.lattice_rpc_url;
       settings.jsDomain ??= provider.hostData.js_domain || undefined;
+      settings.jsReplicas ??= provider.hostData.js_replicas;
     } else {
       where = settings.servers.join(',');
       connection = await connectLinkNats(
@@ -48,7 +49,7 @@ export class LinkedBuckets {
       nc = connection;
     }
     try {
-      const kv = await openBucket(nc, settings, where);
+      const kv = await openBucket(nc, settings, where, provider.log);
       this.#byActor.set(link.actor_id, { store: new BucketStore(kv), connection });
       provider.log.info(`actor ${link.actor_id} uses KV bucket ${settings.bucket} at ${where}`);
     } catch (error) {

@@ -80,7 +80,10 @@ class ProviderRuntime implements Provider {
       },
       log,
     );
-    const chunks = new ChunkStore(nc, this.#subjects, hostData.js_domain);
+    const chunks = new ChunkStore(nc, this.#subjects, hostData.js_domain, {
+      setting: hostData.js_replicas,
+      log,
+    });
     this.#actors = new ActorClient({
       nc,
       subjects: this.#subjects,

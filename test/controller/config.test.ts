@@ -11,6 +11,7 @@ describe('resolveControllerConfig', () => {
     expect(config).toMatchObject({
       latticePrefix: 'default',
       jsDomain: undefined,
+      jsReplicas: undefined,
       logLevel: 'info',
       structuredLogging: false,
       nats: { url: '127.0.0.1:4222', tls: false, reconnect: true },
@@ -30,6 +31,7 @@ describe('resolveControllerConfig', () => {
         WASMCLOUD_CTL_SEED: seed,
         WASMCLOUD_LATTICE_PREFIX: 'from-env',
         WASMCLOUD_JS_DOMAIN: 'edge',
+        WASMCLOUD_JS_REPLICAS: '3',
         WASMCLOUD_CONTROLLER_REPLICA_ID: 'wadm-0',
         WASMCLOUD_LOG_LEVEL: 'DEBUG',
         WASMCLOUD_STRUCTURED_LOGGING_ENABLED: 'yes',
@@ -39,6 +41,7 @@ describe('resolveControllerConfig', () => {
     expect(config).toMatchObject({
       latticePrefix: 'flagged',
       jsDomain: 'edge',
+      jsReplicas: 3,
       replicaId: 'wadm-0',
       logLevel: 'debug',
       structuredLogging: true,

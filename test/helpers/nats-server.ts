@@ -36,6 +36,8 @@ export interface NatsServer {
   /** `nats://127.0.0.1:{port}` */
   url: string;
   port: number;
+  /** The server name given (`-n`): what JetStream's stream info names a leader or replica by. */
+  name: string | undefined;
   /** Stops the process (SIGTERM, then SIGKILL after 2 s) and removes its store. */
   stop(): Promise<void>;
   /**
@@ -190,6 +192,7 @@ async function launch(port: number, options: NatsServerOptions): Promise<NatsSer
   return {
     url: `nats://127.0.0.1:${port}`,
     port,
+    name: options.name,
     stop: () => stopChild(child, 'SIGTERM').then(cleanUp),
     connectionNames: async () => {
       if (monitorPort === undefined)
@@ -218,6 +221,8 @@ async function launch(port: number, options: NatsServerOptions): Promise<NatsSer
 
 export interface NatsCluster {
   servers: NatsServer[];
+  /** Every server's URL: a client given all of them fails over whichever dies. */
+  urls: string[];
   stop(): Promise<void>;
 }
 
@@ -239,7 +244,11 @@ export async function startNatsCluster(size = 3): Promise<NatsCluster> {
     ),
   );
   await waitForJetStream(servers[0]!.url);
-  return { servers, stop: async () => void (await Promise.all(servers.map((server) => server.stop()))) };
+  return {
+    servers,
+    urls: servers.map((server) => server.url),
+    stop: async () => void (await Promise.all(servers.map((server) => server.stop()))),
+  };
 }
 
 /** A JetStream cluster answers only once its meta group has a leader; wait for that (up to 20 s). */

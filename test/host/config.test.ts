@@ -146,6 +146,8 @@ describe('resolveHostConfig', () => {
     [{ allowLatest: 'maybe' }, /WASMCLOUD_OCI_ALLOW_LATEST \(--allow-latest\): expected true or false/],
     [{ logLevel: 'loud' }, /WASMCLOUD_LOG_LEVEL \(--log-level\)/],
     [{ actorWorkers: '0' }, /WASMCLOUD_ACTOR_WORKERS \(--actor-workers\): must be at least 1/],
+    [{ jsReplicas: '6' }, /WASMCLOUD_JS_REPLICAS \(--js-replicas\): must be at most 5 \(JetStream's limit\)/],
+    [{ jsReplicas: 'three' }, /WASMCLOUD_JS_REPLICAS \(--js-replicas\): expected a whole number of replicas/],
     [
       { invocationEvents: 'some' },
       /WASMCLOUD_INVOCATION_EVENTS \(--invocation-events\): expected each or off/,
