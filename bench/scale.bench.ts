@@ -6,7 +6,7 @@
 // wire (beside the 2022 list it replaces) and its build time (also at the full 10,000 / 50,000,
 // from a synthetic host), `wash ctl get inventory` and `wash ctl link query` wall time (beside
 // `wash ctl link query` of no links, the cost of a wash process and one small request), and their
-// sizes.
+// sizes. First, what an idle host costs (idle-cost.ts), beside bare `node -e`.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -22,6 +22,7 @@ import { startTestHost } from '../test/helpers/host.ts';
 import { startNatsServer } from '../test/helpers/nats-server.ts';
 import { runWash } from '../test/helpers/wash.ts';
 import { forwarderActor } from '../test/helpers/wat-forwarder.ts';
+import { runIdleCostBench } from './idle-cost.ts';
 
 const LATTICE = 'scalebench';
 const TARGET = { actors: 10_000, instances: 50_000, links: 20_000 };
@@ -78,6 +79,7 @@ function heartbeatBuildMs(sources: HeartbeatSources): number {
 }
 
 export async function runScaleBench(): Promise<void> {
+  await runIdleCostBench();
   const actorCount = Number(process.env.SCALE_BENCH_ACTORS ?? 2000);
   const each = Number(process.env.SCALE_BENCH_INSTANCES ?? 25);
   const linkCount = Number(process.env.SCALE_BENCH_LINKS ?? TARGET.links);
