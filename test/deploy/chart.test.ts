@@ -507,6 +507,15 @@ describe('values the chart refuses, with the reason', () => {
     );
   });
 
+  test('bucket replicas a single sidecar cannot keep', async () => {
+    expect(await renderFailure(['wasmcloud: {config: {jetstreamReplicas: 3}}\n'])).toMatch(
+      /wasmcloud\.config\.jetstreamReplicas > 1 with a plain NATS sidecar/,
+    );
+    expect(await renderFailure(['wasmcloud: {config: {jetstreamReplicas: 6}}\n'])).toMatch(
+      /jetstreamReplicas/,
+    );
+  });
+
   test('no sidecar and no NATS URL, or a URL that is not NATS', async () => {
     expect(await renderFailure(['nats: {enabled: false}\n'])).toMatch(
       /nats\.url is required when nats\.enabled is false/,
@@ -573,6 +582,7 @@ describe('the application controller (wadm.enabled, wadm.replicas)', () => {
     expect(config.nats.seed).toBe(hostConfig.ctl.seed);
     expect(config.latticePrefix).toBe(hostConfig.latticePrefix);
     expect(config.jsDomain).toBe(hostConfig.jsDomain);
+    expect(config.jsReplicas).toBe(hostConfig.jsReplicas);
     return env;
   }
 
@@ -595,6 +605,7 @@ wasmcloud:
   config:
     latticePrefix: blue
     jetstreamDomain: hub
+    jetstreamReplicas: 3
     controlNatsHost: ctl.nats.internal
     controlNatsPort: 4333
     ctlJWT: eyJ.ctl.jwt
@@ -640,6 +651,7 @@ wasmcloud:
       WASMCLOUD_CTL_SEED: ctlUser.seed,
       WASMCLOUD_LATTICE_PREFIX: 'blue',
       WASMCLOUD_JS_DOMAIN: 'hub',
+      WASMCLOUD_JS_REPLICAS: '3',
     });
     // The seed comes from the Secret, never written into the pod spec.
     const seed = (wadm.env ?? []).find((variable) => variable.name === 'WASMCLOUD_CTL_SEED');

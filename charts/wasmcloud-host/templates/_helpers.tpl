@@ -115,6 +115,9 @@ replicas that have no Deployment to size.
 {{- if and .Values.nats.enabled (not .Values.nats.leafnode.enabled) (gt (int .Values.replicaCount) 1) }}
 {{- fail "replicaCount > 1 with a plain NATS sidecar would give each replica a lattice of its own: make the sidecars leaf nodes (nats.leafnode.enabled) or use an existing NATS (nats.enabled: false, nats.url)" }}
 {{- end }}
+{{- if and .Values.nats.enabled (not .Values.nats.leafnode.enabled) $config.jetstreamReplicas (gt (int $config.jetstreamReplicas) 1) }}
+{{- fail "wasmcloud.config.jetstreamReplicas > 1 with a plain NATS sidecar: the sidecar is one JetStream server, which keeps one copy; replicas need a NATS cluster (nats.enabled: false, nats.url; docs/deploy.md, NATS for production)" }}
+{{- end }}
 {{- if and .Values.wadm.enabled .Values.nats.enabled (gt (int .Values.wadm.replicas) 1) }}
 {{- fail "wadm.replicas > 1 with the NATS sidecar: the controller then runs in each host pod, beside its NATS (one per host replica); wadm.replicas sizes its own Deployment, used with an existing NATS (nats.enabled: false, nats.url)" }}
 {{- end }}

@@ -30,7 +30,8 @@ Called with (dict "root" . ): the chart's context.
     {{- range $setting := list
           (list "ctlJWT" "WASMCLOUD_CTL_JWT")
           (list "latticePrefix" "WASMCLOUD_LATTICE_PREFIX")
-          (list "jetstreamDomain" "WASMCLOUD_JS_DOMAIN") }}
+          (list "jetstreamDomain" "WASMCLOUD_JS_DOMAIN")
+          (list "jetstreamReplicas" "WASMCLOUD_JS_REPLICAS") }}
     {{- with index $config (first $setting) }}
     - name: {{ last $setting }}
       value: {{ toString . | quote }}
