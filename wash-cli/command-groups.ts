@@ -17,6 +17,24 @@ export interface CommandGroup {
 
 export const COMMAND_GROUPS: readonly CommandGroup[] = [
   {
+    name: 'new',
+    description: 'create a new actor or provider project from a template',
+    register: async (parent) => (await import('./commands/new.ts')).registerNewCommands(parent),
+  },
+  {
+    name: 'build',
+    synopsis: '[options]',
+    description: 'build and sign the actor or provider project here (its wasmcloud.toml)',
+    register: async (parent) => (await import('./commands/build.ts')).registerBuildCommand(parent),
+  },
+  {
+    name: 'dev',
+    synopsis: '[options]',
+    description:
+      'run the project here on a lattice (yours, or one it starts), rebuild and update it on every save',
+    register: async (parent) => (await import('./commands/dev/dev.ts')).registerDevCommand(parent),
+  },
+  {
     name: 'keys',
     description: 'create key pairs',
     register: async (parent) => (await import('./commands/keys.ts')).registerKeysCommands(parent),

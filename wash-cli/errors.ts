@@ -34,6 +34,16 @@ export const WASH_ERROR_CODES = {
     "The application controller refused a wash app request (a manifest problem, a store failure); the message is the controller's.",
   WASH_APP_NOT_FOUND:
     'wash app named an application, or a version of one, that the controller does not store.',
+  WASH_NO_PROJECT: 'wash build or wash dev ran in a folder without a wasmcloud.toml.',
+  WASH_BAD_PROJECT: "The project's wasmcloud.toml is not valid TOML or misses a field; the message names it.",
+  WASH_PROJECT_EXISTS: 'wash new was asked to create a project in a folder that already exists.',
+  WASH_UNKNOWN_TEMPLATE: 'wash new was given a template it does not have; the message lists them.',
+  WASH_BUILD_FAILED:
+    "A project's build failed: the compiler's own error (file and line) follows; nothing was signed.",
+  WASH_TOOLCHAIN_MISSING:
+    'A compiler a build needs (clang-14, wasm-ld) is not installed; the message says which package.',
+  WASH_DEV_FAILED:
+    'wash dev could not start the actor or provider, or put its links; the message has the reason.',
 } as const satisfies ErrorCatalogue;
 
 export type WashErrorCode = keyof typeof WASH_ERROR_CODES;

@@ -7,5 +7,10 @@
 import { enableCompileCache } from 'node:module';
 
 enableCompileCache?.();
+// wash build strips TypeScript with node:module's stripTypeScriptTypes, which warns "experimental"
+// on every build; that line would sit between wash dev's status lines and means nothing to a user.
+const emitWarning = process.emitWarning;
+process.emitWarning = (warning, ...rest) =>
+  String(warning).includes('stripTypeScriptTypes') ? undefined : emitWarning.call(process, warning, ...rest);
 const { buildProgram } = await import('./main.ts');
 await (await buildProgram(process.argv)).parseAsync(process.argv);
