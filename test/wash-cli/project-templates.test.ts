@@ -126,79 +126,97 @@ describe('wash new', () => {
 describe('each template, built and started on a real lattice', () => {
   let helloDir: string;
 
-  it('hello (TypeScript component) answers HTTP with its greeting; wash build shows a syntax error where it is', async () => {
-    helloDir = await newProject('actor', 'hello');
-    const path = await build(helloDir);
-    const claims = verifySignedWasm(readFileSync(path)).claims;
-    expect(claims.wascap.name).toBe('hello');
-    expect(claims.wascap.caps).toEqual(['wasmcloud:httpserver', 'wasmcloud:builtin:logging']);
-    const { actorId, url } = await serveOverHttp(path, 'hello');
-    expect(await answer(url)).toBe('Hello from hello!\n');
-    await stopActor(actorId);
+  it(
+    'hello (TypeScript component) answers HTTP with its greeting; wash build shows a syntax error where it is',
+    async () => {
+      helloDir = await newProject('actor', 'hello');
+      const path = await build(helloDir);
+      const claims = verifySignedWasm(readFileSync(path)).claims;
+      expect(claims.wascap.name).toBe('hello');
+      expect(claims.wascap.caps).toEqual(['wasmcloud:httpserver', 'wasmcloud:builtin:logging']);
+      const { actorId, url } = await serveOverHttp(path, 'hello');
+      expect(await answer(url)).toBe('Hello from hello!\n');
+      await stopActor(actorId);
 
-    const source = join(helloDir, 'src', 'actor.ts');
-    const good = readFileSync(source, 'utf8');
-    writeFileSync(source, good.replace("const GREETING = '", "const GREETING = = '"));
-    const broken = await runWash(['build'], { cwd: helloDir, env });
-    expect(broken.code).toBe(1);
-    expect(broken.stderr).toMatch(/src\/actor\.ts:\d+:\d+/);
-    // The last good build is still there, signed whole (its hash checks out).
-    expect(verifySignedWasm(readFileSync(path)).claims.sub).toBe(actorId);
-    writeFileSync(source, good);
-  }, BUILD_TIMEOUT_MS);
+      const source = join(helloDir, 'src', 'actor.ts');
+      const good = readFileSync(source, 'utf8');
+      writeFileSync(source, good.replace("const GREETING = '", "const GREETING = = '"));
+      const broken = await runWash(['build'], { cwd: helloDir, env });
+      expect(broken.code).toBe(1);
+      expect(broken.stderr).toMatch(/src\/actor\.ts:\d+:\d+/);
+      // The last good build is still there, signed whole (its hash checks out).
+      expect(verifySignedWasm(readFileSync(path)).claims.sub).toBe(actorId);
+      writeFileSync(source, good);
+    },
+    BUILD_TIMEOUT_MS,
+  );
 
-  it('kvcounter (TypeScript component) counts through the built-in keyvalue provider', async () => {
-    const dir = await newProject('actor', 'counter', 'kvcounter');
-    const path = await build(dir);
-    const { actorId, url } = await serveOverHttp(path, 'counter', async (actor) => {
-      const keyvalue = await lattice.startBuiltin(lattice.host.id, 'keyvalue');
-      await lattice.putLink(defaultLink(actor, keyvalue, 'wasmcloud:keyvalue', { BUCKET: 'washnewcounter' }));
-    });
-    const first = JSON.parse(await answer(url)) as { counter: number };
-    const second = JSON.parse(await answer(url)) as { counter: number };
-    expect(second.counter).toBe(first.counter + 1);
-    await stopActor(actorId);
-  }, BUILD_TIMEOUT_MS);
-
-  it('c-echo (C wasmbus module) echoes the request as JSON', async () => {
-    const dir = await newProject('actor', 'cecho', 'c-echo');
-    const path = await build(dir);
-    const { actorId, url } = await serveOverHttp(path, 'cecho');
-    expect(JSON.parse(await answer(`${url}hi?x=1`))).toEqual({
-      body: [],
-      method: 'GET',
-      path: '/hi',
-      query_string: 'x=1',
-    });
-    await stopActor(actorId);
-  }, BUILD_TIMEOUT_MS);
-
-  it('provider (TypeScript on the SDK) packs a signed archive that answers an invocation; its own test passes', async () => {
-    const dir = await newProject('provider', 'greeter');
-    // What `npm install` links: the wash package, which carries the provider SDK.
-    mkdirSync(join(dir, 'node_modules'));
-    symlinkSync(join(REPO_ROOT, 'wash-cli'), join(dir, 'node_modules', 'wash'));
-    const built = await buildWithKey(dir);
-    const providerKey = built.public_key;
-    await lattice.startProvider({ path: built.path, providerKey });
-    const actorId = 'MBCFOPM6JW2APJLXJD3Z5O4CN7CPYJ2B4FTKLJUR5YR5MITIU7HD3WD5';
-    await lattice.putLink(defaultLink(actorId, providerKey, 'local:greeter', {}));
-    const call = () =>
-      lattice.callProvider({
-        actorId,
-        providerKey,
-        contractId: 'local:greeter',
-        operation: 'Greeter.Greet',
-        msg: encodePayload('wasmCloud'),
+  it(
+    'kvcounter (TypeScript component) counts through the built-in keyvalue provider',
+    async () => {
+      const dir = await newProject('actor', 'counter', 'kvcounter');
+      const path = await build(dir);
+      const { actorId, url } = await serveOverHttp(path, 'counter', async (actor) => {
+        const keyvalue = await lattice.startBuiltin(lattice.host.id, 'keyvalue');
+        await lattice.putLink(
+          defaultLink(actor, keyvalue, 'wasmcloud:keyvalue', { BUCKET: 'washnewcounter' }),
+        );
       });
-    await lattice.waitForLink(providerKey, 'the greeter provider takes the link', call);
-    expect(decodePayload(await call())).toBe('Hello, wasmCloud!');
-    const ownTest = execFileSync(NODE_24, ['--test', 'test/operations.test.ts'], {
-      cwd: dir,
-      encoding: 'utf8',
-    });
-    expect(ownTest).toMatch(/pass 2\b/);
-  }, BUILD_TIMEOUT_MS);
+      const first = JSON.parse(await answer(url)) as { counter: number };
+      const second = JSON.parse(await answer(url)) as { counter: number };
+      expect(second.counter).toBe(first.counter + 1);
+      await stopActor(actorId);
+    },
+    BUILD_TIMEOUT_MS,
+  );
+
+  it(
+    'c-echo (C wasmbus module) echoes the request as JSON',
+    async () => {
+      const dir = await newProject('actor', 'cecho', 'c-echo');
+      const path = await build(dir);
+      const { actorId, url } = await serveOverHttp(path, 'cecho');
+      expect(JSON.parse(await answer(`${url}hi?x=1`))).toEqual({
+        body: [],
+        method: 'GET',
+        path: '/hi',
+        query_string: 'x=1',
+      });
+      await stopActor(actorId);
+    },
+    BUILD_TIMEOUT_MS,
+  );
+
+  it(
+    'provider (TypeScript on the SDK) packs a signed archive that answers an invocation; its own test passes',
+    async () => {
+      const dir = await newProject('provider', 'greeter');
+      // What `npm install` links: the wash package, which carries the provider SDK.
+      mkdirSync(join(dir, 'node_modules'));
+      symlinkSync(join(REPO_ROOT, 'wash-cli'), join(dir, 'node_modules', 'wash'));
+      const built = await buildWithKey(dir);
+      const providerKey = built.public_key;
+      await lattice.startProvider({ path: built.path, providerKey });
+      const actorId = 'MBCFOPM6JW2APJLXJD3Z5O4CN7CPYJ2B4FTKLJUR5YR5MITIU7HD3WD5';
+      await lattice.putLink(defaultLink(actorId, providerKey, 'local:greeter', {}));
+      const call = () =>
+        lattice.callProvider({
+          actorId,
+          providerKey,
+          contractId: 'local:greeter',
+          operation: 'Greeter.Greet',
+          msg: encodePayload('wasmCloud'),
+        });
+      await lattice.waitForLink(providerKey, 'the greeter provider takes the link', call);
+      expect(decodePayload(await call())).toBe('Hello, wasmCloud!');
+      const ownTest = execFileSync(NODE_24, ['--test', 'test/operations.test.ts'], {
+        cwd: dir,
+        encoding: 'utf8',
+      });
+      expect(ownTest).toMatch(/pass 2\b/);
+    },
+    BUILD_TIMEOUT_MS,
+  );
 
   describe('wash dev on the hello project', () => {
     let dev: ChildProcess | undefined;
@@ -208,98 +226,105 @@ describe('each template, built and started on a real lattice', () => {
       if (dev && dev.exitCode === null) dev.kill('SIGKILL');
     });
 
-    it('serves, picks up an edit with no failed request, and keeps serving through a syntax error', async () => {
-      // The generated package.json installs from the npm registry (and the file: path of wash).
-      execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], {
-        cwd: helloDir,
-        stdio: 'ignore',
-      });
-      expect(existsSync(join(helloDir, 'node_modules', '.bin', 'wash'))).toBe(true);
-      const port = await freePort();
-      const toml = join(helloDir, 'wasmcloud.toml');
-      writeFileSync(toml, readFileSync(toml, 'utf8').replaceAll('8080', String(port)));
+    it(
+      'serves, picks up an edit with no failed request, and keeps serving through a syntax error',
+      async () => {
+        // The generated package.json installs from the npm registry (and the file: path of wash).
+        execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], {
+          cwd: helloDir,
+          stdio: 'ignore',
+        });
+        expect(existsSync(join(helloDir, 'node_modules', '.bin', 'wash'))).toBe(true);
+        const port = await freePort();
+        const toml = join(helloDir, 'wasmcloud.toml');
+        writeFileSync(toml, readFileSync(toml, 'utf8').replaceAll('8080', String(port)));
 
-      dev = spawn(
-        NODE_24,
-        [
-          join(helloDir, 'node_modules', '.bin', 'wash'),
-          'dev',
-          '-p',
-          String(lattice.nats.port),
-          '-x',
-          lattice.prefix,
-        ],
-        { cwd: helloDir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
-      );
-      dev.stdout?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      dev.stderr?.on('data', (chunk: Buffer) => {
-        output += chunk.toString();
-      });
-      const url = `http://127.0.0.1:${port}/`;
-      await eventually(
-        () => output.includes(`serving ${url}`),
-        `wash dev serving (output so far:\n${output})`,
-        90_000,
-      );
-      expect(await answer(url)).toBe('Hello from hello!\n');
-
-      // Ask all the time while the edit is rebuilt and loaded: every answer must be a good one.
-      const answers: string[] = [];
-      const failures: string[] = [];
-      let polling = true;
-      const poller = (async () => {
-        while (polling) {
-          try {
-            const response = await fetch(url);
-            const text = await response.text();
-            if (response.ok) answers.push(text);
-            else failures.push(`${response.status} ${text}`);
-          } catch (error) {
-            failures.push(String(error));
-          }
-          await new Promise((resolve) => setTimeout(resolve, 25));
-        }
-      })();
-      try {
-        const source = join(helloDir, 'src', 'actor.ts');
-        const good = readFileSync(source, 'utf8');
-        writeFileSync(source, good.replace("'Hello from hello'", "'Howdy from hello'"));
-        await eventually(() => answers.at(-1) === 'Howdy from hello!\n', 'the edited greeting', 60_000);
-        expect(output).toMatch(/rebuilt in [\d.]+ s, updated the actor/);
-
-        const rebuilds = output.split('\n').length;
-        writeFileSync(source, good.replace("const GREETING = 'Hello from hello'", "const GREETING = = 'x'"));
-        await eventually(
-          () => output.includes('build failed; the last good build keeps running'),
-          'the build error',
-          60_000,
+        dev = spawn(
+          NODE_24,
+          [
+            join(helloDir, 'node_modules', '.bin', 'wash'),
+            'dev',
+            '-p',
+            String(lattice.nats.port),
+            '-x',
+            lattice.prefix,
+          ],
+          { cwd: helloDir, env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] },
         );
-        expect(
-          output
-            .split('\n')
-            .slice(rebuilds - 1)
-            .join('\n'),
-        ).toMatch(/src\/actor\.ts:\d+:\d+/);
-        const before = answers.length;
-        await eventually(() => answers.length > before + 3, 'more answers after the failed build', 10_000);
-        expect(answers.at(-1)).toBe('Howdy from hello!\n');
-      } finally {
-        polling = false;
-        await poller;
-      }
-      expect(failures).toEqual([]);
-      expect(new Set(answers)).toEqual(new Set(['Hello from hello!\n', 'Howdy from hello!\n']));
+        dev.stdout?.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+        });
+        dev.stderr?.on('data', (chunk: Buffer) => {
+          output += chunk.toString();
+        });
+        const url = `http://127.0.0.1:${port}/`;
+        await eventually(
+          () => output.includes(`serving ${url}`),
+          `wash dev serving (output so far:\n${output})`,
+          90_000,
+        );
+        expect(await answer(url)).toBe('Hello from hello!\n');
 
-      const exited = new Promise<number | null>((resolve) => dev?.once('exit', (code) => resolve(code)));
-      dev.kill('SIGINT');
-      expect(await exited).toBe(0);
-      expect(output).toContain('Stopped hello');
-      // It stopped the actor it started; the lattice's host is still there (wash dev did not start it).
-      const client = new ControlClient(lattice.nc, { latticePrefix: lattice.prefix });
-      const inventory = await client.getInventory(lattice.host.id);
-      expect(inventory.actors.filter((actor) => actor.name === 'hello')).toEqual([]);
-    }, 2 * BUILD_TIMEOUT_MS);
+        // Ask all the time while the edit is rebuilt and loaded: every answer must be a good one.
+        const answers: string[] = [];
+        const failures: string[] = [];
+        let polling = true;
+        const poller = (async () => {
+          while (polling) {
+            try {
+              const response = await fetch(url);
+              const text = await response.text();
+              if (response.ok) answers.push(text);
+              else failures.push(`${response.status} ${text}`);
+            } catch (error) {
+              failures.push(String(error));
+            }
+            await new Promise((resolve) => setTimeout(resolve, 25));
+          }
+        })();
+        try {
+          const source = join(helloDir, 'src', 'actor.ts');
+          const good = readFileSync(source, 'utf8');
+          writeFileSync(source, good.replace("'Hello from hello'", "'Howdy from hello'"));
+          await eventually(() => answers.at(-1) === 'Howdy from hello!\n', 'the edited greeting', 60_000);
+          expect(output).toMatch(/rebuilt in [\d.]+ s, updated the actor/);
+
+          const rebuilds = output.split('\n').length;
+          writeFileSync(
+            source,
+            good.replace("const GREETING = 'Hello from hello'", "const GREETING = = 'x'"),
+          );
+          await eventually(
+            () => output.includes('build failed; the last good build keeps running'),
+            'the build error',
+            60_000,
+          );
+          expect(
+            output
+              .split('\n')
+              .slice(rebuilds - 1)
+              .join('\n'),
+          ).toMatch(/src\/actor\.ts:\d+:\d+/);
+          const before = answers.length;
+          await eventually(() => answers.length > before + 3, 'more answers after the failed build', 10_000);
+          expect(answers.at(-1)).toBe('Howdy from hello!\n');
+        } finally {
+          polling = false;
+          await poller;
+        }
+        expect(failures).toEqual([]);
+        expect(new Set(answers)).toEqual(new Set(['Hello from hello!\n', 'Howdy from hello!\n']));
+
+        const exited = new Promise<number | null>((resolve) => dev?.once('exit', (code) => resolve(code)));
+        dev.kill('SIGINT');
+        expect(await exited).toBe(0);
+        expect(output).toContain('Stopped hello');
+        // It stopped the actor it started; the lattice's host is still there (wash dev did not start it).
+        const client = new ControlClient(lattice.nc, { latticePrefix: lattice.prefix });
+        const inventory = await client.getInventory(lattice.host.id);
+        expect(inventory.actors.filter((actor) => actor.name === 'hello')).toEqual([]);
+      },
+      2 * BUILD_TIMEOUT_MS,
+    );
   });
 });
