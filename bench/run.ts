@@ -11,6 +11,7 @@ import { runRampBench } from './ramp.bench.ts';
 import { runRunawayBench } from './runaway.bench.ts';
 import { runRuntimeBench } from './runtime.bench.ts';
 import { runScaleBench } from './scale.bench.ts';
+import { runDashboardScaleBench } from './scale-dashboard.ts';
 import { runFanOutBench } from './scale-fanout.ts';
 import { runWashStartupBench } from './wash-startup.bench.ts';
 
@@ -28,6 +29,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   scale: async () => {
     await runScaleBench();
     await runFanOutBench();
+    await runDashboardScaleBench();
   },
   'wash-startup': runWashStartupBench,
 };

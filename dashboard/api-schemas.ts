@@ -230,6 +230,29 @@ export const uploadQuerySchema = z
   .describe('upload query');
 export type UploadQuery = z.output<typeof uploadQuerySchema>;
 
+/** A whole number in a query string. */
+const queryCount = (minimum: number, maximum: number) =>
+  z.coerce
+    .number('expected a whole number')
+    .int('expected a whole number')
+    .min(minimum, `must be at least ${minimum}`)
+    .max(maximum, `must be at most ${maximum}`);
+
+/**
+ * The query of `GET /api/lattice`: none for the whole document, or one page of one section (the
+ * entries whose names or keys contain `filter`, in the document's order).
+ */
+export const latticeQuerySchema = z
+  .strictObject({
+    section: z.enum(['hosts', 'actors', 'providers', 'links'], 'expected hosts, actors, providers or links'),
+    offset: queryCount(0, 10_000_000).default(0),
+    limit: queryCount(1, 1000).default(100),
+    filter: z.string().max(256, 'must be at most 256 characters').default(''),
+  })
+  .partial({ section: true })
+  .describe('lattice query');
+export type LatticeQuery = z.output<typeof latticeQuerySchema>;
+
 // ---- applications (the application controller's API, lattice/wadm-api.ts) ----
 
 const MAX_VERSION_LENGTH = 256;

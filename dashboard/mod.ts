@@ -17,6 +17,7 @@ import { type ApplicationsTimings, ApplicationsView } from './applications.ts';
 import { CallRates, type CallRatesTimings } from './call-rates.ts';
 import { DashboardError } from './errors.ts';
 import type { MetricsEndpoint, NatsStatusSource } from './host-services.ts';
+import { LatticeFeed } from './lattice-feed.ts';
 import { readLatticeLoad } from './lattice-load.ts';
 import { LatticeView, type LatticeViewTimings } from './lattice-view.ts';
 import { isLoopback } from './request-guard.ts';
@@ -152,6 +153,13 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
       nats: () => options.natsStatus?.reports() ?? [],
       applications: () => applications.state(),
     });
+  // The pages get the whole state when they connect, then only what changed (lattice-feed.ts).
+  const feed = new LatticeFeed(snapshot);
+  const current = () => {
+    const { state, delta } = feed.update();
+    if (delta !== undefined && sse.size > 0) sse.broadcast({ event: 'delta', data: JSON.stringify(delta) });
+    return state;
+  };
   const applicationActions = new ApplicationActions({
     view: applications,
     applications: () => snapshot().applications,
@@ -183,7 +191,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     },
     uploads,
     sse,
-    snapshot,
+    snapshot: current,
     load: () => readLatticeLoad(client, view.hosts()),
     callRates,
     readiness,
@@ -221,7 +229,7 @@ export async function startDashboard(options: DashboardOptions): Promise<Dashboa
     if (broadcastTimer !== undefined) return;
     broadcastTimer = setTimeout(() => {
       broadcastTimer = undefined;
-      if (sse.size > 0) sse.broadcast({ event: 'state', data: JSON.stringify(snapshot()) });
+      if (sse.size > 0) current();
     }, BROADCAST_DELAY_MS);
   };
   view.onChange(scheduleBroadcast);

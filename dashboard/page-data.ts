@@ -1,5 +1,5 @@
-// What the page receives: the JSON shape of `GET /api/lattice` and of each `state` server-sent
-// event (snapshot.ts builds it). It imports nothing but the import-free host-services.ts, so the
+// What the page receives: the JSON shape of `GET /api/lattice` and of the first `state` server-sent
+// event (snapshot.ts builds it), and of the `delta` events that follow (lattice-feed.ts). It imports nothing but the import-free host-services.ts, so the
 // browser code's type-check (dashboard/public/tsconfig.json) reads these types without pulling in
 // the server's code or Node's.
 
@@ -76,6 +76,11 @@ export interface LinkSummary {
 }
 
 export interface LatticeSnapshot {
+  /**
+   * Counts the changes the live feed has sent (lattice-feed.ts): a `delta` event applies to the
+   * state of its `base` version and makes its `version`.
+   */
+  version: number;
   lattice: string;
   host_id: string;
   generated_at: string;
@@ -90,6 +95,44 @@ export interface LatticeSnapshot {
   nats: NatsConnectionReport[];
   /** The applications the lattice's application controller keeps (wadm API). */
   applications: ApplicationsState;
+}
+
+/** The entries of one keyed section that changed or came (whole), and the keys of those that went. */
+export interface SectionChanges<T> {
+  changed: T[];
+  removed: string[];
+}
+
+/**
+ * A `delta` server-sent event: what changed since the state of version `base`. The keyed sections
+ * carry only their changed and removed entries (keys: hosts, actors and links by `id`, providers by
+ * `${id}|${link_name}`); the small parts come whole when they changed, and are absent when not. The
+ * page sorts each section as the snapshot does. A page whose state is not at `base` (it missed
+ * one) asks for the whole state again.
+ */
+export interface LatticeDelta {
+  version: number;
+  base: number;
+  generated_at: string;
+  hosts?: SectionChanges<HostSummary>;
+  actors?: SectionChanges<ActorSummary>;
+  providers?: SectionChanges<ProviderSummary>;
+  links?: SectionChanges<LinkSummary>;
+  synced?: boolean;
+  events?: RecentEvent[];
+  nats?: NatsConnectionReport[];
+  applications?: ApplicationsState;
+}
+
+/** One page of one keyed section: `GET /api/lattice?section=links&offset=…&limit=…`. */
+export interface LatticeSectionPage {
+  version: number;
+  section: 'hosts' | 'actors' | 'providers' | 'links';
+  /** Entries in the section (after the filter, when one was given). */
+  total: number;
+  offset: number;
+  limit: number;
+  items: Array<HostSummary | ActorSummary | ProviderSummary | LinkSummary>;
 }
 
 /** wadm's StatusType (lattice/wadm-api.ts STATUS_TYPES, which applications.ts checks it against). */

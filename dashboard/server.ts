@@ -19,6 +19,7 @@ import {
   deleteApplicationBodySchema,
   deleteLinkBodySchema,
   deployApplicationBodySchema,
+  latticeQuerySchema,
   putLinkBodySchema,
   putManifestBodySchema,
   scaleActorBodySchema,
@@ -32,6 +33,7 @@ import {
 import type { ApplicationActions } from './application-actions.ts';
 import { isFastifyErrorCode } from './errors.ts';
 import type { MetricsEndpoint } from './host-services.ts';
+import { sectionPage } from './lattice-feed.ts';
 import type { LatticeLoad } from './lattice-load.ts';
 import type { LatticeMetrics } from './page-data.ts';
 import { guardRequest } from './request-guard.ts';
@@ -55,6 +57,7 @@ export interface DashboardServerParts {
   onPageOpened?: (() => void) | undefined;
   uploads: UploadStore;
   sse: ServerSentEvents;
+  /** The lattice now, numbered by the live feed (lattice-feed.ts); open pages are sent what changed. */
   snapshot: () => LatticeSnapshot;
   /** Every host's load, asked now (lattice-load.ts). */
   load: () => Promise<LatticeLoad>;
@@ -163,7 +166,12 @@ export function createDashboardServer(parts: DashboardServerParts): FastifyInsta
       metrics.serve(request.raw, reply.raw);
     });
   }
-  app.get('/api/lattice', async () => parts.snapshot());
+  app.get('/api/lattice', async (request) => {
+    const query = validateInput(latticeQuerySchema, request.query);
+    const state = parts.snapshot();
+    if (query.section === undefined) return state;
+    return sectionPage(state, query.section, query.offset, query.limit, query.filter);
+  });
   app.get('/api/load', async () => parts.load());
   app.get('/api/metrics', async () => parts.callRates.read());
   app.get('/api/events', (request, reply) => {

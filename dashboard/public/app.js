@@ -1,15 +1,19 @@
 // The dashboard page: follows the lattice through server-sent events (`state`: the whole lattice,
-// sent on every change) and redraws the picture and the tables; no reload, no polling. Names of
-// hosts and artifacts are remembered, so events about a host that has left still read well.
+// once when the stream opens; `delta`: what changed since, lattice-delta.js) and redraws what a
+// change touched; no reload, no polling. The tables show one page of rows each (pager.js) and the
+// picture summarizes a large lattice, so 10,000 actors and 20,000 links stay quick. Names of hosts
+// and artifacts are remembered, so events about a host that has left still read well.
 
-import { errorText, getJson } from './api.js';
+import { errorText } from './api.js';
 import { renderApplications, renderControllerStatus, setupApplications } from './applications.js';
 import { renderCallRates } from './call-rates.js';
 import { byId, shortKey } from './dom.js';
 import { setupForms } from './forms.js';
+import { applyDelta } from './lattice-delta.js';
 import { renderPicture } from './lattice-picture.js';
 import { renderNatsStatus } from './nats-status.js';
 import { notify, setupNotices } from './notices.js';
+import { createPager } from './pager.js';
 import {
   renderActors,
   renderEvents,
@@ -20,12 +24,24 @@ import {
 } from './tables.js';
 
 /** @typedef {import('../page-data.ts').LatticeSnapshot} LatticeSnapshot */
+/** @typedef {import('../page-data.ts').LatticeDelta} LatticeDelta */
 /** @typedef {import('../page-data.ts').LatticeMetrics} LatticeMetrics */
+/** @typedef {import('../page-data.ts').HostSummary} HostSummary */
+/** @typedef {import('../page-data.ts').ActorSummary} ActorSummary */
+/** @typedef {import('../page-data.ts').ProviderSummary} ProviderSummary */
+/** @typedef {import('../page-data.ts').LinkSummary} LinkSummary */
+/** The parts of the state a change can touch. */
+/** @typedef {'hosts' | 'actors' | 'providers' | 'links' | 'events' | 'nats' | 'applications' | 'synced'} Part */
+/** The parts a page move (filter, Previous, Next) touches: that table alone. */
+/** @typedef {Part | 'hosts-page' | 'actors-page' | 'providers-page' | 'links-page'} Touched */
 
 const RECONNECT_MS = 3_000;
+/** @type {Part[]} */
+const ALL_PARTS = ['hosts', 'actors', 'providers', 'links', 'events', 'nats', 'applications', 'synced'];
 
 /** @type {LatticeSnapshot} */
 let state = {
+  version: 0,
   lattice: '',
   host_id: '',
   generated_at: '',
@@ -49,12 +65,15 @@ const names = {
   artifact: (key) => artifactNames.get(key) ?? shortKey(key),
 };
 
-/** @param {LatticeSnapshot} next */
-function remember(next) {
-  for (const host of next.hosts) hostNames.set(host.id, host.friendly_name);
-  for (const actor of next.actors) artifactNames.set(actor.id, actor.name);
-  for (const provider of next.providers) artifactNames.set(provider.id, provider.name);
-  for (const link of next.links) {
+/**
+ * Remembers the names of what arrived (the whole state, or a delta's changed entries).
+ * @param {{ hosts?: HostSummary[]; actors?: ActorSummary[]; providers?: ProviderSummary[]; links?: LinkSummary[] }} parts
+ */
+function remember(parts) {
+  for (const host of parts.hosts ?? []) hostNames.set(host.id, host.friendly_name);
+  for (const actor of parts.actors ?? []) artifactNames.set(actor.id, actor.name);
+  for (const provider of parts.providers ?? []) artifactNames.set(provider.id, provider.name);
+  for (const link of parts.links ?? []) {
     if (link.actor_name !== link.actor_id) artifactNames.set(link.actor_id, link.actor_name);
     if (link.provider_name !== link.provider_id) artifactNames.set(link.provider_id, link.provider_name);
   }
@@ -81,10 +100,48 @@ function changed(section, parts) {
   return true;
 }
 
-/** @param {LatticeSnapshot} next */
-function render(next) {
+const pagers = {
+  /** @type {import('./pager.js').Pager<HostSummary>} */
+  hosts: createPager(
+    'hosts',
+    (host) => [host.friendly_name, host.id, ...Object.entries(host.labels).flat()],
+    () => render(state, new Set(['hosts-page'])),
+  ),
+  /** @type {import('./pager.js').Pager<ActorSummary>} */
+  actors: createPager(
+    'actors',
+    (actor) => [actor.name, actor.id, ...actor.caps, ...actor.applications],
+    () => render(state, new Set(['actors-page'])),
+  ),
+  /** @type {import('./pager.js').Pager<ProviderSummary>} */
+  providers: createPager(
+    'providers',
+    (provider) => [provider.name, provider.id, provider.link_name, provider.contract_id],
+    () => render(state, new Set(['providers-page'])),
+  ),
+  /** @type {import('./pager.js').Pager<LinkSummary>} */
+  links: createPager(
+    'links',
+    (link) => [
+      link.actor_name,
+      link.actor_id,
+      link.provider_name,
+      link.provider_id,
+      link.link_name,
+      link.contract_id,
+    ],
+    () => render(state, new Set(['links-page'])),
+  ),
+};
+
+/**
+ * Shows `next`, redrawing only what the parts in `touched` show.
+ * @param {LatticeSnapshot} next
+ * @param {Set<Touched>} touched
+ */
+function render(next, touched) {
   state = next;
-  remember(next);
+  const any = (/** @type {Touched[]} */ ...parts) => parts.some((part) => touched.has(part));
   document.title = `wasmCloud · ${next.lattice}`;
   byId('lattice-name').textContent = next.lattice;
   byId('hosts-count').textContent = String(next.hosts.length);
@@ -93,24 +150,49 @@ function render(next) {
   byId('links-count').textContent = String(next.links.length);
   byId('apps-count').textContent = String(next.applications.applications.length);
   const hostNameList = next.hosts.map((host) => [host.id, host.friendly_name]);
-  // Uptime and last-seen change in every state; the uptime cells count by themselves.
-  const hostRows = next.hosts.map(({ uptime_seconds: _uptime, last_seen: _seen, ...rest }) => rest);
-  if (changed('picture', [next.actors, next.providers, next.links])) renderPicture(byId('picture'), next);
+  if (any('actors', 'providers', 'links')) renderPicture(byId('picture'), next);
   renderControllerStatus(byId('apps-controller'), next.applications);
-  const memberNames = [next.actors.map((a) => [a.id, a.name, a.total_instances]), next.providers];
-  if (changed('applications', [next.applications, memberNames]))
-    renderApplications(byId('apps-body'), next, applications);
-  if (changed('hosts', hostRows)) renderHosts(byId('hosts-body'), next);
-  const actorsChanged = changed('actors', [next.actors, hostNameList]);
-  if (actorsChanged) renderActors(byId('actors-body'), next, names, forms);
-  const providersChanged = changed('providers', [next.providers, hostNameList]);
-  if (providersChanged) renderProviders(byId('providers-body'), next, names, forms);
+  if (any('applications', 'actors', 'providers')) {
+    const actorsById = new Map(next.actors.map((actor) => [actor.id, actor]));
+    const memberNames = next.applications.applications.map((app) =>
+      app.actors.map((id) => [id, actorsById.get(id)?.name, actorsById.get(id)?.total_instances]),
+    );
+    if (changed('applications', [next.applications, memberNames, next.providers.length]))
+      renderApplications(byId('apps-body'), next, applications);
+  }
+  if (any('hosts', 'hosts-page')) {
+    const page = pagers.hosts.page(next.hosts);
+    // Uptime and last-seen change in every state; the uptime cells count by themselves.
+    const hostRows = page.rows.map(({ uptime_seconds: _uptime, last_seen: _seen, ...rest }) => rest);
+    if (changed('hosts', hostRows)) renderHosts(byId('hosts-body'), page.rows, next.generated_at);
+  }
+  let ratesCells = false;
+  if (any('actors', 'hosts', 'actors-page')) {
+    const page = pagers.actors.page(next.actors);
+    if (changed('actors', [page.rows, hostNameList])) {
+      renderActors(byId('actors-body'), page.rows, names, forms);
+      ratesCells = true;
+    }
+  }
+  if (any('providers', 'hosts', 'providers-page')) {
+    const page = pagers.providers.page(next.providers);
+    if (changed('providers', [page.rows, hostNameList])) {
+      renderProviders(byId('providers-body'), page.rows, names, forms);
+      ratesCells = true;
+    }
+  }
   // Rebuilt rows have empty rate cells: the latest rates go in at once, not at the next event.
-  if (actorsChanged || providersChanged) renderCallRates(document.body, metrics, names.host);
-  if (changed('links', next.links)) renderLinks(byId('links-body'), next, forms);
-  if (changed('events', [next.events.map((event) => event.id), hostNameList]))
+  if (ratesCells) renderCallRates(document.body, metrics, names.host);
+  if (any('links', 'links-page')) {
+    const page = pagers.links.page(next.links);
+    if (changed('links', page.rows)) renderLinks(byId('links-body'), page.rows, forms);
+  }
+  if (any('events', 'hosts') && changed('events', [next.events.map((event) => event.id), hostNameList]))
     renderEvents(byId('events-list'), next, names);
-  if (changed('choices', [hostNameList, next.actors.map((a) => [a.id, a.name]), next.providers]))
+  if (
+    any('hosts', 'actors', 'providers') &&
+    changed('choices', [hostNameList, next.actors.map((a) => [a.id, a.name]), next.providers])
+  )
     forms.refreshChoices(next);
   renderNatsStatus(byId('nats-status'), next.nats);
   setLive(next.synced ? 'live' : 'syncing');
@@ -137,9 +219,34 @@ function connect() {
   const source = new EventSource('/api/events');
   source.addEventListener('state', (event) => {
     try {
-      render(JSON.parse(event.data));
+      /** @type {LatticeSnapshot} */
+      const next = JSON.parse(event.data);
+      remember(next);
+      render(next, new Set(ALL_PARTS));
     } catch (error) {
       notify('error', `could not show the lattice's state: ${errorText(error)}`);
+    }
+  });
+  source.addEventListener('delta', (event) => {
+    try {
+      /** @type {LatticeDelta} */
+      const delta = JSON.parse(event.data);
+      const next = applyDelta(state, delta);
+      if (next === undefined) {
+        // A change was missed: a new stream starts with the whole state.
+        source.close();
+        connect();
+        return;
+      }
+      remember({
+        hosts: delta.hosts?.changed,
+        actors: delta.actors?.changed,
+        providers: delta.providers?.changed,
+        links: delta.links?.changed,
+      });
+      render(next, new Set(ALL_PARTS.filter((part) => part in delta)));
+    } catch (error) {
+      notify('error', `could not show the lattice's change: ${errorText(error)}`);
     }
   });
   source.addEventListener('metrics', (event) => {
@@ -157,18 +264,14 @@ function connect() {
   });
 }
 
-async function start() {
+function start() {
   setupNotices(byId('notices'));
   byId('open-start-actor').addEventListener('click', forms.openStartActor);
   byId('open-start-provider').addEventListener('click', forms.openStartProvider);
   byId('open-define-link').addEventListener('click', forms.openDefineLink);
   byId('open-upload-manifest').addEventListener('click', applications.openUpload);
   setInterval(() => tickUptimes(byId('hosts-body')), 1_000);
-  try {
-    render(/** @type {LatticeSnapshot} */ (await getJson('/api/lattice')));
-  } catch (error) {
-    notify('error', errorText(error));
-  }
+  // The stream's first event is the whole state; fetching it beforehand would send it twice.
   connect();
 }
 

@@ -59,14 +59,19 @@ export function renderControllerStatus(line, apps) {
   else line.textContent = `The application controller cannot be asked: ${apps.message ?? 'no reason known'}`;
 }
 
+/** @typedef {import('../page-data.ts').ActorSummary} ActorSummary */
+/** @typedef {import('../page-data.ts').ProviderSummary} ProviderSummary */
+/** The lattice's actors and providers by key, looked up once per member rather than searched for. */
+/** @typedef {{ actors: Map<string, ActorSummary>; providers: Map<string, ProviderSummary> }} ByKey */
+
 /**
  * What runs for an application, by name.
  * @param {ApplicationSummary} app
- * @param {LatticeSnapshot} state
+ * @param {ByKey} byKey
  */
-function members(app, state) {
+function members(app, byKey) {
   const actors = app.actors.map((id) => {
-    const actor = state.actors.find((entry) => entry.id === id);
+    const actor = byKey.actors.get(id);
     return el(
       'span',
       { class: 'chip member actor', 'data-actor-id': id, title: id },
@@ -74,7 +79,7 @@ function members(app, state) {
     );
   });
   const providers = app.providers.map((key) => {
-    const provider = state.providers.find((entry) => `${entry.id}|${entry.link_name}` === key);
+    const provider = byKey.providers.get(key);
     const [id] = key.split('|');
     return el(
       'span',
@@ -137,6 +142,12 @@ function scalerRow(app) {
  */
 export function renderApplications(tbody, state, actions) {
   const apps = state.applications;
+  const anyMembers = apps.applications.some((app) => app.actors.length + app.providers.length > 0);
+  /** @type {ByKey} */
+  const byKey = {
+    actors: new Map(anyMembers ? state.actors.map((actor) => [actor.id, actor]) : []),
+    providers: new Map(anyMembers ? state.providers.map((p) => [`${p.id}|${p.link_name}`, p]) : []),
+  };
   const rows = apps.applications.flatMap((app) => {
     const scalers = scalerRow(app);
     const toggle = el(
@@ -182,7 +193,7 @@ export function renderApplications(tbody, state, actions) {
           : null,
         el('div', {}, toggle),
       ),
-      el('td', { class: 'labels' }, members(app, state)),
+      el('td', { class: 'labels' }, members(app, byKey)),
       el(
         'td',
         { class: 'app-actions' },

@@ -2,7 +2,9 @@
 // definition a curve from its actor to its provider, labelled with its contract and link name.
 // A link whose actor or provider runs nowhere still shows, to a dashed "not running" box, since
 // that is usually the thing someone needs to notice. A box that an application controller
-// started names the application in a tag on its bottom edge.
+// started names the application in a tag on its bottom edge. Past a few dozen boxes or a few hundred
+// links one box per actor is no picture at all (and thousands of SVG nodes stall the page): it
+// then shows all actors as one box and the providers each with how many links reach them.
 
 import { replaceChildren, shortKey, svg } from './dom.js';
 
@@ -50,6 +52,23 @@ function plural(count, word) {
 }
 
 /**
+ * The box of a link's provider that runs nowhere.
+ * @param {LinkSummary} link
+ * @returns {PictureNode}
+ */
+function ghostProvider(link) {
+  return {
+    key: `${link.provider_id}|${link.link_name}`,
+    kind: 'provider',
+    id: link.provider_id,
+    title: link.provider_name,
+    detail: `not running · ${link.link_name}`,
+    running: false,
+    applications: [],
+  };
+}
+
+/**
  * The boxes of each column, running ones first, then the ends of links that run nowhere.
  * @param {LatticeSnapshot} state
  * @returns {{ actors: PictureNode[]; providers: PictureNode[] }}
@@ -85,8 +104,11 @@ function columns(state) {
       applications: provider.applications,
     };
   });
+  const actorKeys = new Set(actors.map((node) => node.key));
+  const providerKeys = new Set(providers.map((node) => node.key));
   for (const link of state.links) {
-    if (!actors.some((node) => node.key === link.actor_id)) {
+    if (!actorKeys.has(link.actor_id)) {
+      actorKeys.add(link.actor_id);
       actors.push({
         key: link.actor_id,
         kind: 'actor',
@@ -98,16 +120,9 @@ function columns(state) {
       });
     }
     const providerKey = `${link.provider_id}|${link.link_name}`;
-    if (!providers.some((node) => node.key === providerKey)) {
-      providers.push({
-        key: providerKey,
-        kind: 'provider',
-        id: link.provider_id,
-        title: link.provider_name,
-        detail: `not running · ${link.link_name}`,
-        running: false,
-        applications: [],
-      });
+    if (!providerKeys.has(providerKey)) {
+      providerKeys.add(providerKey);
+      providers.push(ghostProvider(link));
     }
   }
   return { actors, providers };
@@ -208,11 +223,134 @@ function drawLink(link, from, to) {
 }
 
 /**
+ * The picture's frame: its size, what it shows in words, the columns' titles, then `children`.
+ * @param {string} className
+ * @param {number} height
+ * @param {string} description
+ * @param {[string, string]} titles
+ * @param {import('./dom.js').Child[]} children
+ */
+function pictureSvg(className, height, description, titles, ...children) {
+  return svg(
+    'svg',
+    {
+      viewBox: `0 0 ${WIDTH} ${height}`,
+      class: className,
+      role: 'img',
+      'aria-label': `The lattice: ${description}`,
+    },
+    svg('text', { x: LEFT_X, y: TOP - 10, class: 'column-title' }, titles[0]),
+    svg('text', { x: RIGHT_X, y: TOP - 10, class: 'column-title' }, titles[1]),
+    ...children,
+  );
+}
+
+/** More boxes in a column, or more links, than this and the picture is summarized. */
+const MAX_BOXES = 40;
+const MAX_LINKS = 200;
+/** Providers drawn one by one in the summary; the rest share one box. */
+const SUMMARY_PROVIDERS = 12;
+
+/**
+ * The summary: every actor in one box, the providers (most linked first) with their link counts.
+ * @param {LatticeSnapshot} state
+ */
+function summaryPicture(state) {
+  /** @type {Map<string, { provider: PictureNode; links: number }>} */
+  const byProvider = new Map();
+  for (const provider of columns({ ...state, actors: [], links: [] }).providers)
+    byProvider.set(provider.key, { provider, links: 0 });
+  const linkedActors = new Set();
+  for (const link of state.links) {
+    linkedActors.add(link.actor_id);
+    const key = `${link.provider_id}|${link.link_name}`;
+    const entry = byProvider.get(key);
+    if (entry) entry.links += 1;
+    else byProvider.set(key, { provider: ghostProvider(link), links: 1 });
+  }
+  const ranked = [...byProvider.values()].sort((a, b) => b.links - a.links);
+  const shown = ranked.slice(0, SUMMARY_PROVIDERS);
+  const rest = ranked.slice(SUMMARY_PROVIDERS);
+  const instances = state.actors.reduce((sum, actor) => sum + actor.total_instances, 0);
+  /** @type {PictureNode} */
+  const actorBox = {
+    key: '*',
+    kind: 'actor',
+    id: '*',
+    title: plural(state.actors.length, 'actor'),
+    detail: `${plural(instances, 'instance')} · ${linkedActors.size} linked`,
+    running: true,
+    applications: [],
+  };
+  const rows = Math.max(1, shown.length + (rest.length > 0 ? 1 : 0));
+  const height = TOP + MARGIN + rows * NODE_HEIGHT + (rows - 1) * ROW_GAP;
+  const curve = (/** @type {number} */ row, /** @type {number} */ count) => {
+    const x1 = LEFT_X + NODE_WIDTH;
+    const y1 = TOP + NODE_HEIGHT / 2;
+    const x2 = RIGHT_X;
+    const y2 = nodeY(row) + NODE_HEIGHT / 2;
+    const bend = (x2 - x1) / 2;
+    return svg(
+      'g',
+      { class: 'link summary' },
+      svg('path', {
+        d: `M ${x1} ${y1} C ${x1 + bend} ${y1}, ${x2 - bend} ${y2}, ${x2} ${y2}`,
+        class: 'link-line',
+      }),
+      svg(
+        'text',
+        { x: (x1 + x2) / 2, y: (y1 + y2) / 2 - 6, class: 'link-label', 'text-anchor': 'middle' },
+        plural(count, 'link'),
+      ),
+    );
+  };
+  const restLinks = rest.reduce((sum, entry) => sum + entry.links, 0);
+  const description = `${plural(state.actors.length, 'actor')}, ${plural(state.providers.length, 'provider')} and ${plural(state.links.length, 'link')}, summarized (the tables list each)`;
+  return pictureSvg(
+    'picture summary',
+    height,
+    description,
+    ['actors (all)', 'providers by links'],
+    shown.map((entry, index) => (entry.links > 0 ? curve(index, entry.links) : null)),
+    rest.length > 0 && restLinks > 0 ? curve(shown.length, restLinks) : null,
+    drawNode(actorBox, LEFT_X, nodeY(0)),
+    shown.map((entry, index) => drawNode(entry.provider, RIGHT_X, nodeY(index))),
+    rest.length > 0
+      ? drawNode(
+          {
+            key: '*',
+            kind: 'provider',
+            id: '*',
+            title: `${rest.length} more providers`,
+            detail: plural(restLinks, 'link'),
+            running: true,
+            applications: [],
+          },
+          RIGHT_X,
+          nodeY(shown.length),
+        )
+      : null,
+  );
+}
+
+/**
  * @param {HTMLElement} container
  * @param {LatticeSnapshot} state
  */
 export function renderPicture(container, state) {
+  if (
+    state.links.length > MAX_LINKS ||
+    state.actors.length > MAX_BOXES ||
+    state.providers.length > MAX_BOXES
+  ) {
+    replaceChildren(container, summaryPicture(state));
+    return;
+  }
   const { actors, providers } = columns(state);
+  if (actors.length > MAX_BOXES || providers.length > MAX_BOXES) {
+    replaceChildren(container, summaryPicture(state));
+    return;
+  }
   if (actors.length === 0 && providers.length === 0) {
     replaceChildren(
       container,
@@ -250,16 +388,11 @@ export function renderPicture(container, state) {
   const description = `${plural(actors.length, 'actor')}, ${plural(providers.length, 'provider')} and ${plural(state.links.length, 'link')}`;
   replaceChildren(
     container,
-    svg(
-      'svg',
-      {
-        viewBox: `0 0 ${WIDTH} ${height}`,
-        class: 'picture',
-        role: 'img',
-        'aria-label': `The lattice: ${description}`,
-      },
-      svg('text', { x: LEFT_X, y: TOP - 10, class: 'column-title' }, 'actors'),
-      svg('text', { x: RIGHT_X, y: TOP - 10, class: 'column-title' }, 'providers'),
+    pictureSvg(
+      'picture',
+      height,
+      description,
+      ['actors', 'providers'],
       links,
       actors.map((node, index) => drawNode(node, LEFT_X, nodeY(index))),
       providers.map((node, index) => drawNode(node, RIGHT_X, nodeY(index))),

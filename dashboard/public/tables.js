@@ -1,7 +1,7 @@
 // The page's tables: hosts, actors (instances per host, with scale and stop), providers (health per
 // host, with stop), link definitions (with delete) and recent events. Actors and providers an
 // application controller started carry a badge naming the application. Each is rebuilt from the
-// latest state; the buttons call the handlers app.js gives.
+// rows of its current page (pager.js); the buttons call the handlers app.js gives.
 
 import { clockTime, copyableKey, displayValue, el, humanDuration, replaceChildren, shortKey } from './dom.js';
 
@@ -56,12 +56,15 @@ function healthBadge(health) {
   return el('span', { class: `badge health-${health}` }, text);
 }
 
+/** @typedef {import('../page-data.ts').HostSummary} HostSummary */
+
 /**
  * @param {HTMLElement} tbody
- * @param {LatticeSnapshot} state
+ * @param {HostSummary[]} hosts the page's rows
+ * @param {string} generatedAt when their uptimes were measured
  */
-export function renderHosts(tbody, state) {
-  const rows = state.hosts.map((host) =>
+export function renderHosts(tbody, hosts, generatedAt) {
+  const rows = hosts.map((host) =>
     el(
       'tr',
       { 'data-host-id': host.id },
@@ -85,7 +88,7 @@ export function renderHosts(tbody, state) {
         {
           class: 'uptime',
           'data-uptime': host.uptime_seconds,
-          'data-since': state.generated_at,
+          'data-since': generatedAt,
         },
         humanDuration(host.uptime_seconds),
       ),
@@ -150,12 +153,12 @@ export function button(text, title, onclick, className = '', disabled = false) {
 
 /**
  * @param {HTMLElement} tbody
- * @param {LatticeSnapshot} state
+ * @param {ActorSummary[]} actors the page's rows
  * @param {Names} names
  * @param {TableActions} handlers
  */
-export function renderActors(tbody, state, names, handlers) {
-  const rows = state.actors.map((actor) =>
+export function renderActors(tbody, actors, names, handlers) {
+  const rows = actors.map((actor) =>
     el(
       'tr',
       { 'data-actor-id': actor.id },
@@ -214,12 +217,12 @@ export function renderActors(tbody, state, names, handlers) {
 
 /**
  * @param {HTMLElement} tbody
- * @param {LatticeSnapshot} state
+ * @param {ProviderSummary[]} providers the page's rows
  * @param {Names} names
  * @param {TableActions} handlers
  */
-export function renderProviders(tbody, state, names, handlers) {
-  const rows = state.providers.map((provider) =>
+export function renderProviders(tbody, providers, names, handlers) {
+  const rows = providers.map((provider) =>
     el(
       'tr',
       { 'data-provider-id': provider.id, 'data-link-name': provider.link_name },
@@ -279,11 +282,11 @@ function endpoint(name, key, running) {
 
 /**
  * @param {HTMLElement} tbody
- * @param {LatticeSnapshot} state
+ * @param {LinkSummary[]} links the page's rows
  * @param {TableActions} handlers
  */
-export function renderLinks(tbody, state, handlers) {
-  const rows = state.links.map((link) =>
+export function renderLinks(tbody, links, handlers) {
+  const rows = links.map((link) =>
     el(
       'tr',
       { 'data-link-id': link.id },

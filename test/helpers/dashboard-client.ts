@@ -1,10 +1,12 @@
 // A test's client of a host's dashboard: a host serving one on a free port, JSON calls that return
 // status and body as they came, the check of a refused input, raw HTTP requests (to send headers
 // fetch refuses to, such as Host), and a reader of the server-sent `state` events that can wait
-// for a state matching a condition.
+// for a state matching a condition (rebuilt from the first state and the `delta` events after it,
+// by the page's own dashboard/public/lattice-delta.js).
 
 import { request as httpRequest } from 'node:http';
 import { expect } from 'vitest';
+import type { LatticeDelta } from '../../dashboard/page-data.ts';
 import type { LatticeSnapshot } from '../../dashboard/snapshot.ts';
 import { KeyPair } from '../../lattice/keys.ts';
 import { startTestHost, type TestHost } from './host.ts';
@@ -109,15 +111,29 @@ export function rawRequest(
   });
 }
 
-/** Follows `GET /api/events`, keeping every `state` event. */
+type ApplyDelta = (state: LatticeSnapshot, delta: LatticeDelta) => LatticeSnapshot | undefined;
+
+/** The page's own code that applies a delta (plain JavaScript, imported untyped by path). */
+export async function pageApplyDelta(): Promise<ApplyDelta> {
+  const path = new URL('../../dashboard/public/lattice-delta.js', import.meta.url).href;
+  return ((await import(path)) as { applyDelta: ApplyDelta }).applyDelta;
+}
+
+/** Follows `GET /api/events`, keeping every state: the first, then each one a `delta` event makes. */
 export class StateStream {
   readonly states: LatticeSnapshot[] = [];
+  /** The `delta` events as they came. */
+  readonly deltas: LatticeDelta[] = [];
+  #applyDelta: ApplyDelta | undefined;
+  /** Why reading stopped early, if it did. */
+  failure: string | undefined;
   readonly #abort = new AbortController();
   readonly #waiters = new Set<() => void>();
   #done: Promise<void> = Promise.resolve();
 
   static async open(base: string): Promise<StateStream> {
     const stream = new StateStream();
+    stream.#applyDelta = await pageApplyDelta();
     const response = await fetch(`${base}/api/events`, { signal: stream.#abort.signal });
     if (response.status !== 200 || response.body === null)
       throw new Error(`GET /api/events answered ${response.status}`);
@@ -142,12 +158,21 @@ export class StateStream {
           if (event === 'state' && data !== undefined) {
             this.states.push(JSON.parse(data) as LatticeSnapshot);
             for (const wake of this.#waiters) wake();
+          } else if (event === 'delta' && data !== undefined) {
+            const delta = JSON.parse(data) as LatticeDelta;
+            this.deltas.push(delta);
+            const latest = this.states.at(-1);
+            const next = latest && this.#applyDelta?.(latest, delta);
+            if (!next) throw new Error(`delta ${delta.version} does not follow state ${latest?.version}`);
+            this.states.push(next);
+            for (const wake of this.#waiters) wake();
           }
           end = buffered.indexOf('\n\n');
         }
       }
-    } catch {
-      // aborted by close()
+    } catch (error) {
+      // Aborted by close(), or a delta that does not follow: said by waitFor's timeout.
+      if (!this.#abort.signal.aborted) this.failure = String(error);
     }
   }
 
@@ -169,7 +194,11 @@ export class StateStream {
       };
       const timer = setTimeout(() => {
         this.#waiters.delete(check);
-        reject(new Error(`no state with ${what} within ${timeoutMs} ms (${this.states.length} states seen)`));
+        reject(
+          new Error(
+            `no state with ${what} within ${timeoutMs} ms (${this.states.length} states seen${this.failure ? `; ${this.failure}` : ''})`,
+          ),
+        );
       }, timeoutMs);
       if (!check()) this.#waiters.add(check);
     });
