@@ -15,6 +15,7 @@ import { embedClaims, moduleHash } from '../../lattice/wasm.ts';
 import { WashError } from '../errors.ts';
 import { resolveKeyPair } from '../keys-directory.ts';
 import type { ActorProject, Project, ProviderProject } from './project-file.ts';
+import { cacheSplicedBindings } from './splice-cache.ts';
 import { checkTypeScriptSyntax } from './syntax-check.ts';
 
 export interface BuiltProject {
@@ -67,6 +68,7 @@ async function compileC(project: ActorProject, scratch: string): Promise<Uint8Ar
 async function compileTypeScript(project: ActorProject, scratch: string): Promise<Uint8Array> {
   const sourceDir = join(project.dir, project.actor.source, '..');
   await checkTypeScriptSyntax(sourceDir, project.name);
+  await cacheSplicedBindings();
   try {
     return await buildTypeScriptComponent(
       { actorDir: sourceDir, workDir: scratch, witDir: join(project.dir, 'wit'), buildDir: scratch },
