@@ -27,7 +27,7 @@ export interface BucketWatchOptions {
 
 /** Between attempts: doubling from the first to the most. */
 const RETRY_FIRST_MS = 250;
-const RETRY_MOST_MS = 1_000;
+const RETRY_MOST_MS = 500;
 /** A first read that gets no entry for this long is a failed attempt (tried again at once). */
 const STALL_MS = 3_000;
 /** Failing this long is worth a warning, then again every WARN_AGAIN_MS while it lasts. */

@@ -41,7 +41,7 @@ export interface LatticeDataHooks {
 }
 
 /** JetStream requests of an attempt to open the bucket (the client's default is 5 s). */
-const REQUEST_TIMEOUT_MS = 2_000;
+const REQUEST_TIMEOUT_MS = 1_000;
 /** A write that failed is tried again after this long. */
 const REWRITE_AFTER_MS = 1_000;
 
