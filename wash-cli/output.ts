@@ -5,8 +5,7 @@
 // Every command's action runs through `runAction`, so no error ever reaches a user as a stack trace.
 
 import type { Command } from 'commander';
-import { ControlRejectedError } from '../lattice/control-client.ts';
-import { errorCode, errorMessage } from '../lattice/errors.ts';
+import { errorCode, errorMessage, LatticeError } from '../lattice/errors.ts';
 import { WashError } from './errors.ts';
 
 export type OutputKind = 'text' | 'json';
@@ -27,7 +26,12 @@ export function outputKindOf(command: Command): OutputKind {
 /** The codes of a failure as -o json prints them: its own, and the one a refusing host gave. */
 function codesOf(error: unknown): { code?: string; host_code?: string } {
   const code = errorCode(error);
-  const hostCode = error instanceof ControlRejectedError ? error.hostCode : undefined;
+  // ControlRejectedError's hostCode, read by shape: importing control-client.ts here would load zod
+  // and the NATS client into every command, even `wash --help` and `wash keys gen`.
+  const hostCode =
+    error instanceof LatticeError && 'hostCode' in error && typeof error.hostCode === 'string'
+      ? error.hostCode
+      : undefined;
   return {
     ...(code === undefined ? {} : { code }),
     ...(hostCode === undefined ? {} : { host_code: hostCode }),

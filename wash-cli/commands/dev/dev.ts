@@ -56,6 +56,10 @@ async function dev(flags: DevFlags): Promise<CommandResult> {
       await session.putLinks();
       const where = project.dev.url ? `, serving ${project.dev.url}` : '';
       status(`${project.type} ${project.name} running (${key})${where}`);
+      if (project.dev.url !== undefined && !(await answers(project.dev.url)))
+        warn(
+          `warning: ${project.dev.url} does not answer yet; a link may have been refused (its address in use?): see the host's log`,
+        );
       status('watching for changes; Ctrl-C stops');
       const rebuilds = new RebuildLoop(project, session);
       const watcher = watchProject(project.dir, () => rebuilds.request());
@@ -77,6 +81,20 @@ async function dev(flags: DevFlags): Promise<CommandResult> {
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
   }
+}
+
+/** Whether anything answers HTTP at `url` within a few seconds (a link's listener comes up async). */
+async function answers(url: string): Promise<boolean> {
+  const deadline = Date.now() + 5_000;
+  while (Date.now() < deadline) {
+    const answered = await fetch(url, { signal: AbortSignal.timeout(1_000) }).then(
+      () => true,
+      () => false, // not listening yet: ask again
+    );
+    if (answered) return true;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return false;
 }
 
 /** One rebuild at a time; changes during a rebuild make one more after it. */
