@@ -124,7 +124,7 @@ describe('host lifecycle', () => {
     const plain = await startNatsServer({ jetstream: false, monitor: true });
     try {
       const { start } = startHost(plain.url, { dashboardPort: 'off' });
-      // The lattice data bucket is retried for 15 s (a JetStream cluster may still be electing).
+      // No JetStream at all (nobody answers its API) still stops the start, after the 3 s start wait.
       await expect(start).rejects.toThrow(/cannot open the lattice data bucket \(is JetStream enabled\?\)/);
       await noConnectionsLeft(plain);
       expect(hostFolders()).toEqual([]);
