@@ -104,7 +104,14 @@ async function browserFigures(url: string, hasActors: boolean): Promise<BrowserF
     const start = performance.now();
     await page.goto(url);
     // Rendered: the hosts and actors tables show rows of the lattice's state.
-    await page.locator('#hosts-body tr[data-host-id]').first().waitFor({ timeout: 120_000 });
+    await page
+      .locator('#hosts-body tr[data-host-id]')
+      .first()
+      .waitFor({ timeout: 120_000 })
+      .catch((error: unknown) => {
+        // What the page threw says more than the wait's timeout.
+        throw new Error(`the page did not render: ${ui.pageErrors.join('; ') || String(error)}`);
+      });
     if (hasActors) await page.locator('#actors-body tr[data-actor-id]').first().waitFor({ timeout: 120_000 });
     const firstRenderMs = performance.now() - start;
     const loadLongestTaskMs = await page.evaluate(
