@@ -130,7 +130,7 @@ export class Host {
       'host.friendly_name': config.friendlyName,
       lattice: config.latticePrefix,
     };
-    const tracing = startTracing(config.telemetry, {
+    const tracing = await startTracing(config.telemetry, {
       serviceName: 'wasmcloud-host',
       attributes: traceResource,
       log,

@@ -21,7 +21,7 @@ export const INVOCATION_SPAN = 'component_invocation';
 export function startWorkerTracing(
   tracing: WorkerTracingSettings | undefined,
   workerId: number,
-): Tracing | undefined {
+): Promise<Tracing> | undefined {
   if (tracing === undefined) return undefined;
   const log = createLogger(tracing.log).child({ worker: workerId });
   return startTracing(tracing.settings, {

@@ -56,7 +56,7 @@ const data = workerData as {
 };
 const slots = new CallSlots(data.slots);
 // Before any call runs: every call is traced (or its incoming trace context carried) from the first.
-startWorkerTracing(data.rpc?.tracing, threadId);
+await startWorkerTracing(data.rpc?.tracing, threadId);
 const loadCounters = new LoadCounters(data.loadCounters);
 /** Calls counted for the host's metrics (invocation-metrics.ts); none when metrics are off. */
 const invocationMetrics = data.metrics ? new InvocationMetrics() : undefined;

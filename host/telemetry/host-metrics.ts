@@ -3,8 +3,9 @@
 // `wasmcloud_host.*` instruments. Calls are counted in the workers (invocation-metrics.ts) and enter
 // the SDK through a MetricProducer when a reader collects; what the main thread knows (instances,
 // queues, providers, NATS, the process) is read by observable instruments at the same moment. The
-// SDK's exporters write them out: the Prometheus exporter for /metrics (on the dashboard's port, or
-// its own with WASMCLOUD_METRICS_PORT), and an OTLP/HTTP reader when an endpoint is set.
+// SDK's exporters write them out: the Prometheus exporter for /metrics, and an OTLP/HTTP reader when
+// an endpoint is set. This module loads the SDK (~30 MB): metrics-endpoint.ts loads it only when a
+// scrape comes or an OTLP endpoint is set.
 
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { arch, hostname, type as osType, platform, totalmem } from 'node:os';
@@ -24,7 +25,6 @@ import {
   PeriodicExportingMetricReader,
   type SumMetricData,
 } from '@opentelemetry/sdk-metrics';
-import { errorMessage } from '../../lattice/errors.ts';
 import type { Logger } from '../../lattice/log.ts';
 import { warnOnExportFailure } from '../../lattice/telemetry/export-warnings.ts';
 import type { TelemetrySettings } from '../../lattice/telemetry/settings.ts';
@@ -74,8 +74,6 @@ export interface HostMetricsOptions {
   settings: TelemetrySettings;
   sources: HostMetricsSources;
   log: Logger;
-  /** Serve /metrics on a listener of its own (WASMCLOUD_METRICS_HOST/PORT); else the dashboard's route. */
-  listen?: { host: string; port: number } | undefined;
 }
 
 function hostResource(sources: HostMetricsSources, settings: TelemetrySettings): Resource {
@@ -212,33 +210,18 @@ function cpuMeter(): () => number {
 export class HostMetrics {
   readonly #provider: MeterProvider;
   readonly #prometheus: PrometheusExporter;
-  readonly #sources: HostMetricsSources;
-  /** The latest counts the workers gave (the dashboard's rates read them between collections). */
-  #lastSnapshot: InvocationMetricsSnapshot | undefined;
-  /** Where Prometheus scrapes, when on a listener of its own. */
-  readonly scrapeUrl: string | undefined;
-
-  private constructor(
-    provider: MeterProvider,
-    prometheus: PrometheusExporter,
-    sources: HostMetricsSources,
-    scrapeUrl: string | undefined,
-  ) {
+  private constructor(provider: MeterProvider, prometheus: PrometheusExporter) {
     this.#provider = provider;
     this.#prometheus = prometheus;
-    this.#sources = sources;
-    this.scrapeUrl = scrapeUrl;
   }
 
-  /** Starts collecting; resolves once a listener of its own (if asked for) listens. */
-  static async start(options: HostMetricsOptions): Promise<HostMetrics> {
-    const { settings, sources, log, listen } = options;
+  /** Starts collecting: the OTLP push (when an endpoint is set) and the reader /metrics answers from. */
+  static start(options: HostMetricsOptions): HostMetrics {
+    const { settings, sources, log } = options;
     const startTime = millisToHrTime(Date.now());
-    let metrics: HostMetrics | undefined;
     const producer: MetricProducer = {
       async collect(): Promise<CollectionResult> {
         const snapshot = await sources.invocations();
-        if (metrics) metrics.#lastSnapshot = snapshot;
         const refs = new Map(sources.actors().map((actor) => [actor.id, actor.ref]));
         return {
           resourceMetrics: {
@@ -259,7 +242,7 @@ export class HostMetrics {
         };
       },
     };
-    const prometheus = await startPrometheus(producer, listen, log);
+    const prometheus = new PrometheusExporter({ preventServerStart: true, metricProducers: [producer] });
     const readers: MetricReader[] = [prometheus];
     if (settings.metrics.otlpUrl !== undefined) {
       readers.push(
@@ -278,55 +261,18 @@ export class HostMetrics {
     }
     const provider = new MeterProvider({ resource: hostResource(sources, settings), readers });
     observeHost(provider, sources);
-    const scrapeUrl =
-      listen === undefined ? undefined : `http://${urlHost(listen.host)}:${listen.port}/metrics`;
-    metrics = new HostMetrics(provider, prometheus, sources, scrapeUrl);
-    return metrics;
+    return new HostMetrics(provider, prometheus);
   }
 
-  /** Answers a scrape (GET /metrics) in Prometheus text, on the dashboard's server. */
+  /** Answers a scrape (GET /metrics) in Prometheus text. */
   serve(request: unknown, response: unknown): void {
     this.#prometheus.getMetricsRequestHandler(request as IncomingMessage, response as ServerResponse);
   }
 
-  /** The workers' counts now (the dashboard's per-actor and per-provider rates). */
-  async invocations(): Promise<InvocationMetricsSnapshot> {
-    this.#lastSnapshot = await this.#sources.invocations();
-    return this.#lastSnapshot;
-  }
-
-  /** Pushes what is pending over OTLP and stops the listener. */
+  /** Pushes what is pending over OTLP. */
   async shutdown(): Promise<void> {
     await this.#provider.shutdown();
   }
-}
-
-function urlHost(host: string): string {
-  if (host === '0.0.0.0') return '127.0.0.1';
-  return host.includes(':') ? `[${host}]` : host;
-}
-
-async function startPrometheus(
-  producer: MetricProducer,
-  listen: HostMetricsOptions['listen'],
-  log: Logger,
-): Promise<PrometheusExporter> {
-  if (listen === undefined)
-    return new PrometheusExporter({ preventServerStart: true, metricProducers: [producer] });
-  let failure: unknown;
-  const exporter = new PrometheusExporter(
-    { host: listen.host, port: listen.port, metricProducers: [producer] },
-    (error) => {
-      failure = error;
-    },
-  );
-  // The callback runs once the listener is up or has failed; startServer resolves then too.
-  await exporter.startServer().catch((error: unknown) => {
-    failure = error;
-  });
-  if (failure !== undefined)
-    log.warn(`metrics listener on ${listen.host}:${listen.port} not started: ${errorMessage(failure)}`);
-  return exporter;
 }
 
 /** What the main thread knows, read by the SDK's observable instruments at each collection. */

@@ -9,7 +9,7 @@ import type { NatsConnectivity } from '../nats-status.ts';
 import type { ProviderSupervisor } from '../providers/mod.ts';
 import type { ActorRuntime } from '../runtime/mod.ts';
 import { HOST_VERSION } from '../version.ts';
-import { HostMetrics } from './host-metrics.ts';
+import { MetricsEndpoint } from './metrics-endpoint.ts';
 
 export interface MeteredParts {
   runtime: ActorRuntime;
@@ -22,10 +22,10 @@ export async function startHostMetrics(
   config: HostConfig,
   parts: MeteredParts,
   log: Logger,
-): Promise<HostMetrics | undefined> {
+): Promise<MetricsEndpoint | undefined> {
   if (!config.telemetry.metrics.enabled) return undefined;
   const { runtime, actors, providers, connectivity } = parts;
-  return HostMetrics.start({
+  return MetricsEndpoint.start({
     settings: config.telemetry,
     log,
     listen: config.metricsListener,

@@ -1,27 +1,15 @@
 // Traces of one isolate (a provider process, each worker thread of a host): a tracer provider
-// started from the telemetry settings (settings.ts), with the parent-based sampler and ratio they
-// name, a BatchSpanProcessor and the OTLP/HTTP (JSON) exporter to their URL, which warns when it
-// cannot reach it (export-warnings.ts). The current span travels through awaits by
+// started from the telemetry settings (settings.ts; the SDK itself in tracer-provider.ts, loaded
+// only when traces are on). The current span travels through awaits by
 // AsyncLocalStorage (the SDK's context manager), registered even when traces are off, so a
 // `traceparent` that came in is passed along unchanged by a process that records nothing.
 // While traces are off, `activeTracer()` is undefined and callers make no span at all.
 
 import { context, type Tracer } from '@opentelemetry/api';
 import { AsyncLocalStorageContextManager } from '@opentelemetry/context-async-hooks';
-import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
-import {
-  AlwaysOffSampler,
-  AlwaysOnSampler,
-  BatchSpanProcessor,
-  ParentBasedSampler,
-  type Sampler,
-  type SpanExporter,
-  TraceIdRatioBasedSampler,
-  TracerProvider,
-} from '@opentelemetry/sdk-trace';
+import type { SpanExporter, TracerProvider } from '@opentelemetry/sdk-trace';
 import { setLogCorrelation } from '../log.ts';
-import { type ExportWarningLog, warnOnExportFailure } from './export-warnings.ts';
-import { telemetryResource } from './resource.ts';
+import type { ExportWarningLog } from './export-warnings.ts';
 import type { TelemetrySettings } from './settings.ts';
 import { currentTraceIds } from './trace-context.ts';
 
@@ -44,25 +32,6 @@ export function carryTraceContext(): void {
   const manager = new AsyncLocalStorageContextManager();
   // false when something else registered one first: then that one carries the context.
   if (!context.setGlobalContextManager(manager.enable())) manager.disable();
-}
-
-/** OTEL_TRACES_SAMPLER as a sampler; the ratio ones keep `sampleRatio` of new traces. */
-export function samplerFor(settings: TelemetrySettings['traces']): Sampler {
-  const ratio = new TraceIdRatioBasedSampler(settings.sampleRatio);
-  switch (settings.sampler) {
-    case 'always_on':
-      return new AlwaysOnSampler();
-    case 'always_off':
-      return new AlwaysOffSampler();
-    case 'traceidratio':
-      return ratio;
-    case 'parentbased_always_on':
-      return new ParentBasedSampler({ root: new AlwaysOnSampler() });
-    case 'parentbased_always_off':
-      return new ParentBasedSampler({ root: new AlwaysOffSampler() });
-    case 'parentbased_traceidratio':
-      return new ParentBasedSampler({ root: ratio });
-  }
 }
 
 export interface TracingOptions {
@@ -89,27 +58,15 @@ const OFF: Tracing = { enabled: false, flush: async () => {}, shutdown: async ()
 
 /**
  * Starts recording spans in this isolate as `settings` say (replacing an earlier start), or, with
- * traces off, only carries incoming trace context along.
+ * traces off, only carries incoming trace context along. The SDK and its OTLP exporter (several MB
+ * per isolate, and the metrics SDK through the OTLP transformer) are loaded only when traces are on.
  */
-export function startTracing(settings: TelemetrySettings, options: TracingOptions): Tracing {
+export async function startTracing(settings: TelemetrySettings, options: TracingOptions): Promise<Tracing> {
   carryTraceContext();
   const url = settings.traces.otlpUrl;
   if (!settings.traces.enabled || url === undefined) return OFF;
-  const exporter =
-    options.exporter ??
-    warnOnExportFailure(
-      new OTLPTraceExporter({ url, headers: settings.otlpHeaders.traces }),
-      'traces',
-      url,
-      options.log,
-    );
-  const provider = new TracerProvider({
-    resource: telemetryResource(settings, options.serviceName, options.attributes),
-    sampler: samplerFor(settings.traces),
-    spanProcessors: [
-      new BatchSpanProcessor({ exporter, scheduledDelayMillis: settings.traces.batchDelayMs }),
-    ],
-  });
+  const { createTracerProvider } = await import('./tracer-provider.ts');
+  const provider = createTracerProvider(settings, url, options);
   const previous = running;
   running = provider;
   tracer = provider.getTracer(TRACER_NAME);

@@ -21,6 +21,7 @@ import { InvocationServer } from './invocation-server.ts';
 import { latticeConnectionSettings } from './lattice-connection.ts';
 import { decodeLinkMessage, plainLink } from './link-message.ts';
 import { LinkTable } from './link-table.ts';
+import { type ProviderMetrics, startProviderMetrics } from './provider-metrics.ts';
 import { startProviderTracing, stopProviderTracing } from './provider-tracing.ts';
 import type { Provider, ProviderDefinition } from './provider-types.ts';
 import { shutdownDecision } from './shutdown-request.ts';
@@ -52,6 +53,7 @@ class ProviderRuntime implements Provider {
   readonly #linkTable: LinkTable;
   readonly #actors: ActorClient;
   readonly #server: InvocationServer;
+  readonly #metrics: ProviderMetrics | undefined;
   readonly #subscriptions: Subscription[] = [];
   #stopping: Promise<void> | undefined;
 
@@ -93,6 +95,15 @@ class ProviderRuntime implements Provider {
       providerKey: this.key,
       timeoutMs: hostData.default_rpc_timeout_ms,
     });
+    this.#metrics = startProviderMetrics(
+      {
+        providerKey: this.key,
+        linkName: this.linkName,
+        hostId: hostData.host_id,
+        latticePrefix: hostData.lattice_rpc_prefix,
+      },
+      log,
+    );
     this.#server = new InvocationServer({
       nc,
       subjects: this.#subjects,
@@ -104,6 +115,7 @@ class ProviderRuntime implements Provider {
       chunks,
       provider: this,
       log,
+      metrics: this.#metrics,
     });
   }
 
@@ -200,6 +212,7 @@ class ProviderRuntime implements Provider {
       this.#server.close();
       for (const subscription of this.#subscriptions) subscription.unsubscribe();
       if (!this.#nc.isClosed()) await this.#nc.drain();
+      await this.#metrics?.shutdown();
       await stopProviderTracing();
     })();
     // A failed drain leaves nothing to do but exit, as the grace period running out does.
@@ -249,7 +262,7 @@ export async function startProvider(
     structured: hostData.structured_logging,
     write: options.writeLog,
   });
-  startProviderTracing(hostData, log);
+  await startProviderTracing(hostData, log);
   let nc: NatsConnection;
   try {
     nc = await connectNats(

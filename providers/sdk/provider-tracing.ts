@@ -14,13 +14,13 @@ import { startTracing, type Tracing } from '../../lattice/telemetry/tracing.ts';
 let running: Tracing | undefined;
 
 /** Starts this process's tracer (or the carrying of incoming trace context) from `env`. */
-export function startProviderTracing(
+export async function startProviderTracing(
   hostData: Pick<HostData, 'provider_key' | 'link_name' | 'host_id' | 'lattice_rpc_prefix'>,
   log: Logger,
   env: TelemetryEnvironment = process.env,
-): void {
+): Promise<void> {
   try {
-    running = startTracing(readTelemetrySettings(env), {
+    running = await startTracing(readTelemetrySettings(env), {
       serviceName: 'wasmcloud-provider',
       attributes: {
         'wasmcloud.provider.id': hostData.provider_key,

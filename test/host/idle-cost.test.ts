@@ -41,6 +41,14 @@ function hostEnv(): Record<string, string> {
     WASMCLOUD_ACTOR_WORKERS: '1',
     WASMCLOUD_DASHBOARD_PORT: 'off',
     WASMCLOUD_LOG_LEVEL: 'info',
+    // The defaults, whatever another test of this worker left in the environment (traces off,
+    // metrics on but pushed nowhere).
+    WASMCLOUD_TRACES_ENABLED: '',
+    WASMCLOUD_METRICS_ENABLED: '',
+    WASMCLOUD_OBSERVABILITY_ENABLED: '',
+    OTEL_EXPORTER_OTLP_ENDPOINT: '',
+    OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: '',
+    OTEL_EXPORTER_OTLP_METRICS_ENDPOINT: '',
   };
 }
 
@@ -64,7 +72,7 @@ describe('an idle host', () => {
     }
   }, 60_000);
 
-  it('loads neither the dashboard, fastify nor jco at start', async () => {
+  it('loads neither the dashboard, fastify, jco nor the metrics SDK at start', async () => {
     const list = join(dir, 'loaded.txt');
     // host/cli.ts itself (not main.ts, which would run the compiled host): its module graph.
     const host = await startHostProcess({
@@ -75,7 +83,11 @@ describe('an idle host', () => {
     const loaded = readFileSync(list, 'utf8').split('\n');
     expect(loaded.some((url) => url.includes('/node_modules/nats/'))).toBe(true);
     expect(
-      loaded.filter((url) => /\/dashboard\/|\/node_modules\/(fastify|@bytecodealliance\/jco)/.test(url)),
+      loaded.filter((url) =>
+        /\/dashboard\/|\/node_modules\/(fastify|@bytecodealliance\/jco|@opentelemetry\/(sdk-metrics|exporter-prometheus))/.test(
+          url,
+        ),
+      ),
     ).toEqual([]);
   }, 60_000);
 });

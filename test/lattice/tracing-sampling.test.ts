@@ -54,9 +54,9 @@ async function listen(status = 200) {
   return { seen, lines, get, port };
 }
 
-function start(env: Record<string, string>): InMemorySpanExporter {
+async function start(env: Record<string, string>): Promise<InMemorySpanExporter> {
   const exporter = new InMemorySpanExporter();
-  tracing = startTracing(readTelemetrySettings({ OTEL_BSP_SCHEDULE_DELAY: '10', ...env }), {
+  tracing = await startTracing(readTelemetrySettings({ OTEL_BSP_SCHEDULE_DELAY: '10', ...env }), {
     serviceName: 'test',
     log: { warn: () => undefined, info: () => undefined },
     exporter,
@@ -66,7 +66,7 @@ function start(env: Record<string, string>): InMemorySpanExporter {
 
 describe('sampling at the httpserver', () => {
   test('ratio 0 and no parent records nothing; a sampled parent is followed', async () => {
-    const exporter = start({ WASMCLOUD_TRACES_ENABLED: 'true', OTEL_TRACES_SAMPLER_ARG: '0' });
+    const exporter = await start({ WASMCLOUD_TRACES_ENABLED: 'true', OTEL_TRACES_SAMPLER_ARG: '0' });
     const { get, seen, port } = await listen();
     expect(await get()).toBe(200);
     await tracing?.flush();
@@ -92,7 +92,7 @@ describe('sampling at the httpserver', () => {
   });
 
   test('a 5xx reply is status ERROR', async () => {
-    const exporter = start({ WASMCLOUD_TRACES_ENABLED: 'true' });
+    const exporter = await start({ WASMCLOUD_TRACES_ENABLED: 'true' });
     const { get } = await listen(503);
     expect(await get()).toBe(503);
     await tracing?.flush();
@@ -102,7 +102,7 @@ describe('sampling at the httpserver', () => {
   });
 
   test("traces off: no span, and the client's traceparent is handed on unchanged", async () => {
-    const exporter = start({ WASMCLOUD_TRACES_ENABLED: 'false' });
+    const exporter = await start({ WASMCLOUD_TRACES_ENABLED: 'false' });
     expect(tracing?.enabled).toBe(false);
     const { get, seen } = await listen();
     const traceparent = `00-${TRACE_ID}-${CLIENT_SPAN}-01`;
@@ -113,7 +113,7 @@ describe('sampling at the httpserver', () => {
   });
 
   test('a JSON log line written while a span is current carries trace_id and span_id', async () => {
-    const exporter = start({ WASMCLOUD_TRACES_ENABLED: 'true' });
+    const exporter = await start({ WASMCLOUD_TRACES_ENABLED: 'true' });
     const { get, lines } = await listen();
     expect(await get(`00-${TRACE_ID}-${CLIENT_SPAN}-01`)).toBe(200);
     await tracing?.flush();
