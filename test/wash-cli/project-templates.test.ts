@@ -258,8 +258,9 @@ describe('each template, built and started on a real lattice', () => {
           output += chunk.toString();
         });
         const url = `http://127.0.0.1:${port}/`;
+        // The watch is in place once wash dev says so; an edit before that would not be seen.
         await eventually(
-          () => output.includes(`serving ${url}`),
+          () => output.includes(`serving ${url}`) && output.includes('watching for changes'),
           `wash dev serving (output so far:\n${output})`,
           90_000,
         );

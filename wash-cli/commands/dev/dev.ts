@@ -60,9 +60,9 @@ async function dev(flags: DevFlags): Promise<CommandResult> {
         warn(
           `warning: ${project.dev.url} does not answer yet; a link may have been refused (its address in use?): see the host's log`,
         );
-      status('watching for changes; Ctrl-C stops');
       const rebuilds = new RebuildLoop(project, session);
       const watcher = watchProject(project.dir, () => rebuilds.request());
+      status('watching for changes; Ctrl-C stops');
       await stopped;
       watcher.close();
       await rebuilds.idle();
