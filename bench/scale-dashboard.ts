@@ -44,8 +44,8 @@ async function getCost(url: string): Promise<{ bytes: number; ms: number }> {
 }
 
 /**
- * Opens the live feed, waits for its first event(s), then runs `change` and counts the bytes of
- * what the feed sends in the next second (the keep-alive comments aside).
+ * Opens the live feed, reads its first `state` event whole, then runs `change` and counts the bytes
+ * of the `delta` (or, before deltas, `state`) event that follows it.
  */
 async function feedBytesFor(
   base: string,
@@ -54,31 +54,44 @@ async function feedBytesFor(
   const controller = new AbortController();
   const response = await fetch(`${base}/api/events`, { signal: controller.signal });
   const reader = (response.body as ReadableStream<Uint8Array>).getReader();
-  let total = 0;
-  let text = '';
+  const decoder = new TextDecoder();
+  let buffered = '';
+  /** Each complete event frame's size in bytes and its name. */
+  const frames: Array<{ event: string; bytes: number }> = [];
   const reading = (async () => {
     try {
       for (;;) {
         const { value, done } = await reader.read();
         if (done) return;
-        total += value.byteLength;
-        // Only the start of the stream is kept as text, to see the first state arrive.
-        if (text.length < 200_000) text += new TextDecoder().decode(value);
+        buffered += decoder.decode(value, { stream: true });
+        for (let end = buffered.indexOf('\n\n'); end >= 0; end = buffered.indexOf('\n\n')) {
+          const frame = buffered.slice(0, end + 2);
+          buffered = buffered.slice(end + 2);
+          const event = /^event: (.*)$/m.exec(frame)?.[1];
+          if (event !== undefined) frames.push({ event, bytes: Buffer.byteLength(frame) });
+        }
       }
     } catch {
       // Aborted below: the stream's end is expected.
     }
   })();
-  const started = performance.now();
-  while (!/event: (state|delta)/.test(text) || performance.now() - started < 1500)
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  const first = total;
+  const until = async (found: () => boolean, what: string) => {
+    const started = performance.now();
+    while (!found()) {
+      if (performance.now() - started > 60_000) throw new Error(`the feed sent no ${what} within 60 s`);
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+  };
+  await until(() => frames.some((frame) => frame.event === 'state'), 'first state');
+  const first = frames.find((frame) => frame.event === 'state')?.bytes ?? 0;
+  const seen = frames.length;
   await change();
-  await new Promise((resolve) => setTimeout(resolve, 1000));
-  const afterChange = total - first;
+  const isChange = (frame: { event: string }) => frame.event === 'delta' || frame.event === 'state';
+  await until(() => frames.slice(seen).some(isChange), 'change');
+  const changed = frames.slice(seen).find(isChange)?.bytes ?? 0;
   controller.abort();
   await reading;
-  return { first, change: afterChange };
+  return { first, change: changed };
 }
 
 interface BrowserFigures {

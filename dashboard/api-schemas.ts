@@ -253,6 +253,11 @@ export const latticeQuerySchema = z
   .describe('lattice query');
 export type LatticeQuery = z.output<typeof latticeQuerySchema>;
 
+/** The query of `GET /api/events`: whether the stream starts with the whole state (default) or not. */
+export const eventsQuerySchema = z
+  .strictObject({ state: z.enum(['whole', 'none'], 'expected whole or none').default('whole') })
+  .describe('events query');
+
 // ---- applications (the application controller's API, lattice/wadm-api.ts) ----
 
 const MAX_VERSION_LENGTH = 256;

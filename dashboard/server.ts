@@ -19,6 +19,7 @@ import {
   deleteApplicationBodySchema,
   deleteLinkBodySchema,
   deployApplicationBodySchema,
+  eventsQuerySchema,
   latticeQuerySchema,
   putLinkBodySchema,
   putManifestBodySchema,
@@ -176,9 +177,11 @@ export function createDashboardServer(parts: DashboardServerParts): FastifyInsta
   app.get('/api/metrics', async () => parts.callRates.read());
   app.get('/api/events', (request, reply) => {
     if (sse.full) throw new DashboardApiError(503, 'TOO_MANY_STREAMS', 'too many pages are open; close one');
+    const { state } = validateInput(eventsQuerySchema, request.query);
     reply.hijack();
     sse.add(reply.raw, [
-      { event: 'state', data: JSON.stringify(parts.snapshot()) },
+      // The page fetches the whole state itself (?state=none) and needs only the changes here.
+      ...(state === 'whole' ? [{ event: 'state', data: JSON.stringify(parts.snapshot()) }] : []),
       { event: 'metrics', data: JSON.stringify(parts.callRates.state()) },
     ]);
     request.raw.on('error', () => reply.raw.destroy());

@@ -1,10 +1,10 @@
-// The dashboard page: follows the lattice through server-sent events (`state`: the whole lattice,
-// once when the stream opens; `delta`: what changed since, lattice-delta.js) and redraws what a
-// change touched; no reload, no polling. The tables show one page of rows each (pager.js) and the
+// The dashboard page: fetches the whole lattice (`GET /api/lattice`) whenever its stream of
+// server-sent events opens, then follows the `delta` events (what changed since, lattice-delta.js)
+// and redraws what a change touched; no reload, no polling. The tables show one page of rows each (pager.js) and the
 // picture summarizes a large lattice, so 10,000 actors and 20,000 links stay quick. Names of hosts
 // and artifacts are remembered, so events about a host that has left still read well.
 
-import { errorText } from './api.js';
+import { errorText, getJson } from './api.js';
 import { renderApplications, renderControllerStatus, setupApplications } from './applications.js';
 import { renderCallRates } from './call-rates.js';
 import { byId, shortKey } from './dom.js';
@@ -215,36 +215,59 @@ function setLive(status) {
   pill.textContent = LIVE_TEXT[status] ?? status;
 }
 
+/**
+ * Applies a delta that follows the state shown; false when it does not (one was missed).
+ * @param {LatticeDelta} delta
+ */
+function showDelta(delta) {
+  // Already in the state that was fetched: it was sent while the fetch was on its way.
+  if (delta.version <= state.version) return true;
+  const next = applyDelta(state, delta);
+  if (next === undefined) return false;
+  remember({
+    hosts: delta.hosts?.changed,
+    actors: delta.actors?.changed,
+    providers: delta.providers?.changed,
+    links: delta.links?.changed,
+  });
+  render(next, new Set(ALL_PARTS.filter((part) => part in delta)));
+  return true;
+}
+
 function connect() {
-  const source = new EventSource('/api/events');
-  source.addEventListener('state', (event) => {
+  // The whole state comes by fetch, the changes by the stream: a stream event of megabytes (20,000
+  // links) takes Chromium's EventSource many seconds to parse, JSON by fetch a fraction of that.
+  const source = new EventSource('/api/events?state=none');
+  /** Deltas that arrive while the whole state is being fetched, applied after it. @type {LatticeDelta[] | undefined} */
+  let waiting;
+  const fetchState = async () => {
+    waiting = [];
     try {
       /** @type {LatticeSnapshot} */
-      const next = JSON.parse(event.data);
-      remember(next);
-      render(next, new Set(ALL_PARTS));
+      const whole = /** @type {LatticeSnapshot} */ (await getJson('/api/lattice'));
+      remember(whole);
+      render(whole, new Set(ALL_PARTS));
+      const buffered = waiting;
+      waiting = undefined;
+      for (const delta of buffered) if (!showDelta(delta)) return restart();
     } catch (error) {
+      waiting = undefined;
       notify('error', `could not show the lattice's state: ${errorText(error)}`);
     }
-  });
+  };
+  const restart = () => {
+    // A change was missed: the whole state again, on a new stream.
+    source.close();
+    connect();
+  };
+  // On every (re)connection: changes made while the stream was down are in the whole state.
+  source.addEventListener('open', () => void fetchState());
   source.addEventListener('delta', (event) => {
     try {
       /** @type {LatticeDelta} */
       const delta = JSON.parse(event.data);
-      const next = applyDelta(state, delta);
-      if (next === undefined) {
-        // A change was missed: a new stream starts with the whole state.
-        source.close();
-        connect();
-        return;
-      }
-      remember({
-        hosts: delta.hosts?.changed,
-        actors: delta.actors?.changed,
-        providers: delta.providers?.changed,
-        links: delta.links?.changed,
-      });
-      render(next, new Set(ALL_PARTS.filter((part) => part in delta)));
+      if (waiting !== undefined) waiting.push(delta);
+      else if (!showDelta(delta)) restart();
     } catch (error) {
       notify('error', `could not show the lattice's change: ${errorText(error)}`);
     }
@@ -271,7 +294,6 @@ function start() {
   byId('open-define-link').addEventListener('click', forms.openDefineLink);
   byId('open-upload-manifest').addEventListener('click', applications.openUpload);
   setInterval(() => tickUptimes(byId('hosts-body')), 1_000);
-  // The stream's first event is the whole state; fetching it beforehand would send it twice.
   connect();
 }
 

@@ -127,6 +127,19 @@ describe('the live feed', () => {
   });
 });
 
+test("the page's stream (?state=none) starts without the whole state; another value is refused", async () => {
+  const controller = new AbortController();
+  const response = await fetch(`${base}/api/events?state=none`, { signal: controller.signal });
+  const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+  let text = '';
+  while (!text.includes('event: metrics')) text += new TextDecoder().decode((await reader.read()).value);
+  controller.abort();
+  expect(text).not.toContain('event: state');
+  const bad = await apiGet<{ error: { issues: Array<{ path: string }> } }>(base, '/api/events?state=half');
+  expect(bad.status).toBe(400);
+  expect(bad.body.error.issues.map((issue) => issue.path)).toEqual(['state']);
+});
+
 describe('GET /api/lattice, one section at a time', () => {
   test('a page of a section is that slice of the document, filtered on request', async () => {
     const whole = (await apiGet<LatticeSnapshot>(base, '/api/lattice')).body;
