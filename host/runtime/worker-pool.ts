@@ -7,15 +7,15 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { errorCode, errorMessage } from '../../lattice/errors.ts';
 import { HostError } from '../errors.ts';
-import type { BuiltinCapabilityLink } from './builtin-links.ts';
-import { CallSlots, createSlotBuffer } from './call-slots.ts';
-import { INVOCATION_ERROR_CODES, type InvocationErrorCode, InvocationFailedError } from './errors.ts';
-import { createInFlightBuffer, InFlightCalls, type TrackedCall } from './inflight-calls.ts';
 import {
   emptySnapshot,
   type InvocationMetricsSnapshot,
   mergeSnapshots,
 } from '../telemetry/invocation-metrics.ts';
+import type { BuiltinCapabilityLink } from './builtin-links.ts';
+import { CallSlots, createSlotBuffer } from './call-slots.ts';
+import { INVOCATION_ERROR_CODES, type InvocationErrorCode, InvocationFailedError } from './errors.ts';
+import { createInFlightBuffer, InFlightCalls, type TrackedCall } from './inflight-calls.ts';
 import { type ActorCallLoad, createLoadCountersBuffer, LoadCounters, sumLoads } from './load-counters.ts';
 import { type RouteChange, RouteTable } from './route-table.ts';
 import type {
@@ -35,6 +35,8 @@ const WORKER_ENTRY = new URL(
 );
 /** While a worker has calls in flight it is pinged this often, to notice when it is stuck. */
 const LIVENESS_INTERVAL_MS = 25;
+/** Between checks while no worker has a call: a call that starts is seen at most this much later. */
+const IDLE_LIVENESS_INTERVAL_MS = 200;
 /** A worker whose ping has gone unanswered this long gets no new calls. */
 const SUSPECT_AFTER_MS = 50;
 /** How long a worker has to answer a ping after one of its calls timed out, before it is replaced. */
@@ -140,7 +142,7 @@ export class WorkerPool {
   readonly #workers: WorkerHandle[] = [];
   /** Every load still in force, replayed into replacement workers. */
   readonly #loads = new Map<string, Extract<ToWorker, { type: 'load' }>>();
-  readonly #liveness: NodeJS.Timeout;
+  #liveness: NodeJS.Timeout;
   /** Loads waiting for workers to say they serve the actor, by actor. */
   readonly #serving = new Map<string, { waiting: Set<WorkerHandle>; settle: (error?: string) => void }>();
   /** The built-in httpserver's listeners in force, by listener ID, replayed into replacement workers. */
@@ -166,25 +168,35 @@ export class WorkerPool {
       this.#connectPeers(handle);
       this.#workers.push(handle);
     }
-    this.#liveness = setInterval(() => {
-      for (const handle of [...this.#workers]) {
-        if (handle.busy && !handle.ping) handle.sendPing(this.#nextId++);
-        if (handle.suspect) this.#takeBackQueued(handle);
-        if (Atomics.load(handle.rpcBusy, 0) === 0) continue;
-        // Calls served from NATS have no timer here: their deadlines are in the in-flight table.
-        // (Posted calls are covered by their own timers and #checkAlive.)
-        const overdue = this.#answerOverdue(handle);
-        const silentFor = handle.ping ? Date.now() - handle.ping.sentAt : 0;
-        if (
-          (overdue > 0 && silentFor > PING_GRACE_MS) ||
-          silentFor > this.#hooks.stuckAfterMs + PING_GRACE_MS
-        ) {
-          this.#replace(handle, `it did not answer for ${silentFor} ms (an actor did not return)`);
-        }
-      }
-    }, LIVENESS_INTERVAL_MS);
+    this.#liveness = setTimeout(this.#checkLiveness, LIVENESS_INTERVAL_MS);
     this.#liveness.unref();
   }
+
+  /**
+   * Checks every LIVENESS_INTERVAL_MS while a worker has calls, every IDLE_LIVENESS_INTERVAL_MS
+   * otherwise: an idle host's main thread wakes 5 times a second, not 40 (its idle CPU).
+   */
+  readonly #checkLiveness = (): void => {
+    if (this.#closed) return;
+    for (const handle of [...this.#workers]) {
+      if (handle.busy && !handle.ping) handle.sendPing(this.#nextId++);
+      if (handle.suspect) this.#takeBackQueued(handle);
+      if (Atomics.load(handle.rpcBusy, 0) === 0) continue;
+      // Calls served from NATS have no timer here: their deadlines are in the in-flight table.
+      // (Posted calls are covered by their own timers and #checkAlive.)
+      const overdue = this.#answerOverdue(handle);
+      const silentFor = handle.ping ? Date.now() - handle.ping.sentAt : 0;
+      if (
+        (overdue > 0 && silentFor > PING_GRACE_MS) ||
+        silentFor > this.#hooks.stuckAfterMs + PING_GRACE_MS
+      ) {
+        this.#replace(handle, `it did not answer for ${silentFor} ms (an actor did not return)`);
+      }
+    }
+    const busy = this.#workers.some((handle) => handle.busy || handle.ping !== undefined);
+    this.#liveness = setTimeout(this.#checkLiveness, busy ? LIVENESS_INTERVAL_MS : IDLE_LIVENESS_INTERVAL_MS);
+    this.#liveness.unref();
+  };
 
   get size(): number {
     return this.#workers.length;
@@ -669,7 +681,7 @@ export class WorkerPool {
 
   async close(): Promise<void> {
     this.#closed = true;
-    clearInterval(this.#liveness);
+    clearTimeout(this.#liveness);
     for (const handle of this.#workers) {
       for (const call of handle.calls.values()) {
         clearTimeout(call.timer);
