@@ -86,6 +86,12 @@ export interface ControlClientOptions {
 export interface GetHostsOptions {
   /** `false`: ask hosts not to publish the heartbeat that follows a ping (default: they do). */
   heartbeat?: boolean | undefined;
+  /**
+   * Stop gathering once this long has passed without a new reply, after the first (`timeoutMs`
+   * still bounds the wait): hosts answer a ping at once, so a person need not wait out the timeout.
+   * Default: gather for the whole timeout, as 2022's wash did.
+   */
+  settleMs?: number | undefined;
 }
 
 /** A link to put; `link_name` defaults to `default` and `values` to `{}`. */
@@ -382,10 +388,17 @@ export class ControlClient {
   }
 
   /** Publishes with a private inbox and keeps every valid reply that arrives within `timeoutMs`. */
-  async #gather<S extends z.ZodType>(subject: string, body: unknown, schema: S, timeoutMs: number) {
+  async #gather<S extends z.ZodType>(
+    subject: string,
+    body: unknown,
+    schema: S,
+    timeoutMs: number,
+    settleMs?: number,
+  ) {
     const inbox = createInbox();
     const subscription = this.#nc.subscribe(inbox);
     const timer = setTimeout(() => subscription.unsubscribe(), timeoutMs);
+    let settled: NodeJS.Timeout | undefined;
     const replies: Array<Promise<z.output<S> | undefined>> = [];
     try {
       this.#nc.publish(subject, body === undefined ? new Uint8Array(0) : encodeJsonMessage(body), {
@@ -395,6 +408,10 @@ export class ControlClient {
       for await (const msg of subscription) {
         // The server's "no responders" status (headers, no body) is not a reply from anyone.
         if (msg.data.length === 0 && msg.headers !== undefined) continue;
+        if (settleMs !== undefined) {
+          clearTimeout(settled);
+          settled = setTimeout(() => subscription.unsubscribe(), settleMs);
+        }
         replies.push(
           this.#replyBytes(subject, msg.data).then(
             (bytes) => {
@@ -412,6 +429,7 @@ export class ControlClient {
       }
     } finally {
       clearTimeout(timer);
+      clearTimeout(settled);
       subscription.unsubscribe();
     }
     const valid: z.output<S>[] = [];
@@ -428,7 +446,7 @@ export class ControlClient {
    */
   async getHosts(timeoutMs = this.timeoutMs, options: GetHostsOptions = {}): Promise<HostPingReply[]> {
     const body: HostPingRequest | undefined = options.heartbeat === false ? { heartbeat: false } : undefined;
-    return this.#gather(this.subjects.ctl.ping(), body, hostPingReplySchema, timeoutMs);
+    return this.#gather(this.subjects.ctl.ping(), body, hostPingReplySchema, timeoutMs, options.settleMs);
   }
 
   /** One host's inventory, with OTP 0.57's repeated actor entries merged. */

@@ -28,6 +28,8 @@ export interface LatticeConnection {
   url: string;
   latticePrefix: string;
   timeoutMs: number;
+  /** Whether --timeout-ms or WASMCLOUD_CTL_TIMEOUT_MS set it (a gathering then waits all of it). */
+  timeoutGiven: boolean;
   jwt?: string | undefined;
   seed?: string | undefined;
   credsFile?: string | undefined;
@@ -122,6 +124,7 @@ export function resolveConnection(
     timeoutMs: timeout
       ? wholeNumber(timeout, 1, MAX_TIMEOUT_MS, 'a number of milliseconds')
       : DEFAULT_CTL_TIMEOUT_MS,
+    timeoutGiven: timeout !== undefined,
     jwt,
     seed,
     credsFile: pick(flags.ctlCredsfile, '--ctl-credsfile', 'WASMCLOUD_CTL_CREDSFILE', env)?.value,

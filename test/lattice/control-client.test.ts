@@ -101,6 +101,15 @@ describe('ControlClient queries', () => {
     expect((await client(200, 'other').getHosts()).map((host) => host.id)).toEqual([HOST]);
   });
 
+  it('with settleMs, stops gathering once the replies stop rather than at the timeout', async () => {
+    await fakeHost('wasmbus.ctl.default.ping.hosts', () => ping(HOST));
+    const began = Date.now();
+    const hosts = await client(60_000).getHosts(60_000, { settleMs: 50 });
+    expect(hosts.map((host) => host.id)).toEqual([HOST]);
+    // Far below the 60 s timeout: it ended because nothing more came.
+    expect(Date.now() - began).toBeLessThan(30_000);
+  });
+
   it('pings with the 2022 empty body, or {"heartbeat":false} when asked to spare the heartbeat', async () => {
     const bodies: number[] = [];
     const seen = await fakeHost('wasmbus.ctl.default.ping.hosts', (_request, msg) => {

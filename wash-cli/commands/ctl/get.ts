@@ -17,10 +17,17 @@ function hostsText(hosts: HostPingReply[], where: string): string {
   return columns(['Host ID', 'Friendly Name', 'Uptime (seconds)'], rows);
 }
 
+/**
+ * Without a timeout given, `get hosts` stops once no host has answered for this long (hosts answer a
+ * ping at once): a person waits a fraction of a second, not the 2 s timeout. With one, it waits it all.
+ */
+const HOSTS_SETTLE_MS = 100;
+
 async function getHosts(flags: ConnectionFlags): Promise<CommandResult> {
   return withControlClient(flags, async (client, connection) => {
-    const hosts = await withSpinner(`Gathering hosts for ${connection.timeoutMs} ms`, () =>
-      client.getHosts(),
+    const settleMs = connection.timeoutGiven ? undefined : HOSTS_SETTLE_MS;
+    const hosts = await withSpinner(`Gathering hosts for up to ${connection.timeoutMs} ms`, () =>
+      client.getHosts(undefined, { settleMs }),
     );
     const where = `lattice "${connection.latticePrefix}" (NATS ${connection.url}) within ${connection.timeoutMs} ms`;
     return { json: { hosts }, text: hostsText(hosts, where) };
