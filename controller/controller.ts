@@ -27,11 +27,16 @@ export interface ControllerOptions {
   parseManifest: ManifestParser;
   /** Called each time this replica becomes leader; the reconciler is closed when it stops leading. */
   createReconciler: () => Reconciler;
-  /** The leader's work could not start (the reconciler or the store's watch failed). */
+  /** The leader's work could not start, after LEADER_START_ATTEMPTS tries with back-off. */
   onFatal: (error: unknown) => void;
   /** Lease timings (tests shorten them); defaults in leadership.ts. */
   lease?: { ttlMs?: number; renewEveryMs?: number; checkEveryMs?: number } | undefined;
 }
+
+/** Starts of the leader's work tried before the controller gives up (about 90 s of back-off). */
+const LEADER_START_ATTEMPTS = 8;
+const LEADER_START_FIRST_WAIT_MS = 500;
+const LEADER_START_MAX_WAIT_MS = 30_000;
 
 export class Controller {
   readonly #api: ServedApi;
@@ -69,22 +74,43 @@ export class Controller {
       log,
       ...options.lease,
       onElected: () => {
-        const term = new LeaderDuties({
-          nc,
-          latticePrefix,
-          replicaId,
-          store,
-          statuses,
-          createReconciler: options.createReconciler,
-          log: log.child({ part: 'leader' }),
-        });
-        duties = term;
-        void previousTerm
-          .then(() => term.start())
-          .catch((error: unknown) => {
-            log.error(`the leader's work could not start: ${errorMessage(error)}`, errorFields(error));
-            options.onFatal(error);
+        // A start can fail for a while (the store's watch times out while JetStream elects a new
+        // leader for its stream): tried again with back-off while this replica still leads.
+        const startTerm = (attempt: number): void => {
+          const term = new LeaderDuties({
+            nc,
+            latticePrefix,
+            replicaId,
+            store,
+            statuses,
+            createReconciler: options.createReconciler,
+            log: log.child({ part: 'leader' }),
           });
+          duties = term;
+          void previousTerm
+            .then(() => term.start())
+            .catch(async (error: unknown) => {
+              await term.stop();
+              if (duties !== term) return; // deposed meanwhile: a new term starts afresh
+              if (attempt >= LEADER_START_ATTEMPTS) {
+                log.error(`the leader's work could not start: ${errorMessage(error)}`, errorFields(error));
+                options.onFatal(error);
+                return;
+              }
+              const waitMs = Math.min(
+                LEADER_START_MAX_WAIT_MS,
+                LEADER_START_FIRST_WAIT_MS * 2 ** (attempt - 1),
+              );
+              log.warn(
+                `the leader's work could not start (${errorMessage(error)}); trying again in ${waitMs} ms`,
+                errorFields(error),
+              );
+              setTimeout(() => {
+                if (duties === term) startTerm(attempt + 1);
+              }, waitMs).unref();
+            });
+        };
+        startTerm(1);
       },
       onDeposed: () => {
         const ending = duties;

@@ -73,6 +73,8 @@ export interface TestReplicaOptions {
   lease?: { ttlMs?: number; renewEveryMs?: number; checkEveryMs?: number };
   /** `debug` keeps a line per API request too. */
   logLevel?: 'debug' | 'info';
+  /** The first this many starts of the leader's work fail (as a watch timing out in an election). */
+  failingStarts?: number;
 }
 
 /** One replica in this process, with its own NATS connection (as a separate process would have). */
@@ -80,6 +82,7 @@ export async function startReplica(options: TestReplicaOptions): Promise<TestRep
   const nc = await connectNats({ url: options.natsUrl, name: options.id, reconnect: true });
   const reconcilers: RecordingReconciler[] = [];
   const lines: string[] = [];
+  let failures = options.failingStarts ?? 0;
   const controller = await Controller.start({
     nc,
     latticePrefix: options.latticePrefix ?? 'default',
@@ -87,6 +90,10 @@ export async function startReplica(options: TestReplicaOptions): Promise<TestRep
     log: memoryLogger(lines, options.logLevel),
     parseManifest: options.parseManifest,
     createReconciler: () => {
+      if (failures > 0) {
+        failures--;
+        throw new Error('the manifest store could not watch applications: TIMEOUT (scripted)');
+      }
       const reconciler = new RecordingReconciler();
       reconcilers.push(reconciler);
       return reconciler;
