@@ -2,8 +2,8 @@
 // and what it gives back (loaded actors, invocation results).
 
 import type { ActorClaims, VerifiedWasm } from '../../lattice/claims.ts';
-import type { NatsConnectionSettings } from '../../lattice/nats.ts';
 import type { LogLevel } from '../../lattice/host-data.ts';
+import type { NatsConnectionSettings } from '../../lattice/nats.ts';
 import type { ReplayWindow } from '../../lattice/replay-guard.ts';
 import type { TelemetrySettings } from '../../lattice/telemetry/settings.ts';
 import type { WasmKind } from '../../lattice/wasm.ts';

@@ -4,8 +4,8 @@
 import type { MessagePort } from 'node:worker_threads';
 import type { LatticeErrorCode } from '../../lattice/errors.ts';
 import type { HostErrorCode } from '../errors.ts';
-import type { BuiltinCapabilityLink } from './builtin-links.ts';
 import type { InvocationMetricsSnapshot } from '../telemetry/invocation-metrics.ts';
+import type { BuiltinCapabilityLink } from './builtin-links.ts';
 import type { RouteChange } from './route-table.ts';
 import type { ActorLogEntry, BuiltinHttpLink, HostCallRequest } from './types.ts';
 

@@ -8,7 +8,6 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { errorMessage } from '../../lattice/errors.ts';
-import type { Logger } from '../../lattice/log.ts';
 import type { HostMetrics, HostMetricsOptions } from './host-metrics.ts';
 import type { InvocationMetricsSnapshot } from './invocation-metrics.ts';
 
