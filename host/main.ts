@@ -11,4 +11,6 @@ import { restartWithMemorySettings } from './memory-settings.ts';
 const compiled = currentCompiledHost();
 restartWithMemorySettings(compiled);
 // No restart possible (not Linux): the compiled host still saves the modules' cost, if not the stripper's.
-await import(compiled ?? './cli.ts');
+if (compiled !== undefined) await import(compiled);
+// A literal specifier: the Dockerfile's test follows it to everything the host imports.
+else await import('./cli.ts');

@@ -120,7 +120,10 @@ export function isProcessAlive(pid: number): boolean {
  * True when `pid` is alive and, where /proc can tell, still runs a command line containing
  * `marker`: a PID from an old state file may have been reused by an unrelated process.
  */
-export function isOurProcess(pid: number, marker: string): boolean {
+/** What a process's command line contains when it is ours: one text, or any of several. */
+export type ProcessMarker = string | readonly string[];
+
+export function isOurProcess(pid: number, marker: ProcessMarker): boolean {
   if (!isProcessAlive(pid)) return false;
   let commandLine: string;
   try {
@@ -129,7 +132,9 @@ export function isOurProcess(pid: number, marker: string): boolean {
     return true; // no /proc here: trust the state file
   }
   // A zombie (exited, not yet reaped) has an empty command line: it is gone for our purposes.
-  return commandLine.includes(marker);
+  return typeof marker === 'string'
+    ? commandLine.includes(marker)
+    : marker.some((text) => commandLine.includes(text));
 }
 
 /** Resolves once `isRunning()` turns false, or with false after `timeoutMs`. */
@@ -146,7 +151,7 @@ async function waitUntilGone(isRunning: () => boolean, timeoutMs: number): Promi
  * Stops a process wash up started in an earlier run: SIGTERM, then SIGKILL when it has not exited
  * after `graceMs`. Returns false when it was not running (or is no longer ours) to begin with.
  */
-export async function stopProcess(pid: number, marker: string, graceMs: number): Promise<boolean> {
+export async function stopProcess(pid: number, marker: ProcessMarker, graceMs: number): Promise<boolean> {
   const running = () => isOurProcess(pid, marker);
   if (!running()) return false;
   process.kill(pid, 'SIGTERM');

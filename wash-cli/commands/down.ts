@@ -6,7 +6,7 @@
 import type { Command } from 'commander';
 import { type CommandResult, runAction } from '../output.ts';
 import { withSpinner } from '../spinner.ts';
-import { readUpState, removeUpState, stopProcess, upStatePath } from '../up-state.ts';
+import { type ProcessMarker, readUpState, removeUpState, stopProcess, upStatePath } from '../up-state.ts';
 import {
   CONTROLLER_MARKER,
   CONTROLLER_STOP_GRACE_MS,
@@ -19,7 +19,7 @@ import {
 /** One recorded process: how to recognise it, how long it gets, and the lines that report it. */
 interface RecordedProcess {
   pid: number;
-  marker: string;
+  marker: ProcessMarker;
   graceMs: number;
   spinner: string;
   stopped: string;

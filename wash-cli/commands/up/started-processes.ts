@@ -7,7 +7,8 @@ import type { StartedHost } from './host-process.ts';
 import type { ChosenNats } from './nats-for-up.ts';
 
 /** What identifies our processes in /proc/{pid}/cmdline (see up-state.ts). */
-export const HOST_MARKER = 'host/main.ts';
+/** host/main.ts replaces itself (execve) with the compiled host, dist/host.js, when one is current. */
+export const HOST_MARKER = ['host/main.ts', 'dist/host.js'] as const;
 export const NATS_MARKER = 'nats-server';
 export const CONTROLLER_MARKER = 'controller/main.ts';
 
