@@ -118,5 +118,10 @@ test('an unreachable OTLP endpoint is a warning, the host keeps serving, and act
   // Still serving, still running.
   await log();
   expect(host!.child.exitCode).toBeNull();
-  expect(lines().filter((line) => line.message === `traced line ${traceId}`)).toHaveLength(2);
+  // The line travels worker → main thread → stdout → this test after the call's reply: wait for it.
+  await eventually(
+    () => lines().filter((line) => line.message === `traced line ${traceId}`).length === 2,
+    'the second traced line',
+    20_000,
+  );
 }, 60_000);
