@@ -143,6 +143,8 @@ export class WorkerPool {
   /** Every load still in force, replayed into replacement workers. */
   readonly #loads = new Map<string, Extract<ToWorker, { type: 'load' }>>();
   #liveness: NodeJS.Timeout;
+  /** The next liveness check is IDLE_LIVENESS_INTERVAL_MS away (no worker had a call). */
+  #livenessIdle = false;
   /** Loads waiting for workers to say they serve the actor, by actor. */
   readonly #serving = new Map<string, { waiting: Set<WorkerHandle>; settle: (error?: string) => void }>();
   /** The built-in httpserver's listeners in force, by listener ID, replayed into replacement workers. */
@@ -194,9 +196,19 @@ export class WorkerPool {
       }
     }
     const busy = this.#workers.some((handle) => handle.busy || handle.ping !== undefined);
+    this.#livenessIdle = !busy;
     this.#liveness = setTimeout(this.#checkLiveness, busy ? LIVENESS_INTERVAL_MS : IDLE_LIVENESS_INTERVAL_MS);
     this.#liveness.unref();
   };
+
+  /** A call was posted to a worker: back to checking every LIVENESS_INTERVAL_MS from now. */
+  #watchClosely(): void {
+    if (!this.#livenessIdle || this.#closed) return;
+    this.#livenessIdle = false;
+    clearTimeout(this.#liveness);
+    this.#liveness = setTimeout(this.#checkLiveness, LIVENESS_INTERVAL_MS);
+    this.#liveness.unref();
+  }
 
   get size(): number {
     return this.#workers.length;
@@ -493,6 +505,7 @@ export class WorkerPool {
       Math.max(1, call.deadline - Date.now()),
     );
     handle.calls.set(id, { ...call, slot, timer });
+    this.#watchClosely();
     handle.post({
       type: 'invoke',
       id,
