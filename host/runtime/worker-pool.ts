@@ -392,11 +392,13 @@ export class WorkerPool {
   /** Moves the calls a stuck worker has not started to other workers. */
   #takeBackQueued(handle: WorkerHandle): void {
     if (this.#workers.every((other) => other === handle || other.suspect)) return; // nowhere better to go
-    for (const [id, call] of handle.calls) {
+    // A copy: a call dispatched back into this very map would be visited again, and again (once
+    // every worker is suspect, the one being emptied has the fewest calls and is picked).
+    for (const [id, call] of [...handle.calls]) {
       if (!handle.slots.takeBack(call.slot, id)) continue;
       handle.calls.delete(id);
       clearTimeout(call.timer);
-      this.#dispatch(call);
+      this.#dispatch(call, handle);
     }
   }
 
@@ -476,9 +478,12 @@ export class WorkerPool {
   }
 
   /** The least busy worker not suspected of being stuck (any worker if all are). */
-  #pick(): WorkerHandle {
-    let best = this.#workers[0]!;
-    for (const candidate of this.#workers) {
+  /** The worker for a call: not suspect if one is, then the fewest calls; `avoid` only if alone. */
+  #pick(avoid?: WorkerHandle): WorkerHandle {
+    const candidates = this.#workers.filter((candidate) => candidate !== avoid);
+    if (candidates.length === 0) return this.#workers[0]!;
+    let best = candidates[0]!;
+    for (const candidate of candidates) {
       const better =
         best.suspect !== candidate.suspect ? !candidate.suspect : candidate.calls.size < best.calls.size;
       if (better) best = candidate;
@@ -486,8 +491,8 @@ export class WorkerPool {
     return best;
   }
 
-  #dispatch(call: Omit<PendingCall, 'timer' | 'slot'>): void {
-    const handle = this.#pick();
+  #dispatch(call: Omit<PendingCall, 'timer' | 'slot'>, avoid?: WorkerHandle): void {
+    const handle = this.#pick(avoid);
     const id = this.#nextId++;
     const slot = handle.slots.reserve(id);
     const timer = setTimeout(
