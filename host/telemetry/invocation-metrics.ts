@@ -9,13 +9,9 @@
 // called (the 0.8x counter's caller_provider_* labels); and calls an actor made to providers, per
 // provider and link (the dashboard's per-provider request rate and errors).
 
-/**
- * Upper bounds of the duration buckets, in nanoseconds (1.x reports `handle_rpc_message.duration`
- * in ns): 10 µs to 10 s, about three per decade, enough for the dashboard's p50/p99.
- */
-export const DURATION_BOUNDS_NS: readonly number[] = [
-  1e4, 2.5e4, 5e4, 1e5, 2.5e5, 5e5, 1e6, 2.5e6, 5e6, 1e7, 2.5e7, 5e7, 1e8, 2.5e8, 5e8, 1e9, 2.5e9, 5e9, 1e10,
-];
+import { DURATION_BOUNDS_NS } from '../../lattice/telemetry/duration-buckets.ts';
+
+export { DURATION_BOUNDS_NS };
 
 /** Series kept per worker and kind; past it, new operation names are counted under OTHER_OPERATION. */
 export const MAX_SERIES = 5_000;

@@ -10,17 +10,13 @@ import { OTLPMetricExporter } from '@opentelemetry/exporter-metrics-otlp-http';
 import { resourceFromAttributes } from '@opentelemetry/resources';
 import { MeterProvider, PeriodicExportingMetricReader } from '@opentelemetry/sdk-metrics';
 import type { Logger } from '../../lattice/log.ts';
+import { DURATION_BOUNDS_NS } from '../../lattice/telemetry/duration-buckets.ts';
 import { warnOnExportFailure } from '../../lattice/telemetry/export-warnings.ts';
 import {
   readTelemetrySettings,
   TelemetrySettingError,
   type TelemetrySettings,
 } from '../../lattice/telemetry/settings.ts';
-
-/** The buckets of the request duration, in ns: 10 µs to 10 s, as the host's. */
-const DURATION_BOUNDS_NS = [
-  1e4, 2.5e4, 5e4, 1e5, 2.5e5, 5e5, 1e6, 2.5e6, 5e6, 1e7, 2.5e7, 5e7, 1e8, 2.5e8, 5e8, 1e9, 2.5e9, 5e9, 1e10,
-];
 
 export interface ProviderIdentity {
   providerKey: string;
@@ -48,7 +44,7 @@ export class ProviderMetrics {
     this.#duration = meter.createHistogram('wasmcloud_provider.request.duration', {
       description: 'How long the provider took to answer an invocation',
       unit: 'ns',
-      advice: { explicitBucketBoundaries: DURATION_BOUNDS_NS },
+      advice: { explicitBucketBoundaries: [...DURATION_BOUNDS_NS] },
     });
     this.#base = {
       'provider.id': identity.providerKey,
