@@ -22,6 +22,7 @@ import type { KV, KvEntry, NatsConnection } from '../lattice/nats.ts';
 import { type LatticeSubjects, parseLatticeDataKey } from '../lattice/subjects.ts';
 import { HostError } from './errors.ts';
 import { BucketWatch } from './lattice-data-watch.ts';
+import { LinkIndex } from './runtime/link-index.ts';
 
 /** A claims record as `get.claims` reports it: every value a string (caps and tags comma-joined). */
 export type ClaimsRecord = Record<string, string>;
@@ -62,7 +63,11 @@ export interface LatticeDataOptions {
 export class LatticeData {
   readonly #log: Logger;
   readonly #subjects: LatticeSubjects;
-  readonly #links = new Map<string, StoredLinkDefinition>();
+  readonly #links = new LinkIndex<StoredLinkDefinition>((link) => ({
+    actorId: link.actor_id,
+    contractId: link.contract_id,
+    linkName: link.link_name,
+  }));
   readonly #claims = new Map<string, ClaimsRecord>();
   readonly #refmaps = new Map<string, string>();
   readonly #hooks: LatticeDataHooks;
@@ -221,8 +226,7 @@ export class LatticeData {
 
   #applyLink(id: string, entry: KvEntry | undefined, hooks: LatticeDataHooks): void {
     if (entry === undefined) {
-      const previous = this.#links.get(id);
-      this.#links.delete(id);
+      const previous = this.#links.delete(id);
       if (previous) hooks.linkDeleted(previous);
       return;
     }
@@ -248,11 +252,7 @@ export class LatticeData {
 
   /** The link an actor's call on `contractId` through `linkName` goes over, if one is defined. */
   linkFor(actorId: string, contractId: string, linkName: string): StoredLinkDefinition | undefined {
-    for (const link of this.#links.values()) {
-      if (link.actor_id === actorId && link.contract_id === contractId && link.link_name === linkName)
-        return link;
-    }
-    return undefined;
+    return this.#links.find(actorId, contractId, linkName);
   }
 
   /** Every link served by one provider instance (provider key and link name). */

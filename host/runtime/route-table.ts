@@ -8,6 +8,7 @@
 
 import { isPublicKey } from '../../lattice/keys.ts';
 import { HostError } from '../errors.ts';
+import { LinkIndex } from './link-index.ts';
 
 /** The part of a link definition a call needs. */
 export interface RouteLink {
@@ -45,7 +46,7 @@ export function noTargetError(namespace: string): CallNotRoutedError {
 const RESOLVED_KEPT = 1024;
 
 export class RouteTable {
-  readonly #links = new Map<string, RouteLink>();
+  readonly #links = new LinkIndex<RouteLink>((link) => link);
   /** Call alias by public key, in the order the claims arrived (as LatticeData keeps them). */
   readonly #aliases = new Map<string, string>();
   /** What resolveActor answered, per namespace, until the claims change (it runs on every call). */
@@ -82,11 +83,7 @@ export class RouteTable {
 
   /** The link an actor's call on `contractId` through `linkName` goes over, if one is defined. */
   linkFor(actorId: string, contractId: string, linkName: string): RouteLink | undefined {
-    for (const link of this.#links.values()) {
-      if (link.actorId === actorId && link.contractId === contractId && link.linkName === linkName)
-        return link;
-    }
-    return undefined;
+    return this.#links.find(actorId, contractId, linkName);
   }
 
   /** The actor key behind a call alias (from any actor's claims), if one claims it. */
