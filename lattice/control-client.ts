@@ -87,9 +87,10 @@ export interface GetHostsOptions {
   /** `false`: ask hosts not to publish the heartbeat that follows a ping (default: they do). */
   heartbeat?: boolean | undefined;
   /**
-   * Stop gathering once this long has passed without a new reply, after the first (`timeoutMs`
-   * still bounds the wait): hosts answer a ping at once, so a person need not wait out the timeout.
-   * Default: gather for the whole timeout, as 2022's wash did.
+   * Stop gathering once no new reply has come for this long, or for twice as long as the first
+   * reply took if that is longer (`timeoutMs` still bounds the wait): hosts answer a ping at once,
+   * so a person need not wait out the timeout, and a lattice whose hosts answer slowly (far away, or
+   * busy) is given time in proportion. Default: gather for the whole timeout, as 2022's wash did.
    */
   settleMs?: number | undefined;
 }
@@ -400,6 +401,7 @@ export class ControlClient {
     const timer = setTimeout(() => subscription.unsubscribe(), timeoutMs);
     let settled: NodeJS.Timeout | undefined;
     const replies: Array<Promise<z.output<S> | undefined>> = [];
+    const publishedAt = performance.now();
     try {
       this.#nc.publish(subject, body === undefined ? new Uint8Array(0) : encodeJsonMessage(body), {
         reply: inbox,
@@ -409,6 +411,7 @@ export class ControlClient {
         // The server's "no responders" status (headers, no body) is not a reply from anyone.
         if (msg.data.length === 0 && msg.headers !== undefined) continue;
         if (settleMs !== undefined) {
+          if (replies.length === 0) settleMs = Math.max(settleMs, 2 * (performance.now() - publishedAt));
           clearTimeout(settled);
           settled = setTimeout(() => subscription.unsubscribe(), settleMs);
         }

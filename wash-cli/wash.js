@@ -1,10 +1,13 @@
 #!/usr/bin/env node
-// The `wash` executable (package.json "bin"). Plain JavaScript on purpose: it turns on Node's
-// module compile cache (stripped TypeScript and V8 code cached in the OS temp folder, or in
-// NODE_COMPILE_CACHE) before the first .ts file loads, so a command no longer pays ~0.1 s for the
-// type stripper plus the compilation of everything it imports (docs/wash.md, "Start-up time").
+// The `wash` executable (package.json "bin"). Plain JavaScript on purpose, so nothing here pays for
+// Node's type stripper: it turns on Node's module compile cache (V8 code cached in the OS temp
+// folder, or in NODE_COMPILE_CACHE), then runs the bundled wash in dist/ (wash-cli/build.ts, made
+// by `npm run build`) while none of the files it was made from changed since, else the .ts
+// sources (docs/wash.md, "Start-up time").
 
+import { readFileSync, statSync } from 'node:fs';
 import { enableCompileCache } from 'node:module';
+import { join } from 'node:path';
 
 enableCompileCache?.();
 // wash build strips TypeScript with node:module's stripTypeScriptTypes, which warns "experimental"
@@ -12,5 +15,37 @@ enableCompileCache?.();
 const emitWarning = process.emitWarning;
 process.emitWarning = (warning, ...rest) =>
   String(warning).includes('stripTypeScriptTypes') ? undefined : emitWarning.call(process, warning, ...rest);
-const { buildProgram } = await import('./main.ts');
+
+const REPO_DIR = join(import.meta.dirname, '..');
+
+/** When the file was last changed, or undefined when it is gone. */
+function modifiedAt(path) {
+  try {
+    return statSync(path).mtimeMs;
+  } catch {
+    return undefined;
+  }
+}
+
+/** dist/wash.js when it was built after every file it was made from changed (an edit, a pull). */
+function currentBundle() {
+  const manifestPath = join(REPO_DIR, 'dist', 'wash-build.json');
+  const builtAt = modifiedAt(manifestPath);
+  if (builtAt === undefined) return undefined;
+  let inputs;
+  try {
+    inputs = JSON.parse(readFileSync(manifestPath, 'utf8')).inputs;
+  } catch {
+    return undefined; // unreadable: run the sources, which are always there
+  }
+  if (!Array.isArray(inputs) || inputs.length === 0) return undefined;
+  for (const input of inputs) {
+    const at = modifiedAt(join(REPO_DIR, input));
+    if (at === undefined || at > builtAt) return undefined;
+  }
+  return join(REPO_DIR, 'dist', 'wash.js');
+}
+
+const bundle = currentBundle();
+const { buildProgram } = await import(bundle ?? './main.ts');
 await (await buildProgram(process.argv)).parseAsync(process.argv);

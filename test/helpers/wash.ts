@@ -1,5 +1,6 @@
-// Runs the real `wash` CLI as a child process under the project's Node 24
-// (vitest's own process may run on another Node).
+// Runs the real `wash` CLI as a child process under the project's Node 24 (vitest's own process
+// may run on another Node), through its executable wash.js as a user's shell does: the bundle in
+// dist/ that `npm test` builds first, or the .ts sources when a file changed since.
 
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
@@ -7,7 +8,7 @@ import { expect } from 'vitest';
 import { REPO_ROOT } from './fixtures.ts';
 
 export const NODE_24 = join(REPO_ROOT, 'node_modules', '.bin', 'node');
-const WASH_MAIN = join(REPO_ROOT, 'wash-cli', 'main.ts');
+const WASH_EXECUTABLE = join(REPO_ROOT, 'wash-cli', 'wash.js');
 
 export interface WashRun {
   code: number;
@@ -27,7 +28,7 @@ export function runWash(args: string[], options: WashOptions = {}): Promise<Wash
   return new Promise((resolve) => {
     execFile(
       NODE_24,
-      [WASH_MAIN, ...args],
+      [WASH_EXECUTABLE, ...args],
       // Inventories and link lists of large lattices run to megabytes (execFile's default is 1 MiB).
       { env, cwd: options.cwd ?? REPO_ROOT, maxBuffer: 256 * 1024 * 1024 },
       (error, stdout, stderr) => {

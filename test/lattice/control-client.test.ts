@@ -110,6 +110,20 @@ describe('ControlClient queries', () => {
     expect(Date.now() - began).toBeLessThan(30_000);
   });
 
+  it('with settleMs, waits twice as long as the first reply took when that is longer', async () => {
+    // Hosts that answer slowly (far away, busy) are given time in proportion: the first answers
+    // after 150 ms, the second 120 ms after it, beyond the 30 ms settle but within 2 × 150 ms.
+    const later = (delayMs: number, id: string) =>
+      fakeHost('wasmbus.ctl.default.ping.hosts', (_request, msg) => {
+        setTimeout(() => msg.respond(encodeJsonMessage(ping(id))), delayMs);
+        return undefined;
+      });
+    await later(150, HOST);
+    await later(270, OTHER_HOST);
+    const hosts = await client(60_000).getHosts(60_000, { settleMs: 30 });
+    expect(hosts.map((host) => host.id).sort()).toEqual([HOST, OTHER_HOST].sort());
+  });
+
   it('pings with the 2022 empty body, or {"heartbeat":false} when asked to spare the heartbeat', async () => {
     const bodies: number[] = [];
     const seen = await fakeHost('wasmbus.ctl.default.ping.hosts', (_request, msg) => {

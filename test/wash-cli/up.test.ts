@@ -177,7 +177,7 @@ describe('wash up in the foreground', () => {
     const port = await freePort();
     const child = spawn(
       NODE_24,
-      [join(REPO_ROOT, 'wash-cli', 'main.ts'), 'up', '--nats-port', String(port), '-o', 'json'],
+      [join(REPO_ROOT, 'wash-cli', 'wash.js'), 'up', '--nats-port', String(port), '-o', 'json'],
       {
         env: { ...process.env, WASH_HOME: washHome(), HOME: dir, WASMCLOUD_CLUSTER_SEED: '' },
         stdio: ['ignore', 'pipe', 'pipe'],

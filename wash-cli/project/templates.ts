@@ -8,9 +8,8 @@ import { existsSync } from 'node:fs';
 import { copyFile, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import { WashError } from '../errors.ts';
+import { REPO_DIR, WASH_DIR } from '../install-paths.ts';
 
-const WASH_DIR = resolve(import.meta.dirname, '..');
-const REPO_DIR = resolve(WASH_DIR, '..');
 const TEMPLATES_DIR = join(WASH_DIR, 'templates');
 const CONTRACTS_DIR = join(REPO_DIR, 'actors', 'wit');
 const C_TOOLCHAIN_DIR = join(REPO_DIR, 'actors', 'toolchains');

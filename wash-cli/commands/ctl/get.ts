@@ -18,10 +18,11 @@ function hostsText(hosts: HostPingReply[], where: string): string {
 }
 
 /**
- * Without a timeout given, `get hosts` stops once no host has answered for this long (hosts answer a
- * ping at once): a person waits a fraction of a second, not the 2 s timeout. With one, it waits it all.
+ * Without a timeout given, `get hosts` stops once no host has answered for this long, or for twice
+ * as long as the first answer took (ControlClient's settleMs): hosts answer a ping at once, so a
+ * person waits a few tens of milliseconds, not the 2 s timeout. With a timeout given, it waits it all.
  */
-const HOSTS_SETTLE_MS = 100;
+const HOSTS_SETTLE_MS = 30;
 
 async function getHosts(flags: ConnectionFlags): Promise<CommandResult> {
   return withControlClient(flags, async (client, connection) => {

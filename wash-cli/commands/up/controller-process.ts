@@ -7,11 +7,11 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { errorMessage } from '../../../lattice/errors.ts';
 import { connectNats } from '../../../lattice/nats.ts';
 import { WadmClient } from '../../../lattice/wadm-client.ts';
 import { WashError } from '../../errors.ts';
+import { CONTROLLER_MAIN } from '../../install-paths.ts';
 import { startSpinner } from '../../spinner.ts';
 import { upDirectory } from '../../up-state.ts';
 import { exitDescription, exited } from './child-process.ts';
@@ -19,9 +19,6 @@ import type { UpFlags } from './flags.ts';
 import type { HostPlan } from './host-plan.ts';
 import { LogTail, printLogTail } from './log-tail.ts';
 import type { ChosenNats } from './nats-for-up.ts';
-
-/** The controller's entry point, found from this file so wash works from any directory. */
-const CONTROLLER_MAIN = fileURLToPath(new URL('../../../controller/main.ts', import.meta.url));
 
 /** How each of its lines is marked in the foreground, where it shares stderr with the host's. */
 export const CONTROLLER_LOG_PREFIX = 'wadm | ';

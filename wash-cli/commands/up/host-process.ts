@@ -5,19 +5,16 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { closeSync, openSync } from 'node:fs';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { fileURLToPath } from 'node:url';
 import { ControlClient } from '../../../lattice/control-client.ts';
 import { connectNats } from '../../../lattice/nats.ts';
 import { WashError } from '../../errors.ts';
+import { HOST_MAIN } from '../../install-paths.ts';
 import { startSpinner } from '../../spinner.ts';
 import { upDirectory } from '../../up-state.ts';
 import { exitDescription, exited } from './child-process.ts';
 import type { HostPlan } from './host-plan.ts';
 import { LogTail, printLogTail } from './log-tail.ts';
 import type { ChosenNats } from './nats-for-up.ts';
-
-/** The host's entry point, found from this file so wash works from any directory. */
-const HOST_MAIN = fileURLToPath(new URL('../../../host/main.ts', import.meta.url));
 
 export interface StartedHost {
   child: ChildProcess;
