@@ -3,10 +3,14 @@
 // (responses); the message then carries an empty `msg` and the real `content_length`. The receiver
 // reads the object and deletes it. Hosts and providers share this code. The store is created with
 // the lattice's replica rule (jetstream-replicas.ts), so a chunked call survives one NATS server.
+// Control replies over max_payload (control-chunking.ts) go to the same store. An object nobody
+// reads (its caller timed out, or died) expires: the store's stream keeps messages CHUNK_OBJECT_TTL_MS
+// (its max_age), far longer than any call or control request waits for one; a store made without
+// an expiry (by an older host, or a 2022 host, which set none) gets it when opened.
 
-import { LatticeError, type LatticeErrorCode } from './errors.ts';
+import { errorMessage, LatticeError, type LatticeErrorCode } from './errors.ts';
 import { openReplicatedObjectStore, type ReplicaSettings } from './jetstream-replicas.ts';
-import type { NatsConnection, ObjectStore } from './nats.ts';
+import type { JetStreamClient, NatsConnection, ObjectStore } from './nats.ts';
 import type { LatticeSubjects } from './subjects.ts';
 
 /** Payloads larger than this travel through the object store (rpc-rs `CHUNK_THRESHOLD_BYTES`). */
@@ -17,6 +21,14 @@ export const LARGE_PAYLOAD_TIMEOUT_MS = 15_000;
 /** Added to the timeout of a chunked call, for the object store round trips (rpc-rs). */
 export const CHUNK_EXTRA_TIMEOUT_MS = 13_000;
 
+/**
+ * How long an object stays in the store when nobody takes it: past the longest wait for one (a
+ * chunked call's RPC timeout plus CHUNK_EXTRA_TIMEOUT_MS; a control client's timeout).
+ */
+export const CHUNK_OBJECT_TTL_MS = 10 * 60_000;
+
+const NANOS_PER_MS = 1_000_000;
+
 /** A chunked payload that is not in the object store as announced. */
 export class ChunkedPayloadError extends LatticeError<LatticeErrorCode> {}
 
@@ -25,6 +37,7 @@ export class ChunkStore {
   readonly #subjects: LatticeSubjects;
   readonly #jsDomain: string | undefined;
   readonly #replicas: ReplicaSettings;
+  readonly #ttlMs: number;
   #store: Promise<ObjectStore> | undefined;
 
   constructor(
@@ -32,11 +45,14 @@ export class ChunkStore {
     subjects: LatticeSubjects,
     jsDomain?: string,
     replicas: ReplicaSettings = {},
+    /** How long an unread object stays (tests shorten it); CHUNK_OBJECT_TTL_MS by default. */
+    objectTtlMs = CHUNK_OBJECT_TTL_MS,
   ) {
     this.#nc = nc;
     this.#subjects = subjects;
     this.#jsDomain = jsDomain;
     this.#replicas = replicas;
+    this.#ttlMs = objectTtlMs;
   }
 
   // Opened on first use: most lattices never send a payload this large.
@@ -47,14 +63,43 @@ export class ChunkStore {
         js,
         this.#nc,
         this.#subjects.chunking.bucket,
-        {},
+        { ttl: this.#ttlMs * NANOS_PER_MS },
         this.#replicas,
-      );
+      ).then(async (store) => {
+        await this.#giveExpiry(js, store);
+        return store;
+      });
       this.#store.catch(() => {
         this.#store = undefined;
       });
     }
     return this.#store;
+  }
+
+  /**
+   * Gives a store that keeps objects forever (made before objects expired, or by a 2022 host) the
+   * expiry; an expiry someone chose is kept. A failure (no right to update streams) leaves the
+   * store working as it is.
+   */
+  async #giveExpiry(js: JetStreamClient, store: ObjectStore): Promise<void> {
+    const { config } = (await store.status()).streamInfo;
+    if (config.max_age !== 0) return;
+    const maxAge = this.#ttlMs * NANOS_PER_MS;
+    try {
+      const jsm = await js.jetstreamManager();
+      // JetStream refuses a duplicate window longer than the messages' age.
+      await jsm.streams.update(config.name, {
+        max_age: maxAge,
+        duplicate_window: Math.min(config.duplicate_window, maxAge),
+      });
+      this.#replicas.log?.info(
+        `JetStream stream ${config.name}: unread objects now expire after ${this.#ttlMs / 1000} s (they never did)`,
+      );
+    } catch (error) {
+      this.#replicas.log?.warn(
+        `cannot give JetStream stream ${config.name} an expiry: unread objects stay until deleted (${errorMessage(error)})`,
+      );
+    }
   }
 
   async putRequest(invocationId: string, bytes: Uint8Array): Promise<void> {

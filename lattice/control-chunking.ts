@@ -3,7 +3,8 @@
 // then streams the reply into the lattice's object store (the bucket of chunked invocations,
 // protocol.md §3.5) and answers with a refusal in the 2022 ack shape plus an added `chunked_reply`
 // field naming the object. A 2022 client, which sends no header, gets the refusal alone: its
-// `error` names the reply's size and the server's limit. The reader deletes the object it read.
+// `error` names the reply's size and the server's limit. The reader deletes the object it read; one
+// nobody reads (the client timed out) expires with the store's max_age (chunking.ts).
 
 import { z } from 'zod';
 import { nonEmptyStringSchema, nonNegativeIntSchema, optionalField } from './json-message.ts';

@@ -2,8 +2,9 @@
 // the config file the helper writes), so the paths past it run cheaply (issue 19, items 1 and 6).
 // One host process (`node host/main.ts`, as operators run it: an unhandled rejection would show in
 // its log and stop it) with 2,000 instances of one actor and 1,000 links: ControlClient and wash
-// read both whole through the object store; a 2022 client gets a refusal naming the size; the
-// heartbeat fits, parses with the 2022 schema and carries the whole picture in its added fields.
+// read both whole through the object store (an object no client reads expires); a 2022 client
+// gets a refusal naming the size; the heartbeat fits, parses with the 2022 schema and carries the
+// whole picture in its added fields.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +12,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, test } from 'vitest';
 import { z } from 'zod';
 import { NatsEventPublisher } from '../../host/events.ts';
+import { CHUNK_OBJECT_TTL_MS } from '../../lattice/chunking.ts';
+import { ACCEPT_CHUNKED_REPLY_HEADER, chunkedReplySchema } from '../../lattice/control-chunking.ts';
 import { ControlClient } from '../../lattice/control-client.ts';
 import {
   type CloudEvent,
@@ -22,7 +25,7 @@ import {
 import { actorSummaryOf, heartbeatAgreesWith } from '../../lattice/heartbeat-actors.ts';
 import { KeyPair } from '../../lattice/keys.ts';
 import { createLogger } from '../../lattice/log.ts';
-import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
+import { connectNats, headers, type NatsConnection } from '../../lattice/nats.ts';
 import { latticeSubjects } from '../../lattice/subjects.ts';
 import { eventually } from '../helpers/eventually.ts';
 import { type HostProcess, startHostProcess } from '../helpers/host-process.ts';
@@ -141,6 +144,22 @@ describe('replies over max_payload', () => {
     expect(host.output()).toMatch(
       /control request on \S+\.get\.links: the reply \(\d+ bytes\) could not be sent/,
     );
+  });
+
+  test('a chunked reply its client never read expires with the store', async () => {
+    // A client that follows chunked replies and timed out before reading the object.
+    const requestHeaders = headers();
+    requestHeaders.set(ACCEPT_CHUNKED_REPLY_HEADER, '1');
+    const msg = await nc.request(subjects.ctl.getLinks(), new Uint8Array(0), {
+      timeout: 10_000,
+      headers: requestHeaders,
+    });
+    const reply = chunkedReplySchema.parse(JSON.parse(new TextDecoder().decode(msg.data)));
+    const store = await nc.jetstream().views.os(LATTICE);
+    expect((await store.info(reply.chunked_reply.object))?.size).toBe(reply.chunked_reply.bytes);
+    // The server removes it after max_age (test/lattice/chunk-expiry.test.ts waits for that).
+    expect((await store.status()).streamInfo.config.max_age).toBe(CHUNK_OBJECT_TTL_MS * 1_000_000);
+    await store.delete(reply.chunked_reply.object);
   });
 });
 
