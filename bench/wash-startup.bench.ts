@@ -46,7 +46,13 @@ function time(name: string, args: string[], options: { target?: string; expect?:
   }
   if (samples.length === 0) throw new Error(`${name} failed every time: ${lastError}`);
   samples.sort((a, b) => a - b);
-  return { name, p50: percentile(samples, 0.5), p90: percentile(samples, 0.9), failed, target: options.target };
+  return {
+    name,
+    p50: percentile(samples, 0.5),
+    p90: percentile(samples, 0.9),
+    failed,
+    target: options.target,
+  };
 }
 
 function print(rows: Timing[], bare: Timing): void {
