@@ -16,7 +16,9 @@ export async function buildCompiledHost(): Promise<CompiledHostManifest> {
       if (!entry.startsWith('wash')) rmSync(join(COMPILED_DIR, entry), { recursive: true, force: true });
   return bundleNodeProgram({
     root: REPO_ROOT,
-    entryPoints: { host: 'host/cli.ts', worker: 'host/runtime/worker.ts' },
+    // host-main: the launcher (main.ts) for where there are no sources to run it from, wash's
+    // npm package (wash-cli/pack.ts).
+    entryPoints: { host: 'host/cli.ts', worker: 'host/runtime/worker.ts', 'host-main': 'host/main.ts' },
     outdir: COMPILED_DIR,
     chunkNames: 'chunk-[hash]',
     // jco's transpiler reads its WebAssembly from files beside its own module, and msgpackr finds

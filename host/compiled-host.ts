@@ -32,12 +32,14 @@ function modifiedAt(path: string): number | undefined {
 /**
  * The compiled host's entry, when there is one and none of the files it was built from changed
  * after it was built (a developer's edit, a `git pull`, an `npm install`): else undefined, and
- * the host runs from its .ts files.
+ * the host runs from its .ts files. Where there are no sources at all (wash's npm package,
+ * wash-cli/pack.ts), the compiled host is all there is.
  */
 export function currentCompiledHost(root: string = REPO_ROOT): string | undefined {
   const manifestPath = join(root, 'dist', 'host-build.json');
   const builtAt = modifiedAt(manifestPath);
   if (builtAt === undefined || modifiedAt(join(root, 'dist', 'host.js')) === undefined) return undefined;
+  if (modifiedAt(join(root, 'host', 'cli.ts')) === undefined) return join(root, 'dist', 'host.js');
   let manifest: CompiledHostManifest;
   try {
     manifest = JSON.parse(readFileSync(manifestPath, 'utf8')) as CompiledHostManifest;

@@ -5,11 +5,11 @@
 // command resolves and compiles a handful of files instead of ~300, and nats and zod load as one
 // module each (bundled zod costs ~15 ms where its 100 files cost ~75 ms).
 //
-// `npm run build` runs this after host/build.ts, which leaves the wash-* files in dist/ alone.
+// `npm run build` runs this after host/build.ts, which leaves the wash-* files in dist/ alone, and
+// then packs wash's npm package (pack.ts) from both bundles.
 
 import { mkdirSync, readdirSync, rmSync } from 'node:fs';
-import { join, relative } from 'node:path';
-import type { Plugin } from 'esbuild';
+import { join } from 'node:path';
 import { type BundleManifest, bundleNodeProgram } from '../scripts/node-bundle.ts';
 import { REPO_DIR } from './install-paths.ts';
 
@@ -21,35 +21,21 @@ const OUT_DIR = join(REPO_DIR, 'dist');
  */
 const EXTERNAL_PACKAGES = ['@bytecodealliance/*', 'esbuild', 'msgpackr'];
 
-/**
- * Build tools that find files beside themselves (the C toolchain, its headers) and load only for
- * `wash build` of a C actor: imported from the sources, not bundled. Only modules that share no
- * classes with the bundle may be left out: a second copy of, say, KeyPair fails `instanceof`.
- */
-const FROM_SOURCES = ['actors/toolchains/c.ts'];
-
-const importFromSources: Plugin = {
-  name: 'import-from-sources',
-  setup(builder) {
-    builder.onResolve({ filter: /\.ts$/ }, (args) => {
-      const path = relative(REPO_DIR, join(args.resolveDir, args.path));
-      if (!FROM_SOURCES.includes(path)) return undefined;
-      return { path: `../${path}`, external: true };
-    });
-  },
-};
-
 export async function buildWashBundle(): Promise<BundleManifest> {
   mkdirSync(OUT_DIR, { recursive: true });
   for (const file of readdirSync(OUT_DIR, { withFileTypes: true }).filter((entry) => entry.isFile()))
     if (file.name.startsWith('wash')) rmSync(join(OUT_DIR, file.name));
   return bundleNodeProgram({
     root: REPO_DIR,
-    entryPoints: { wash: 'wash-cli/main.ts' },
+    // The controller and the provider SDK too, for wash's npm package (pack.ts), where no sources run.
+    entryPoints: {
+      wash: 'wash-cli/main.ts',
+      'wash-controller': 'controller/main.ts',
+      'wash-provider-sdk': 'wash-cli/provider-sdk.ts',
+    },
     outdir: OUT_DIR,
     chunkNames: 'wash-chunk-[hash]',
     external: EXTERNAL_PACKAGES,
-    plugins: [importFromSources],
     manifestPath: join(OUT_DIR, 'wash-build.json'),
   });
 }
@@ -57,4 +43,7 @@ export async function buildWashBundle(): Promise<BundleManifest> {
 if (import.meta.main) {
   const manifest = await buildWashBundle();
   console.log(`bundled wash: dist/wash.js from ${manifest.inputs.length} files`);
+  const { packWash } = await import('./pack.ts');
+  const packed = await packWash();
+  console.log(`wash's npm package: ${packed.tarball} (${(packed.bytes / 1024 / 1024).toFixed(1)} MiB)`);
 }

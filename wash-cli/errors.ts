@@ -37,6 +37,8 @@ export const WASH_ERROR_CODES = {
   WASH_NO_PROJECT: 'wash build or wash dev ran in a folder without a wasmcloud.toml.',
   WASH_BAD_PROJECT: "The project's wasmcloud.toml is not valid TOML or misses a field; the message names it.",
   WASH_PROJECT_EXISTS: 'wash new was asked to create a project in a folder that already exists.',
+  WASH_NOT_A_CHECKOUT:
+    "wash new ran from wash's npm package (a project's own wash), which has no templates: run it from a wasmcloud-ts checkout.",
   WASH_UNKNOWN_TEMPLATE: 'wash new was given a template it does not have; the message lists them.',
   WASH_BUILD_FAILED:
     "A project's build failed: the compiler's own error (file and line) follows; nothing was signed.",

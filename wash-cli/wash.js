@@ -6,10 +6,20 @@
 // sources (docs/wash.md, "Start-up time").
 
 import { readFileSync, statSync } from 'node:fs';
-import { enableCompileCache } from 'node:module';
+import * as nodeModule from 'node:module';
 import { join } from 'node:path';
 
-enableCompileCache?.();
+// An older Node found first on PATH (running node_modules/.bin/wash directly) cannot run the
+// TypeScript or the bundle's syntax: say which Node to use rather than fail on a missing export.
+const nodeMajor = Number(process.versions.node.split('.')[0]);
+if (nodeMajor < 24) {
+  process.stderr.write(
+    `error: wash needs Node 24 or later; this is Node ${process.version} (${process.execPath}). ` +
+      "Run it as `npx wash`, which finds the project's own Node 24, or put node_modules/.bin first on PATH.\n",
+  );
+  process.exit(1);
+}
+nodeModule.enableCompileCache?.();
 // wash build strips TypeScript with node:module's stripTypeScriptTypes, which warns "experimental"
 // on every build; that line would sit between wash dev's status lines and means nothing to a user.
 const emitWarning = process.emitWarning;
@@ -27,8 +37,13 @@ function modifiedAt(path) {
   }
 }
 
-/** dist/wash.js when it was built after every file it was made from changed (an edit, a pull). */
+/**
+ * dist/wash.js when it was built after every file it was made from changed (an edit, a pull), or
+ * when there are no sources to run (wash's npm package, wash-cli/pack.ts).
+ */
 function currentBundle() {
+  if (modifiedAt(join(REPO_DIR, 'wash-cli', 'main.ts')) === undefined)
+    return join(REPO_DIR, 'dist', 'wash.js');
   const manifestPath = join(REPO_DIR, 'dist', 'wash-build.json');
   const builtAt = modifiedAt(manifestPath);
   if (builtAt === undefined) return undefined;

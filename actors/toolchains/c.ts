@@ -27,10 +27,18 @@ const CFLAGS = [
   '-Wl,-z,stack-size=16384',
 ];
 
-/** Compiles one freestanding C file to a wasm32 core module (no libc, no WASI). */
-export async function compileC(source: string, output: string): Promise<Uint8Array> {
+/**
+ * Compiles one freestanding C file to a wasm32 core module (no libc, no WASI). `headersDir` holds
+ * arena.h and wasmbus-guest.h: this folder for the example actors; a project made by `wash new`
+ * has its own copies (and wash, bundled, no longer sits beside this file).
+ */
+export async function compileC(
+  source: string,
+  output: string,
+  headersDir = HEADERS_DIR,
+): Promise<Uint8Array> {
   try {
-    await promisify(execFile)(CLANG, [...CFLAGS, '-I', HEADERS_DIR, '-o', output, source]);
+    await promisify(execFile)(CLANG, [...CFLAGS, '-I', headersDir, '-o', output, source]);
   } catch (error) {
     const { code, stderr } = error as { code?: unknown; stderr?: string };
     if (code === 'ENOENT') throw new Error(`${CLANG} not found: ${MISSING_TOOLCHAIN}`);

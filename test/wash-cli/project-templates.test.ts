@@ -5,9 +5,10 @@
 // serving through a syntax error. Builds are reused across assertions: componentize-js takes
 // seconds per build.
 
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
 import {
   existsSync,
+  lstatSync,
   mkdirSync,
   mkdtempSync,
   readFileSync,
@@ -229,12 +230,27 @@ describe('each template, built and started on a real lattice', () => {
     it(
       'serves, picks up an edit with no failed request, and keeps serving through a syntax error',
       async () => {
-        // The generated package.json installs from the npm registry (and the file: path of wash).
+        // The generated package.json installs from the npm registry and wash's package in vendor/:
+        // wash dev below runs that package (bundles, no TypeScript), not this checkout.
         execFileSync('npm', ['install', '--no-audit', '--no-fund', '--prefer-offline'], {
           cwd: helloDir,
           stdio: 'ignore',
         });
         expect(existsSync(join(helloDir, 'node_modules', '.bin', 'wash'))).toBe(true);
+        const installed = join(helloDir, 'node_modules', 'wash');
+        expect(lstatSync(installed).isSymbolicLink()).toBe(false);
+        expect(existsSync(join(installed, 'dist', 'wash.js'))).toBe(true);
+        expect(existsSync(join(installed, 'wash-cli', 'main.ts'))).toBe(false);
+        // The package has no templates: wash new says to run it from a checkout.
+        const nested = spawnSync(
+          NODE_24,
+          [join(installed, 'wash-cli', 'wash.js'), '-o', 'json', 'new', 'actor', 'x'],
+          {
+            cwd: helloDir,
+            encoding: 'utf8',
+          },
+        );
+        expect(JSON.parse(nested.stderr)).toMatchObject({ code: 'WASH_NOT_A_CHECKOUT' });
         const port = await freePort();
         const toml = join(helloDir, 'wasmcloud.toml');
         writeFileSync(toml, readFileSync(toml, 'utf8').replaceAll('8080', String(port)));

@@ -1,10 +1,15 @@
 // `wash new actor|provider <folder> [--template …]`: a project to build on, in a new folder
 // (wash-cli/project/templates.ts says what each template holds).
 
+import { existsSync } from 'node:fs';
 import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
+import { WashError } from '../errors.ts';
+import { FROM_CHECKOUT } from '../install-paths.ts';
 import { runAction } from '../output.ts';
+import { currentWashTarball, rebuildWashTarball } from '../pack.ts';
 import { createProject, TEMPLATES, type TemplateKind, templateNamed } from '../project/templates.ts';
+import { withSpinner } from '../spinner.ts';
 
 const DEFAULT_TEMPLATE: Record<TemplateKind, string> = { actor: 'hello', provider: 'provider' };
 
@@ -17,7 +22,20 @@ function templateList(kind: TemplateKind): string {
 async function create(kind: TemplateKind, folder: string, templateName: string | undefined) {
   const template = templateNamed(templateName ?? DEFAULT_TEMPLATE[kind], kind);
   const dir = resolve(folder);
-  const files = await createProject(dir, template);
+  if (existsSync(dir))
+    throw new WashError('WASH_PROJECT_EXISTS', `${dir} already exists: wash new creates a new folder`);
+  if (!FROM_CHECKOUT)
+    throw new WashError(
+      'WASH_NOT_A_CHECKOUT',
+      'wash new makes projects from a wasmcloud-ts checkout (its templates, contracts and wash package): run it from one (docs/first-actor.md)',
+    );
+  const tarball =
+    currentWashTarball() ??
+    (await withSpinner(
+      "Packing wash's npm package for the project (once after a change; ~10 s)",
+      rebuildWashTarball,
+    ));
+  const files = await createProject(dir, template, tarball);
   const shown = relative(process.cwd(), dir) || '.';
   return {
     json: { path: dir, template: template.name, kind, files },

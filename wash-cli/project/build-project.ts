@@ -7,7 +7,7 @@
 
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
-import { basename, join, relative } from 'node:path';
+import { basename, dirname, join, relative } from 'node:path';
 import { buildTypeScriptComponent } from '../../actors/toolchains/typescript.ts';
 import { signActorClaims } from '../../lattice/claims.ts';
 import { errorMessage } from '../../lattice/errors.ts';
@@ -54,7 +54,8 @@ async function compileC(project: ActorProject, scratch: string): Promise<Uint8Ar
   const { compileC: clang } = await import('../../actors/toolchains/c.ts');
   const source = join(project.dir, project.actor.source);
   try {
-    return await clang(source, join(scratch, `${project.name}.wasm`));
+    // The headers wash new copied beside the source.
+    return await clang(source, join(scratch, `${project.name}.wasm`), dirname(source));
   } catch (error) {
     const message = errorMessage(error);
     if (/not found: install|to link wasm/.test(message))

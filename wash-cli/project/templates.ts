@@ -14,7 +14,7 @@ const TEMPLATES_DIR = join(WASH_DIR, 'templates');
 const CONTRACTS_DIR = join(REPO_DIR, 'actors', 'wit');
 const C_TOOLCHAIN_DIR = join(REPO_DIR, 'actors', 'toolchains');
 
-/** The Node the generated project runs wash with (wash runs TypeScript directly: Node ≥ 24). */
+/** The Node the generated project runs wash with (Node ≥ 24: its syntax, and the TypeScript the project runs). */
 const NODE_VERSION = '^24.21.0';
 
 export type TemplateKind = 'actor' | 'provider';
@@ -167,7 +167,7 @@ export function templateNamed(name: string, kind: TemplateKind): Template {
   );
 }
 
-function packageJson(name: string, kind: TemplateKind): string {
+function packageJson(name: string, kind: TemplateKind, washTarball: string): string {
   const scripts: Record<string, string> = { build: 'wash build', dev: 'wash dev' };
   if (kind === 'provider') scripts.test = "node --test 'test/**/*.test.ts'";
   return `${JSON.stringify(
@@ -177,10 +177,11 @@ function packageJson(name: string, kind: TemplateKind): string {
       private: true,
       type: 'module',
       scripts,
-      // wash is not on the npm registry: this path is the wash-cli folder of the wasmcloud-ts
-      // checkout that made the project (docs/first-actor.md, "What a project depends on").
-      devDependencies: { node: NODE_VERSION, wash: `file:${WASH_DIR}` },
-      allowScripts: { node: true },
+      // wash is not on the npm registry: its package is in the project (vendor/, from the
+      // checkout that made it; docs/first-actor.md, "What a project depends on").
+      devDependencies: { node: NODE_VERSION, wash: `file:vendor/${washTarball}` },
+      // node installs Node 24; msgpackr's native codec is optional (it runs without).
+      allowScripts: { node: true, 'msgpackr-extract': false },
     },
     null,
     2,
@@ -195,7 +196,7 @@ A wasmCloud ${template.kind} made by \`wash new ${template.kind}\` (template \`$
 ${template.description}).
 
 \`\`\`sh
-npm install      # wash and Node 24 (wash runs TypeScript directly)
+npm install      # Node 24, and wash from vendor/ (its package: wash, the host, the SDK)
 npx wash dev     # build, run it on a lattice (yours, or one wash starts), rebuild on every save
 \`\`\`
 
@@ -206,8 +207,11 @@ ${template.tryIt.replaceAll('{{name}}', name)}
 `;
 }
 
-/** Creates the project `dir` (which must not exist) from `template`; the files written. */
-export async function createProject(dir: string, template: Template): Promise<string[]> {
+/**
+ * Creates the project `dir` (which must not exist) from `template`, with wash's npm package
+ * (`washTarball`, wash-cli/pack.ts) in its vendor/ folder; the files written.
+ */
+export async function createProject(dir: string, template: Template, washTarball: string): Promise<string[]> {
   const target = resolve(dir);
   if (existsSync(target))
     throw new WashError('WASH_PROJECT_EXISTS', `${target} already exists: wash new creates a new folder`);
@@ -227,8 +231,17 @@ language = "${language}"
 version = "0.1.0"
 `;
   await writeFile(join(target, 'wasmcloud.toml'), header + template.projectFile(name));
-  await writeFile(join(target, 'package.json'), packageJson(name, template.kind));
+  await mkdir(join(target, 'vendor'));
+  await copyFile(washTarball, join(target, 'vendor', basename(washTarball)));
+  await writeFile(join(target, 'package.json'), packageJson(name, template.kind, basename(washTarball)));
   await writeFile(join(target, 'README.md'), readme(name, template));
   await writeFile(join(target, '.gitignore'), 'node_modules/\nbuild/\nkeys/\n');
-  return ['wasmcloud.toml', 'package.json', 'README.md', '.gitignore', ...written];
+  return [
+    'wasmcloud.toml',
+    'package.json',
+    `vendor/${basename(washTarball)}`,
+    'README.md',
+    '.gitignore',
+    ...written,
+  ];
 }
