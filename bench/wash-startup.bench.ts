@@ -7,12 +7,18 @@
 // wash runs its bundle (dist/wash.js, `npm run build`) when current, else its .ts sources.
 
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { startHostProcess } from '../test/helpers/host-process.ts';
 import { startNatsServer } from '../test/helpers/nats-server.ts';
 import { percentile } from './harness.ts';
 
 const NODE = process.execPath;
+/**
+ * wash runs as a shell runs it: the executable itself, whose `#!/usr/bin/env -S node …` line picks
+ * the first Node on PATH (this one, as node_modules/.bin puts the project's Node 24 first) and
+ * passes the V8 flags it sets.
+ */
+const SHELL_ENV = { ...process.env, PATH: `${dirname(NODE)}:${process.env.PATH ?? ''}` };
 const WASH = join(import.meta.dirname, '..', 'wash-cli', 'wash.js');
 const RUNS = 15;
 
@@ -37,7 +43,8 @@ function time(name: string, args: string[], options: { target?: string; expect?:
   let lastError = '';
   for (let i = 0; i <= RUNS; i++) {
     const started = process.hrtime.bigint();
-    const run = spawnSync(NODE, args, { encoding: 'utf8' });
+    const [command, ...rest] = args[0] === WASH ? args : [NODE, ...args];
+    const run = spawnSync(command!, rest, { encoding: 'utf8', env: SHELL_ENV });
     const ms = Number(process.hrtime.bigint() - started) / 1e6;
     if (run.status !== 0 || (options.expect !== undefined && !run.stdout.includes(options.expect))) {
       failed++;
