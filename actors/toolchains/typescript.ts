@@ -12,7 +12,7 @@ import type { BuildContext } from '../build-context.ts';
 const RELATIVE_TS_IMPORT = /(\bfrom\s*|\bimport\s*\(?\s*)(['"])(\.{1,2}\/[^'"\n]+)\.ts\2/g;
 
 /** Strips every TypeScript source of the actor into workDir; returns the entry's .js path. */
-async function stripSources(context: BuildContext, entry: string): Promise<string> {
+export async function stripSources(context: BuildContext, entry: string): Promise<string> {
   for (const file of await readdir(context.actorDir)) {
     if (!file.endsWith('.ts') || file.endsWith('.d.ts') || file === 'build.ts') continue;
     const source = await readFile(join(context.actorDir, file), 'utf8');

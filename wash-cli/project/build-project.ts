@@ -1,22 +1,21 @@
 // `wash build` (and each rebuild of `wash dev`), in this process: compile the project, sign it with
 // the claims from wasmcloud.toml, and write build/{name}_s.wasm (an actor) or build/{name}.par.gz
 // (a provider). The compilers are the ones the example actors and providers use (actors/toolchains:
-// componentize-js for TypeScript, clang-14 for C; providers/packaging: esbuild into a js-node
-// provider archive). A compiler's error is passed on as it wrote it (file and line), and the signed
+// componentize-js's steps for TypeScript, kept warm between builds by warm-componentize.ts, and
+// clang-14 for C; providers/packaging: esbuild into a js-node provider archive). A compiler's error is passed on as it wrote it (file and line), and the signed
 // output is written by rename, so a failed build never leaves a half-built file signed.
 
 import { mkdir, mkdtemp, rename, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, dirname, join, relative } from 'node:path';
-import { buildTypeScriptComponent } from '../../actors/toolchains/typescript.ts';
 import { signActorClaims } from '../../lattice/claims.ts';
 import { errorMessage } from '../../lattice/errors.ts';
 import { embedClaims, moduleHash } from '../../lattice/wasm.ts';
 import { WashError } from '../errors.ts';
 import { resolveKeyPair } from '../keys-directory.ts';
 import type { ActorProject, Project, ProviderProject } from './project-file.ts';
-import { cacheSplicedBindings } from './splice-cache.ts';
 import { checkTypeScriptSyntax } from './syntax-check.ts';
+import { componentizeWarm } from './warm-componentize.ts';
 
 export interface BuiltProject {
   /** The signed artifact: build/{name}_s.wasm or build/{name}.par.gz. */
@@ -69,9 +68,8 @@ async function compileC(project: ActorProject, scratch: string): Promise<Uint8Ar
 async function compileTypeScript(project: ActorProject, scratch: string): Promise<Uint8Array> {
   const sourceDir = join(project.dir, project.actor.source, '..');
   await checkTypeScriptSyntax(sourceDir, project.name);
-  await cacheSplicedBindings();
   try {
-    return await buildTypeScriptComponent(
+    return await componentizeWarm(
       { actorDir: sourceDir, workDir: scratch, witDir: join(project.dir, 'wit'), buildDir: scratch },
       basename(project.actor.source),
       project.actor.wit_world ?? project.name,

@@ -12,9 +12,39 @@ import { join } from 'node:path';
 
 type Splice = (...args: unknown[]) => unknown;
 
-let installed: Promise<void> | undefined;
+/** componentize-js's splicer (jco's transpile of its Rust splicer), as warm-componentize.ts calls it. */
+export interface Splicer {
+  spliceBindings(
+    engine: Uint8Array,
+    features: string[],
+    witWorld: string | undefined,
+    witPath: string,
+    worldName: string,
+    debug: boolean,
+  ): {
+    wasm: Uint8Array;
+    jsBindings: string;
+    exports: SplicedExport[];
+    imports: Array<[string, string, number]>;
+  };
+  stubWasi(
+    wasm: Uint8Array,
+    features: string[],
+    witWorld: string | undefined,
+    witPath: string,
+    worldName: string,
+  ): Uint8Array;
+}
 
-function witDigest(dir: string): string {
+export type SplicedExport = [
+  string,
+  { paramptr: boolean; params: string[]; retptr: boolean; ret?: string; retsize: number },
+];
+
+let installed: Promise<Splicer | undefined> | undefined;
+
+/** A digest of every file under a WIT folder, names and bytes. */
+export function witDigest(dir: string): string {
   const hash = createHash('sha256');
   for (const entry of readdirSync(dir, { withFileTypes: true, recursive: true }).sort((a, b) =>
     join(a.parentPath, a.name).localeCompare(join(b.parentPath, b.name)),
@@ -26,7 +56,7 @@ function witDigest(dir: string): string {
   return hash.digest('hex');
 }
 
-async function install(): Promise<void> {
+async function install(): Promise<Splicer | undefined> {
   try {
     // Its src/componentize.js imports ../lib/spidermonkey-embedding-splicer.js: the same URL here is
     // the same module instance, so the object patched is the one componentize() calls.
@@ -34,7 +64,7 @@ async function install(): Promise<void> {
     const file = new URL('../lib/spidermonkey-embedding-splicer.js', entry);
     const { splicer } = (await import(file.href)) as { splicer?: Record<string, unknown> };
     const original = splicer?.spliceBindings;
-    if (splicer === undefined || typeof original !== 'function') return;
+    if (splicer === undefined || typeof original !== 'function') return undefined;
     let last: { key: string; result: unknown } | undefined;
     splicer.spliceBindings = ((engine: Uint8Array, features, witWorld, witPath, worldName, debug) => {
       const key = JSON.stringify([
@@ -50,13 +80,18 @@ async function install(): Promise<void> {
       last = { key, result };
       return result;
     }) as Splice;
+    return splicer as unknown as Splicer;
   } catch {
     // Not the componentize-js layout this expects (another version): build without the cache.
+    return undefined;
   }
 }
 
-/** Puts the cache in place once per process; safe to call before every build. */
-export function cacheSplicedBindings(): Promise<void> {
+/**
+ * Puts the cache in place once per process; safe to call before every build. The splicer it
+ * wrapped, or undefined when componentize-js is not laid out as expected.
+ */
+export function cacheSplicedBindings(): Promise<Splicer | undefined> {
   installed ??= install();
   return installed;
 }
