@@ -1,8 +1,10 @@
 // `npm run bench`: every benchmark, each printing its figures beside a baseline from the same
-// run. `npm run bench -- invocation` (or runtime, lattice, http, flood, runaway, apps, coldstart, ramp, scale, wash-startup) runs one.
+// run. `npm run bench -- invocation` (or runtime, lattice, http, flood, runaway, apps, coldstart, ramp, scale, wash-startup,
+// dev-loop) runs one.
 
 import { runAppsBench } from './apps.bench.ts';
 import { runColdStartBench } from './coldstart.bench.ts';
+import { runDevLoopBench } from './dev-loop.bench.ts';
 import { runHttpBench } from './http.bench.ts';
 import { runInvocationBench } from './invocation.bench.ts';
 import { runLatticeBench } from './lattice.bench.ts';
@@ -18,6 +20,7 @@ import { runWashStartupBench } from './wash-startup.bench.ts';
 const benches: Record<string, () => void | Promise<void>> = {
   apps: runAppsBench,
   coldstart: runColdStartBench,
+  'dev-loop': runDevLoopBench,
   http: runHttpBench,
   invocation: runInvocationBench,
   lattice: runLatticeBench,

@@ -15,7 +15,7 @@ import { WashError } from '../errors.ts';
 import { resolveKeyPair } from '../keys-directory.ts';
 import type { ActorProject, Project, ProviderProject } from './project-file.ts';
 import { checkTypeScriptSyntax } from './syntax-check.ts';
-import { componentizeWarm } from './warm-componentize.ts';
+import { type BuildSteps, componentizeWarm } from './warm-componentize.ts';
 
 export interface BuiltProject {
   /** The signed artifact: build/{name}_s.wasm or build/{name}.par.gz. */
@@ -24,6 +24,8 @@ export interface BuiltProject {
   publicKey: string;
   bytes: number;
   ms: number;
+  /** Each step's time, for `wash dev --timings` (TypeScript actors: the componentize steps too). */
+  steps: BuildSteps;
 }
 
 /** Where the keys are: the project's key_directory (relative to it), else ~/.wash/keys. */
@@ -65,14 +67,21 @@ async function compileC(project: ActorProject, scratch: string): Promise<Uint8Ar
   }
 }
 
-async function compileTypeScript(project: ActorProject, scratch: string): Promise<Uint8Array> {
+async function compileTypeScript(
+  project: ActorProject,
+  scratch: string,
+  steps: BuildSteps,
+): Promise<Uint8Array> {
   const sourceDir = join(project.dir, project.actor.source, '..');
+  const started = performance.now();
   await checkTypeScriptSyntax(sourceDir, project.name);
+  steps.push(['syntax check', performance.now() - started]);
   try {
     return await componentizeWarm(
       { actorDir: sourceDir, workDir: scratch, witDir: join(project.dir, 'wit'), buildDir: scratch },
       basename(project.actor.source),
       project.actor.wit_world ?? project.name,
+      steps,
     );
   } catch (error) {
     throw buildFailed(project, error, scratch, sourceDir);
@@ -82,9 +91,13 @@ async function compileTypeScript(project: ActorProject, scratch: string): Promis
 async function buildActor(project: ActorProject): Promise<BuiltProject> {
   const started = Date.now();
   const scratch = await mkdtemp(join(tmpdir(), `wash-build-${project.name}-`));
+  const steps: BuildSteps = [];
   try {
     const bytes =
-      project.language === 'c' ? await compileC(project, scratch) : await compileTypeScript(project, scratch);
+      project.language === 'c'
+        ? await compileC(project, scratch)
+        : await compileTypeScript(project, scratch, steps);
+    const signing = performance.now();
     const directory = keyDirectory(project);
     const subject = resolveKeyPair({ name: project.name, kind: 'module', directory });
     const issuer = resolveKeyPair({ name: '', kind: 'account', directory });
@@ -104,7 +117,8 @@ async function buildActor(project: ActorProject): Promise<BuiltProject> {
     const path = join(project.dir, 'build', file.replace(/\.wasm$/, '_s.wasm'));
     const signed = embedClaims(bytes, token);
     await writeWhole(path, signed);
-    return { path, publicKey: subject.publicKey, bytes: signed.length, ms: Date.now() - started };
+    steps.push(['sign + write', performance.now() - signing]);
+    return { path, publicKey: subject.publicKey, bytes: signed.length, ms: Date.now() - started, steps };
   } finally {
     await rm(scratch, { recursive: true, force: true });
   }
@@ -130,7 +144,8 @@ async function buildProvider(project: ProviderProject): Promise<BuiltProject> {
       compress: true,
     });
     await rename(partial, path);
-    return { path, publicKey: built.providerKey, bytes: built.archive.length, ms: Date.now() - started };
+    const ms = Date.now() - started;
+    return { path, publicKey: built.providerKey, bytes: built.archive.length, ms, steps: [['pack', ms]] };
   } catch (error) {
     await rm(partial, { force: true });
     if (error instanceof WashError) throw error;

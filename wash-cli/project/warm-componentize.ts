@@ -15,6 +15,9 @@ import { transplantSnapshot } from './component-transplant.ts';
 import { cacheSplicedBindings, type Splicer, witDigest } from './splice-cache.ts';
 import { SnapshotInitError, SnapshotUnsupportedError, WasmSnapshotter } from './wasm-snapshot.ts';
 
+/** How long each step of a build took, in order: [name, ms]. */
+export type BuildSteps = Array<[string, number]>;
+
 /** componentize-js's check_init() results (CHECK_INIT_RETURN_*). */
 const CHECK_INIT_ERRORS: Record<number, string> = {
   1: 'Unable to extract expected exports list',
@@ -122,10 +125,19 @@ export async function componentizeWarm(
   context: BuildContext,
   entry: string,
   world: string,
+  steps: BuildSteps = [],
 ): Promise<Uint8Array> {
+  let at = performance.now();
+  const step = (name: string) => {
+    const now = performance.now();
+    steps.push([name, now - at]);
+    at = now;
+  };
   const state = await engineFor(context.witDir, world);
   if (state === undefined) return buildTypeScriptComponent(context, entry, world);
+  step('engine');
   const sourcePath = await stripSources(context, entry);
+  step('strip types');
   const initDir = join(context.workDir, '.componentize');
   await mkdir(initDir, { recursive: true });
   await writeFile(join(initDir, 'initializer.js'), state.jsBindings);
@@ -151,10 +163,11 @@ export async function componentizeWarm(
   } finally {
     await rm(initDir, { recursive: true, force: true });
   }
+  step('pre-initialize');
   const previous = state.last;
-  const component =
-    (previous && transplantSnapshot(previous.component, previous.core, core)) ??
-    (await finishComponent(state.splicer, state.witDir, state.world, core));
+  const swapped = previous && transplantSnapshot(previous.component, previous.core, core);
+  const component = swapped ?? (await finishComponent(state.splicer, state.witDir, state.world, core));
+  step(swapped ? 'memory into last component' : 'stubWasi + componentNew');
   state.last = { core, component };
   return component;
 }
