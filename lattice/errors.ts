@@ -150,6 +150,7 @@ export const LATTICE_ERROR_CODES = {
     "The actor's queue of calls waiting for an instance is full (WASMCLOUD_ACTOR_QUEUE_SIZE): refused at once, retry later (HTTP: 503 with Retry-After).",
   CHUNK_MISSING: 'A chunked payload missing from the object store.',
   CHUNK_SIZE_MISMATCH: 'A chunked payload of another size than announced.',
+  CHUNK_CORRUPT: "A chunked payload whose bytes do not hash to the object store's digest of it.",
   // the control interface and lattice events (control-client.ts)
   CTL_NO_RESPONDERS: 'A control request nobody answers (no host, or not that host).',
   CTL_TIMEOUT: 'A control request that got no reply in time.',

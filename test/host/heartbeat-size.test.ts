@@ -119,4 +119,24 @@ describe('replies in pieces', () => {
     expect(JSON.parse([...jsonPieces(value)].join(''))).toEqual(expected);
     expect([...jsonPieces({ plain: true })].join('')).toBe('{"plain":true}');
   });
+
+  test('come in pieces of about 16 KB, not one per item, a list of lists included', () => {
+    const actors = Array.from({ length: 2000 }, (_, a) => ({
+      id: `actor-${a}`,
+      instances: streamedList(
+        Array.from({ length: 5 }, (_, i) => i),
+        (i) => (i === 4 ? undefined : { instance_id: `${a}-${i}`, revision: 0 }),
+      ),
+    }));
+    const pieces = [...jsonPieces({ host_id: 'h', actors: streamedList(actors, (actor) => actor) })];
+    const text = pieces.join('');
+    const parsed = JSON.parse(text) as { actors: Array<{ instances: unknown[] }> };
+    expect(parsed.actors).toHaveLength(2000);
+    expect(parsed.actors[1999]?.instances).toEqual([
+      ...[0, 1, 2, 3].map((i) => ({ instance_id: `1999-${i}`, revision: 0 })),
+      null,
+    ]);
+    expect(pieces.length).toBeLessThan(text.length / 8000);
+    expect(Math.max(...pieces.map((piece) => piece.length))).toBeLessThan(17 * 1024);
+  });
 });
