@@ -4,8 +4,8 @@
 // it; output and errors go through output.ts. The installed executable is wash.js, which turns on
 // Node's compile cache before loading this file.
 
-import { Command, Help } from 'commander';
-import { COMMAND_GROUPS, groupNamed } from './command-groups.ts';
+import { Command } from 'commander';
+import { COMMAND_GROUPS, groupNamed, registerGroups } from './command-groups.ts';
 
 /**
  * The program for `argv`: the group it names registered for real, every other as a stub that
@@ -18,20 +18,8 @@ export async function buildProgram(argv: readonly string[], only?: 'all'): Promi
     .option('-o, --output <kind>', 'output kind: text or json', 'text')
     .showHelpAfterError()
     .configureOutput({ outputError: (text, write) => write(`error: ${text.replace(/^error: /, '')}`) });
-  const named = groupNamed(argv.slice(2));
-  const stubTerms = new Map<Command, string>();
-  for (const group of COMMAND_GROUPS) {
-    if (only === 'all' || group.name === named) await group.register(program);
-    else {
-      const stub = program.command(group.name).description(group.description);
-      stubTerms.set(stub, group.synopsis === undefined ? group.name : `${group.name} ${group.synopsis}`);
-    }
-  }
-  // A stub has no options or arguments of its own; help lists it as the real command would be.
-  const plainHelp = new Help();
-  program.configureHelp({
-    subcommandTerm: (command) => stubTerms.get(command) ?? plainHelp.subcommandTerm(command),
-  });
+  const commandLine = argv.slice(2);
+  await registerGroups(program, COMMAND_GROUPS, groupNamed(commandLine), commandLine, only);
   return program;
 }
 

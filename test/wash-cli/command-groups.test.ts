@@ -16,6 +16,11 @@ describe('wash command groups', () => {
     expect(groupNamed(['help', 'app'])).toBe('app');
     expect(groupNamed(['--help'])).toBeUndefined();
     expect(groupNamed([])).toBeUndefined();
+    // wash ctl's own groups, one level down.
+    expect(groupNamed(['ctl', 'get', 'hosts', '-p', '4222'], 1)).toBe('get');
+    expect(groupNamed(['-o', 'json', 'ctl', 'link', 'query'], 1)).toBe('link');
+    expect(groupNamed(['ctl', 'help', 'start'], 1)).toBe('start');
+    expect(groupNamed(['ctl', '--help'], 1)).toBeUndefined();
   });
 
   it('lists every stub as its real group: name, arguments and description', async () => {
@@ -28,6 +33,20 @@ describe('wash command groups', () => {
     expect(listing(stubbed)).toEqual(listing(real));
     // The stubs really are stubs: no subcommands loaded.
     expect(stubbed.commands.find((command) => command.name() === 'ctl')?.commands).toEqual([]);
+  });
+
+  it("lists every stub of wash ctl's groups as the real group, and loads only the one named", async () => {
+    const ctlOf = (program: Command) => program.commands.find((command) => command.name() === 'ctl')!;
+    const listing = (ctl: Command) => {
+      const help = ctl.createHelp();
+      return ctl.commands.map((command) => [help.subcommandTerm(command), command.description()]);
+    };
+    const real = ctlOf(await buildProgram(['node', 'wash', 'ctl'], 'all'));
+    const stubbed = ctlOf(await buildProgram(['node', 'wash', 'ctl']));
+    expect(listing(stubbed)).toEqual(listing(real));
+    const getHosts = ctlOf(await buildProgram(['node', 'wash', 'ctl', 'get', 'hosts']));
+    const loaded = getHosts.commands.filter((command) => command.commands.length > 0).map((c) => c.name());
+    expect(loaded).toEqual(['get']);
   });
 
   it('runs a command of a lazily loaded group, and help for one', async () => {

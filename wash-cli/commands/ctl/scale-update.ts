@@ -56,7 +56,7 @@ async function updateActor(
   });
 }
 
-export function registerScaleAndUpdateCommands(ctl: Command): void {
+export function registerScaleCommand(ctl: Command): void {
   addConnectionOptions(
     ctl
       .command('scale')
@@ -72,7 +72,9 @@ export function registerScaleAndUpdateCommands(ctl: Command): void {
         runAction(command, () => scaleActor(host, actor, ref, flags)),
       ),
   );
+}
 
+export function registerUpdateCommand(ctl: Command): void {
   addConnectionOptions(
     ctl
       .command('update')
