@@ -11,7 +11,8 @@ import { signForTest } from './actors.ts';
 /** The subject the forwarder republishes each delivered SubMessage to. */
 export const SEEN_SUBJECT = 'seen.messages';
 
-const WAT = `
+/** The forwarder's text, for one parse signed many times (the scale bench). */
+export const FORWARDER_WAT = `
 (module
   (import "wasmbus" "__guest_request" (func $guest_request (param i32 i32)))
   (import "wasmbus" "__guest_response" (func $guest_response (param i32 i32)))
@@ -77,6 +78,6 @@ export async function forwarderActor(
   caps: string[] = ['wasmcloud:keyvalue', 'wasmcloud:messaging'],
   name = 'forwarder',
 ): Promise<{ bytes: Uint8Array; id: string }> {
-  const bytes = await parse(WAT);
+  const bytes = await parse(FORWARDER_WAT);
   return signForTest(bytes, { name, caps });
 }
