@@ -153,6 +153,20 @@ export interface PreparedActor {
 /** Compiled definitions by module hash, memory cap and yield points: each module is compiled once. */
 const compiled = new Map<string, Promise<ActorDefinition>>();
 
+/** How many compiled definitions are kept (the test of forgetCompiledExcept reads it). */
+export function compiledDefinitions(): number {
+  return compiled.size;
+}
+
+/**
+ * Lets go of the definitions of modules no longer loaded (a live update's old version): each holds
+ * its wire bytes and all the code workers compiled for it, ~13 MB a version for a JS component.
+ */
+export function forgetCompiledExcept(hashesInUse: ReadonlySet<string>): void {
+  for (const key of compiled.keys())
+    if (!hashesInUse.has(key.slice(0, key.indexOf('/')))) compiled.delete(key);
+}
+
 /** The bytes' claims, verified (an Ed25519 signature and a SHA-256 of the module): once per load. */
 function verify(bytes: Uint8Array): VerifiedWasm {
   try {

@@ -7,7 +7,7 @@ import { availableParallelism } from 'node:os';
 import { ReplayGuard, replayGuardCapacity, replayWindowFor } from '../../lattice/replay-guard.ts';
 import { HostError } from '../errors.ts';
 import type { InvocationMetricsSnapshot } from '../telemetry/invocation-metrics.ts';
-import { prepareActor } from './actor-loader.ts';
+import { forgetCompiledExcept, prepareActor } from './actor-loader.ts';
 import type { BuiltinCapabilityLink } from './builtin-links.ts';
 import { INVOCATION_ERROR_CODES, InvocationFailedError, payloadTooLargeError } from './errors.ts';
 import type { ActorCallLoad } from './load-counters.ts';
@@ -96,7 +96,13 @@ export class ActorRuntime {
       serve: options.serve ?? false,
     });
     this.#actors.set(actor.id, actor);
+    this.#forgetUnused();
     return actor;
+  }
+
+  /** Drops compiled modules no loaded actor runs (a live update's old version, a stopped actor). */
+  #forgetUnused(): void {
+    forgetCompiledExcept(new Set([...this.#actors.values()].map((actor) => actor.hash)));
   }
 
   /** How many workers run actors: each runs up to an actor's instance count of its calls at once. */
@@ -125,6 +131,7 @@ export class ActorRuntime {
   unload(actorId: string): void {
     this.#actors.delete(actorId);
     this.#pool.unload(actorId);
+    this.#forgetUnused();
   }
 
   get actors(): LoadedActor[] {
