@@ -1,11 +1,12 @@
 // `npm run bench`: every benchmark, each printing its figures beside a baseline from the same
-// run. `npm run bench -- invocation` (or runtime, lattice, http, flood, runaway, apps, coldstart, ramp, scale, wash-startup,
-// dev-loop) runs one.
+// run. `npm run bench -- invocation` (or runtime, lattice, http, flood, runaway, apps, coldstart, ramp, scale,
+// idle-cost, wash-startup, dev-loop) runs one; idle-cost is the scale bench's first section alone.
 
 import { runAppsBench } from './apps.bench.ts';
 import { runColdStartBench } from './coldstart.bench.ts';
 import { runDevLoopBench } from './dev-loop.bench.ts';
 import { runHttpBench } from './http.bench.ts';
+import { runIdleCostBench } from './idle-cost.ts';
 import { runInvocationBench } from './invocation.bench.ts';
 import { runLatticeBench } from './lattice.bench.ts';
 import { runMalformedFloodBench } from './malformed-flood.bench.ts';
@@ -22,6 +23,7 @@ const benches: Record<string, () => void | Promise<void>> = {
   coldstart: runColdStartBench,
   'dev-loop': runDevLoopBench,
   http: runHttpBench,
+  'idle-cost': runIdleCostBench,
   invocation: runInvocationBench,
   lattice: runLatticeBench,
   flood: runMalformedFloodBench,

@@ -6,7 +6,7 @@
 import { hostname } from 'node:os';
 import { z } from 'zod';
 import type { LogLevel } from '../lattice/host-data.ts';
-import { jsReplicasText } from '../lattice/jetstream-replicas.ts';
+import { jsReplicasText } from '../lattice/jetstream-replicas-setting.ts';
 import { describeIssues } from '../lattice/json-message.ts';
 import type { NatsConnectionSettings } from '../lattice/nats.ts';
 import { isSubjectToken } from '../lattice/subjects.ts';

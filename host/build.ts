@@ -6,8 +6,24 @@
 
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join, relative } from 'node:path';
+import type { Plugin } from 'esbuild';
 import { bundleNodeProgram } from '../scripts/node-bundle.ts';
 import { COMPILED_DIR, COMPILED_MANIFEST, type CompiledHostManifest, REPO_ROOT } from './compiled-host.ts';
+
+/**
+ * msgpackr bundled as plain JavaScript, without its native string decoder: for the host's payloads
+ * (small maps) it decodes as fast, and every isolate that loads the add-on pays ~1 MB more for it
+ * and the Node modules that find it, child_process among them (docs/host.md, "What an idle host
+ * costs"). The host run from its .ts files still loads it.
+ */
+const msgpackrWithoutAddOn: Plugin = {
+  name: 'msgpackr-without-add-on',
+  setup(build) {
+    build.onResolve({ filter: /^msgpackr$/ }, () => ({
+      path: join(REPO_ROOT, 'node_modules', 'msgpackr', 'index.js'),
+    }));
+  },
+};
 
 export async function buildCompiledHost(): Promise<CompiledHostManifest> {
   // dist/ also holds the bundled wash (wash-*, wash-cli/build.ts), which this build leaves alone.
@@ -21,9 +37,9 @@ export async function buildCompiledHost(): Promise<CompiledHostManifest> {
     entryPoints: { host: 'host/cli.ts', worker: 'host/runtime/worker.ts', 'host-main': 'host/main.ts' },
     outdir: COMPILED_DIR,
     chunkNames: 'chunk-[hash]',
-    // jco's transpiler reads its WebAssembly from files beside its own module, and msgpackr finds
-    // its native add-on from its own folder.
-    external: ['@bytecodealliance/jco-transpile', 'msgpackr'],
+    // jco's transpiler reads its WebAssembly from files beside its own module.
+    external: ['@bytecodealliance/jco-transpile'],
+    plugins: [msgpackrWithoutAddOn],
     manifestPath: COMPILED_MANIFEST,
   });
 }

@@ -5,7 +5,7 @@
 import { arch, availableParallelism, homedir, platform } from 'node:os';
 import { delimiter, join, resolve } from 'node:path';
 import { z } from 'zod';
-import { jsReplicasText } from '../lattice/jetstream-replicas.ts';
+import { jsReplicasText } from '../lattice/jetstream-replicas-setting.ts';
 import { describeIssues } from '../lattice/json-message.ts';
 import { isPublicKey, KeyPair } from '../lattice/keys.ts';
 import type { NatsConnectionSettings } from '../lattice/nats.ts';

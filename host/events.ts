@@ -2,9 +2,9 @@
 // key as source. Invocation events go to `wasmbus.rpcevt.{lattice}` (OTP ≥ 0.59), so the busy RPC
 // path never floods the subject every dashboard and wash follow.
 
+import { cloudEvent } from '../lattice/cloud-event.ts';
 import { errorMessage } from '../lattice/errors.ts';
-import { cloudEvent, type EventData, type EventName } from '../lattice/events.ts';
-import { encodeJsonMessage } from '../lattice/json-message.ts';
+import type { EventData, EventName } from '../lattice/events.ts';
 import type { Logger } from '../lattice/log.ts';
 import { maxPayloadOf, type NatsConnection } from '../lattice/nats.ts';
 import type { LatticeSubjects } from '../lattice/subjects.ts';
@@ -13,6 +13,9 @@ import type { LatticeSubjects } from '../lattice/subjects.ts';
 export interface EventPublisher {
   publish<Name extends EventName>(name: Name, data: EventData<Name>): void;
 }
+
+/** JSON bytes, as json-message.ts's encodeJsonMessage (that file is zod, which the workers do not load). */
+const utf8 = new TextEncoder();
 
 const INVOCATION_EVENTS: ReadonlySet<EventName> = new Set(['invocation_succeeded', 'invocation_failed']);
 
@@ -50,7 +53,7 @@ export class NatsEventPublisher implements EventPublisher {
     const subject = INVOCATION_EVENTS.has(name)
       ? this.#subjects.events.invocations()
       : this.#subjects.events.subject();
-    return { name, subject, bytes: encodeJsonMessage(cloudEvent(name, this.#source, data)) };
+    return { name, subject, bytes: utf8.encode(JSON.stringify(cloudEvent(name, this.#source, data))) };
   }
 
   /**

@@ -13,10 +13,28 @@
 // to −3 to +28 MB (eight rounds).
 
 import { existsSync } from 'node:fs';
+import { setFlagsFromString } from 'node:v8';
 
 /** V8's semi-space size in MB; V8 picks up to 64 on a machine with a few GB. */
 export const SEMI_SPACE_MB = 8;
 const SEMI_SPACE_FLAG = '--max-semi-space-size';
+
+/**
+ * Each actor worker's young generation in MB (a Worker's `resourceLimits.maxYoungGenerationSizeMb`;
+ * V8 makes 1 MB semi-spaces of 3). An idle worker kept 5–7 MB of young generation at the main
+ * thread's 8 MB semi-spaces; with this, 2 MB (`npm run bench -- idle-cost`, docs/host.md).
+ */
+export const WORKER_YOUNG_GENERATION_MB = 3;
+
+/**
+ * Lets WORKER_YOUNG_GENERATION_MB take effect: V8 reads --max-semi-space-size, a flag of the whole
+ * process, whenever it makes an isolate, and the flag wins over a Worker's resource limits. Setting
+ * it back to 0 (V8's "unset") after the main thread's heap was made leaves that heap its semi-space
+ * size and the workers made afterwards theirs. Call it before the first worker starts.
+ */
+export function leaveYoungGenerationToWorkers(): void {
+  setFlagsFromString(`${SEMI_SPACE_FLAG}=0`);
+}
 
 /** Where Debian and its derivatives (Docker's node images too) put libjemalloc2. */
 const JEMALLOC_PATHS = [

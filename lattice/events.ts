@@ -3,6 +3,7 @@
 // OTP 0.57 catalogue and accept the OTP 0.60 variants (heartbeat counts, no provider instance IDs).
 
 import { z } from 'zod';
+import { type CloudEvent, EVENT_TYPE_PREFIX } from './cloud-event.ts';
 import {
   decodeJsonBytes,
   describeIssues,
@@ -15,26 +16,10 @@ import {
   validateMessage,
 } from './json-message.ts';
 import { linkNameSchema, storedLinkDefinitionSchema } from './link-definition.ts';
-import { assertSubjectToken } from './subjects.ts';
-
-export const EVENT_TYPE_PREFIX = 'com.wasmcloud.lattice.';
 
 // ---- envelope ----
 
-export interface CloudEvent<Data = unknown> {
-  specversion: '1.0';
-  /** ISO-8601 time the event was made. */
-  time: string;
-  /** `com.wasmcloud.lattice.{name}` */
-  type: string;
-  /** The public key of the host that published it (`n/a` for OTP 0.60's re-published `linkdef_set`). */
-  source: string;
-  datacontenttype: string;
-  /** A UUID (v4 from 2022 hosts; ULID-based in 1.x), so only checked to be non-empty. */
-  id: string;
-  data: Data;
-  [extension: string]: unknown;
-}
+export { type CloudEvent, cloudEvent, EVENT_TYPE_PREFIX } from './cloud-event.ts';
 
 export const cloudEventEnvelopeSchema = z
   .looseObject({
@@ -234,25 +219,6 @@ export function isEventOf<Name extends EventName>(
 }
 
 // ---- building and parsing ----
-
-/** A new CloudEvent for `name`, stamped now with a random v4 UUID. */
-export function cloudEvent<Name extends string>(
-  name: Name,
-  source: string,
-  data: EventData<Name>,
-): CloudEvent<EventData<Name>> {
-  // The name also becomes a subject token (`wasmbus.evt.{lattice}.{name}`).
-  assertSubjectToken('event name', name);
-  return {
-    specversion: '1.0',
-    time: new Date().toISOString(),
-    type: `${EVENT_TYPE_PREFIX}${name}`,
-    source,
-    datacontenttype: 'application/json',
-    id: crypto.randomUUID(),
-    data,
-  };
-}
 
 /**
  * Decodes a CloudEvent from NATS bytes, checks the envelope and, for known event names, the data.

@@ -3,9 +3,8 @@
 // follow this one rule, so losing one NATS server loses no state and stops nothing for longer than
 // a leader election. By default min(3, servers in the cluster); WASMCLOUD_JS_REPLICAS (a host,
 // controller or provider setting) chooses the number. A bucket that exists with fewer copies is
-// raised by a stream update, never lowered.
+// raised by a stream update, never lowered. The setting's schema is jetstream-replicas-setting.ts.
 
-import { z } from 'zod';
 import { errorMessage, LatticeError, type LatticeErrorCode } from './errors.ts';
 import type { Logger } from './log.ts';
 import type {
@@ -24,20 +23,6 @@ export const DEFAULT_REPLICAS = 3;
 export const MOST_REPLICAS = 5;
 /** How long opening a raised bucket waits for its new group to elect a leader. */
 const RAISED_LEADER_WAIT_MS = 5_000;
-
-/** WASMCLOUD_JS_REPLICAS as the host, the controller and providers read it: 1 to 5. */
-export const jsReplicasText = z
-  .string()
-  .trim()
-  .regex(/^\d+$/, 'expected a whole number of replicas')
-  .transform(Number)
-  .pipe(
-    z
-      .number()
-      .int()
-      .min(1, 'must be at least 1')
-      .max(MOST_REPLICAS, `must be at most ${MOST_REPLICAS} (JetStream's limit)`),
-  );
 
 /** The copies asked for could not be placed: too few servers with JetStream. */
 export class JetStreamReplicasError extends LatticeError<LatticeErrorCode> {}

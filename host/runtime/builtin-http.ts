@@ -22,6 +22,7 @@ import type { LatticeSubjects } from '../../lattice/subjects.ts';
 import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
 import type { InvocationEvents } from './invocation-events.ts';
 import type { ActorLogLevel, BuiltinHttpLink } from './types.ts';
+import type { UnseenCalls } from './unseen-calls.ts';
 
 /** This worker's actors: their claims and a way to run them here. */
 export interface LocalActors {
@@ -32,7 +33,7 @@ export interface LocalActors {
    * RPC server): while it is above 0 the main thread pings the worker and replaces it when an actor
    * without yield points keeps it from answering past the timeout.
    */
-  busy: Int32Array;
+  busy: UnseenCalls;
   /** Where the calls served here are reported (invocation events); none without a NATS connection. */
   events?: InvocationEvents | undefined;
 }
@@ -167,14 +168,14 @@ export class WorkerHttpListeners {
 
   async #runHere(link: BuiltinHttpLink, payload: Uint8Array, timeoutMs: number): Promise<Uint8Array> {
     const busy = this.#actors.busy;
-    Atomics.add(busy, 0, 1);
+    busy.enter();
     let succeeded = false;
     try {
       const reply = await this.#actors.execute(link.actorId, HANDLE_REQUEST, payload, Date.now() + timeoutMs);
       succeeded = true;
       return reply;
     } finally {
-      Atomics.sub(busy, 0, 1);
+      busy.leave();
       this.#report(link, payload, succeeded);
     }
   }

@@ -7,6 +7,7 @@
 import { MessageChannel, Worker } from 'node:worker_threads';
 import { errorCode, errorMessage } from '../../lattice/errors.ts';
 import { HostError } from '../errors.ts';
+import { leaveYoungGenerationToWorkers, WORKER_YOUNG_GENERATION_MB } from '../memory-settings.ts';
 import {
   emptySnapshot,
   type InvocationMetricsSnapshot,
@@ -26,6 +27,7 @@ import type {
   UnansweredCall,
   WorkerRpcSettings,
 } from './types.ts';
+import { createUnseenCallsBuffer, UnseenCalls } from './unseen-calls.ts';
 import { type FromWorker, ownBytes, type ToWorker } from './worker-protocol.ts';
 
 // Compiled (host/build.ts), this code is in dist/ and the worker is dist/worker.js beside it.
@@ -35,8 +37,6 @@ const WORKER_ENTRY = new URL(
 );
 /** While a worker has calls in flight it is pinged this often, to notice when it is stuck. */
 const LIVENESS_INTERVAL_MS = 25;
-/** Between checks while no worker has a call: a call that starts is seen at most this much later. */
-const IDLE_LIVENESS_INTERVAL_MS = 200;
 /** A worker whose ping has gone unanswered this long gets no new calls. */
 const SUSPECT_AFTER_MS = 50;
 /** How long a worker has to answer a ping after one of its calls timed out, before it is replaced. */
@@ -99,8 +99,10 @@ class WorkerHandle {
   readonly peerId: number;
   readonly slots: CallSlots;
   readonly calls = new Map<number, PendingCall>();
-  /** Calls the worker is serving from NATS right now (it counts them; we only read). */
-  readonly rpcBusy: Int32Array;
+  /** Calls the worker is serving from NATS, the built-in httpserver or a peer (it counts them; we only read). */
+  readonly unseen: UnseenCalls;
+  /** The liveness check's wait for this worker's next unseen call, while the check sleeps. */
+  waking: Promise<void> | undefined;
   /** Those calls' reply subjects and deadlines. */
   readonly inflight: InFlightCalls;
   /** NATS calls answered from here because they ran past their deadline. */
@@ -113,17 +115,17 @@ class WorkerHandle {
     worker: Worker,
     peerId: number,
     slots: CallSlots,
-    rpcBusy: Int32Array,
+    unseen: UnseenCalls,
     inflight: InFlightCalls,
   ) {
     this.worker = worker;
     this.peerId = peerId;
     this.slots = slots;
-    this.rpcBusy = rpcBusy;
+    this.unseen = unseen;
     this.inflight = inflight;
   }
   get busy(): boolean {
-    return this.calls.size > 0 || Atomics.load(this.rpcBusy, 0) > 0;
+    return this.calls.size > 0 || this.unseen.count > 0;
   }
   post(message: ToWorker): void {
     this.worker.postMessage(message);
@@ -142,9 +144,9 @@ export class WorkerPool {
   readonly #workers: WorkerHandle[] = [];
   /** Every load still in force, replayed into replacement workers. */
   readonly #loads = new Map<string, Extract<ToWorker, { type: 'load' }>>();
-  #liveness: NodeJS.Timeout;
-  /** The next liveness check is IDLE_LIVENESS_INTERVAL_MS away (no worker had a call). */
-  #livenessIdle = false;
+  #liveness: NodeJS.Timeout | undefined;
+  /** No liveness check is due: no worker had a call; the next call posted or started wakes it. */
+  #livenessAsleep = false;
   /** Loads waiting for workers to say they serve the actor, by actor. */
   readonly #serving = new Map<string, { waiting: Set<WorkerHandle>; settle: (error?: string) => void }>();
   /** The built-in httpserver's listeners in force, by listener ID, replayed into replacement workers. */
@@ -165,6 +167,7 @@ export class WorkerPool {
 
   constructor(size: number, hooks: PoolHooks) {
     this.#hooks = hooks;
+    leaveYoungGenerationToWorkers();
     for (let i = 0; i < size; i++) {
       const handle = this.#spawn();
       this.#connectPeers(handle);
@@ -175,15 +178,17 @@ export class WorkerPool {
   }
 
   /**
-   * Checks every LIVENESS_INTERVAL_MS while a worker has calls, every IDLE_LIVENESS_INTERVAL_MS
-   * otherwise: an idle host's main thread wakes 5 times a second, not 40 (its idle CPU).
+   * Checks every LIVENESS_INTERVAL_MS while a worker has calls (or an unanswered ping), and not at
+   * all otherwise: it sleeps until a call is posted (#dispatch) or a worker starts one it was not
+   * posted (unseen-calls.ts), so an idle host's main thread does not wake for it (its idle CPU).
    */
   readonly #checkLiveness = (): void => {
+    this.#liveness = undefined;
     if (this.#closed) return;
     for (const handle of [...this.#workers]) {
       if (handle.busy && !handle.ping) handle.sendPing(this.#nextId++);
       if (handle.suspect) this.#takeBackQueued(handle);
-      if (Atomics.load(handle.rpcBusy, 0) === 0) continue;
+      if (handle.unseen.count === 0) continue;
       // Calls served from NATS have no timer here: their deadlines are in the in-flight table.
       // (Posted calls are covered by their own timers and #checkAlive.)
       const overdue = this.#answerOverdue(handle);
@@ -195,17 +200,28 @@ export class WorkerPool {
         this.#replace(handle, `it did not answer for ${silentFor} ms (an actor did not return)`);
       }
     }
-    const busy = this.#workers.some((handle) => handle.busy || handle.ping !== undefined);
-    this.#livenessIdle = !busy;
-    this.#liveness = setTimeout(this.#checkLiveness, busy ? LIVENESS_INTERVAL_MS : IDLE_LIVENESS_INTERVAL_MS);
-    this.#liveness.unref();
+    if (this.#workers.some((handle) => handle.busy || handle.ping !== undefined)) {
+      this.#liveness = setTimeout(this.#checkLiveness, LIVENESS_INTERVAL_MS);
+      this.#liveness.unref();
+    } else this.#sleep();
   };
 
-  /** A call was posted to a worker: back to checking every LIVENESS_INTERVAL_MS from now. */
+  /** No check until a worker starts a call the main thread did not post, or one is posted. */
+  #sleep(): void {
+    this.#livenessAsleep = true;
+    for (const handle of this.#workers) {
+      if (handle.waking) continue; // a wait from an earlier sleep still stands
+      handle.waking = handle.unseen.started().then(() => {
+        handle.waking = undefined;
+        this.#watchClosely();
+      });
+    }
+  }
+
+  /** A call was posted to or started in a worker: back to checking every LIVENESS_INTERVAL_MS from now. */
   #watchClosely(): void {
-    if (!this.#livenessIdle || this.#closed) return;
-    this.#livenessIdle = false;
-    clearTimeout(this.#liveness);
+    if (!this.#livenessAsleep || this.#closed) return;
+    this.#livenessAsleep = false;
     this.#liveness = setTimeout(this.#checkLiveness, LIVENESS_INTERVAL_MS);
     this.#liveness.unref();
   }
@@ -255,7 +271,7 @@ export class WorkerPool {
 
   #spawn(): WorkerHandle {
     const buffer = createSlotBuffer();
-    const busy = new SharedArrayBuffer(Int32Array.BYTES_PER_ELEMENT);
+    const busy = createUnseenCallsBuffer();
     const inflight = createInFlightBuffer();
     const loadCounters = createLoadCountersBuffer();
     const workerData = {
@@ -270,10 +286,14 @@ export class WorkerPool {
       metrics: this.#hooks.metrics,
     };
     const handle = new WorkerHandle(
-      new Worker(WORKER_ENTRY, { workerData }),
+      new Worker(WORKER_ENTRY, {
+        workerData,
+        // Small: an idle worker keeps what it has grown (memory-settings.ts).
+        resourceLimits: { maxYoungGenerationSizeMb: WORKER_YOUNG_GENERATION_MB },
+      }),
       this.#nextId++,
       new CallSlots(buffer),
-      new Int32Array(busy),
+      new UnseenCalls(busy),
       new InFlightCalls(inflight),
     );
     this.#loadCounters.set(handle, new LoadCounters(loadCounters));
@@ -436,6 +456,9 @@ export class WorkerPool {
       if (pending.waiting.delete(handle)) pending.waiting.add(replacement);
     }
     void handle.worker.terminate();
+    // Its count will not change again; the replacement is waited on from the next check.
+    handle.unseen.stopWaiting();
+    this.#watchClosely();
     for (const [id, call] of handle.calls) {
       clearTimeout(call.timer);
       if (handle.slots.takeBack(call.slot, id) && call.deadline > Date.now()) {
@@ -701,6 +724,7 @@ export class WorkerPool {
     this.#closed = true;
     clearTimeout(this.#liveness);
     for (const handle of this.#workers) {
+      handle.unseen.stopWaiting();
       for (const call of handle.calls.values()) {
         clearTimeout(call.timer);
         call.reject(new InvocationFailedError(INVOCATION_ERROR_CODES.closed, 'the actor runtime is closed'));

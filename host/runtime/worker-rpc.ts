@@ -27,6 +27,7 @@ import { INVOCATION_ERROR_CODES, InvocationFailedError } from './errors.ts';
 import type { InFlightCalls } from './inflight-calls.ts';
 import { InvocationEvents, type ServedCall } from './invocation-events.ts';
 import type { WorkerRpcSettings } from './types.ts';
+import type { UnseenCalls } from './unseen-calls.ts';
 
 /** What the worker lends the RPC server: its actors' claims and a way to run them. */
 export interface WorkerActors {
@@ -66,13 +67,13 @@ export class WorkerRpcServer {
   readonly invocationEvents: InvocationEvents;
   #eventPublisher: NatsEventPublisher | undefined;
   /** Calls being served now; the main thread reads it to know when to check this worker is alive. */
-  readonly #busy: Int32Array;
+  readonly #busy: UnseenCalls;
   readonly #watch: CallWatch;
   /** The host's table of accepted invocations, shared with its other workers; none without one. */
   readonly #replayGuard: ReplayGuard | undefined;
   readonly #replayWindow: ReplayWindow | undefined;
 
-  constructor(settings: WorkerRpcSettings, actors: WorkerActors, busy: Int32Array, watch: CallWatch) {
+  constructor(settings: WorkerRpcSettings, actors: WorkerActors, busy: UnseenCalls, watch: CallWatch) {
     this.#actors = actors;
     this.#busy = busy;
     this.#watch = watch;
@@ -126,7 +127,7 @@ export class WorkerRpcServer {
   }
 
   async #handle(chunks: ChunkStore, actorId: string, msg: Msg): Promise<void> {
-    Atomics.add(this.#busy, 0, 1);
+    this.#busy.enter();
     const deadline = Date.now() + this.#watch.timeoutMs;
     let invocation: Invocation | undefined;
     let reply: Uint8Array;
@@ -156,7 +157,7 @@ export class WorkerRpcServer {
       const message = invocation ? replyError(error) : `deser error: ${errorMessage(error)}`;
       reply = invocationErrorReply(invocation?.id ?? '', message);
     } finally {
-      Atomics.sub(this.#busy, 0, 1);
+      this.#busy.leave();
     }
     // Not when the main thread has answered for this call already.
     if (msg.reply && this.#watch.calls.finish(tracked)) msg.respond(reply);

@@ -31,6 +31,7 @@ import { LocalCallRouter } from './local-calls.ts';
 import { PeerWorkers } from './peer-workers.ts';
 import { RouteTable } from './route-table.ts';
 import type { ActorLogLevel, HostCallRequest, WorkerRpcSettings } from './types.ts';
+import { UnseenCalls } from './unseen-calls.ts';
 import { GuestError, WasmbusInstance } from './wasmbus-instance.ts';
 import { type ActorDefinition, type FromWorker, ownBytes, type ToWorker } from './worker-protocol.ts';
 import { inInvocationSpan, startWorkerTracing } from './worker-tracing.ts';
@@ -39,6 +40,7 @@ if (!parentPort) throw new HostError('WORKER_NOT_A_THREAD', 'host/runtime/worker
 const port = parentPort;
 const data = workerData as {
   slots: SharedArrayBuffer;
+  /** The calls this worker runs that the main thread did not post (unseen-calls.ts). */
   busy: SharedArrayBuffer;
   /** The NATS calls in flight (inflight-calls.ts), read by the main thread when this worker is stuck. */
   inflight: SharedArrayBuffer;
@@ -55,6 +57,8 @@ const data = workerData as {
   metrics?: boolean | undefined;
 };
 const slots = new CallSlots(data.slots);
+/** Calls this worker runs that the main thread cannot see (from NATS, the built-in httpserver, peers). */
+const unseenCalls = new UnseenCalls(data.busy);
 // Before any call runs: every call is traced (or its incoming trace context carried) from the first.
 await startWorkerTracing(data.rpc?.tracing, threadId);
 const loadCounters = new LoadCounters(data.loadCounters);
@@ -296,7 +300,7 @@ const rpc = data.rpc
           invocationMetrics &&
           ((call) => invocationMetrics.calledBy(call.target.public_key, call.operation, call.origin)),
       },
-      new Int32Array(data.busy),
+      unseenCalls,
       { calls: new InFlightCalls(data.inflight), timeoutMs: data.timeoutMs },
     )
   : undefined;
@@ -326,16 +330,13 @@ function runHereIfFree(
   return actors.get(actorId)?.hasRoom ? execute(actorId, operation, payload, deadline) : undefined;
 }
 
-/** Calls this worker runs that the main thread cannot see (shared with the RPC server's count). */
-const unseenCalls = new Int32Array(data.busy);
-
 /** The other workers of this host, over direct channels the pool sets up (peer-workers.ts). */
 const peerWorkers = new PeerWorkers((originActorId, actorId, operation, payload, deadline) => {
   const running = router.runHere(originActorId, actorId, operation, payload, deadline);
   if (running === undefined) return undefined;
   // Counted, as calls from NATS are: while it runs the main thread checks this worker is alive.
-  Atomics.add(unseenCalls, 0, 1);
-  return running.finally(() => Atomics.sub(unseenCalls, 0, 1));
+  unseenCalls.enter();
+  return running.finally(() => unseenCalls.leave());
 });
 
 const router = new LocalCallRouter({
@@ -362,7 +363,7 @@ function builtinHttp(): Promise<WorkerHttpListeners> {
       {
         capsOf: (actorId) => actorCaps.get(actorId),
         execute,
-        busy: new Int32Array(data.busy),
+        busy: unseenCalls,
         events: rpc?.invocationEvents,
       },
       latticeRoute,

@@ -97,11 +97,16 @@ describe('the compiled host', () => {
     const root = mkdtempSync(join(dir, 'repo-'));
     mkdirSync(join(root, 'dist'));
     mkdirSync(join(root, 'host'));
-    writeFileSync(join(root, 'host', 'cli.ts'), '');
     const past = new Date(Date.now() - 60_000);
-    utimesSync(join(root, 'host', 'cli.ts'), past, past);
+    for (const source of ['cli.ts', 'host.ts']) {
+      writeFileSync(join(root, 'host', source), '');
+      utimesSync(join(root, 'host', source), past, past);
+    }
     writeFileSync(join(root, 'dist', 'host.js'), '');
-    writeFileSync(join(root, 'dist', 'host-build.json'), JSON.stringify({ inputs: ['host/cli.ts'] }));
+    writeFileSync(
+      join(root, 'dist', 'host-build.json'),
+      JSON.stringify({ inputs: ['host/cli.ts', 'host/host.ts'] }),
+    );
     return root;
   }
 
@@ -120,8 +125,13 @@ describe('the compiled host', () => {
     rmSync(join(unlisted, 'dist', 'host-build.json'));
     expect(currentCompiledHost(unlisted)).toBeUndefined();
 
+    // One source gone from a checkout (without host/cli.ts there are no sources: wash's package).
     const removed = fakeBuild();
-    rmSync(join(removed, 'host', 'cli.ts'));
+    rmSync(join(removed, 'host', 'host.ts'));
     expect(currentCompiledHost(removed)).toBeUndefined();
+
+    const noSources = fakeBuild();
+    rmSync(join(noSources, 'host'), { recursive: true });
+    expect(currentCompiledHost(noSources)).toBe(join(noSources, 'dist', 'host.js'));
   });
 });

@@ -6,11 +6,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   clusterServers,
-  jsReplicasText,
   openReplicatedKv,
   openReplicatedObjectStore,
   wantedReplicas,
 } from '../../lattice/jetstream-replicas.ts';
+import { jsReplicasText } from '../../lattice/jetstream-replicas-setting.ts';
 import { connectNats, type NatsConnection } from '../../lattice/nats.ts';
 import { type NatsServer, startNatsServer } from '../helpers/nats-server.ts';
 
