@@ -1,7 +1,7 @@
-// Whole sections of a module or component, and a module remade with some of its sections taken from
-// another. What wash dev changes between two builds of an actor (the pre-initialized memory: the
-// memory, data and data count sections) is swapped this way by wash (component-transplant.ts) and
-// by the host (runtime/transpile-cache.ts), instead of remaking everything around it.
+// Whole sections of a module or component, as wash dev's rebuilds compare and swap them: what
+// changes between two builds of a JS actor is the pre-initialized memory (the memory, data and data
+// count sections). wash swaps them into the last component (component-transplant.ts) and the host
+// reuses the last transpile when nothing else changed (runtime/transpile-cache.ts).
 
 import { encodeU32Leb, readU32Leb, wasmSections } from './wasm.ts';
 
@@ -31,34 +31,4 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
 /** A section with id `id` around `content`. */
 export function frameSection(id: number, content: Uint8Array): Uint8Array {
   return Buffer.concat([Uint8Array.of(id, ...encodeU32Leb(content.length)), content]);
-}
-
-/**
- * `target` with each section whose id is in `ids` replaced by `donor`'s section of that id; undefined
- * unless each such id appears exactly once in both.
- */
-export function withSectionsFrom(
-  target: Uint8Array,
-  donor: Uint8Array,
-  ids: ReadonlySet<number>,
-): Uint8Array | undefined {
-  const given = new Map<number, Uint8Array>();
-  for (const section of framedSections(donor)) {
-    if (!ids.has(section.id)) continue;
-    if (given.has(section.id)) return undefined;
-    given.set(section.id, section.bytes);
-  }
-  const parts: Uint8Array[] = [target.subarray(0, 8)];
-  const used = new Set<number>();
-  for (const section of framedSections(target)) {
-    if (!ids.has(section.id)) {
-      parts.push(section.bytes);
-      continue;
-    }
-    const replacement = given.get(section.id);
-    if (replacement === undefined || used.has(section.id)) return undefined;
-    used.add(section.id);
-    parts.push(replacement);
-  }
-  return used.size === given.size ? Buffer.concat(parts) : undefined;
 }

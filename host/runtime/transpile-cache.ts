@@ -1,22 +1,16 @@
 // jco's transpile of a component (0.7–3.7 s for a 12 MB StarlingMonkey actor here) is kept for the
 // next component of the same shape: the same bytes except the initial memory of its core modules
-// (their memory, data and data count sections), which is all that changes between two builds of a
-// JS actor whose source was edited (`wash dev`'s live updates). jco copies those sections into its
-// core .wasm files as they are, so the kept files with the new sections are what a transpile would
-// write; a component whose files do not hold its modules' sections verbatim is never kept. One
-// shape is kept, and let go after a few idle minutes, so a host that does not update pays nothing.
+// (their memory, data and data count sections) and its claims, which is all that changes between
+// two builds of a JS actor whose source was edited (`wash dev`'s live updates). jco writes each
+// core module out as it is in the component, so the next component's transpile is the kept glue
+// with its own core modules; a transpile whose .wasm files are not the component's modules byte for
+// byte is not kept. Only the glue is held (the .wasm files are the next component's own bytes).
 
 import { createHash } from 'node:crypto';
 import { stripClaims } from '../../lattice/wasm.ts';
-import {
-  framedSections,
-  MEMORY_IMAGE_SECTIONS,
-  sameBytes,
-  withSectionsFrom,
-} from '../../lattice/wasm-sections.ts';
+import { framedSections, MEMORY_IMAGE_SECTIONS, sameBytes } from '../../lattice/wasm-sections.ts';
 
 const CORE_MODULE_SECTION = 1;
-const KEEP_MS = 5 * 60_000;
 
 export interface TranspiledFiles {
   files: Record<string, Uint8Array>;
@@ -24,8 +18,9 @@ export interface TranspiledFiles {
 
 interface Kept<T extends TranspiledFiles> {
   shape: string;
+  /** The transpile without its .wasm files. */
   transpiled: T;
-  /** For each core .wasm file, the index of the component's core module it was made from. */
+  /** Each .wasm file's core module: its index among the component's top-level core modules. */
   sources: Map<string, number>;
 }
 
@@ -51,28 +46,16 @@ function shapeOf(component: Uint8Array): string {
   return hash.digest('hex');
 }
 
-function memoryImage(module: Uint8Array): Uint8Array[] {
-  return framedSections(module)
-    .filter((section) => MEMORY_IMAGE_SECTIONS.has(section.id))
-    .map((section) => section.bytes);
-}
-
-/** Which core module each .wasm file was made from, or undefined if one does not hold its image verbatim. */
+/** Which core module each .wasm file is, or undefined if one is not a module of the component as it is. */
 function sourcesOf(
   files: Record<string, Uint8Array>,
   modules: Uint8Array[],
 ): Map<string, number> | undefined {
-  const images = modules.map(memoryImage);
   const sources = new Map<string, number>();
   for (const [name, file] of Object.entries(files)) {
     if (!name.endsWith('.wasm')) continue;
-    const image = memoryImage(file);
-    if (image.length === 0) continue; // no initial memory: nothing to replace
-    const index = images.findIndex(
-      (candidate) =>
-        candidate.length === image.length && candidate.every((part, at) => sameBytes(part, image[at]!)),
-    );
-    if (index < 0 || [...sources.values()].includes(index)) return undefined;
+    const index = modules.findIndex((module) => sameBytes(module, file));
+    if (index < 0) return undefined;
     sources.set(name, index);
   }
   return sources;
@@ -80,43 +63,25 @@ function sourcesOf(
 
 export class TranspileCache<T extends TranspiledFiles> {
   #kept: Kept<T> | undefined;
-  #timer: NodeJS.Timeout | undefined;
 
-  /** The transpile of `component`: the kept one remade with its memory, or `transpile(component)`. */
+  /** The transpile of `component`: the kept glue with its core modules, or `transpile(component)`. */
   async transpile(component: Uint8Array, transpile: (bytes: Uint8Array) => Promise<T>): Promise<T> {
     const shape = shapeOf(component);
+    const modules = coreModules(component);
     const kept = this.#kept;
     if (kept?.shape === shape) {
-      const remade = this.#remade(kept, coreModules(component));
-      if (remade !== undefined) {
-        this.#keep(kept);
-        return remade;
-      }
+      const files = { ...kept.transpiled.files };
+      for (const [name, index] of kept.sources) files[name] = modules[index]!;
+      return { ...kept.transpiled, files };
     }
     const transpiled = await transpile(component);
-    const sources = sourcesOf(transpiled.files, coreModules(component));
-    if (sources !== undefined) this.#keep({ shape, transpiled, sources });
-    return transpiled;
-  }
-
-  #remade(kept: Kept<T>, modules: Uint8Array[]): T | undefined {
-    const files = { ...kept.transpiled.files };
-    for (const [name, index] of kept.sources) {
-      const module = modules[index];
-      const file = files[name];
-      if (module === undefined || file === undefined) return undefined;
-      const remade = withSectionsFrom(file, module, MEMORY_IMAGE_SECTIONS);
-      if (remade === undefined) return undefined;
-      files[name] = remade;
+    const sources = sourcesOf(transpiled.files, modules);
+    if (sources !== undefined) {
+      const glue = Object.fromEntries(
+        Object.entries(transpiled.files).filter(([name]) => !sources.has(name)),
+      );
+      this.#kept = { shape, transpiled: { ...transpiled, files: glue }, sources };
     }
-    return { ...kept.transpiled, files };
-  }
-
-  #keep(kept: Kept<T>): void {
-    this.#kept = kept;
-    clearTimeout(this.#timer);
-    this.#timer = setTimeout(() => {
-      this.#kept = undefined;
-    }, KEEP_MS).unref();
+    return transpiled;
   }
 }
