@@ -133,8 +133,13 @@ describe('componentize-js steps kept warm', () => {
     expect(Buffer.from(second).includes('Two')).toBe(true);
     expect(Buffer.from(second).includes("'One'")).toBe(false);
     const broken = `${greeting('Three')}\nthrow new Error('broken at load');\n`;
-    await expect(componentizeWarm(context('c', broken), 'actor.ts', 'hello')).rejects.toThrow(
-      /Failed to initialize component:[\s\S]*broken at load/,
+    const third = context('c', broken);
+    const failure = await componentizeWarm(third, 'actor.ts', 'hello').then(
+      () => '',
+      (error: unknown) => String(error),
     );
+    expect(failure).toMatch(/Failed to initialize component:[\s\S]*broken at load/);
+    // Where, with the scratch folder wash build replaces by the project's path.
+    expect(failure).toContain(`${third.workDir}/actor.js:${broken.split('\n').length - 1}:`);
   }, 240_000);
 });

@@ -157,8 +157,12 @@ export async function componentizeWarm(
     );
   } catch (error) {
     if (error instanceof SnapshotUnsupportedError) return buildTypeScriptComponent(context, entry, world);
-    if (error instanceof SnapshotInitError)
-      throw new Error(`Failed to initialize component:\n${error.message}`, { cause: error });
+    if (error instanceof SnapshotInitError) {
+      // The engine names the source as it sees it (`actor.js:23:20`); with the scratch folder in
+      // front, as wizer's runs showed it, wash build puts the project's path and .ts back.
+      const located = error.message.replace(/(^|[\s@(])([\w.-]+\.js:\d+)/gm, `$1${context.workDir}/$2`);
+      throw new Error(`Failed to initialize component:\n${located}`, { cause: error });
+    }
     throw error;
   } finally {
     await rm(initDir, { recursive: true, force: true });
