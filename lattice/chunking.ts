@@ -12,13 +12,22 @@
 // `$O.{bucket}.C.{nuid}`, then a metadata record on `$O.{bucket}.M.{name}`), which the NATS client
 // and a 2022 host read and write alike: the client's own put and get hash every byte with a
 // SHA-256 written in JavaScript (~40 MB/s here, 300 ms for a 6 MB inventory at each end); this
-// hashes with node:crypto. Names are never reused (invocation IDs, random reply names), so a
+// hashes with node:crypto, and reads chunk by chunk with message-get requests. Names are never reused (invocation IDs, random reply names), so a
 // write does not look for an earlier object of the same name.
 
 import { createHash, randomUUID } from 'node:crypto';
 import { errorMessage, LatticeError, type LatticeErrorCode } from './errors.ts';
 import { openReplicatedObjectStore, type ReplicaSettings } from './jetstream-replicas.ts';
-import { headers, type JetStreamClient, type NatsConnection, type ObjectStore } from './nats.ts';
+import {
+  headers,
+  type JetStreamClient,
+  type JetStreamManager,
+  type NatsConnection,
+  type ObjectStore,
+} from './nats.ts';
+
+type MsgRequest = Parameters<JetStreamManager['streams']['getMessage']>[1];
+
 import type { LatticeSubjects } from './subjects.ts';
 
 /** Payloads larger than this travel through the object store (rpc-rs `CHUNK_THRESHOLD_BYTES`). */
@@ -38,10 +47,17 @@ export const CHUNK_OBJECT_TTL_MS = 10 * 60_000;
 const NANOS_PER_MS = 1_000_000;
 /** The object store's chunk size (the NATS client's default), or the server's max_payload if smaller. */
 const CHUNK_BYTES = 128 * 1024;
-/** A read that gets no chunk for this long has lost them. */
-const READ_STALL_MS = 10_000;
 /** The digest's prefix in an object's metadata: the only kind the NATS clients read. */
 const DIGEST_TYPE = 'SHA-256=';
+
+/**
+ * The request for the first message at or after `seq` on `subject` (JetStream's `next_by_subj`,
+ * NATS 2.9); the client's types know it only for direct gets, which a lagging replica may answer.
+ */
+function nextOnSubject(seq: number, subject: string): MsgRequest {
+  const request: { seq: number; next_by_subj: string } = { seq, next_by_subj: subject };
+  return request as unknown as MsgRequest;
+}
 
 /** base64url with its padding, as the object store encodes names and digests. */
 function base64UrlPadded(bytes: Uint8Array): string {
@@ -210,47 +226,43 @@ export class ChunkStore {
     return size;
   }
 
-  /** Object `name`'s bytes, its digest checked; null when there is no such object. */
+  /**
+   * Object `name`'s bytes, its digest checked; null when there is no such object. Each chunk is one
+   * message-get request to the stream's leader (the next message on the object's chunk subject):
+   * no consumer to create, and nothing that can wait past a request's timeout while the stream
+   * elects a leader, where an ordered consumer was seen to wait for good.
+   */
   async #read(name: string): Promise<Uint8Array | null> {
     const store = await this.#open();
     const info = await store.info(name);
     if (info === null || info.deleted) return null;
-    if (info.size === 0) return new Uint8Array(0);
-    const consumer = await this.#js!.consumers.get(`OBJ_${this.#subjects.chunking.bucket}`, {
-      // One subject, as a string: a list is a NATS 2.10 feature.
-      filterSubjects: `$O.${this.#subjects.chunking.bucket}.C.${info.nuid}`,
-    });
+    const jsm = await this.#js!.jetstreamManager();
+    const stream = `OBJ_${this.#subjects.chunking.bucket}`;
+    const subject = `$O.${this.#subjects.chunking.bucket}.C.${info.nuid}`;
     const hash = createHash('sha256');
-    const parts: Uint8Array[] = [];
-    let received = 0;
-    const messages = await consumer.consume();
-    // Chunks that expired just before their metadata would leave the read waiting for ever.
-    let stalled = false;
-    let timer: NodeJS.Timeout | undefined;
-    const watch = () => {
-      clearTimeout(timer);
-      timer = setTimeout(() => {
-        stalled = true;
-        messages.stop();
-      }, READ_STALL_MS);
-    };
-    watch();
-    try {
-      for await (const message of messages) {
-        watch();
-        hash.update(message.data);
-        parts.push(message.data);
-        received += message.data.length;
-        if (message.info.pending === 0 || received >= info.size) break;
+    const bytes = new Uint8Array(info.size);
+    let [received, seq] = [0, 1];
+    for (let chunk = 0; chunk < info.chunks && received < info.size; chunk++) {
+      let message: Awaited<ReturnType<typeof jsm.streams.getMessage>>;
+      try {
+        message = await jsm.streams.getMessage(stream, nextOnSubject(seq, subject));
+      } catch (error) {
+        throw new ChunkedPayloadError(
+          'CHUNK_MISSING',
+          `chunked payload ${name}: chunk ${chunk + 1} of ${info.chunks} could not be read: ${errorMessage(error)}`,
+          { cause: error },
+        );
       }
-    } finally {
-      clearTimeout(timer);
-      await messages.close();
+      if (received + message.data.length > info.size) break;
+      hash.update(message.data);
+      bytes.set(message.data, received);
+      received += message.data.length;
+      seq = message.seq + 1;
     }
-    if (stalled)
+    if (received !== info.size)
       throw new ChunkedPayloadError(
-        'CHUNK_MISSING',
-        `chunked payload ${name}: ${received} of its ${info.size} bytes arrived, then nothing for ${READ_STALL_MS} ms`,
+        'CHUNK_SIZE_MISMATCH',
+        `chunked payload ${name}: its chunks hold ${received} bytes, the object store says ${info.size}`,
       );
     const digest = `${DIGEST_TYPE}${base64UrlPadded(hash.digest())}`;
     if (digest.replace(/=+$/, '') !== info.digest.replace(/=+$/, ''))
@@ -258,12 +270,6 @@ export class ChunkStore {
         'CHUNK_CORRUPT',
         `chunked payload ${name} is corrupt: its bytes hash to ${digest}, the object store says ${info.digest}`,
       );
-    const bytes = new Uint8Array(received);
-    let at = 0;
-    for (const part of parts) {
-      bytes.set(part, at);
-      at += part.length;
-    }
     return bytes;
   }
 
