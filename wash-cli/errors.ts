@@ -42,6 +42,8 @@ export const WASH_ERROR_CODES = {
   WASH_UNKNOWN_TEMPLATE: 'wash new was given a template it does not have; the message lists them.',
   WASH_BUILD_FAILED:
     "A project's build failed: the compiler's own error (file and line) follows; nothing was signed.",
+  WASH_SNAPSHOT_UNSUPPORTED:
+    "wash dev's in-process pre-initialization met a module it does not handle; the build falls back to componentize-js's own steps (never shown unless that fails too).",
   WASH_TOOLCHAIN_MISSING:
     'A compiler a build needs (clang-14, wasm-ld) is not installed; the message says which package.',
   WASH_DEV_FAILED:

@@ -9,6 +9,7 @@
 
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { encodeU32Leb, readU32Leb, wasmSections } from '../../lattice/wasm.ts';
+import { WashError } from '../errors.ts';
 
 /** Runs `make` with node:wasi's one-time "experimental" warning left out (WASI runs builds only). */
 async function withoutWasiWarning<T>(make: () => T | Promise<T>): Promise<T> {
@@ -24,10 +25,18 @@ async function withoutWasiWarning<T>(make: () => T | Promise<T>): Promise<T> {
 }
 
 /** The module is outside what this snapshotter handles; wizer can still do it. */
-export class SnapshotUnsupportedError extends Error {}
+export class SnapshotUnsupportedError extends WashError {
+  constructor(what: string, options?: ErrorOptions) {
+    super('WASH_SNAPSHOT_UNSUPPORTED', what, options);
+  }
+}
 
 /** The init ran and failed (a trap, a non-zero exit): what it wrote to stderr says why. */
-export class SnapshotInitError extends Error {}
+export class SnapshotInitError extends WashError {
+  constructor(message: string, options?: ErrorOptions) {
+    super('WASH_BUILD_FAILED', message, options);
+  }
+}
 
 const SECTION = { memory: 5, global: 6, export: 7, start: 8, data: 11, dataCount: 12 } as const;
 const GLOBAL_EXPORT_PREFIX = '__snapshot_global_';
