@@ -9,14 +9,17 @@
 // never shrunk while idle, and glibc malloc's arenas, which keep freed NATS read buffers (64 KiB
 // socket reads, nats.js's growing message buffer) because live allocations sit between them.
 // A young generation of 8 MB semi-spaces and jemalloc with its background thread (which hands
-// freed pages back to the kernel after about ten seconds, also when the host is idle) bring that
-// to −3 to +28 MB (eight rounds).
+// freed pages back to the kernel after about ten seconds, also when the host is idle) brought that
+// to −3 to +28 MB (eight rounds). Measured again later (issue 19, item 4), 8 MB semi-spaces kept
+// +15 to +83 MB (fourteen rounds, the code before and after that work alike), 2 MB semi-spaces
+// +0.5 to +33 MB (six rounds), and an idle host is 3 MB smaller with them; parsing and writing
+// 20,000 link definitions took as long.
 
 import { existsSync } from 'node:fs';
 import { setFlagsFromString } from 'node:v8';
 
-/** V8's semi-space size in MB; V8 picks up to 64 on a machine with a few GB. */
-export const SEMI_SPACE_MB = 8;
+/** The main thread's semi-space size in MB; V8 picks up to 64 on a machine with a few GB. */
+export const SEMI_SPACE_MB = 2;
 const SEMI_SPACE_FLAG = '--max-semi-space-size';
 
 /**
