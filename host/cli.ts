@@ -82,16 +82,20 @@ async function main(): Promise<void> {
   process.on('uncaughtException', (error) => fatal.handle(error, 'uncaught exception'));
   process.on('unhandledRejection', (reason) => fatal.handle(reason, 'unhandled rejection'));
 
-  const started = await Host.start({
+  await Host.start({
     config,
     log,
     onStopped: (failure) => process.exit(fatal.failed || failure !== undefined ? FATAL_EXIT_CODE : 0),
+    // Before `host started` is logged: a SIGTERM sent on reading that line stops the host cleanly.
+    // Until then a signal ends start-up as Node's default does.
+    onStarted: (started) => {
+      host = started;
+      for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+        // A failed step is logged by the stop, and onStopped exits non-zero.
+        process.on(signal, () => void started.stop().catch(() => undefined));
+      }
+    },
   });
-  host = started;
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    // A failed step is logged by the stop, and onStopped exits non-zero.
-    process.on(signal, () => void started.stop().catch(() => undefined));
-  }
 }
 
 main().catch((error: unknown) => {

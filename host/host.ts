@@ -44,6 +44,12 @@ export interface HostOptions {
    * error when a step of the stop failed (every other step still ran).
    */
   onStopped?: (failure?: unknown) => void;
+  /**
+   * Called with the started host just before it logs `host started`: whoever reads that line (a
+   * supervisor, a test) may send SIGTERM at once, so the process's signal handlers must already
+   * reach the host (host/cli.ts).
+   */
+  onStarted?: (host: Host) => void;
 }
 
 function hostOf(url: string): string {
@@ -392,6 +398,7 @@ export class Host {
     heartbeatTimer.unref();
     releases.defer('the heartbeat', () => clearInterval(heartbeatTimer));
     host = new Host({ config, log, data, dashboard, releases, onStopped: options.onStopped });
+    options.onStarted?.(host);
     log.info(`host started: ${hostId} (${config.friendlyName}) in lattice "${config.latticePrefix}"`, {
       nats: config.rpc.url,
     });
