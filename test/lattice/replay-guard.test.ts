@@ -151,12 +151,9 @@ describe('ReplayGuard', () => {
     Atomics.notify(gate, 0);
     await Promise.all(racers.map((racer) => racer.done));
     const [first, second] = racers as [(typeof racers)[0], (typeof racers)[0]];
-    let winners = 0;
-    for (let i = 0; i < count; i++) {
-      expect(first.won[i]! + second.won[i]!, `fingerprint ${i}`).toBe(1);
-      winners += first.won[i]!;
-    }
-    expect(winners).toBeGreaterThan(0); // ran in this test: each fingerprint went to one of them
+    // Each fingerprint accepted exactly once. How they split is up to the scheduler: on a loaded
+    // machine one thread may admit all 20,000 before the other runs (the split is not asserted).
+    for (let i = 0; i < count; i++) expect(first.won[i]! + second.won[i]!, `fingerprint ${i}`).toBe(1);
   });
 });
 
